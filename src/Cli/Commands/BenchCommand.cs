@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace Cluster.Cli.Commands;
+
+/// <summary><c>cluster bench ...</c>: benchmarks that print each figure next to its bound measured in the same run.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Run a benchmark; every figure is printed next to a bound or peer measured in the same run.");
+        // Sub-commands register here, one line each: bench.Subcommands.Add(XxxBenchCommand.Create());
+        return bench;
+    }
+}

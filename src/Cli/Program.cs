@@ -1,0 +1,9 @@
+using System.CommandLine;
+using Cluster.Cli.Commands;
+
+var root = new RootCommand("cluster: a disaggregated prefill/decode LLM serving cluster")
+{
+    BenchCommand.Create(),
+};
+
+return await root.Parse(args).InvokeAsync();
