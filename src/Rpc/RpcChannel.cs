@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Security;
+using Cluster.Rpc.Client;
+
+namespace Cluster.Rpc;
+
+/// <summary>
+/// A client's connection pool to one server address. <c>http://</c> speaks HTTP/2 with prior knowledge (h2c);
+/// <c>https://</c> negotiates h2 with ALPN. Many concurrent calls share its connections. Thread-safe.
+/// </summary>
+public sealed class RpcChannel : IDisposable
+{
+    private readonly bool _ownsClient;
+
+    private RpcChannel(Uri address, RpcChannelOptions options)
+    {
+        if (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new ArgumentException($"Address '{address}' must start with http:// (h2c) or https:// (TLS).", nameof(address));
+        }
+
+        Address = new Uri(address.GetLeftPart(UriPartial.Authority));
+        Options = options;
+        if (options.HttpClient is not null)
+        {
+            HttpClient = options.HttpClient;
+        }
+        else
+        {
+            HttpClient = new HttpClient(options.HttpHandler ?? CreateHandler(options), disposeHandler: options.HttpHandler is null)
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            };
+            _ownsClient = true;
+        }
+    }
+
+    /// <summary>The server's base address (scheme and authority).</summary>
+    public Uri Address { get; }
+
+    internal RpcChannelOptions Options { get; }
+
+    internal HttpClient HttpClient { get; }
+
+    /// <summary>A channel to <paramref name="address"/>, e.g. <c>http://127.0.0.1:5001</c>.</summary>
+    public static RpcChannel ForAddress(string address, RpcChannelOptions? options = null) =>
+        ForAddress(new Uri(address, UriKind.Absolute), options);
+
+    /// <summary>A channel to <paramref name="address"/>.</summary>
+    public static RpcChannel ForAddress(Uri address, RpcChannelOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        return new RpcChannel(address, options ?? new RpcChannelOptions());
+    }
+
+    /// <summary>An invoker that starts calls on this channel.</summary>
+    public CallInvoker CreateCallInvoker() => new HttpCallInvoker(this);
+
+    /// <summary>Disposes the channel's own HttpClient (not one given in options).</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            HttpClient.Dispose();
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(RpcChannelOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = options.EnableMultipleHttp2Connections,
+            InitialHttp2StreamWindowSize = options.Http2StreamWindowSize,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.WithActiveRequests,
+        };
+        if (options.ServerCertificateValidation is { } validate)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = validate };
+        }
+
+        return handler;
+    }
+}

@@ -1,0 +1,71 @@
+using Cluster.Rpc.Internal;
+
+namespace Cluster.Rpc.Server;
+
+internal sealed partial class HttpServerCall<TRequest, TResponse>
+{
+    /// <summary>Reads the next request message from the request body pipe.</summary>
+    internal ValueTask<(bool HasMessage, TRequest Message)> ReadRequestAsync(CancellationToken cancellationToken) =>
+        MessageReader.ReadAsync(
+            _httpContext.Request.BodyReader,
+            _method.RequestMarshaller.ContextualDeserializer,
+            Options.MaxReceiveMessageSize,
+            _requestEncoding,
+            cancellationToken);
+
+    /// <summary>Reads exactly one request message (unary and server-streaming methods).</summary>
+    internal async Task<TRequest> ReadSingleRequestAsync()
+    {
+        var (hasMessage, message) = await ReadRequestAsync(CancellationToken);
+        if (!hasMessage)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Request did not include a message."));
+        }
+
+        var (hasAnother, _) = await ReadRequestAsync(CancellationToken);
+        if (hasAnother)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "Request included more than one message for a single-request method."));
+        }
+
+        return message;
+    }
+
+    /// <summary>Serializes a response message straight into the response body pipe and flushes it.</summary>
+    internal async Task WriteMessageAsync(TResponse message, CancellationToken cancellationToken)
+    {
+        if (!TryBeginWrite())
+        {
+            throw new InvalidOperationException("A write is already pending on this response stream; await it before writing again.");
+        }
+
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            CancellationToken.ThrowIfCancellationRequested();
+            var response = _httpContext.Response;
+            if (!response.HasStarted)
+            {
+                await response.StartAsync(CancellationToken);
+            }
+
+            var writer = response.BodyWriter;
+            var context = new FrameSerializationContext(writer, _compressResponses, Options.MaxSendMessageSize);
+            _method.ResponseMarshaller.ContextualSerializer(message, context);
+            if (!context.IsComplete)
+            {
+                throw new InvalidOperationException("The response marshaller did not complete the serialization context.");
+            }
+
+            var flush = await writer.FlushAsync(cancellationToken);
+            if (flush.IsCanceled || flush.IsCompleted)
+            {
+                throw new OperationCanceledException("The response stream was closed.", CancellationToken);
+            }
+        }
+        finally
+        {
+            EndWrite();
+        }
+    }
+}

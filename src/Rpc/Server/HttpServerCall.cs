@@ -1,0 +1,165 @@
+using System.Net.Sockets;
+using Cluster.Rpc.Internal;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Cluster.Rpc.Server;
+
+/// <summary>One server call on one HTTP/2 stream: the handler's context, its streams and its status.</summary>
+internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallContext, IDisposable
+{
+    private static readonly TimeSpan MaxTimerTimeout = TimeSpan.FromDays(40);
+
+    private readonly HttpContext _httpContext;
+    private readonly Method<TRequest, TResponse> _method;
+    private readonly ServerRuntime _runtime;
+    private readonly Metadata _responseTrailers = [];
+    private CancellationTokenSource? _deadlineCts;
+    private CancellationTokenSource? _callCts;
+    private CancellationToken _cancellationToken;
+    private Metadata? _requestHeaders;
+    private DateTime _deadline = DateTime.MaxValue;
+    private string? _requestEncoding;
+    private bool _compressResponses;
+    private int _writing;
+
+    public HttpServerCall(HttpContext httpContext, Method<TRequest, TResponse> method, ServerRuntime runtime)
+    {
+        _httpContext = httpContext;
+        _method = method;
+        _runtime = runtime;
+        _cancellationToken = httpContext.RequestAborted;
+        RequestStream = new ServerRequestStream<TRequest, TResponse>(this);
+        ResponseStream = new ServerResponseStream<TRequest, TResponse>(this);
+    }
+
+    public override string Method => _method.FullName;
+
+    public override string Host => _httpContext.Request.Host.Value ?? string.Empty;
+
+    public override string Peer => FormatPeer(_httpContext.Connection);
+
+    public override DateTime Deadline => _deadline;
+
+    public override Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders();
+
+    public override CancellationToken CancellationToken => _cancellationToken;
+
+    public override Metadata ResponseTrailers => _responseTrailers;
+
+    public override Status Status { get; set; } = Status.DefaultSuccess;
+
+    public override HttpContext HttpContext => _httpContext;
+
+    public IAsyncStreamReader<TRequest> RequestStream { get; }
+
+    public IServerStreamWriter<TResponse> ResponseStream { get; }
+
+    internal RpcServerOptions Options => _runtime.Options;
+
+    internal string? RequestEncoding => _requestEncoding;
+
+    internal bool DeadlineExpired => _deadlineCts?.IsCancellationRequested == true;
+
+    /// <summary>Reads deadline and encoding headers and prepares response headers; throws RpcException on bad input.</summary>
+    public void Start()
+    {
+        var response = _httpContext.Response;
+        response.ContentType = GrpcProtocol.ContentType;
+        response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.SupportedAcceptEncoding;
+        var request = _httpContext.Request;
+
+        var encoding = request.Headers[GrpcProtocol.EncodingHeader].ToString();
+        if (encoding.Length > 0 && encoding != GrpcProtocol.Identity && encoding != GrpcProtocol.Gzip)
+        {
+            throw new RpcException(new Status(StatusCode.Unimplemented, $"Unsupported grpc-encoding value '{encoding}'. Supported encodings: identity, gzip"));
+        }
+
+        _requestEncoding = encoding.Length > 0 ? encoding : null;
+        if (Options.ResponseCompression && GrpcProtocol.AcceptsGzip(request.Headers[GrpcProtocol.AcceptEncodingHeader].ToString()))
+        {
+            _compressResponses = true;
+            response.Headers[GrpcProtocol.EncodingHeader] = GrpcProtocol.Gzip;
+        }
+
+        var timeoutHeader = request.Headers[GrpcProtocol.TimeoutHeader].ToString();
+        if (timeoutHeader.Length > 0)
+        {
+            if (!GrpcTimeout.TryParse(timeoutHeader, out var timeout))
+            {
+                throw new RpcException(new Status(StatusCode.Internal, $"Malformed grpc-timeout header '{timeoutHeader}'."));
+            }
+
+            StartDeadline(timeout);
+        }
+    }
+
+    public override async Task WriteResponseHeadersAsync(Metadata responseHeaders)
+    {
+        ArgumentNullException.ThrowIfNull(responseHeaders);
+        var response = _httpContext.Response;
+        if (response.HasStarted)
+        {
+            throw new InvalidOperationException("Response headers can only be sent once per call.");
+        }
+
+        foreach (var entry in responseHeaders)
+        {
+            response.Headers.Append(entry.Key, MetadataCodec.ToHeaderValue(entry));
+        }
+
+        await response.StartAsync(CancellationToken);
+        await response.BodyWriter.FlushAsync(CancellationToken);
+    }
+
+    public void Dispose()
+    {
+        _callCts?.Dispose();
+        _deadlineCts?.Dispose();
+    }
+
+    private void StartDeadline(TimeSpan timeout)
+    {
+        if (timeout > MaxTimerTimeout)
+        {
+            return;
+        }
+
+        _deadline = DateTime.UtcNow + timeout;
+        _deadlineCts = new CancellationTokenSource(timeout);
+        _callCts = CancellationTokenSource.CreateLinkedTokenSource(_httpContext.RequestAborted, _deadlineCts.Token);
+        _cancellationToken = _callCts.Token;
+    }
+
+    private Metadata ReadRequestHeaders()
+    {
+        var metadata = new Metadata();
+        foreach (var header in _httpContext.Request.Headers)
+        {
+            MetadataCodec.AddHeader(metadata, header.Key, header.Value!);
+        }
+
+        return metadata;
+    }
+
+    private static string FormatPeer(ConnectionInfo connection)
+    {
+        var address = connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return "unknown";
+        }
+
+        return address.AddressFamily == AddressFamily.InterNetworkV6
+            ? $"ipv6:[{address}]:{connection.RemotePort}"
+            : $"ipv4:{address}:{connection.RemotePort}";
+    }
+
+    internal bool TryBeginWrite() => Interlocked.CompareExchange(ref _writing, 1, 0) == 0;
+
+    internal void EndWrite() => Volatile.Write(ref _writing, 0);
+
+    internal bool CompressResponses => _compressResponses;
+
+    internal IHttpResponseTrailersFeature? TrailersFeature => _httpContext.Features.Get<IHttpResponseTrailersFeature>();
+}
