@@ -4,6 +4,7 @@ using Cluster.Cli.Commands;
 var root = new RootCommand("cluster: a disaggregated prefill/decode LLM serving cluster")
 {
     BenchCommand.Create(),
+    HealthCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,3 @@
+using Cluster.DecodeWorker;
+
+await DecodeWorkerApp.Build(args).RunAsync();

@@ -1,0 +1,7 @@
+namespace Cluster.Hosting;
+
+/// <summary>What differs between the hosts: their role name and default ports.</summary>
+/// <param name="Role">Role name shown in logs and <c>/healthz</c> (router, prefill, decode).</param>
+/// <param name="GrpcPort">Default <see cref="HostingOptions.GrpcPort"/>.</param>
+/// <param name="HttpPort">Default <see cref="HostingOptions.HttpPort"/>.</param>
+public sealed record ClusterHostDefaults(string Role, int GrpcPort, int HttpPort);

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Text.Json;
+using Cluster.Hosting.HealthChecks;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace Cluster.Hosting;
+
+/// <summary>The wiring every cluster host shares: listeners, gRPC server, health, logging.</summary>
+public static class ClusterHostExtensions
+{
+    /// <summary>
+    /// Binds <see cref="HostingOptions"/> (validated at start-up), listens on a gRPC port (HTTP/2) and an HTTP/1.1
+    /// port, adds the gRPC server with large HTTP/2 windows, health status and single-line console logs.
+    /// </summary>
+    public static WebApplicationBuilder AddClusterHost(this WebApplicationBuilder builder, ClusterHostDefaults defaults)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(defaults);
+        var services = builder.Services;
+        services.AddSingleton(defaults);
+        services.AddOptions<HostingOptions>()
+            .Configure(o => (o.GrpcPort, o.HttpPort) = (defaults.GrpcPort, defaults.HttpPort))
+            .Bind(builder.Configuration.GetSection(HostingOptions.SectionName))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddSingleton<HostEndpoints>();
+        services.AddSingleton<HealthStatusRegistry>();
+        services.AddSingleton<HealthGrpcService>();
+        services.AddRpcServer();
+        services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, HostEndpoints>(ConfigureKestrel);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        return builder;
+    }
+
+    /// <summary>Maps <c>grpc.health.v1.Health</c> and <c>/healthz</c>; marks the host SERVING once started, NOT_SERVING when stopping.</summary>
+    public static IEndpointRouteBuilder MapClusterHost(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var registry = app.Services.GetRequiredService<HealthStatusRegistry>();
+        var role = app.Services.GetRequiredService<ClusterHostDefaults>().Role;
+        app.MapRpcService(Grpc.Health.V1.Health.BindService(app.Services.GetRequiredService<HealthGrpcService>()));
+        app.MapGet("/healthz", (HttpContext context) =>
+        {
+            var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
+            context.Response.StatusCode = status == ServingStatus.Serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString() }), "application/json");
+        });
+        var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+        registry.SetStatus(HealthStatusRegistry.Overall, ServingStatus.NotServing);
+        lifetime.ApplicationStarted.Register(() => registry.SetStatus(HealthStatusRegistry.Overall, ServingStatus.Serving));
+        lifetime.ApplicationStopping.Register(registry.SetAllNotServing);
+        return app;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<HostingOptions> options, HostEndpoints endpoints)
+    {
+        var o = options.Value;
+        var address = IPAddress.Parse(o.BindAddress);
+        kestrel.ConfigureRpcHttp2();
+        kestrel.Listen(address, o.GrpcPort, listen =>
+        {
+            endpoints.Grpc = listen;
+            if (o.CertificatePath is { Length: > 0 } certificate)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate, o.CertificatePassword);
+                endpoints.GrpcUsesTls = true;
+            }
+            else
+            {
+                listen.Protocols = HttpProtocols.Http2;
+            }
+        });
+        kestrel.Listen(address, o.HttpPort, listen =>
+        {
+            endpoints.Http = listen;
+            listen.Protocols = HttpProtocols.Http1;
+        });
+    }
+}

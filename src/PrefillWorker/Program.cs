@@ -1,0 +1,3 @@
+using Cluster.PrefillWorker;
+
+await PrefillWorkerApp.Build(args).RunAsync();

@@ -1,0 +1,3 @@
+using Cluster.Router;
+
+await RouterApp.Build(args).RunAsync();

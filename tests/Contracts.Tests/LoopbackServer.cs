@@ -1,0 +1,43 @@
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.Contracts.Tests;
+
+/// <summary>A Kestrel h2c server on 127.0.0.1 serving the given services, and a channel to it.</summary>
+internal sealed class LoopbackServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private LoopbackServer(WebApplication app, RpcChannel channel)
+    {
+        _app = app;
+        Channel = channel;
+    }
+
+    public RpcChannel Channel { get; }
+
+    public static async Task<LoopbackServer> StartAsync(params ServerServiceDefinition[] services)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddRpcServer();
+        var app = builder.Build();
+        foreach (var service in services)
+        {
+            app.MapRpcService(service);
+        }
+
+        await app.StartAsync();
+        return new LoopbackServer(app, RpcChannel.ForAddress(app.Urls.First()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,47 @@
+using Cluster.Hosting;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cluster.Hosting.Tests;
+
+/// <summary>A cluster host on 127.0.0.1 with free ports, plus a gRPC channel to it.</summary>
+internal sealed class TestHost : IAsyncDisposable
+{
+    private TestHost(WebApplication app)
+    {
+        App = app;
+        Endpoints = app.Services.GetRequiredService<HostEndpoints>();
+        Channel = RpcChannel.ForAddress(Endpoints.GrpcAddress);
+        Http = new HttpClient { BaseAddress = Endpoints.HttpAddress };
+    }
+
+    public WebApplication App { get; }
+
+    public HostEndpoints Endpoints { get; }
+
+    public RpcChannel Channel { get; }
+
+    public HttpClient Http { get; }
+
+    public static string[] FreePortArgs { get; } =
+        ["--Hosting:BindAddress=127.0.0.1", "--Hosting:GrpcPort=0", "--Hosting:HttpPort=0"];
+
+    public static async Task<TestHost> StartAsync(params string[] extraArgs)
+    {
+        var builder = WebApplication.CreateBuilder([.. FreePortArgs, .. extraArgs]);
+        builder.AddClusterHost(new ClusterHostDefaults("test", 50999, 8999));
+        var app = builder.Build();
+        app.MapClusterHost();
+        await app.StartAsync();
+        return new TestHost(app);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        Channel.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
