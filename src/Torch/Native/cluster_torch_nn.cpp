@@ -1,0 +1,152 @@
+// Fused neural-network ops (thin wrappers, no model logic) and CUDA streams, graphs, synchronization.
+// Version fallbacks live here: scaled_dot_product_attention from 2.1 (scale argument), enable_gqa from 2.5.
+#include "common.h"
+#ifdef CLUSTER_TORCH_CUDA
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAStream.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+using ct::T;
+
+#define CT_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) || (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+CT_EXPORT void* ct_embedding(void* weight, void* ids) { CT_TENSOR(at::embedding(T(weight), T(ids))) }
+
+// Llama RMSNorm with Hugging Face's precision: normalise in float32, cast back, then scale by the weight.
+CT_EXPORT void* ct_rms_norm(void* x, void* w, double eps) {
+  CT_TENSOR([&] {
+    const at::Tensor& in = T(x);
+    auto xf = in.to(at::kFloat);
+    auto var = xf.pow(2).mean(-1, true);
+    return T(w) * (xf * at::rsqrt(var + eps)).to(in.scalar_type());
+  }())
+}
+
+// Rotary embedding, "rotate half" layout: x * cos + rotate_half(x) * sin (cos, sin broadcast to x).
+CT_EXPORT void* ct_rope(void* x, void* cos, void* sin) {
+  CT_TENSOR([&] {
+    const at::Tensor& in = T(x);
+    auto half = in.size(-1) / 2;
+    auto rotated = at::cat({-in.narrow(-1, half, half), in.narrow(-1, 0, half)}, -1);
+    return in * T(cos) + rotated * T(sin);
+  }())
+}
+
+// silu(x[..., :n]) * x[..., n:] for x = [..., 2n] (a fused gate/up projection).
+CT_EXPORT void* ct_swiglu(void* x) {
+  CT_TENSOR([&] {
+    const at::Tensor& in = T(x);
+    auto n = in.size(-1) / 2;
+    return at::silu(in.narrow(-1, 0, n)) * in.narrow(-1, n, n);
+  }())
+}
+
+static at::Tensor repeat_kv(const at::Tensor& kv, int64_t groups) {
+  return groups == 1 ? kv : kv.repeat_interleave(groups, 1);
+}
+
+// Attention as Hugging Face's eager path computes it; the fallback where sdpa is missing.
+static at::Tensor attention_reference(const at::Tensor& q, at::Tensor k, at::Tensor v,
+                                      const c10::optional<at::Tensor>& mask, bool causal, double scale) {
+  auto groups = q.size(1) / k.size(1);
+  k = repeat_kv(k, groups);
+  v = repeat_kv(v, groups);
+  auto scores = at::matmul(q, k.transpose(-2, -1)) * scale;  // [B, H, Tq, Tk]
+  if (causal) {
+    auto tq = q.size(-2), tk = k.size(-2);
+    auto keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  if (mask) {
+    scores = mask->scalar_type() == at::kBool
+                 ? scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity())
+                 : scores + *mask;
+  }
+  auto probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  return at::matmul(probs, v);
+}
+
+static at::Tensor sdpa(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                       const c10::optional<at::Tensor>& m, bool causal, double scale) {
+  auto groups = q.size(1) / k.size(1);
+  TORCH_CHECK(q.size(1) == groups * k.size(1), "sdpa: query heads ", q.size(1), " not a multiple of key heads ", k.size(1));
+  bool fused = q.device().is_cuda() && (!causal || q.size(2) == k.size(2));
+#if CT_TORCH_AT_LEAST(2, 5)
+  if (fused) return at::scaled_dot_product_attention(q, k, v, m, 0.0, causal, scale, groups > 1);
+#elif CT_TORCH_AT_LEAST(2, 1)
+  if (fused) return at::scaled_dot_product_attention(q, repeat_kv(k, groups), repeat_kv(v, groups), m, 0.0, causal, scale);
+#else
+  (void)fused;
+#endif
+  return attention_reference(q, k, v, m, causal, scale);
+}
+
+// q [B, H, Tq, D], k/v [B, Hkv, Tk, D] (H a multiple of Hkv), optional mask (bool: true = attend, or
+// additive) broadcastable to [B, H, Tq, Tk]; causal aligns the last query with the last key.
+CT_EXPORT void* ct_sdpa(void* q, void* k, void* v, void* mask, int causal, double scale) {
+  CT_TENSOR([&] {
+    c10::optional<at::Tensor> m;
+    if (mask) m = T(mask);
+    return sdpa(T(q), T(k), T(v), m, causal != 0, scale);
+  }())
+}
+
+// ---- CUDA ----------------------------------------------------------------------------------------
+CT_EXPORT int ct_cuda_device_count() {
+#ifdef CLUSTER_TORCH_CUDA
+  try { return static_cast<int>(c10::cuda::device_count()); } CT_CATCH(0)
+#else
+  return 0;
+#endif
+}
+
+#ifdef CLUSTER_TORCH_CUDA
+struct Graph {
+  at::cuda::CUDAGraph graph;
+  c10::optional<c10::cuda::CUDAStream> previous;
+};
+#define CT_CUDA_ONLY(...) CT_STATUS(__VA_ARGS__)
+#else
+#define CT_CUDA_ONLY(...) CT_STATUS(throw std::runtime_error("this build of cluster_torch has no CUDA support (libtorch was CPU-only)"))
+#endif
+
+CT_EXPORT int ct_cuda_synchronize(int device) {
+  CT_CUDA_ONLY(c10::cuda::CUDAGuard g(static_cast<c10::DeviceIndex>(device)); c10::cuda::device_synchronize())
+}
+CT_EXPORT int ct_cuda_empty_cache() { CT_CUDA_ONLY(c10::cuda::CUDACachingAllocator::emptyCache()) }
+// Streams: handles are heap-allocated CUDAStream values.
+CT_EXPORT int ct_stream_new(int device, void** out) {
+  CT_CUDA_ONLY(*out = new c10::cuda::CUDAStream(c10::cuda::getStreamFromPool(false, static_cast<c10::DeviceIndex>(device))))
+}
+CT_EXPORT int ct_stream_current(int device, void** out) {
+  CT_CUDA_ONLY(*out = new c10::cuda::CUDAStream(c10::cuda::getCurrentCUDAStream(static_cast<c10::DeviceIndex>(device))))
+}
+CT_EXPORT int ct_stream_set_current(void* s) { CT_CUDA_ONLY(c10::cuda::setCurrentCUDAStream(*static_cast<c10::cuda::CUDAStream*>(s))) }
+CT_EXPORT int ct_stream_synchronize(void* s) { CT_CUDA_ONLY(static_cast<c10::cuda::CUDAStream*>(s)->synchronize()) }
+CT_EXPORT int ct_stream_free(void* s) { CT_CUDA_ONLY(delete static_cast<c10::cuda::CUDAStream*>(s)) }
+
+// Graphs: capture runs on a side stream (CUDA forbids capturing the legacy default stream); the ops
+// issued from .NET between begin and end are recorded; a graph may share the memory pool of another.
+CT_EXPORT int ct_graph_new(void** out) { CT_CUDA_ONLY(*out = new Graph()) }
+CT_EXPORT int ct_graph_capture_begin(void* g, int device, void* share_pool_with) {
+  CT_CUDA_ONLY(
+    auto* graph = static_cast<Graph*>(g);
+    auto dev = static_cast<c10::DeviceIndex>(device);
+    c10::cuda::device_synchronize();
+    graph->previous = c10::cuda::getCurrentCUDAStream(dev);
+    c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool(false, dev));
+    at::cuda::MempoolId_t pool{0, 0};
+    if (share_pool_with) pool = static_cast<Graph*>(share_pool_with)->graph.pool();
+    graph->graph.capture_begin(pool, cudaStreamCaptureModeThreadLocal))
+}
+CT_EXPORT int ct_graph_capture_end(void* g) {
+  CT_CUDA_ONLY(
+    auto* graph = static_cast<Graph*>(g);
+    try { graph->graph.capture_end(); } catch (...) { c10::cuda::setCurrentCUDAStream(*graph->previous); throw; }
+    c10::cuda::setCurrentCUDAStream(*graph->previous))
+}
+CT_EXPORT int ct_graph_replay(void* g) { CT_CUDA_ONLY(static_cast<Graph*>(g)->graph.replay()) }
+CT_EXPORT int ct_graph_free(void* g) { CT_CUDA_ONLY(delete static_cast<Graph*>(g)) }

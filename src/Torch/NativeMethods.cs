@@ -1,0 +1,101 @@
+using System.Runtime.InteropServices;
+
+namespace Cluster.Torch;
+
+/// <summary>The extern "C" surface of Native/ (libcluster_torch.so). Tensor handles are at::Tensor*.</summary>
+internal static unsafe partial class NativeMethods
+{
+    internal const string Lib = "cluster_torch";
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_last_error();
+    [LibraryImport(Lib)] internal static partial IntPtr ct_version();
+    [LibraryImport(Lib)] internal static partial int ct_set_num_threads(int n);
+    [LibraryImport(Lib)] internal static partial int ct_get_num_threads();
+
+    [LibraryImport(Lib)] internal static partial void ct_free(IntPtr t);
+    [LibraryImport(Lib)] internal static partial int ct_ndim(Tensor t);
+    [LibraryImport(Lib)] internal static partial int ct_shape(Tensor t, long* shape);
+    [LibraryImport(Lib)] internal static partial int ct_strides(Tensor t, long* strides);
+    [LibraryImport(Lib)] internal static partial int ct_dtype(Tensor t);
+    [LibraryImport(Lib)] internal static partial int ct_device(Tensor t, out int type, out int index);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_data_ptr(Tensor t);
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_empty(long* shape, int n, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_full(long* shape, int n, double value, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_arange(double start, double end, double step, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_from_host(void* data, long* shape, int n, int dtype, int devType, int devIndex);
+    [LibraryImport(Lib)] internal static partial int ct_to_host(Tensor t, void* dst, long nbytes);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_randn(long* shape, int n, double mean, double std, ulong seed, int dtype);
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_to(Tensor t, int dtype, int devType, int devIndex, int nonBlocking);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_clone(Tensor t);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_contiguous(Tensor t);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_view(Tensor t, long* shape, int n);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_reshape(Tensor t, long* shape, int n);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_expand(Tensor t, long* shape, int n);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_permute(Tensor t, long* dims, int n);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_transpose(Tensor t, long a, long b);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_narrow(Tensor t, long dim, long start, long length);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_select(Tensor t, long dim, long index);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_unsqueeze(Tensor t, long dim);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_squeeze(Tensor t, long dim);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_index_select(Tensor t, long dim, Tensor index);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_gather(Tensor t, long dim, Tensor index);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_cat(IntPtr* tensors, int n, long dim);
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_binary(int op, Tensor a, Tensor b);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_binary_scalar(int op, Tensor a, double s);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_unary(int op, Tensor a);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_where(Tensor cond, Tensor a, Tensor b);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_masked_fill(Tensor t, Tensor mask, double value);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_clamp(Tensor t, double lo, double hi);
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_matmul(Tensor a, Tensor b);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_linear(Tensor x, Tensor w, IntPtr b);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_reduce(int op, Tensor t, long dim, int keepdim, int all);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_softmax(Tensor t, long dim);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_log_softmax(Tensor t, long dim);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_cumsum(Tensor t, long dim);
+    [LibraryImport(Lib)] internal static partial int ct_topk(Tensor t, long k, long dim, int largest, out IntPtr values, out IntPtr indices);
+    [LibraryImport(Lib)] internal static partial int ct_sort(Tensor t, long dim, int descending, out IntPtr values, out IntPtr indices);
+    [LibraryImport(Lib)] internal static partial int ct_item(Tensor t, out double value);
+    [LibraryImport(Lib)] internal static partial int ct_item_long(Tensor t, out long value);
+
+    [LibraryImport(Lib)] internal static partial int ct_copy_(Tensor dst, Tensor src, int nonBlocking);
+    [LibraryImport(Lib)] internal static partial int ct_fill_(Tensor t, double value);
+    [LibraryImport(Lib)] internal static partial int ct_index_copy_(Tensor dst, long dim, Tensor index, Tensor src);
+    [LibraryImport(Lib)] internal static partial int ct_index_add_(Tensor dst, long dim, Tensor index, Tensor src);
+    [LibraryImport(Lib)] internal static partial int ct_masked_fill_(Tensor t, Tensor mask, double value);
+
+    [LibraryImport(Lib)] internal static partial IntPtr ct_embedding(Tensor weight, Tensor ids);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_rms_norm(Tensor x, Tensor w, double eps);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_rope(Tensor x, Tensor cos, Tensor sin);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_swiglu(Tensor x);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_sdpa(Tensor q, Tensor k, Tensor v, IntPtr mask, int causal, double scale);
+
+    [LibraryImport(Lib)] internal static partial int ct_cuda_device_count();
+    [LibraryImport(Lib)] internal static partial int ct_cuda_synchronize(int device);
+    [LibraryImport(Lib)] internal static partial int ct_cuda_empty_cache();
+    [LibraryImport(Lib)] internal static partial int ct_stream_new(int device, out IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int ct_stream_current(int device, out IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int ct_stream_set_current(IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int ct_stream_synchronize(IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int ct_stream_free(IntPtr stream);
+    [LibraryImport(Lib)] internal static partial int ct_graph_new(out IntPtr graph);
+    [LibraryImport(Lib)] internal static partial int ct_graph_capture_begin(IntPtr graph, int device, IntPtr sharePoolWith);
+    [LibraryImport(Lib)] internal static partial int ct_graph_capture_end(IntPtr graph);
+    [LibraryImport(Lib)] internal static partial int ct_graph_replay(IntPtr graph);
+    [LibraryImport(Lib)] internal static partial int ct_graph_free(IntPtr graph);
+
+    /// <summary>Throws the native layer's last error when <paramref name="status"/> is not 0.</summary>
+    internal static void Check(int status)
+    {
+        if (status != 0) throw LastError();
+    }
+
+    /// <summary>Returns <paramref name="handle"/>, or throws the native layer's last error when it is null.</summary>
+    internal static IntPtr Check(IntPtr handle) => handle != IntPtr.Zero ? handle : throw LastError();
+
+    internal static TorchException LastError() =>
+        new(Marshal.PtrToStringUTF8(ct_last_error()) ?? "unknown libtorch error");
+}

@@ -1,0 +1,65 @@
+using static Cluster.Torch.NativeMethods;
+
+namespace Cluster.Torch;
+
+public static partial class torch
+{
+    /// <summary>Neural-network ops (TorchSharp: torch.nn).</summary>
+    public static class nn
+    {
+        /// <summary>Stateless layer functions (TorchSharp: torch.nn.functional).</summary>
+        public static class functional
+        {
+            /// <summary>x @ weightᵀ (+ bias). x [..., in], weight [out, in], bias [out].</summary>
+            public static Tensor linear(Tensor x, Tensor weight, Tensor? bias = null)
+            {
+                if (bias is null) return new(ct_linear(x, weight, IntPtr.Zero));
+                var added = false;
+                try
+                {
+                    bias.DangerousAddRef(ref added);
+                    return new(ct_linear(x, weight, bias.DangerousGetHandle()));
+                }
+                finally
+                {
+                    if (added) bias.DangerousRelease();
+                }
+            }
+
+            /// <summary>Rows of <paramref name="weight"/> [vocab, dim] picked by integer <paramref name="ids"/>.</summary>
+            public static Tensor embedding(Tensor ids, Tensor weight) => new(ct_embedding(weight, ids));
+
+            public static Tensor silu(Tensor x) => x.Un(Tensor.Unary.Silu);
+
+            /// <summary>silu(x[..., :n]) * x[..., n:] for x [..., 2n].</summary>
+            public static Tensor swiglu(Tensor x) => new(ct_swiglu(x));
+
+            /// <summary>RMSNorm as Hugging Face computes it: normalise in float32, cast back, scale by weight.</summary>
+            public static Tensor rms_norm(Tensor x, Tensor weight, double eps) => new(ct_rms_norm(x, weight, eps));
+
+            /// <summary>Rotary embedding, rotate-half layout: x * cos + rotate_half(x) * sin.</summary>
+            public static Tensor rotary_embedding(Tensor x, Tensor cos, Tensor sin) => new(ct_rope(x, cos, sin));
+
+            /// <summary>
+            /// Attention. q [B, H, Tq, D], k/v [B, Hkv, Tk, D] with H a multiple of Hkv (grouped-query);
+            /// mask bool (true = attend) or additive, broadcastable to [B, H, Tq, Tk]; causal aligns the
+            /// last query with the last key. Uses libtorch's fused kernel where present (2.1+ on CUDA).
+            /// </summary>
+            public static Tensor scaled_dot_product_attention(Tensor q, Tensor k, Tensor v, Tensor? attn_mask = null, bool is_causal = false, double? scale = null)
+            {
+                var s = scale ?? 1.0 / Math.Sqrt(q.size(-1));
+                if (attn_mask is null) return new(ct_sdpa(q, k, v, IntPtr.Zero, is_causal ? 1 : 0, s));
+                var added = false;
+                try
+                {
+                    attn_mask.DangerousAddRef(ref added);
+                    return new(ct_sdpa(q, k, v, attn_mask.DangerousGetHandle(), is_causal ? 1 : 0, s));
+                }
+                finally
+                {
+                    if (added) attn_mask.DangerousRelease();
+                }
+            }
+        }
+    }
+}
