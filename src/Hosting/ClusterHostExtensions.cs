@@ -45,6 +45,9 @@ public static class ClusterHostExtensions
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+
+        // Per-request framework logs are noise at Information; lifecycle stays visible. Configuration can override.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         return builder;
     }
 
