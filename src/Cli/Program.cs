@@ -5,6 +5,8 @@ var root = new RootCommand("cluster: a disaggregated prefill/decode LLM serving 
 {
     BenchCommand.Create(),
     HealthCommand.Create(),
+    MakeModelCommand.Create(),
+    GenerateCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

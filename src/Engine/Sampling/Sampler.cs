@@ -62,7 +62,7 @@ public sealed class Sampler : IDisposable
             }
             var cdf = sorted.cumsum(0);                                          // [vocab]
             var threshold = cdf.narrow(0, vocab - 1, 1) * _random.NextDouble();   // [1]
-            var index = cdf.le(threshold).sum().clamp(0, vocab - 1).view(1);      // [1]
+            var index = cdf.le(threshold).sum().clamp(0, vocab - 1).to(ScalarType.Int64).view(1); // [1]
             token = order.index_select(0, index);                                // [1]
         }
         var id = (int)token.itemLong();
