@@ -43,7 +43,7 @@ internal sealed partial class ClientCall<TRequest, TResponse>
             ? ParseStatus(codes.FirstOrDefault(), GetSingle(response.TrailingHeaders, GrpcProtocol.MessageTrailer))
             : new Status(StatusCode.Unknown, "No grpc-status found on response.");
         Finish(status, trailers);
-        _callCts.Dispose();
+        _deadlineCts?.Dispose();
         return FinishedOrThrow();
     }
 

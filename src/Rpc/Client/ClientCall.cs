@@ -16,6 +16,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
     private readonly Method<TRequest, TResponse> _method;
     private readonly CallOptions _options;
     private readonly CancellationTokenSource _callCts = new();
+    private CancellationTokenSource? _deadlineCts;
     private readonly TaskCompletionSource<Metadata> _headersTcs = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private CancellationTokenRegistration _userCancellation;
@@ -111,6 +112,7 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
     {
         Cancel(new Status(StatusCode.Cancelled, "Call disposed."));
         _userCancellation.Dispose();
+        _deadlineCts?.Dispose();
         _reader?.Complete();
         _response?.Dispose();
     }
@@ -142,8 +144,10 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
 
             if (remaining < TimeSpan.FromDays(40))
             {
-                _callCts.Token.UnsafeRegister(static s => ((ClientCall<TRequest, TResponse>)s!).OnCallTokenCancelled(), this);
-                _callCts.CancelAfter(remaining);
+                _deadlineCts = new CancellationTokenSource(remaining);
+                _deadlineCts.Token.UnsafeRegister(
+                    static s => ((ClientCall<TRequest, TResponse>)s!).Cancel(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")),
+                    this);
             }
         }
 
@@ -158,16 +162,6 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         _responseTask = SendAsync(request);
     }
 
-    private void OnCallTokenCancelled()
-    {
-        lock (_lock)
-        {
-            _cancelStatus ??= new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
-        }
-
-        Finish(_cancelStatus!.Value, null);
-    }
-
     private void CancelTransport()
     {
         try
@@ -178,5 +172,8 @@ internal sealed partial class ClientCall<TRequest, TResponse> : IDisposable
         {
             // Already cleaned up.
         }
+
+        // Disposing an unfinished response makes HttpClient reset the stream (RST_STREAM CANCEL).
+        _response?.Dispose();
     }
 }

@@ -17,11 +17,14 @@ internal sealed class StreamingRequestContent : HttpContent
     /// <summary>Ends the request body normally.</summary>
     public void Complete() => _complete.TrySetResult();
 
-    /// <summary>Ends the request body because the call finished; pending stream waits fail.</summary>
+    /// <summary>
+    /// Aborts the request body because the call finished: unless already completed, HttpClient resets the
+    /// stream instead of ending it cleanly, so the server never mistakes an abort for a complete stream.
+    /// </summary>
     public void Abort()
     {
         _stream.TrySetCanceled();
-        _complete.TrySetResult();
+        _complete.TrySetCanceled();
     }
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
@@ -29,6 +32,9 @@ internal sealed class StreamingRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
     {
+        // HttpClient holds back the HEADERS frame of a body without END_STREAM until a flush
+        // (dotnet/runtime#96223); flush now so the server sees the call before the first message.
+        await stream.FlushAsync(cancellationToken);
         _stream.TrySetResult(stream);
         await _complete.Task.WaitAsync(cancellationToken);
     }
