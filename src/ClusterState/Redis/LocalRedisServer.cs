@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Cluster.ClusterState.Redis;
+
+/// <summary>
+/// A throw-away redis-server on 127.0.0.1 (no persistence) for tests, benchmarks and <c>cluster up --redis</c>:
+/// started on a free port, ready when it prints "Ready to accept connections", stoppable and restartable on the same port.
+/// </summary>
+public sealed class LocalRedisServer : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
+    private readonly string _executable;
+    private Process? _process;
+    private Task? _drain;
+
+    private LocalRedisServer(string executable, int port)
+    {
+        _executable = executable;
+        Port = port;
+    }
+
+    /// <summary>The TCP port it listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>StackExchange.Redis configuration string for it.</summary>
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>True while the process runs.</summary>
+    public bool IsRunning => _process is { HasExited: false };
+
+    /// <summary>Starts redis-server (from PATH) on a free port. Throws, saying how to install it, when it is missing.</summary>
+    public static async Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default)
+    {
+        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
+            "redis-server is not installed (not on PATH). Install it: apt-get install -y redis-server (Debian 7.0 is what CI uses).");
+        var server = new LocalRedisServer(executable, FreePort());
+        await server.RestartAsync(cancellationToken).ConfigureAwait(false);
+        return server;
+    }
+
+    /// <summary>Starts the process again on the same port (after <see cref="StopAsync"/>), with empty state.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsRunning)
+        {
+            throw new InvalidOperationException($"redis-server on port {Port} is already running; stop it first.");
+        }
+
+        var info = new ProcessStartInfo(_executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_executable}.");
+        _process = process;
+        var output = new StringBuilder();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            while (await process.StandardOutput.ReadLineAsync(timeout.Token).ConfigureAwait(false) is { } line)
+            {
+                output.AppendLine(line);
+                if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+                {
+                    _drain = Task.WhenAll(process.StandardOutput.ReadToEndAsync(CancellationToken.None), process.StandardError.ReadToEndAsync(CancellationToken.None));
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // fall through: not ready in time
+        }
+
+        await StopAsync().ConfigureAwait(false);
+        throw new InvalidOperationException($"redis-server on port {Port} did not become ready within {StartTimeout.TotalSeconds} s. Its output:\n{output}");
+    }
+
+    /// <summary>Kills the process (as a crash would) and waits for it to exit.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null)
+        {
+            return;
+        }
+
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        if (_drain is not null)
+        {
+            await _drain.ConfigureAwait(false);
+            _drain = null;
+        }
+
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string? FindOnPath(string name) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, name))
+            .FirstOrDefault(File.Exists);
+}

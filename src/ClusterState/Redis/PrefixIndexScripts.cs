@@ -1,0 +1,104 @@
+namespace Cluster.ClusterState.Redis;
+
+/// <summary>
+/// The Lua scripts of <see cref="RedisPrefixIndex"/>. Each runs atomically in Redis. Block keys are built inside the
+/// scripts from a block-key prefix, so they address one Redis node (not Redis Cluster; see README.md).
+/// </summary>
+internal static class PrefixIndexScripts
+{
+    /// <summary>Lua: forget every block of worker ARGV[2] (wrk set KEYS[2], block-key prefix ARGV[1]).</summary>
+    private const string ClearWorker = """
+        local function clear_worker(wrk, blk, w)
+          for _, h in ipairs(redis.call('SMEMBERS', wrk)) do
+            redis.call('SREM', blk .. h, w)
+          end
+          redis.call('DEL', wrk)
+        end
+        """;
+
+    /// <summary>
+    /// KEYS[1] = seq key, KEYS[2] = wrk set; ARGV[1] = block-key prefix, ARGV[2] = worker, ARGV[3] = first seq,
+    /// ARGV[4] = last seq, then per event: 'S' n h1..hn (stored) | 'R' n h1..hn (removed) | 'C' 0 (all cleared).
+    /// Returns {1, last} when applied, {0, last applied} on a gap (nothing written).
+    /// </summary>
+    public static readonly RedisScript Apply = new("index.apply", ClearWorker + """
+
+        local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if tonumber(ARGV[3]) ~= last + 1 then
+          return {0, last}
+        end
+        local blk, w = ARGV[1], ARGV[2]
+        local i = 5
+        while i <= #ARGV do
+          local op, n = ARGV[i], tonumber(ARGV[i + 1])
+          i = i + 2
+          if op == 'S' then
+            for j = i, i + n - 1 do
+              redis.call('SADD', blk .. ARGV[j], w)
+              redis.call('SADD', KEYS[2], ARGV[j])
+            end
+          elseif op == 'R' then
+            for j = i, i + n - 1 do
+              redis.call('SREM', blk .. ARGV[j], w)
+              redis.call('SREM', KEYS[2], ARGV[j])
+            end
+          else
+            clear_worker(KEYS[2], blk, w)
+          end
+          i = i + n
+        end
+        redis.call('SET', KEYS[1], ARGV[4])
+        return {1, tonumber(ARGV[4])}
+        """);
+
+    /// <summary>KEYS[1] = seq key, KEYS[2] = wrk set; ARGV[1] = block-key prefix, ARGV[2] = worker, ARGV[3] = last seq,
+    /// ARGV[4..] = hashes. Replaces the worker's block set; returns 1.</summary>
+    public static readonly RedisScript ReplaceAll = new("index.replace_all", ClearWorker + """
+
+        local blk, w = ARGV[1], ARGV[2]
+        clear_worker(KEYS[2], blk, w)
+        for j = 4, #ARGV do
+          redis.call('SADD', blk .. ARGV[j], w)
+          redis.call('SADD', KEYS[2], ARGV[j])
+        end
+        redis.call('SET', KEYS[1], ARGV[3])
+        return 1
+        """);
+
+    /// <summary>KEYS[1] = seq key, KEYS[2] = wrk set; ARGV[1] = block-key prefix, ARGV[2] = worker. Returns 1.</summary>
+    public static readonly RedisScript RemoveWorker = new("index.remove_worker", ClearWorker + """
+
+        clear_worker(KEYS[2], ARGV[1], ARGV[2])
+        redis.call('DEL', KEYS[1])
+        return 1
+        """);
+
+    /// <summary>
+    /// KEYS = the prompt's block keys in order. Returns {worker1, n1, worker2, n2, …}: per worker holding block 1,
+    /// how many leading blocks it holds. Candidates only shrink, so each step is one SMISMEMBER over the survivors.
+    /// </summary>
+    public static readonly RedisScript FindOverlap = new("index.find_overlap", """
+        local alive = redis.call('SMEMBERS', KEYS[1])
+        local counts = {}
+        for _, w in ipairs(alive) do counts[w] = 1 end
+        local i = 2
+        while #alive > 0 and i <= #KEYS do
+          local present = redis.call('SMISMEMBER', KEYS[i], unpack(alive))
+          local still = {}
+          for j, w in ipairs(alive) do
+            if present[j] == 1 then
+              counts[w] = i
+              still[#still + 1] = w
+            end
+          end
+          alive = still
+          i = i + 1
+        end
+        local out = {}
+        for w, n in pairs(counts) do
+          out[#out + 1] = w
+          out[#out + 1] = n
+        end
+        return out
+        """);
+}

@@ -1,0 +1,32 @@
+using System.Text.Json.Serialization;
+using Cluster.ClusterState.Model;
+using Cluster.Core.Ids;
+
+namespace Cluster.ClusterState.Redis;
+
+/// <summary>The JSON value of a worker in the <c>{prefix}workers</c> HASH. <c>model</c> is read by the Lua cleanup script.</summary>
+internal sealed record WorkerRecord(
+    string Id,
+    WorkerRole Role,
+    string Model,
+    string GrpcEndpoint,
+    string KvTransferEndpoint,
+    int TotalKvBlocks,
+    int MaxBatch,
+    WorkerLoad Load,
+    long HeartbeatUnixMs,
+    long TtlMs)
+{
+    public static WorkerRecord From(WorkerInfo info, WorkerLoad load, DateTimeOffset heartbeat, TimeSpan ttl) => new(
+        info.Id.Value, info.Role, info.Model.Value, info.GrpcEndpoint, info.KvTransferEndpoint, info.TotalKvBlocks, info.MaxBatch,
+        load, heartbeat.ToUnixTimeMilliseconds(), (long)ttl.TotalMilliseconds);
+
+    public WorkerInfo ToInfo() => new(new WorkerId(Id), Role, new ModelId(Model), GrpcEndpoint, KvTransferEndpoint, TotalKvBlocks, MaxBatch);
+
+    public WorkerSnapshot ToSnapshot() => new(ToInfo(), Load, DateTimeOffset.FromUnixTimeMilliseconds(HeartbeatUnixMs));
+}
+
+/// <summary>Source-generated JSON for <see cref="WorkerRecord"/> (camelCase, roles as lower-case strings).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(WorkerRecord))]
+internal sealed partial class WorkerRecordJsonContext : JsonSerializerContext;
