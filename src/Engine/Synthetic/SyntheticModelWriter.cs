@@ -94,24 +94,27 @@ public static class SyntheticModelWriter
     private static void Fill(SafeTensorsWriter.Entry e, ulong key, long first, int count, Span<byte> dest)
     {
         var isNorm = e.Name.EndsWith("norm.weight", StringComparison.Ordinal);
-        for (var j = 0; j < count; j++)
+        const float std = (float)Std;
+        switch (e.DType)
         {
-            var v = isNorm ? 1f : (float)(CounterRandom.Normal(key, first + j) * Std);
-            switch (e.DType)
-            {
-                case ScalarType.Float32:
-                    MemoryMarshal.Write(dest.Slice(j * 4), v);
-                    break;
-                case ScalarType.BFloat16:
-                    var bits = BitConverter.SingleToUInt32Bits(v);
-                    MemoryMarshal.Write(dest.Slice(j * 2), (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16));
-                    break;
-                case ScalarType.Float16:
-                    MemoryMarshal.Write(dest.Slice(j * 2), (Half)v);
-                    break;
-                default:
-                    throw new NotSupportedException($"weights dtype {e.DType} (use fp32, fp16 or bf16)");
-            }
+            case ScalarType.Float32:
+                var f32 = MemoryMarshal.Cast<byte, float>(dest);
+                for (var j = 0; j < count; j++) f32[j] = isNorm ? 1f : CounterRandom.Normal(key, first + j) * std;
+                break;
+            case ScalarType.BFloat16:
+                var bf16 = MemoryMarshal.Cast<byte, ushort>(dest);
+                for (var j = 0; j < count; j++)
+                {
+                    var bits = BitConverter.SingleToUInt32Bits(isNorm ? 1f : CounterRandom.Normal(key, first + j) * std);
+                    bf16[j] = (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);   // round to nearest even
+                }
+                break;
+            case ScalarType.Float16:
+                var f16 = MemoryMarshal.Cast<byte, Half>(dest);
+                for (var j = 0; j < count; j++) f16[j] = (Half)(isNorm ? 1f : CounterRandom.Normal(key, first + j) * std);
+                break;
+            default:
+                throw new NotSupportedException($"weights dtype {e.DType} (use fp32, fp16 or bf16)");
         }
     }
 

@@ -106,7 +106,7 @@ CT_EXPORT int ct_cuda_device_count() {
 #ifdef CLUSTER_TORCH_CUDA
 struct Graph {
   at::cuda::CUDAGraph graph;
-  c10::optional<c10::cuda::CUDAStream> previous;
+  std::optional<c10::cuda::CUDAStream> previous;
 };
 #define CT_CUDA_ONLY(...) CT_STATUS(__VA_ARGS__)
 #else
@@ -138,7 +138,7 @@ CT_EXPORT int ct_graph_capture_begin(void* g, int device, void* share_pool_with)
     c10::cuda::device_synchronize();
     graph->previous = c10::cuda::getCurrentCUDAStream(dev);
     c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool(false, dev));
-    at::cuda::MempoolId_t pool{0, 0};
+    decltype(graph->graph.pool()) pool{0, 0};
     if (share_pool_with) pool = static_cast<Graph*>(share_pool_with)->graph.pool();
     graph->graph.capture_begin(pool, cudaStreamCaptureModeThreadLocal))
 }

@@ -4,8 +4,10 @@
 #pragma once
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/version.h>
 #include <string>
+#include <optional>
 #include <vector>
 
 #define CT_EXPORT extern "C" __attribute__((visibility("default")))

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The GPU run of issue 3, in one device command (after ../shared/device/pack.sh has filled .device):
+#   bash .device/bootstrap.sh bash tests/reference/run_gpu.sh [8b]
+# Writes random-weight Llama-3.2-1B and Qwen2.5-0.5B shaped models, compares them with Hugging Face
+# transformers (hf_compare.py), then benchmarks engine and transformers on the same weights and shapes.
+set -uo pipefail
+export PYTHONUNBUFFERED=1
+out=${OUT:-/tmp/out}; mkdir -p "$out"
+here=$(cd "$(dirname "$0")" && pwd)
+cluster="dotnet $(pwd)/.device/app/Cli/cluster.dll"
+step() { echo "=== $1 ($(date +%T))"; }
+python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name())'
+
+step "make models"
+$cluster make-model --preset llama-3.2-1b --out /tmp/llama-1b --dtype bf16 --seed 1 | tail -1
+$cluster make-model --preset qwen2.5-0.5b --out /tmp/qwen-05b --dtype bf16 --seed 2 | tail -1
+
+step "generate demo"
+$cluster generate --model /tmp/llama-1b --device cuda --prompt "Hello, world" --max-tokens 32 2>&1 | tail -2
+
+if [ "${1:-}" != "bench-only" ]; then
+  step "compare llama-3.2-1b"
+  (cd "$here" && timeout 300 python3 hf_compare.py --cluster "$cluster" --model /tmp/llama-1b --out "$out/compare_llama1b.json") 2>&1 | tail -40
+  step "compare qwen2.5-0.5b"
+  (cd "$here" && timeout 300 python3 hf_compare.py --cluster "$cluster" --model /tmp/qwen-05b --out "$out/compare_qwen05b.json") 2>&1 | tail -40
+fi
+
+step "bench llama-3.2-1b: transformers"
+(cd "$here" && timeout 300 python3 hf_bench.py --model /tmp/llama-1b --out "$out/hf_bench_1b.json") 2>&1 | tail -8
+step "bench llama-3.2-1b: engine"
+timeout 300 $cluster bench engine --model /tmp/llama-1b --hf-results "$out/hf_bench_1b.json" --json-out "$out/bench_1b.json" 2>&1 | tee "$out/bench_1b.txt"
+
+if [ "${1:-}" = "8b" ]; then
+  step "8b"
+  $cluster make-model --preset llama-3.1-8b --out /tmp/llama-8b --dtype bf16 --seed 3 | tail -1
+  (cd "$here" && timeout 300 python3 hf_bench.py --model /tmp/llama-8b --out "$out/hf_bench_8b.json") 2>&1 | tail -8
+  timeout 300 $cluster bench engine --model /tmp/llama-8b --hf-results "$out/hf_bench_8b.json" --json-out "$out/bench_8b.json" 2>&1 | tee "$out/bench_8b.txt"
+fi
+step "done"
