@@ -10,5 +10,8 @@ public static partial class KvTransfer
     {
         public virtual Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context) =>
             throw RpcClientBase.Unimplemented(PushMethod.FullName);
+
+        public virtual Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context) =>
+            throw RpcClientBase.Unimplemented(GetTicketMethod.FullName);
     }
 }

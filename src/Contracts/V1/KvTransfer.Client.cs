@@ -20,5 +20,8 @@ public static partial class KvTransfer
 
         public AsyncClientStreamingCall<KvFrame, PushResult> Push(CallOptions options = default) =>
             CallInvoker.AsyncClientStreamingCall(PushMethod, null, options);
+
+        public AsyncUnaryCall<PushResult> GetTicketAsync(TicketRequest request, CallOptions options = default) =>
+            CallInvoker.AsyncUnaryCall(GetTicketMethod, null, options, request);
     }
 }
