@@ -10,6 +10,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Run a benchmark; every figure is printed next to a bound or peer measured in the same run.");
         // Sub-commands register here, one line each: bench.Subcommands.Add(XxxBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.EngineBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.TokenizerBenchCommand.Create());
         return bench;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Cluster.Tokenization.Decoding;
+using Cluster.Tokenization.PreTokenizers;
 
 namespace Cluster.Tokenization.Loading;
 
@@ -39,7 +40,10 @@ internal static class TokenizerJsonLoader
         }
         var (prefix, suffix) = ModelParser.PostProcessor(Json.Property(root, "post_processor"));
         ApplyConfigBosEos(config, added, model.Vocab, prefix, suffix);
-        var parts = new TokenizerParts(ComponentParser.Normalizer(Json.Property(root, "normalizer")), ComponentParser.PreTokenizer(preTokenizerJson),
+        var preTokenizer = ComponentParser.PreTokenizer(preTokenizerJson);
+        if (preTokenizer is null && decoderKind == DecoderKind.SentencePiece && SpaceBoundaryPreTokenizer.IsExactFor(model.Vocab.Keys, '\u2581'))
+            preTokenizer = new SpaceBoundaryPreTokenizer('\u2581');
+        var parts = new TokenizerParts(ComponentParser.Normalizer(Json.Property(root, "normalizer")), preTokenizer,
             model, added, prefix, suffix, decoderKind, strip, config);
         return new Tokenizer(parts);
     }
