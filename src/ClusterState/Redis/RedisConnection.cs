@@ -39,6 +39,9 @@ public sealed partial class RedisConnection : IDisposable
         }
     }
 
+    /// <summary>The multiplexer (tests wait on its reconnect events).</summary>
+    internal ConnectionMultiplexer Multiplexer => _multiplexer;
+
     /// <summary>The key layout.</summary>
     public RedisKeys Keys { get; }
 

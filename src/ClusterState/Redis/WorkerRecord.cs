@@ -7,7 +7,7 @@ namespace Cluster.ClusterState.Redis;
 /// <summary>The JSON value of a worker in the <c>{prefix}workers</c> HASH. <c>model</c> is read by the Lua cleanup script.</summary>
 internal sealed record WorkerRecord(
     string Id,
-    WorkerRole Role,
+    [property: JsonConverter(typeof(WorkerRoleJsonConverter))] WorkerRole Role,
     string Model,
     string GrpcEndpoint,
     string KvTransferEndpoint,
@@ -26,7 +26,7 @@ internal sealed record WorkerRecord(
     public WorkerSnapshot ToSnapshot() => new(ToInfo(), Load, DateTimeOffset.FromUnixTimeMilliseconds(HeartbeatUnixMs));
 }
 
-/// <summary>Source-generated JSON for <see cref="WorkerRecord"/> (camelCase, roles as lower-case strings).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+/// <summary>Source-generated JSON for <see cref="WorkerRecord"/> (camelCase; roles as prefill/decode/colocated).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(WorkerRecord))]
 internal sealed partial class WorkerRecordJsonContext : JsonSerializerContext;
