@@ -12,7 +12,7 @@ public class CorpusTests
     public static TheoryData<string, string> Families => new()
     {
         { "gpt2", "plain" }, { "llama2", "special" }, { "llama2", "plain" },
-        { "llama3", "special" }, { "llama3", "plain" }, { "qwen3", "special" }, { "qwen3", "plain" },
+        { "llama3", "special" }, { "llama3", "plain" }, { "llama3_1", "special" }, { "qwen3", "special" }, { "qwen3", "plain" },
     };
 
     [Theory]

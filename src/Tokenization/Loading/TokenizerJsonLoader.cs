@@ -23,10 +23,12 @@ internal static class TokenizerJsonLoader
         var config = configJson is null ? new TokenizerConfig() : TokenizerConfig.Parse(configJson);
         using var doc = JsonDocument.Parse(tokenizerJson);
         var root = doc.RootElement;
+        if (!root.TryGetProperty("model", out var modelJson)) throw new TokenizerLoadException("tokenizer.json has no \"model\"");
+        ModelParser.CheckType(modelJson);
         var preTokenizerJson = Json.Property(root, "pre_tokenizer");
         var (decoderKind, strip) = ModelParser.Decoder(Json.Property(root, "decoder"));
-        var byteLevel = decoderKind == DecoderKind.ByteLevel || preTokenizerJson.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal);
-        var model = ModelParser.Model(root.GetProperty("model"), byteLevel);
+        var byteLevel = decoderKind == DecoderKind.ByteLevel || (preTokenizerJson.ValueKind != JsonValueKind.Undefined && preTokenizerJson.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal));
+        var model = ModelParser.Model(modelJson, byteLevel);
         var added = new List<AddedToken>();
         if (root.TryGetProperty("added_tokens", out var list))
         {
