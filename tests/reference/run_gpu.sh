@@ -11,6 +11,12 @@ cluster="dotnet $(pwd)/.device/app/Cli/cluster.dll"
 step() { echo "=== $1 ($(date +%T))"; }
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name())'
 
+step "tiny model on cuda vs the independent reference"
+$cluster make-model --preset tiny --out /tmp/tiny --dtype fp32 --seed 1234 | tail -1
+prompt=256,72,101,108,108,111,44,32,119,111,114,108,100
+python3 "$here/llama_reference.py" /tmp/tiny --prompt $prompt --steps 24 | python3 -c 'import json,sys; print("reference", json.load(sys.stdin)["tokens"])'
+$cluster generate --model /tmp/tiny --device cuda --dtype fp32 --prompt-ids $prompt --max-tokens 24 --ignore-eos --json | python3 -c 'import json,sys; print("engine   ", json.load(sys.stdin)["tokens"])'
+
 step "make models"
 $cluster make-model --preset llama-3.2-1b --out /tmp/llama-1b --dtype bf16 --seed 1 | tail -1
 $cluster make-model --preset qwen2.5-0.5b --out /tmp/qwen-05b --dtype bf16 --seed 2 | tail -1

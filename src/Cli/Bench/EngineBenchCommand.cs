@@ -46,7 +46,18 @@ internal static class EngineBenchCommand
             foreach (var b in batches)
             {
                 var eager = bench.DecodeTokensPerSecond(b, parse.GetValue(prompt), parse.GetValue(steps), graph: false);
-                var graphed = dev.IsCuda && !parse.GetValue(graphs) ? bench.DecodeTokensPerSecond(b, parse.GetValue(prompt), parse.GetValue(steps), graph: true) : (double?)null;
+                double? graphed = null;
+                if (dev.IsCuda && !parse.GetValue(graphs))
+                {
+                    try
+                    {
+                        graphed = bench.DecodeTokensPerSecond(b, parse.GetValue(prompt), parse.GetValue(steps), graph: true);
+                    }
+                    catch (TorchException e)
+                    {
+                        Console.Error.WriteLine($"decode batch {b} with a CUDA graph failed, reporting eager: {e.Message}");
+                    }
+                }
                 table.AddDecode(b, eager, graphed);
             }
             table.Print();
