@@ -1,0 +1,36 @@
+using Cluster.Core.Kv;
+
+namespace Cluster.KvTransfer.Client;
+
+/// <summary>Splits KV into chunks of at most a byte budget, one layer at a time (so chunks can leave as layers finish).</summary>
+public static class KvChunkPlanner
+{
+    /// <summary>
+    /// The chunks of one layer's <paramref name="blocks"/> blocks: consecutive block ranges of at most
+    /// <paramref name="maxChunkBytes"/> (a single block-layer larger than that is sent alone).
+    /// </summary>
+    public static IEnumerable<KvChunkRange> ForLayer(KvCacheLayout layout, int layer, int blocks, int maxChunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blocks, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkBytes, 1);
+        var perChunk = (int)Math.Max(1, maxChunkBytes / layout.BlockLayerBytes);
+        for (var start = 0; start < blocks; start += perChunk)
+        {
+            yield return new KvChunkRange(layer, 1, start, Math.Min(perChunk, blocks - start));
+        }
+    }
+
+    /// <summary>Every chunk of every layer, layer by layer.</summary>
+    public static IEnumerable<KvChunkRange> ForAllLayers(KvCacheLayout layout, int blocks, int maxChunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        for (var layer = 0; layer < layout.Layers; layer++)
+        {
+            foreach (var range in ForLayer(layout, layer, blocks, maxChunkBytes))
+            {
+                yield return range;
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using Cluster.Contracts.V1;
+using Cluster.Core.Hashing;
+using Cluster.Rpc;
+using Google.Protobuf;
+
+namespace Cluster.KvTransfer.Client;
+
+/// <summary>
+/// Prefill side of <c>cluster.v1.KvTransfer</c>: streams a request's KV chunks to the decode worker with one
+/// pending write (memory stays bounded while prefill produces later layers), and resumes a broken stream from the
+/// receiver's last committed chunk. Refusals that retrying cannot fix (bad ticket, layout, ranges) are thrown.
+/// </summary>
+public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
+{
+    /// <summary>Pushes every chunk of <paramref name="request"/>; returns the receiver's final account.</summary>
+    public Task<PushResult> PushAsync(KvPushRequest request, CancellationToken cancellationToken = default) =>
+        PushFromAsync(request, 0, cancellationToken);
+
+    /// <summary>Continues an earlier, interrupted push of the same ticket from the receiver's first uncommitted chunk.</summary>
+    public async Task<PushResult> ResumeAsync(KvPushRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return await PushFromAsync(request, await NextSequenceAsync(request.Ticket, cancellationToken), cancellationToken);
+    }
+
+    private async Task<PushResult> PushFromAsync(KvPushRequest request, uint from, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await PushOnceAsync(request, from, cancellationToken);
+            }
+            catch (RpcException e) when (IsResumable(e.StatusCode) && attempt < maxResumeAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                from = await NextSequenceAsync(request.Ticket, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<uint> NextSequenceAsync(string ticket, CancellationToken cancellationToken)
+    {
+        var state = await client.GetTicketAsync(new TicketRequest { Ticket = ticket }, new CallOptions(headers, cancellationToken: cancellationToken));
+        return state.NextSequence;
+    }
+
+    private async Task<PushResult> PushOnceAsync(KvPushRequest request, uint from, CancellationToken cancellationToken)
+    {
+        // Disposing the call resets the stream, so a failing source or a cancellation ends the push on both sides.
+        using var call = client.Push(new CallOptions(headers, cancellationToken: cancellationToken));
+        var header = new KvHeader
+        {
+            Ticket = request.Ticket,
+            Model = request.Model,
+            Layout = request.Layout.ToProto(),
+            TokenCount = (uint)request.Tokens,
+            ResumeFromSequence = from,
+        };
+        await WriteAsync(call, new KvFrame { Header = header }, cancellationToken);
+        var sequence = from;
+        await foreach (var chunk in request.Source(from, cancellationToken).WithCancellation(cancellationToken))
+        {
+            await WriteAsync(call, new KvFrame { Chunk = ToChunk(sequence++, chunk) }, cancellationToken);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseAsync;
+    }
+
+    // A write fails when the receiver has ended the call: its status (in ResponseAsync) says why.
+    private static async Task WriteAsync(AsyncClientStreamingCall<KvFrame, PushResult> call, KvFrame frame, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call.RequestStream.WriteAsync(frame, cancellationToken);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A failed write ends the call, so this completes; it throws the receiver's status when it had one.
+            await call.ResponseAsync;
+            throw;
+        }
+    }
+
+    private static KvChunk ToChunk(uint sequence, KvChunkData chunk) => new()
+    {
+        Sequence = sequence,
+        LayerStart = (uint)chunk.Range.LayerStart,
+        LayerCount = (uint)chunk.Range.LayerCount,
+        BlockStart = (uint)chunk.Range.BlockStart,
+        BlockCount = (uint)chunk.Range.BlockCount,
+        Data = UnsafeByteOperations.UnsafeWrap(chunk.Data),
+        Xxh64 = XxHash64.Hash(chunk.Data.Span),
+    };
+
+    // A broken connection or a corrupted chunk: what was committed stays, the rest is sent again.
+    private static bool IsResumable(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.DataLoss or StatusCode.Internal or StatusCode.Unknown;
+}

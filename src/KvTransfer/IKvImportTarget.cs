@@ -1,0 +1,30 @@
+using Cluster.Core.Ids;
+using Cluster.Core.Kv;
+
+namespace Cluster.KvTransfer;
+
+/// <summary>
+/// The decode-side engine's KV cache as the transfer service sees it: blocks reserved per request and written
+/// by range in the byte layout of <see cref="KvCacheLayout"/>. Implementations must be thread-safe.
+/// </summary>
+public interface IKvImportTarget
+{
+    /// <summary>The served model (pushes for another model are refused).</summary>
+    string Model { get; }
+
+    /// <summary>The cache's layout (pushes with another layout are refused).</summary>
+    KvCacheLayout Layout { get; }
+
+    /// <summary>Reserves blocks for <paramref name="tokens"/> prompt tokens; the number of blocks, or null when the cache is full.</summary>
+    int? TryReserve(RequestId request, int tokens);
+
+    /// <summary>
+    /// Writes layers [<paramref name="layerStart"/>, +<paramref name="layerCount"/>) of the request's reserved blocks
+    /// [<paramref name="blockStart"/>, +<paramref name="blockCount"/>) (indices within the reservation). The caller has
+    /// checked the ranges and that <paramref name="data"/> has exactly the range's byte length.
+    /// </summary>
+    void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data);
+
+    /// <summary>Frees the request's reserved blocks (lease expired, cancelled). Idempotent.</summary>
+    void Release(RequestId request);
+}

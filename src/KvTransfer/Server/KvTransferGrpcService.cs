@@ -1,0 +1,169 @@
+using Cluster.Contracts.V1;
+using Cluster.Core.Hashing;
+using Cluster.KvTransfer.Reservations;
+using Cluster.Rpc;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.KvTransfer.Server;
+
+/// <summary>
+/// Decode side of <c>cluster.v1.KvTransfer</c>: validates every frame of a push against its reservation and writes
+/// chunks straight into the reserved blocks. A refused frame ends the stream with a status; nothing is ever written
+/// outside the reservation, and the reservation stays open (lease running) so the sender can resume from
+/// <see cref="PushResult.NextSequence"/>. Failure table in README.md.
+/// </summary>
+public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
+    : Contracts.V1.KvTransfer.KvTransferBase
+{
+    public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
+    {
+        var cancellation = context.CancellationToken;
+        if (!await requestStream.MoveNext(cancellation))
+        {
+            throw Fail(StatusCode.InvalidArgument, "The push stream is empty; send a header frame first.");
+        }
+
+        if (requestStream.Current.FrameCase != KvFrame.FrameOneofCase.Header)
+        {
+            throw Fail(StatusCode.InvalidArgument, "The first frame of a push must be a header.");
+        }
+
+        var reservation = BeginPush(requestStream.Current.Header);
+        try
+        {
+            while (await requestStream.MoveNext(cancellation))
+            {
+                var frame = requestStream.Current;
+                if (frame.FrameCase != KvFrame.FrameOneofCase.Chunk)
+                {
+                    throw Fail(StatusCode.InvalidArgument, "Only chunk frames may follow the header.");
+                }
+
+                Commit(reservation, frame.Chunk);
+            }
+
+            lock (reservation.Gate)
+            {
+                LogPushEnded(logger, reservation.Ticket, reservation.CommittedChunks, reservation.CommittedBytes, reservation.Complete);
+                return Result(reservation);
+            }
+        }
+        finally
+        {
+            lock (reservation.Gate)
+            {
+                reservation.Pushing = false;
+            }
+        }
+    }
+
+    public override Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
+    {
+        var reservation = reservations.Find(request.Ticket)
+            ?? throw Fail(StatusCode.NotFound, $"Unknown KV ticket '{request.Ticket}': never issued, expired, cancelled or already decoding.");
+        lock (reservation.Gate)
+        {
+            return Task.FromResult(Result(reservation));
+        }
+    }
+
+    private KvReservation BeginPush(KvHeader header)
+    {
+        var reservation = reservations.Find(header.Ticket)
+            ?? throw Fail(StatusCode.NotFound, $"Unknown KV ticket '{header.Ticket}': never issued, expired, cancelled or already decoding.");
+        var layout = KvLayoutMapping.FromProto(header.Layout, out var layoutError);
+        if (header.Model != reservations.Target.Model)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Header model '{header.Model}' differs from this worker's '{reservations.Target.Model}'.");
+        }
+
+        if (layout is null || layout != reservation.Layout)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Header KV layout ({layoutError ?? layout!.ToString()}) differs from the reservation's ({reservation.Layout}).");
+        }
+
+        if (header.TokenCount != reservation.Tokens)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Header token count {header.TokenCount} differs from the reservation's {reservation.Tokens}.");
+        }
+
+        lock (reservation.Gate)
+        {
+            if (reservation.State != KvReservationState.Open)
+            {
+                throw Fail(StatusCode.FailedPrecondition, $"KV ticket '{header.Ticket}' is {reservation.State}; reserve again.");
+            }
+
+            if (reservation.Pushing)
+            {
+                throw Fail(StatusCode.FailedPrecondition, $"Another push stream is writing ticket '{header.Ticket}'.");
+            }
+
+            if (header.ResumeFromSequence != reservation.NextSequence)
+            {
+                throw Fail(StatusCode.FailedPrecondition, $"Resume from chunk {reservation.NextSequence}, not {header.ResumeFromSequence} (ask GetTicket).");
+            }
+
+            reservation.Pushing = true;
+            reservations.RenewLocked(reservation);
+        }
+
+        return reservation;
+    }
+
+    private void Commit(KvReservation reservation, KvChunk chunk)
+    {
+        var layout = reservation.Layout;
+        if (chunk.LayerCount == 0 || chunk.LayerStart >= layout.Layers || chunk.LayerCount > layout.Layers - chunk.LayerStart)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: layers [{chunk.LayerStart}, +{chunk.LayerCount}) are outside 0..{layout.Layers - 1}.");
+        }
+
+        if (chunk.BlockCount == 0 || chunk.BlockStart >= reservation.Blocks || chunk.BlockCount > reservation.Blocks - chunk.BlockStart)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: blocks [{chunk.BlockStart}, +{chunk.BlockCount}) are outside the reservation's {reservation.Blocks} blocks.");
+        }
+
+        var expectedBytes = layout.RangeBytes((int)chunk.LayerCount, (int)chunk.BlockCount);
+        var data = chunk.Data.Span;
+        if (data.Length != expectedBytes)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: {data.Length} bytes, but {chunk.LayerCount} layers × {chunk.BlockCount} blocks take {expectedBytes}.");
+        }
+
+        if (XxHash64.Hash(data) != chunk.Xxh64)
+        {
+            throw Fail(StatusCode.DataLoss, $"Chunk {chunk.Sequence}: XXH64 checksum mismatch; resend from chunk {chunk.Sequence}.");
+        }
+
+        lock (reservation.Gate)
+        {
+            if (reservation.State != KvReservationState.Open)
+            {
+                throw Fail(StatusCode.FailedPrecondition, $"KV ticket '{reservation.Ticket}' was {reservation.State} during the push.");
+            }
+
+            if (chunk.Sequence != reservation.NextSequence)
+            {
+                throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence} is out of order; expected {reservation.NextSequence}.");
+            }
+
+            reservations.Target.Write(reservation.Request, (int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data);
+            reservation.RecordCommit((int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data.Length);
+            reservations.RenewLocked(reservation);
+        }
+    }
+
+    private static PushResult Result(KvReservation reservation) => new()
+    {
+        CommittedChunks = reservation.CommittedChunks,
+        CommittedBytes = reservation.CommittedBytes,
+        NextSequence = reservation.NextSequence,
+        Complete = reservation.Complete,
+    };
+
+    private static RpcException Fail(StatusCode code, string message) => new(new Status(code, message));
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "KV push for ticket {Ticket} ended: {Chunks} chunks, {Bytes} bytes committed, complete: {Complete}")]
+    private static partial void LogPushEnded(ILogger logger, string ticket, uint chunks, ulong bytes, bool complete);
+}

@@ -1,0 +1,98 @@
+using Cluster.Core.Ids;
+using Cluster.Core.Kv;
+using Cluster.KvTransfer.Client;
+using Cluster.KvTransfer.Reservations;
+using Cluster.KvTransfer.Server;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using KvTransferService = Cluster.Contracts.V1.KvTransfer;
+
+namespace Cluster.KvTransfer.Tests;
+
+/// <summary>A decode side (reservations over a <see cref="MemoryKvStore"/>) served on real h2c, and a push client.</summary>
+internal sealed class TransferFixture : IAsyncDisposable
+{
+    public static readonly KvCacheLayout Layout = new(Layers: 4, KvHeads: 2, HeadDim: 8, KvDataType.Float16, BlockSize: 4);
+
+    private readonly WebApplication _app;
+
+    private TransferFixture(WebApplication app, MemoryKvStore store, KvReservationTable table, ManualTimeProvider time, RpcChannel channel)
+    {
+        _app = app;
+        Store = store;
+        Table = table;
+        Time = time;
+        Channel = channel;
+        Client = new KvTransferService.KvTransferClient(channel);
+    }
+
+    public MemoryKvStore Store { get; }
+
+    public KvReservationTable Table { get; }
+
+    public ManualTimeProvider Time { get; }
+
+    public RpcChannel Channel { get; }
+
+    public KvTransferService.KvTransferClient Client { get; }
+
+    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024)
+    {
+        var store = new MemoryKvStore(Layout, totalBlocks);
+        var time = new ManualTimeProvider();
+        var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureRpcHttp2();
+            k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddRpcServer();
+        var app = builder.Build();
+        app.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        await app.StartAsync();
+        return new TransferFixture(app, store, table, time, RpcChannel.ForAddress(app.Urls.First()));
+    }
+
+    /// <summary>Reserves for <paramref name="tokens"/> tokens and makes random KV for them (full layout).</summary>
+    public (string Ticket, int Blocks, byte[] Kv) Reserve(RequestId request, int tokens, int seed = 1)
+    {
+        var result = Table.Reserve(request, tokens, "tiny", Layout);
+        Assert.True(result.Succeeded, result.Message);
+        var kv = new byte[Layout.RangeBytes(Layout.Layers, result.Blocks)];
+        new Random(seed).NextBytes(kv);
+        return (result.Ticket!, result.Blocks, kv);
+    }
+
+    /// <summary>A push of <paramref name="kv"/> in layer-by-layer chunks of at most <paramref name="maxChunkBytes"/>.</summary>
+    public static KvPushRequest PushOf(string ticket, int tokens, int blocks, byte[] kv, int maxChunkBytes = 256,
+        Func<uint, KvChunkData, KvChunkData>? tamper = null)
+    {
+        var chunks = KvChunkPlanner.ForAllLayers(Layout, blocks, maxChunkBytes)
+            .Select(r => new KvChunkData(r, MemoryKvStore.Slice(Layout, kv, blocks, r)))
+            .ToArray();
+        return new KvPushRequest(ticket, "tiny", Layout, tokens, (from, _) => Enumerate(chunks, from, tamper));
+    }
+
+    private static async IAsyncEnumerable<KvChunkData> Enumerate(KvChunkData[] chunks, uint from, Func<uint, KvChunkData, KvChunkData>? tamper)
+    {
+        await Task.CompletedTask;
+        for (var i = from; i < chunks.Length; i++)
+        {
+            yield return tamper is null ? chunks[i] : tamper(i, chunks[i]);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _app.DisposeAsync();
+        Table.Dispose();
+    }
+}
