@@ -36,7 +36,7 @@ public sealed class Tokenizer
         AddedTokens = parts.AddedTokens;
         Config = parts.Config;
         _added = new AddedTokenSplitter(parts.AddedTokens);
-        _bytes = new TokenBytes(parts.Model.Vocab, parts.AddedTokens, parts.DecoderKind, parts.StripLeadingSpaces);
+        _bytes = new TokenBytes(parts.Model.Vocab, parts.AddedTokens, parts.DecoderKind, parts.StripLeadingSpaces, parts.ByteFallbackDecode);
         foreach (var (token, id) in parts.Model.Vocab) { _idToToken[id] = token; _tokenToId[token] = id; }
         foreach (var a in parts.AddedTokens) { _idToToken[a.Id] = a.Content; _tokenToId[a.Content] = a.Id; }
         BosTokenId = Config.BosToken is { } bos ? TokenToId(bos) : null;

@@ -12,7 +12,8 @@ public class CorpusTests
     public static TheoryData<string, string> Families => new()
     {
         { "gpt2", "plain" }, { "llama2", "special" }, { "llama2", "plain" },
-        { "llama3", "special" }, { "llama3", "plain" }, { "llama3_1", "special" }, { "qwen3", "special" }, { "qwen3", "plain" },
+        { "llama3", "special" }, { "llama3", "plain" }, { "llama3_1", "special" },
+        { "llama2-metaspace", "special" }, { "llama2-metaspace", "plain" }, { "qwen3", "special" }, { "qwen3", "plain" },
     };
 
     [Theory]

@@ -27,7 +27,7 @@ internal static class Gpt2FilesLoader
         var added = vocab.TryGetValue(EndOfText, out var eot) ? new List<AddedToken> { new(eot, EndOfText, Special: true) } : [];
         var config = new TokenizerConfig { BosToken = EndOfText, EosToken = EndOfText, TokenizerClass = "GPT2Tokenizer" };
         var parts = new TokenizerParts(null, new ByteLevelPreTokenizer(addPrefixSpace: false, useRegex: true), model, added, [], [],
-            DecoderKind.ByteLevel, 0, config);
+            DecoderKind.ByteLevel, 0, false, config);
         return new Tokenizer(parts);
     }
 }

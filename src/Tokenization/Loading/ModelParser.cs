@@ -43,19 +43,20 @@ internal static class ModelParser
         return new BpeModel(vocab, merges, options);
     }
 
-    /// <summary>Decoder kind and the number of leading spaces to strip from decoded text.</summary>
-    public static (DecoderKind Kind, int Strip) Decoder(JsonElement e)
+    /// <summary>Decoder kind, the number of leading spaces to strip, and whether &lt;0xXX&gt; tokens become bytes.</summary>
+    public static (DecoderKind Kind, int Strip, bool ByteFallback) Decoder(JsonElement e)
     {
         if (e.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
             throw new TokenizerLoadException("tokenizer.json has no decoder; supported: ByteLevel, Metaspace, Sequence of Replace(▁→space)/ByteFallback/Fuse/Strip");
         var type = Json.Type(e, "decoder");
         switch (type)
         {
-            case "ByteLevel": return (DecoderKind.ByteLevel, 0);
-            case "Metaspace": return (DecoderKind.SentencePiece, ComponentParser.PrependScheme(e) == "never" ? 0 : 1);
+            case "ByteLevel": return (DecoderKind.ByteLevel, 0, false);
+            case "Metaspace": return (DecoderKind.SentencePiece, ComponentParser.PrependScheme(e) == "never" ? 0 : 1, false);
             case "Sequence":
                 var kind = (DecoderKind?)null;
                 var strip = 0;
+                var byteFallback = false;
                 foreach (var step in e.GetProperty("decoders").EnumerateArray())
                 {
                     var s = Json.Type(step, "decoder");
@@ -64,14 +65,15 @@ internal static class ModelParser
                         case "ByteLevel": kind = DecoderKind.ByteLevel; break;
                         case "Replace" when step.GetProperty("pattern").TryGetProperty("String", out var p) && p.GetString() == "\u2581" && Json.String(step, "content") == " ":
                             kind = DecoderKind.SentencePiece; break;
-                        case "ByteFallback" or "Fuse": break;
+                        case "ByteFallback": byteFallback = true; break;
+                        case "Fuse": break;
                         case "Strip" when Json.String(step, "content") == " " && Json.Int(step, "stop", 0) == 0:
                             strip = Json.Int(step, "start", 0); break;
                         case "Metaspace": kind = DecoderKind.SentencePiece; strip = ComponentParser.PrependScheme(step) == "never" ? 0 : 1; break;
                         default: throw new TokenizerLoadException($"tokenizer.json decoder step '{s}' ({step.GetRawText()}) is not supported; supported: ByteLevel, Metaspace, Replace(▁→space), ByteFallback, Fuse, Strip(space, start, stop=0)");
                     }
                 }
-                return (kind ?? throw new TokenizerLoadException("tokenizer.json decoder Sequence has neither ByteLevel nor Replace(▁→space)"), strip);
+                return (kind ?? throw new TokenizerLoadException("tokenizer.json decoder Sequence has neither ByteLevel nor Replace(▁→space)"), strip, byteFallback);
             default:
                 throw new TokenizerLoadException($"tokenizer.json decoder type '{type}' is not supported; supported: ByteLevel, Metaspace, Sequence");
         }

@@ -26,7 +26,7 @@ internal static class TokenizerJsonLoader
         if (!root.TryGetProperty("model", out var modelJson)) throw new TokenizerLoadException("tokenizer.json has no \"model\"");
         ModelParser.CheckType(modelJson);
         var preTokenizerJson = Json.Property(root, "pre_tokenizer");
-        var (decoderKind, strip) = ModelParser.Decoder(Json.Property(root, "decoder"));
+        var (decoderKind, strip, byteFallbackDecode) = ModelParser.Decoder(Json.Property(root, "decoder"));
         var byteLevel = decoderKind == DecoderKind.ByteLevel || (preTokenizerJson.ValueKind != JsonValueKind.Undefined && preTokenizerJson.GetRawText().Contains("\"ByteLevel\"", StringComparison.Ordinal));
         var model = ModelParser.Model(modelJson, byteLevel);
         var added = new List<AddedToken>();
@@ -46,7 +46,7 @@ internal static class TokenizerJsonLoader
         if (preTokenizer is null && decoderKind == DecoderKind.SentencePiece && SpaceBoundaryPreTokenizer.IsExactFor(model.Vocab.Keys, '\u2581'))
             preTokenizer = new SpaceBoundaryPreTokenizer('\u2581');
         var parts = new TokenizerParts(ComponentParser.Normalizer(Json.Property(root, "normalizer")), preTokenizer,
-            model, added, prefix, suffix, decoderKind, strip, config);
+            model, added, prefix, suffix, decoderKind, strip, byteFallbackDecode, config);
         return new Tokenizer(parts);
     }
 

@@ -15,4 +15,5 @@ internal sealed record TokenizerParts(
     IReadOnlyList<int> Suffix,
     DecoderKind DecoderKind,
     int StripLeadingSpaces,
+    bool ByteFallbackDecode,
     TokenizerConfig Config);

@@ -72,7 +72,10 @@ function randomCodePoints(r) {
 function build() {
   const r = mulberry32(20261122);
   const out = [];
-  const fixed = [...prose, ...code, ...multilingual, ...emoji, ...combining, ...specials, ...lone, ...supplementary, ...spaces, ''];
+  const long = ['a'.repeat(3000), ' '.repeat(1000), '9'.repeat(500), '\ud83d\ude00'.repeat(300), '\n'.repeat(300) + 'x',
+    Array.from({ length: 600 }, (_, i) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[(i * 7919) % 64]).join(''),
+    '\u4e2d'.repeat(700), 'ab'.repeat(900) + ' ' + prose.join(' ')];
+  const fixed = [...prose, ...code, ...multilingual, ...emoji, ...combining, ...specials, ...lone, ...supplementary, ...spaces, ...long, ''];
   out.push(...fixed);
   const gens = [
     () => pick(r, prose), () => pick(r, code), () => pick(r, multilingual), () => pick(r, emoji), () => pick(r, combining),

@@ -9,9 +9,17 @@ const { build } = require('./corpus.js');
 
 const units = (s) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
 
-function lenml(name, mode) {
+// The newer (non-legacy) SentencePiece layout of Mistral v0.3-style tokenizer.json, made from the
+// Llama 2 vocabulary: no normalizer and a Metaspace pre-tokenizer with prepend_scheme "first" (decoder unchanged).
+const METASPACE = { type: 'Metaspace', replacement: '\u2581', add_prefix_space: true, prepend_scheme: 'first', split: false };
+function metaspaceVariant(json) {
+  return { ...json, normalizer: null, pre_tokenizer: METASPACE };
+}
+
+function lenml(family, mode) {
+  const name = family === 'llama2-metaspace' ? 'llama2' : family;
   const pkg = require(`@lenml/tokenizer-${name}`);
-  const json = pkg.tokenizerJSON;
+  const json = family === 'llama2-metaspace' ? metaspaceVariant(pkg.tokenizerJSON) : pkg.tokenizerJSON;
   const tokenizerJSON = mode === 'plain' ? { ...json, added_tokens: json.added_tokens.filter((t) => !t.special) } : json;
   const tok = pkg.fromPreTrained({ tokenizerJSON });
   const addSpecial = mode === 'special';

@@ -14,9 +14,15 @@ internal sealed class TemplateLexer
     private readonly List<TemplateToken> _tokens = [];
     private int _pos;
 
+    private readonly List<int> _lineStarts = [0];
+
     private TemplateLexer(string source)
     {
         _src = source.EndsWith('\n') ? source[..^1] : source;
+        for (var i = 0; i < _src.Length; i++)
+        {
+            if (_src[i] == '\n') _lineStarts.Add(i + 1);
+        }
     }
 
     public static List<TemplateToken> Tokenize(string source)
@@ -159,12 +165,8 @@ internal sealed class TemplateLexer
 
     private SourcePosition Position(int index)
     {
-        int line = 1, col = 1;
-        for (var i = 0; i < index && i < _src.Length; i++)
-        {
-            if (_src[i] == '\n') { line++; col = 1; }
-            else col++;
-        }
-        return new SourcePosition(line, col);
+        var line = _lineStarts.BinarySearch(index);
+        if (line < 0) line = ~line - 1;
+        return new SourcePosition(line + 1, index - _lineStarts[line] + 1);
     }
 }
