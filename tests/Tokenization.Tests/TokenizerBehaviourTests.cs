@@ -92,4 +92,16 @@ public class TokenizerBehaviourTests
         var gpt2 = TestTokenizers.Get("gpt2");
         Assert.Throws<ArgumentOutOfRangeException>(() => gpt2.Decode([gpt2.VocabularySize + 5]));
     }
+
+    [Fact]
+    public void Concurrent_encoding_gives_the_same_ids_as_sequential()
+    {
+        var qwen = TestTokenizers.Get("qwen3");
+        var texts = Enumerable.Range(0, 400).Select(i => $"request {i}: Hello wörld {i * 7919} 你好 😀 {new string('x', i % 37)}").ToList();
+        var sequential = texts.Select(t => qwen.Encode(t)).ToList();
+        var fresh = Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("qwen3")); // cold piece cache, filled concurrently
+        var parallel = new int[texts.Count][];
+        Parallel.For(0, texts.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => parallel[i] = fresh.Encode(texts[i]));
+        for (var i = 0; i < texts.Count; i++) Assert.Equal(sequential[i], parallel[i]);
+    }
 }
