@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Cluster.Hosting.Auth;
 using Cluster.Hosting.HealthChecks;
 using Cluster.Rpc;
 using Microsoft.AspNetCore.Builder;
@@ -16,7 +17,7 @@ using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 namespace Cluster.Hosting;
 
 /// <summary>The wiring every cluster host shares: listeners, gRPC server, health, logging.</summary>
-public static class ClusterHostExtensions
+public static partial class ClusterHostExtensions
 {
     /// <summary>
     /// Binds <see cref="HostingOptions"/> (validated at start-up), listens on a gRPC port (HTTP/2) and an HTTP/1.1
@@ -33,6 +34,7 @@ public static class ClusterHostExtensions
             .Bind(builder.Configuration.GetSection(HostingOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<HostingOptions>, HostingOptionsValidator>();
+        services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<HostEndpoints>();
         services.AddSingleton<HealthStatusRegistry>();
         services.AddSingleton<HealthGrpcService>();
@@ -57,6 +59,12 @@ public static class ClusterHostExtensions
         ArgumentNullException.ThrowIfNull(app);
         var registry = app.Services.GetRequiredService<HealthStatusRegistry>();
         var role = app.Services.GetRequiredService<ClusterHostDefaults>().Role;
+        app.UseMiddleware<CredentialMiddleware>();
+        if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.ClusterToken))
+        {
+            LogNoClusterToken(app.Logger);
+        }
+
         app.MapRpcService(Grpc.Health.V1.Health.BindService(app.Services.GetRequiredService<HealthGrpcService>()));
         app.MapGet("/healthz", (HttpContext context) =>
         {
@@ -70,6 +78,9 @@ public static class ClusterHostExtensions
         lifetime.ApplicationStopping.Register(registry.SetAllNotServing);
         return app;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:ClusterToken is empty: internal APIs (Worker, KvTransfer) accept calls without credentials. Set it in production.")]
+    private static partial void LogNoClusterToken(ILogger logger);
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<HostingOptions> options, HostEndpoints endpoints)
     {

@@ -27,12 +27,15 @@ internal sealed class TestHost : IAsyncDisposable
     public static string[] FreePortArgs { get; } =
         ["--Hosting:BindAddress=127.0.0.1", "--Hosting:GrpcPort=0", "--Hosting:HttpPort=0"];
 
-    public static async Task<TestHost> StartAsync(params string[] extraArgs)
+    public static Task<TestHost> StartAsync(params string[] extraArgs) => StartAsync(_ => { }, extraArgs);
+
+    public static async Task<TestHost> StartAsync(Action<WebApplication> map, params string[] extraArgs)
     {
         var builder = WebApplication.CreateBuilder([.. FreePortArgs, .. extraArgs]);
         builder.AddClusterHost(new ClusterHostDefaults("test", 50999, 8999));
         var app = builder.Build();
         app.MapClusterHost();
+        map(app);
         await app.StartAsync();
         return new TestHost(app);
     }
