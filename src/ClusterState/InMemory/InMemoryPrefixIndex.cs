@@ -72,7 +72,7 @@ public sealed class InMemoryPrefixIndex(ClusterStateInstruments instruments) : I
     {
         ArgumentNullException.ThrowIfNull(promptBlocks);
         var started = Stopwatch.GetTimestamp();
-        var matched = ImmutableDictionary.CreateBuilder<WorkerId, int>();
+        var matched = new Dictionary<WorkerId, int>();
         lock (_lock)
         {
             if (promptBlocks.Count > 0 && _holders.TryGetValue((model, promptBlocks[0]), out var first))
@@ -81,14 +81,18 @@ public sealed class InMemoryPrefixIndex(ClusterStateInstruments instruments) : I
                 foreach (var w in alive) { matched[w] = 1; }
                 for (var i = 1; i < promptBlocks.Count && alive.Count > 0; i++)
                 {
-                    _holders.TryGetValue((model, promptBlocks[i]), out var holders);
-                    alive.RemoveAll(w => holders is null || !holders.Contains(w));
+                    if (!_holders.TryGetValue((model, promptBlocks[i]), out var holders))
+                    {
+                        break;
+                    }
+
+                    alive.RemoveAll(w => !holders.Contains(w));
                     foreach (var w in alive) { matched[w] = i + 1; }
                 }
             }
         }
 
-        var result = matched.Count == 0 ? PrefixOverlap.None : new PrefixOverlap(matched.ToImmutable(), true);
+        var result = matched.Count == 0 ? PrefixOverlap.None : new PrefixOverlap(matched.ToImmutableDictionary(), true);
         instruments.LookupCompleted(matched.Count == 0 ? ClusterStateInstruments.Outcomes.Miss : ClusterStateInstruments.Outcomes.Hit, ClusterStateInstruments.Since(started));
         return Task.FromResult(result);
     }

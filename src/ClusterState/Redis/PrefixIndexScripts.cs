@@ -74,16 +74,22 @@ internal static class PrefixIndexScripts
         """);
 
     /// <summary>
-    /// KEYS = the prompt's block keys in order. Returns {worker1, n1, worker2, n2, …}: per worker holding block 1,
-    /// how many leading blocks it holds. Candidates only shrink, so each step is one SMISMEMBER over the survivors.
+    /// KEYS[1] = block key of the prompt's first block; ARGV[1] = blk-key prefix, ARGV[2] = wrk-key prefix,
+    /// ARGV[3..] = the prompt's block hashes (x16) in order. Returns {worker1, n1, worker2, n2, …}: per worker holding
+    /// the first block, how many leading blocks it holds.
+    /// While more than two candidates remain, one SMISMEMBER per block over the survivors (candidates only shrink);
+    /// then each survivor's own wrk set is asked for the rest of the prompt in growing chunks (8, 16, … 1000), which
+    /// turns the long shared tail of a cached prompt into a few calls instead of one per block.
     /// </summary>
     public static readonly RedisScript FindOverlap = new("index.find_overlap", """
+        local blk, wrk = ARGV[1], ARGV[2]
+        local n = #ARGV - 2
         local alive = redis.call('SMEMBERS', KEYS[1])
         local counts = {}
         for _, w in ipairs(alive) do counts[w] = 1 end
         local i = 2
-        while #alive > 0 and i <= #KEYS do
-          local present = redis.call('SMISMEMBER', KEYS[i], unpack(alive))
+        while #alive > 2 and i <= n do
+          local present = redis.call('SMISMEMBER', blk .. ARGV[i + 2], unpack(alive))
           local still = {}
           for j, w in ipairs(alive) do
             if present[j] == 1 then
@@ -94,10 +100,27 @@ internal static class PrefixIndexScripts
           alive = still
           i = i + 1
         end
+        for _, w in ipairs(alive) do
+          local from, size, missed = i, 8, false
+          while not missed and from <= n do
+            local to = math.min(from + size - 1, n)
+            local present = redis.call('SMISMEMBER', wrk .. w, unpack(ARGV, from + 2, to + 2))
+            for j = 1, #present do
+              if present[j] == 1 then
+                counts[w] = from + j - 1
+              else
+                missed = true
+                break
+              end
+            end
+            from = to + 1
+            size = math.min(size * 2, 1000)
+          end
+        end
         local out = {}
-        for w, n in pairs(counts) do
+        for w, c in pairs(counts) do
           out[#out + 1] = w
-          out[#out + 1] = n
+          out[#out + 1] = c
         end
         return out
         """);

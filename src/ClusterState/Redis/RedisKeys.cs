@@ -24,8 +24,11 @@ public sealed class RedisKeys(string prefix)
     /// <summary><c>{prefix}{model}:blk:{hash:x16}</c>: SET of the ids of workers holding the block.</summary>
     public string Block(ModelId model, BlockHash block) => BlockPrefix(model) + block.ToString();
 
+    /// <summary><c>{prefix}{model}:wrk:</c>, the start of the model's per-worker block sets.</summary>
+    public string WorkerBlocksPrefix(ModelId model) => Prefix + model.Value + ":wrk:";
+
     /// <summary><c>{prefix}{model}:wrk:{worker}</c>: SET of the hashes (x16) of the blocks the worker holds.</summary>
-    public string WorkerBlocks(ModelId model, WorkerId worker) => Prefix + model.Value + ":wrk:" + worker.Value;
+    public string WorkerBlocks(ModelId model, WorkerId worker) => WorkerBlocksPrefix(model) + worker.Value;
 
     /// <summary><c>{prefix}{model}:seq:{worker}</c>: STRING, the last KV event sequence number applied for the worker.</summary>
     public string Sequence(ModelId model, WorkerId worker) => Prefix + model.Value + ":seq:" + worker.Value;

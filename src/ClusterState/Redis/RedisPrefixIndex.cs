@@ -91,11 +91,14 @@ public sealed partial class RedisPrefixIndex(RedisConnection connection, Cluster
         }
 
         var started = Stopwatch.GetTimestamp();
-        var keys = new RedisKey[promptBlocks.Count];
-        for (var i = 0; i < keys.Length; i++) { keys[i] = _keys.Block(model, promptBlocks[i]); }
+        RedisKey[] keys = [_keys.Block(model, promptBlocks[0])];
+        var args = new RedisValue[promptBlocks.Count + 2];
+        args[0] = _keys.BlockPrefix(model);
+        args[1] = _keys.WorkerBlocksPrefix(model);
+        for (var i = 0; i < promptBlocks.Count; i++) { args[i + 2] = promptBlocks[i].ToString(); }
 
         var (ok, result) = await connection.TryAsync(
-            PrefixIndexScripts.FindOverlap.Name, db => PrefixIndexScripts.FindOverlap.EvaluateAsync(db, keys, []), cancellationToken).ConfigureAwait(false);
+            PrefixIndexScripts.FindOverlap.Name, db => PrefixIndexScripts.FindOverlap.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false);
         if (!ok)
         {
             instruments.LookupCompleted(ClusterStateInstruments.Outcomes.Unavailable, ClusterStateInstruments.Since(started));

@@ -49,6 +49,21 @@ public abstract class PrefixIndexContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task FindOverlap_LongPrompt_CountsPastAThousandBlocks()
+    {
+        var b = Blocks(14, 2500);
+        await Index.ApplyAsync(Stored(W(1), 1, b[..2100]));
+        await Index.ApplyAsync(Stored(W(2), 1, b));
+        await Index.ApplyAsync(Stored(W(3), 1, b[..999]));
+
+        var overlap = await Index.FindOverlapAsync(ModelA, b);
+
+        Assert.Equal(2100, overlap.MatchedBlocks(W(1)));
+        Assert.Equal(2500, overlap.MatchedBlocks(W(2)));
+        Assert.Equal(999, overlap.MatchedBlocks(W(3)));
+    }
+
+    [Fact]
     public async Task Apply_BlockRemoved_ShortensOverlapAtTheHole()
     {
         var b = Blocks(2, 5);
