@@ -11,6 +11,7 @@ internal static class BenchCommand
         // Sub-commands register here, one line each: bench.Subcommands.Add(XxxBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.EngineBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.TokenizerBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.RpcBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterIndexBenchCommand.Create());
         return bench;
     }

@@ -7,15 +7,16 @@ internal sealed partial class ClientCall<TRequest, TResponse>
     /// <summary>Reads the next response message; at the end reads the trailers and throws on a non-OK status.</summary>
     internal async Task<(bool HasMessage, TResponse Message)> ReadMessageAsync(CancellationToken cancellationToken)
     {
+        // Registered before waiting for the response headers: a duplex server may send none for a while.
+        using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((ClientCall<TRequest, TResponse>)s!).Cancel(new Status(StatusCode.Cancelled, "Call canceled by the client.")), this)
+            : default;
         var response = await _responseTask;
         if (response is null || _reader is null)
         {
             return FinishedOrThrow();
         }
 
-        using var registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((ClientCall<TRequest, TResponse>)s!).Cancel(new Status(StatusCode.Cancelled, "Call canceled by the client.")), this)
-            : default;
         (bool HasMessage, TResponse Message) result;
         try
         {

@@ -7,7 +7,7 @@ namespace Cluster.Rpc.Client;
 
 internal sealed partial class ClientCall<TRequest, TResponse>
 {
-    private const int ResponseBufferSize = 64 * 1024;
+    private const int ResponseBufferSize = 256 * 1024;
 
     private HttpRequestMessage CreateRequest(HttpContent content)
     {

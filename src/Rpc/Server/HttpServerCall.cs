@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Cluster.Rpc.Internal;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 
 namespace Cluster.Rpc.Server;
 
@@ -64,6 +65,18 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
     /// <summary>Reads deadline and encoding headers and prepares response headers; throws RpcException on bad input.</summary>
     public void Start()
     {
+        // A stream carries any number of messages, each checked against MaxReceiveMessageSize, and may idle:
+        // Kestrel's whole-body size limit and minimum data rate do not apply to gRPC calls.
+        if (_httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        if (_httpContext.Features.Get<IHttpMinRequestBodyDataRateFeature>() is { } minRate)
+        {
+            minRate.MinDataRate = null;
+        }
+
         var response = _httpContext.Response;
         response.ContentType = GrpcProtocol.ContentType;
         response.Headers[GrpcProtocol.AcceptEncodingHeader] = GrpcProtocol.SupportedAcceptEncoding;

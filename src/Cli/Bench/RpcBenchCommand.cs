@@ -1,0 +1,128 @@
+using System.CommandLine;
+using System.Globalization;
+using Cluster.Rpc;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>
+/// <c>cluster bench rpc</c>: streaming throughput of large messages through our gRPC client and server over
+/// loopback h2c, one stream and N concurrent streams, each next to a raw TCP copy of the same bytes (one and N
+/// connections) measured in the same run. Figures are medians of <c>--repeat</c> runs after a warm-up.
+/// </summary>
+internal static class RpcBenchCommand
+{
+    public static Command Create()
+    {
+        var totalMib = new Option<int>("--total-mib") { Description = "MiB moved per measurement (split over the streams)", DefaultValueFactory = _ => 512 };
+        var messageKib = new Option<int>("--message-kib") { Description = "Message (and raw chunk) size in KiB", DefaultValueFactory = _ => 1024 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent streams of the multi-stream rows", DefaultValueFactory = _ => 8 };
+        var repeat = new Option<int>("--repeat") { Description = "Runs per figure; the median is shown", DefaultValueFactory = _ => 3 };
+        var timeout = new Option<int>("--timeout-seconds") { Description = "Limit of the whole benchmark", DefaultValueFactory = _ => 300 };
+        var command = new Command("rpc", "gRPC streaming throughput of large messages vs raw TCP sockets, loopback h2c.") { totalMib, messageKib, streams, repeat, timeout };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromSeconds(parse.GetValue(timeout)));
+            var settings = new RpcBenchSettings(
+                (long)parse.GetValue(totalMib) * 1024 * 1024,
+                parse.GetValue(messageKib) * 1024,
+                parse.GetValue(streams),
+                Math.Max(1, parse.GetValue(repeat)));
+            try
+            {
+                await RunAsync(settings, cts.Token);
+                return 0;
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested && !ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"bench rpc: stopped after --timeout-seconds {parse.GetValue(timeout)}.");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(RpcBenchSettings settings, CancellationToken cancellationToken)
+    {
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"rpc bench: {settings.TotalBytes / 1048576} MiB per run, {settings.MessageSize / 1024} KiB messages, median of {settings.Repeat}, loopback h2c, {Environment.ProcessorCount} cores"));
+        await using var server = await RpcBenchServer.StartAsync(settings.MessageSize);
+        var runner = new RpcBenchRunner(server, settings.MessageSize);
+        var n = settings.Streams;
+        using var shared = runner.CreateChannel();
+        using var sharedHttp = RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize);
+        var channels = Enumerable.Range(0, n).Select(_ => runner.CreateChannel()).ToArray();
+        var clients = Enumerable.Range(0, n).Select(_ => RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize)).ToArray();
+        try
+        {
+            var rows = new List<RpcBenchRow>();
+            var cases = new[]
+            {
+                ("1 stream", 1, new[] { shared }, new[] { sharedHttp }),
+                ($"{n} streams, 1 connection", n, new[] { shared }, new[] { sharedHttp }),
+                ($"{n} streams, {n} connections", n, channels, clients),
+            };
+            foreach (var (label, streams, rpc, http) in cases)
+            {
+                var perStream = settings.TotalBytes / streams;
+                Console.WriteLine($"{label}:");
+                var raw = await MeasureAsync($"raw TCP, {streams} connection(s)", settings, ct => runner.RawAsync(streams, perStream, ct), cancellationToken);
+                var plainUp = await MeasureAsync("plain HTTP/2 upload", settings, ct => runner.PlainUploadAsync(http, streams, perStream, ct), cancellationToken);
+                var up = await MeasureAsync("rpc client streaming (upload)", settings, ct => runner.UploadAsync(rpc, streams, perStream, ct), cancellationToken);
+                var plainDown = await MeasureAsync("plain HTTP/2 download", settings, ct => runner.PlainDownloadAsync(http, streams, perStream, ct), cancellationToken);
+                var down = await MeasureAsync("rpc server streaming (download)", settings, ct => runner.DownloadAsync(rpc, streams, perStream, ct), cancellationToken);
+                rows.Add(new RpcBenchRow(label, raw, plainUp, up, plainDown, down));
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"{"GB/s",-26} {"raw TCP",8} | {"h2 up",6} {"rpc up",7} {"rpc/raw",8} | {"h2 down",8} {"rpc down",9} {"rpc/raw",8}");
+            foreach (var r in rows)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.Label,-26} {r.Raw,8:F2} | {r.PlainUpload,6:F2} {r.Upload,7:F2} {r.Upload / r.Raw,8:P0} | {r.PlainDownload,8:F2} {r.Download,9:F2} {r.Download / r.Raw,8:P0}"));
+            }
+
+            Console.WriteLine("raw TCP: one connection per stream, no framing. h2: the same chunks through HttpClient + Kestrel without gRPC (the");
+            Console.WriteLine("HTTP/2 stack's ceiling). rpc: our client and server, client streaming (up) and server streaming (down). GB = 1e9 bytes.");
+        }
+        finally
+        {
+            foreach (var channel in channels)
+            {
+                channel.Dispose();
+            }
+
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    private static async Task<double> MeasureAsync(
+        string name,
+        RpcBenchSettings settings,
+        Func<CancellationToken, Task<(long Bytes, double Seconds)>> run,
+        CancellationToken cancellationToken)
+    {
+        Console.Write($"  {name,-34} warm-up");
+        await run(cancellationToken); // JIT, connections, pools, TCP windows
+        var figures = new List<double>();
+        for (var i = 0; i < settings.Repeat; i++)
+        {
+            var (bytes, seconds) = await run(cancellationToken);
+            if (bytes < settings.TotalBytes - settings.MessageSize * (long)settings.Streams)
+            {
+                throw new InvalidOperationException($"{name}: moved {bytes} bytes, expected {settings.TotalBytes}.");
+            }
+
+            figures.Add(bytes / seconds / 1e9);
+            Console.Write(string.Create(CultureInfo.InvariantCulture, $" {figures[^1]:F2}"));
+        }
+
+        figures.Sort();
+        var median = figures[figures.Count / 2];
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  -> {median:F2} GB/s"));
+        return median;
+    }
+}
