@@ -1,0 +1,133 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Cluster.Core.Ids;
+using Cluster.Core.Kv;
+using Cluster.KvTransfer;
+using Cluster.KvTransfer.Client;
+using Cluster.KvTransfer.Reservations;
+using Cluster.KvTransfer.Server;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using KvTransferService = Cluster.Contracts.V1.KvTransfer;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>
+/// <c>cluster bench kv-transfer</c>: pushes the KV of whole prompts (default: 2,048 tokens of the Llama-3.1-8B
+/// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c, one stream and N
+/// concurrent, next to a raw TCP copy of the same bytes measured in the same run.
+/// </summary>
+internal static class KvTransferBenchCommand
+{
+    public static Command Create()
+    {
+        var tokens = new Option<int>("--tokens") { Description = "Prompt tokens per transfer", DefaultValueFactory = _ => 2048 };
+        var streams = new Option<int>("--streams") { Description = "Concurrent transfers of the multi-stream row", DefaultValueFactory = _ => 8 };
+        var repeat = new Option<int>("--repeat") { Description = "Runs per figure; the median is shown", DefaultValueFactory = _ => 3 };
+        var chunkKib = new Option<int>("--chunk-kib") { Description = "Largest chunk payload", DefaultValueFactory = _ => KvTransferOptions.DefaultMaxChunkBytes / 1024 };
+        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP, loopback h2c.") { tokens, streams, repeat, chunkKib };
+        command.SetAction(async (parse, ct) =>
+        {
+            await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), parse.GetValue(chunkKib) * 1024, ct);
+            return 0;
+        });
+        return command;
+    }
+
+    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, CancellationToken cancellationToken)
+    {
+        var layout = new KvCacheLayout(Layers: 32, KvHeads: 8, HeadDim: 128, KvDataType.BFloat16, BlockSize: 16);
+        var blocks = layout.BlocksFor(tokens);
+        var bytesPerTransfer = layout.RangeBytes(layout.Layers, blocks);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores"));
+
+        var target = new KvTransferBenchTarget(layout, chunkBytes);
+        using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
+        await using var app = await StartServerAsync(table);
+        using var channel = RpcChannel.ForAddress(app.Urls.First());
+        var client = new KvPushClient(new KvTransferService.KvTransferClient(channel));
+        var payload = new byte[chunkBytes];
+        Random.Shared.NextBytes(payload);
+
+        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"kv push",8} {"push/raw",9}");
+        foreach (var n in new[] { 1, streams })
+        {
+            var raw = await MedianAsync(repeat, () => TimeAsync(() => RpcBenchRawSocket.RunAsync(n, bytesPerTransfer, chunkBytes, cancellationToken)));
+            var push = await MedianAsync(repeat, () => TimeAsync(async () =>
+            {
+                var results = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => PushOneAsync(client, table, layout, tokens, blocks, chunkBytes, payload, cancellationToken)));
+                return results.Sum();
+            }));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n + " stream(s)",-12} {raw,8:F2} {push,8:F2} {push / raw,9:P0}"));
+        }
+    }
+
+    private static async Task<long> PushOneAsync(KvPushClient client, KvReservationTable table, KvCacheLayout layout, int tokens, int blocks, int chunkBytes, byte[] payload, CancellationToken cancellationToken)
+    {
+        var reservation = table.Reserve(RequestId.New(), tokens, "bench", layout);
+        var ranges = KvChunkPlanner.ForAllLayers(layout, blocks, chunkBytes).ToArray();
+        var request = new KvPushRequest(reservation.Ticket!, "bench", layout, tokens, (from, _) => Chunks(layout, ranges, from, payload));
+        var result = await client.PushAsync(request, cancellationToken);
+        if (!result.Complete || table.TakeForDecode(reservation.Ticket!) is null)
+        {
+            throw new InvalidOperationException("A benchmark transfer did not complete.");
+        }
+
+        return (long)result.CommittedBytes;
+    }
+
+    private static async IAsyncEnumerable<KvChunkData> Chunks(KvCacheLayout layout, KvChunkRange[] ranges, uint from, byte[] payload)
+    {
+        await Task.CompletedTask;
+        for (var i = (int)from; i < ranges.Length; i++)
+        {
+            var r = ranges[i];
+            yield return new KvChunkData(r, payload.AsMemory(0, (int)layout.RangeBytes(r.LayerCount, r.BlockCount)));
+        }
+    }
+
+    private static async Task<WebApplication> StartServerAsync(KvReservationTable table)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.ConfigureRpcHttp2();
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        var app = builder.Build();
+        app.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        await app.StartAsync();
+        return app;
+    }
+
+    private static async Task<(long Bytes, double Seconds)> TimeAsync(Func<Task<long>> run)
+    {
+        var watch = Stopwatch.StartNew();
+        var bytes = await run();
+        return (bytes, watch.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<double> MedianAsync(int repeat, Func<Task<(long Bytes, double Seconds)>> run)
+    {
+        await run(); // warm-up
+        var rates = new List<double>();
+        for (var i = 0; i < repeat; i++)
+        {
+            var (bytes, seconds) = await run();
+            rates.Add(bytes / seconds / 1e9);
+        }
+
+        rates.Sort();
+        return rates[rates.Count / 2];
+    }
+}
