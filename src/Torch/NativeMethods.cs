@@ -69,6 +69,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib)] internal static partial IntPtr ct_embedding(Tensor weight, Tensor ids);
     [LibraryImport(Lib)] internal static partial IntPtr ct_rms_norm(Tensor x, Tensor w, double eps);
+    [LibraryImport(Lib)] internal static partial int ct_add_rms_norm(Tensor x, Tensor delta, Tensor w, double eps, out IntPtr sum, out IntPtr normed);
     [LibraryImport(Lib)] internal static partial IntPtr ct_rope(Tensor x, Tensor cos, Tensor sin);
     [LibraryImport(Lib)] internal static partial IntPtr ct_swiglu(Tensor x);
     [LibraryImport(Lib)] internal static partial IntPtr ct_sdpa(Tensor q, Tensor k, Tensor v, IntPtr mask, int causal, double scale);

@@ -37,6 +37,16 @@ public static partial class torch
             /// <summary>RMSNorm as Hugging Face computes it: normalise in float32, cast back, scale by weight.</summary>
             public static Tensor rms_norm(Tensor x, Tensor weight, double eps) => new(ct_rms_norm(x, weight, eps));
 
+            /// <summary>
+            /// Residual add then RMSNorm in one pass on CUDA: returns (x + delta, rms_norm(x + delta)), rounding
+            /// the sum to x's dtype first exactly as the separate ops would.
+            /// </summary>
+            public static (Tensor sum, Tensor normed) add_rms_norm(Tensor x, Tensor delta, Tensor weight, double eps)
+            {
+                Check(ct_add_rms_norm(x, delta, weight, eps, out var sum, out var normed));
+                return (new Tensor(sum), new Tensor(normed));
+            }
+
             /// <summary>Rotary embedding, rotate-half layout: x * cos + rotate_half(x) * sin.</summary>
             public static Tensor rotary_embedding(Tensor x, Tensor cos, Tensor sin) => new(ct_rope(x, cos, sin));
 

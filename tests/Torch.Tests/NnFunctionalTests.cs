@@ -30,6 +30,19 @@ public sealed class NnFunctionalTests
     }
 
     [Fact]
+    public void AddRmsNorm_ReturnsSumAndNormOfSum()
+    {
+        var x = Random(8, 6);
+        var delta = Random(8, 7);
+        var w = Random(4, 8);
+        using var scope = torch.NewDisposeScope();
+        var (sum, normed) = F.add_rms_norm(torch.tensor(x, [2, 4]), torch.tensor(delta, [2, 4]), torch.tensor(w, [4]), 1e-6);
+        var s = x.Zip(delta, (a, b) => a + b).ToArray();
+        Assert.Equal(s, sum.data<float>());
+        Assert.Equal(F.rms_norm(torch.tensor(s, [2, 4]), torch.tensor(w, [4]), 1e-6).data<float>(), normed.data<float>());
+    }
+
+    [Fact]
     public void RotaryEmbedding_RotatesHalves()
     {
         float[] x = [1, 2, 3, 4];

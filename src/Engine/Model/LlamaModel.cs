@@ -55,23 +55,20 @@ public sealed class LlamaModel : IDisposable
         var cos = Rope.Cos.index_select(0, flat).view(b, t, 1, d);          // [B, T, 1, D]
         var sin = Rope.Sin.index_select(0, flat).view(b, t, 1, d);          // [B, T, 1, D]
         var x = F.embedding(tokens, Weights.Embed);                         // [B, T, hidden]
+        var layers = Weights.Layers;
+        var h = F.rms_norm(x, layers[0].InputNorm, Config.RmsNormEps);
         for (var i = 0; i < Config.NumLayers; i++)
         {
-            x = Block(i, x, cos, sin, cache, batch);
+            // Block i: x += attention(norm(x)); x += feed_forward(norm(x)). Each residual add is fused
+            // with the norm that follows it (the next block's input norm, or the final norm).
+            var attention = Attention(i, h, cos, sin, cache, batch);
+            (x, h) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
+            var next = i + 1 < layers.Count ? layers[i + 1].InputNorm : Weights.Norm;
+            (x, h) = F.add_rms_norm(x, FeedForward(layers[i], h), next, Config.RmsNormEps);
         }
-        if (lastOnly) x = x.narrow(1, t - 1, 1);                            // [B, 1, hidden]
-        var h = F.rms_norm(x, Weights.Norm, Config.RmsNormEps);
+        if (lastOnly) h = h.narrow(1, t - 1, 1);                            // [B, 1, hidden]
         var logits = F.linear(h, Weights.LmHead).to(ScalarType.Float32);     // [B, T', vocab]
         return logits.MoveToOuterDisposeScope();
-    }
-
-    private Tensor Block(int i, Tensor x, Tensor cos, Tensor sin, KvCache cache, AttentionBatch batch)
-    {
-        var w = Weights.Layers[i];
-        var h = F.rms_norm(x, w.InputNorm, Config.RmsNormEps);
-        x = x + Attention(i, h, cos, sin, cache, batch);
-        h = F.rms_norm(x, w.PostAttentionNorm, Config.RmsNormEps);
-        return x + FeedForward(w, h);
     }
 
     private Tensor Attention(int i, Tensor x, Tensor cos, Tensor sin, KvCache cache, AttentionBatch batch)

@@ -8,6 +8,9 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #endif
+#ifdef CLUSTER_TORCH_KERNELS
+#include "kernels.h"
+#endif
 using ct::T;
 
 #define CT_TORCH_AT_LEAST(major, minor) \
@@ -15,34 +18,91 @@ using ct::T;
 
 CT_EXPORT void* ct_embedding(void* weight, void* ids) { CT_TENSOR(at::embedding(T(weight), T(ids))) }
 
+#ifdef CLUSTER_TORCH_KERNELS
+static int kernel_dtype(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case at::kFloat: return 0;
+    case at::kHalf: return 1;
+    case at::kBFloat16: return 2;
+    default: return -1;
+  }
+}
+static void* stream_of(const at::Tensor& t) { return c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
+static void check_launch(int status, const char* what) {
+  if (status != 0) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(static_cast<cudaError_t>(status)));
+}
+static bool fusable(const at::Tensor& a, const at::Tensor& b) {
+  return a.is_cuda() && kernel_dtype(a) >= 0 && a.scalar_type() == b.scalar_type();
+}
+#endif
+
 // Llama RMSNorm with Hugging Face's precision: normalise in float32, cast back, then scale by the weight.
-CT_EXPORT void* ct_rms_norm(void* x, void* w, double eps) {
-  CT_TENSOR([&] {
-    const at::Tensor& in = T(x);
-    auto xf = in.to(at::kFloat);
-    auto var = xf.pow(2).mean(-1, true);
-    return T(w) * (xf * at::rsqrt(var + eps)).to(in.scalar_type());
-  }())
+static at::Tensor rms_norm_ops(const at::Tensor& in, const at::Tensor& w, double eps) {
+  auto xf = in.to(at::kFloat);
+  auto var = xf.pow(2).mean(-1, true);
+  return w * (xf * at::rsqrt(var + eps)).to(in.scalar_type());
+}
+
+// RMSNorm of x + delta (delta optional); returns {x + delta, norm}. One fused kernel on CUDA.
+static std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const at::Tensor* delta, const at::Tensor& w, double eps) {
+#ifdef CLUSTER_TORCH_KERNELS
+  if (fusable(x, w) && (!delta || fusable(*delta, x))) {
+    auto xc = x.contiguous();
+    auto wc = w.contiguous();
+    auto dc = delta ? delta->contiguous() : at::Tensor();
+    auto cols = xc.size(-1);
+    TORCH_CHECK(wc.numel() == cols, "rms_norm: weight has ", wc.numel(), " elements, rows have ", cols);
+    auto out = at::empty_like(xc);
+    auto sum = delta ? at::empty_like(xc) : xc;
+    check_launch(ct_kernels::rms_norm(kernel_dtype(xc), xc.data_ptr(), delta ? dc.data_ptr() : nullptr, wc.data_ptr(),
+                                      delta ? sum.data_ptr() : nullptr, out.data_ptr(), xc.numel() / cols, cols,
+                                      static_cast<float>(eps), stream_of(xc)), "rms_norm kernel");
+    return {sum, out};
+  }
+#endif
+  auto sum = delta ? x + *delta : x;
+  return {sum, rms_norm_ops(sum, w, eps)};
+}
+
+CT_EXPORT void* ct_rms_norm(void* x, void* w, double eps) { CT_TENSOR(add_rms_norm(T(x), nullptr, T(w), eps).second) }
+CT_EXPORT int ct_add_rms_norm(void* x, void* delta, void* w, double eps, void** sum, void** out) {
+  CT_STATUS(auto r = add_rms_norm(T(x), &T(delta), T(w), eps); *sum = ct::wrap(r.first); *out = ct::wrap(r.second))
 }
 
 // Rotary embedding, "rotate half" layout: x * cos + rotate_half(x) * sin (cos, sin broadcast to x).
-CT_EXPORT void* ct_rope(void* x, void* cos, void* sin) {
-  CT_TENSOR([&] {
-    const at::Tensor& in = T(x);
-    auto half = in.size(-1) / 2;
-    auto rotated = at::cat({-in.narrow(-1, half, half), in.narrow(-1, 0, half)}, -1);
-    return in * T(cos) + rotated * T(sin);
-  }())
+static at::Tensor rope(const at::Tensor& in, const at::Tensor& cos, const at::Tensor& sin) {
+#ifdef CLUSTER_TORCH_KERNELS
+  // x [B, T, N, D] with B and T collapsible, cos/sin holding [B·T, D] contiguously: one kernel.
+  if (in.dim() == 4 && fusable(in, cos) && fusable(in, sin) && in.stride(3) == 1 && in.stride(0) == in.size(1) * in.stride(1) &&
+      cos.is_contiguous() && sin.is_contiguous() && cos.numel() == in.size(0) * in.size(1) * in.size(3) && sin.numel() == cos.numel()) {
+    auto out = at::empty(in.sizes(), in.options());
+    check_launch(ct_kernels::rope(kernel_dtype(in), in.data_ptr(), in.stride(1), in.stride(2), cos.data_ptr(), sin.data_ptr(),
+                                  out.data_ptr(), in.size(0) * in.size(1), in.size(2), in.size(3), stream_of(in)), "rope kernel");
+    return out;
+  }
+#endif
+  auto half = in.size(-1) / 2;
+  auto rotated = at::cat({-in.narrow(-1, half, half), in.narrow(-1, 0, half)}, -1);
+  return in * cos + rotated * sin;
 }
+CT_EXPORT void* ct_rope(void* x, void* cos, void* sin) { CT_TENSOR(rope(T(x), T(cos), T(sin))) }
 
 // silu(x[..., :n]) * x[..., n:] for x = [..., 2n] (a fused gate/up projection).
-CT_EXPORT void* ct_swiglu(void* x) {
-  CT_TENSOR([&] {
-    const at::Tensor& in = T(x);
-    auto n = in.size(-1) / 2;
-    return at::silu(in.narrow(-1, 0, n)) * in.narrow(-1, n, n);
-  }())
+static at::Tensor swiglu(const at::Tensor& in) {
+  auto n = in.size(-1) / 2;
+#ifdef CLUSTER_TORCH_KERNELS
+  if (fusable(in, in)) {
+    auto xc = in.contiguous();
+    auto sizes = xc.sizes().vec();
+    sizes.back() = n;
+    auto out = at::empty(sizes, xc.options());
+    check_launch(ct_kernels::swiglu(kernel_dtype(xc), xc.data_ptr(), out.data_ptr(), xc.numel() / (2 * n), n, stream_of(xc)), "swiglu kernel");
+    return out;
+  }
+#endif
+  return at::silu(in.narrow(-1, 0, n)) * in.narrow(-1, n, n);
 }
+CT_EXPORT void* ct_swiglu(void* x) { CT_TENSOR(swiglu(T(x))) }
 
 static at::Tensor repeat_kv(const at::Tensor& kv, int64_t groups) {
   return groups == 1 ? kv : kv.repeat_interleave(groups, 1);
