@@ -16,7 +16,7 @@ internal static class TokenizerBenchCommand
 {
     public static Command Create()
     {
-        var families = new Option<string>("--family") { Description = "gpt2, llama2, llama3, qwen3 (comma-separated) or all", DefaultValueFactory = _ => "all" };
+        var families = new Option<string>("--family") { Description = "gpt2, llama2, llama3, llama3_1, qwen3, gemma3, deepseek_v3 (comma-separated) or all", DefaultValueFactory = _ => "all" };
         var size = new Option<int>("--megabytes") { Description = "Corpus size in MB", DefaultValueFactory = _ => 4 };
         var reference = new Option<string?>("--reference-dir") { Description = "tests/Tokenization.Tests/reference (found upwards from the current directory by default)" };
         var command = new Command("tokenizer", "Tokenizer encode throughput vs the JavaScript reference on the same corpus.") { families, size, reference };
@@ -26,7 +26,7 @@ internal static class TokenizerBenchCommand
             var modules = Path.Combine(dir, "node_modules");
             if (!Directory.Exists(modules))
                 throw new InvalidOperationException($"{modules} is missing: run `npm ci --prefix {dir}`");
-            var list = parse.GetValue(families) is "all" or null ? ["gpt2", "llama2", "llama3", "qwen3"] : parse.GetValue(families)!.Split(',');
+            var list = parse.GetValue(families) is "all" or null ? ["gpt2", "llama2", "llama3", "qwen3", "gemma3", "deepseek_v3"] : parse.GetValue(families)!.Split(',');
             var docs = TokenizerBenchCorpus.Build(parse.GetValue(size));
             var corpusFile = Path.Combine(Path.GetTempPath(), $"cluster-tokenizer-bench-{Environment.ProcessId}.json");
             File.WriteAllText(corpusFile, JsonSerializer.Serialize(docs), new UTF8Encoding(false));

@@ -43,8 +43,11 @@ internal static class TokenizerJsonLoader
         var (prefix, suffix) = ModelParser.PostProcessor(Json.Property(root, "post_processor"));
         ApplyConfigBosEos(config, added, model.Vocab, prefix, suffix);
         var preTokenizer = ComponentParser.PreTokenizer(preTokenizerJson);
-        if (preTokenizer is null && decoderKind == DecoderKind.SentencePiece && SpaceBoundaryPreTokenizer.IsExactFor(model.Vocab.Keys, '\u2581'))
-            preTokenizer = new SpaceBoundaryPreTokenizer('\u2581');
+        if (decoderKind == DecoderKind.SentencePiece && !byteLevel)
+        {
+            var boundary = new SpaceBoundaryPreTokenizer(model.VocabDictionary);
+            preTokenizer = preTokenizer is null ? boundary : new SequencePreTokenizer([preTokenizer, boundary]);
+        }
         var parts = new TokenizerParts(ComponentParser.Normalizer(Json.Property(root, "normalizer")), preTokenizer,
             model, added, prefix, suffix, decoderKind, strip, byteFallbackDecode, config);
         return new Tokenizer(parts);

