@@ -35,7 +35,9 @@ public sealed class LlamaModel : IDisposable
         var config = HfConfigReader.Read(directory);
         using var store = new WeightStore(directory);
         var weights = ModelWeights.Load(store, config, dtype, device);
-        var rope = new RotaryEmbedding(config, Math.Min(maxPositions, config.MaxPositionEmbeddings), dtype, device);
+        // Within a sliding window full attention is exact; sequences are not allowed to outgrow it.
+        var limit = Math.Min(config.MaxPositionEmbeddings, config.SlidingWindow ?? int.MaxValue);
+        var rope = new RotaryEmbedding(config, Math.Min(maxPositions, limit), dtype, device);
         return new LlamaModel(config, weights, rope, dtype, device);
     }
 

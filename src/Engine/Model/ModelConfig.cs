@@ -21,6 +21,8 @@ public sealed record ModelConfig
     public bool AttentionBias { get; init; }
     public int? BosTokenId { get; init; }
     public IReadOnlyList<int> EosTokenIds { get; init; } = [];
+    /// <summary>Sliding attention window (Mistral; Qwen2 with use_sliding_window); positions are capped at it.</summary>
+    public int? SlidingWindow { get; init; }
     /// <summary>config.json's torch_dtype ("bfloat16", "float16", "float32"), if any.</summary>
     public string? TorchDtype { get; init; }
 

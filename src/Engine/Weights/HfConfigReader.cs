@@ -51,6 +51,8 @@ public static class HfConfigReader
             BosTokenId = OptInt(c, "bos_token_id"),
             EosTokenIds = ReadIds(c, "eos_token_id"),
             TorchDtype = OptString(c, "torch_dtype") ?? OptString(c, "dtype"),
+            SlidingWindow = arch == "Qwen2ForCausalLM" && !(c.TryGetProperty("use_sliding_window", out var sw) && sw.ValueKind == JsonValueKind.True)
+                ? null : OptInt(c, "sliding_window"),
         };
     }
 
