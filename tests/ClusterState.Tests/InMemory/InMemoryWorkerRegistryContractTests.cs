@@ -5,11 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Cluster.ClusterState.Tests.InMemory;
 
-public sealed class InMemoryPrefixIndexContractTests : Contract.PrefixIndexContractTests
-{
-    protected override Task<IPrefixIndex> CreateIndexAsync() => Task.FromResult<IPrefixIndex>(new InMemoryPrefixIndex(TestData.Instruments()));
-}
-
 public sealed class InMemoryWorkerRegistryContractTests : Contract.WorkerRegistryContractTests
 {
     protected override Task<(IWorkerRegistry Registry, IPrefixIndex Index)> CreateAsync()
