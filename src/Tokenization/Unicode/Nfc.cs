@@ -40,11 +40,14 @@ internal static class Nfc
 
     private static bool IsQuickYes(string text)
     {
-        foreach (var ch in text)
+        for (var i = 0; i < text.Length; i++)
         {
-            if (ch < 0x300) continue;
-            if (char.IsSurrogate(ch)) return false; // supplementary planes: take the full path
-            if (MaybeUnstable(ch)) return false;
+            int cp = text[i];
+            if (cp < 0x300) continue;
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                cp = char.ConvertToUtf32(text[i], text[++i]);
+            else if (char.IsSurrogate(text[i])) continue; // a lone surrogate passes through unchanged
+            if (MaybeUnstable(cp)) return false;
         }
         return true;
     }
