@@ -11,6 +11,8 @@ namespace Cluster.Rpc;
 public sealed class RpcChannel : IDisposable
 {
     private readonly bool _ownsClient;
+    private readonly HttpClient[] _clients;
+    private int _next;
 
     private RpcChannel(Uri address, RpcChannelOptions options)
     {
@@ -23,14 +25,19 @@ public sealed class RpcChannel : IDisposable
         Options = options;
         if (options.HttpClient is not null)
         {
-            HttpClient = options.HttpClient;
+            _clients = [options.HttpClient];
+        }
+        else if (options.HttpHandler is not null)
+        {
+            _clients = [new HttpClient(options.HttpHandler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan }];
+            _ownsClient = true;
         }
         else
         {
-            HttpClient = new HttpClient(options.HttpHandler ?? CreateHandler(options), disposeHandler: options.HttpHandler is null)
-            {
-                Timeout = Timeout.InfiniteTimeSpan,
-            };
+            ArgumentOutOfRangeException.ThrowIfLessThan(options.ConnectionCount, 1, nameof(options));
+            _clients = Enumerable.Range(0, options.ConnectionCount)
+                .Select(_ => new HttpClient(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan })
+                .ToArray();
             _ownsClient = true;
         }
     }
@@ -40,7 +47,9 @@ public sealed class RpcChannel : IDisposable
 
     internal RpcChannelOptions Options { get; }
 
-    internal HttpClient HttpClient { get; }
+    /// <summary>The HttpClient for the next call (round-robin when there are several connections).</summary>
+    internal HttpClient HttpClient =>
+        _clients.Length == 1 ? _clients[0] : _clients[(int)((uint)Interlocked.Increment(ref _next) % (uint)_clients.Length)];
 
     /// <summary>A channel to <paramref name="address"/>, e.g. <c>http://127.0.0.1:5001</c>.</summary>
     public static RpcChannel ForAddress(string address, RpcChannelOptions? options = null) =>
@@ -61,7 +70,10 @@ public sealed class RpcChannel : IDisposable
     {
         if (_ownsClient)
         {
-            HttpClient.Dispose();
+            foreach (var client in _clients)
+            {
+                client.Dispose();
+            }
         }
     }
 

@@ -30,6 +30,13 @@ public sealed class RpcChannelOptions
     /// <summary>Open more HTTP/2 connections when one reaches the server's stream limit. Default true.</summary>
     public bool EnableMultipleHttp2Connections { get; set; } = true;
 
+    /// <summary>
+    /// HTTP/2 connections the channel's own handler spreads calls over, round-robin (default 1). One connection
+    /// moves roughly one core's worth of bytes; concurrent large streams (KV transfer) go faster over several.
+    /// Ignored when <see cref="HttpClient"/> or <see cref="HttpHandler"/> is given.
+    /// </summary>
+    public int ConnectionCount { get; set; } = 1;
+
     /// <summary>Metadata sent with every call, before the call's own headers.</summary>
     public Metadata? DefaultHeaders { get; set; }
 

@@ -154,4 +154,29 @@ public sealed class CallKindsTests
         Assert.Single(connections);
         calls.ForEach(c => c.Dispose());
     }
+
+    [Fact]
+    public async Task Unary_ChannelWithFourConnections_CallsSpreadRoundRobin()
+    {
+        var connections = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var service = ServerServiceDefinition.CreateBuilder()
+            .AddMethod(EchoMethods.Unary, (EchoMessage request, ServerCallContext context) =>
+            {
+                connections.AddOrUpdate(context.GetHttpContext().Connection.Id, 1, (_, n) => n + 1);
+                return Task.FromResult(request);
+            })
+            .Build();
+        await using var server = await TestServer.StartAsync(service);
+        using var channel = server.CreateChannel(new RpcChannelOptions { ConnectionCount = 4 });
+        var invoker = channel.CreateCallInvoker();
+
+        for (var i = 0; i < 8; i++)
+        {
+            using var call = invoker.AsyncUnaryCall(EchoMethods.Unary, null, default, new EchoMessage());
+            await call.ResponseAsync.WaitBounded();
+        }
+
+        Assert.Equal(4, connections.Count);
+        Assert.All(connections.Values, n => Assert.Equal(2, n));
+    }
 }

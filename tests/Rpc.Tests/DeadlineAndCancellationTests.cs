@@ -21,7 +21,11 @@ public sealed class DeadlineAndCancellationTests
         await using var server = await TestServer.StartAsync(service);
         using var channel = server.CreateChannel();
 
-        using var call = channel.CreateCallInvoker().AsyncUnaryCall(EchoMethods.Unary, null, new CallOptions(deadline: DateTime.UtcNow.AddMilliseconds(300)), new EchoMessage());
+        var warmUpMethod = new Method<EchoMessage, EchoMessage>(MethodType.Unary, EchoMethods.ServiceName, "WarmUp", EchoMethods.Marshaller, EchoMethods.Marshaller);
+        using var warmUp = channel.CreateCallInvoker().AsyncUnaryCall(warmUpMethod, null, default, new EchoMessage());
+        await Assert.ThrowsAsync<RpcException>(() => warmUp.ResponseAsync.WaitBounded()); // connected: the deadline is spent in the handler
+
+        using var call = channel.CreateCallInvoker().AsyncUnaryCall(EchoMethods.Unary, null, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(1)), new EchoMessage());
         var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitBounded());
         var serverDeadline = await handlerCancelled.Task.WaitBounded();
 

@@ -182,4 +182,15 @@ public sealed class RawProtocolTests
         Assert.Equal("5", RawGrpc.StatusOf(response));
         Assert.Equal("%C3%BC 50%25", RawGrpc.MessageOf(response));
     }
+
+    [Fact]
+    public async Task Unary_PayloadTheMarshallerRejects_Internal()
+    {
+        await using var server = await TestServer.StartAsync(EchoService());
+
+        using var response = await SendAsync(server, RawGrpc.Request(server.Address, "/interop.Echo/Unary", RawGrpc.Frame(0, [0xFF, 0xFF, 0xFF])));
+
+        Assert.Equal("13", RawGrpc.StatusOf(response));
+        Assert.StartsWith("Failed to deserialize message", Uri.UnescapeDataString(RawGrpc.MessageOf(response)!), StringComparison.Ordinal);
+    }
 }

@@ -49,9 +49,9 @@ internal static class RpcBenchCommand
         await using var server = await RpcBenchServer.StartAsync(settings.MessageSize);
         var runner = new RpcBenchRunner(server, settings.MessageSize);
         var n = settings.Streams;
-        using var shared = runner.CreateChannel();
+        using var shared = runner.CreateChannel(1);
+        using var pooled = runner.CreateChannel(n);
         using var sharedHttp = RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize);
-        var channels = Enumerable.Range(0, n).Select(_ => runner.CreateChannel()).ToArray();
         var clients = Enumerable.Range(0, n).Select(_ => RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize)).ToArray();
         try
         {
@@ -60,7 +60,7 @@ internal static class RpcBenchCommand
             {
                 ("1 stream", 1, new[] { shared }, new[] { sharedHttp }),
                 ($"{n} streams, 1 connection", n, new[] { shared }, new[] { sharedHttp }),
-                ($"{n} streams, {n} connections", n, channels, clients),
+                ($"{n} streams, {n} connections", n, new[] { pooled }, clients),
             };
             foreach (var (label, streams, rpc, http) in cases)
             {
@@ -83,15 +83,11 @@ internal static class RpcBenchCommand
             }
 
             Console.WriteLine("raw TCP: one connection per stream, no framing. h2: the same chunks through HttpClient + Kestrel without gRPC (the");
-            Console.WriteLine("HTTP/2 stack's ceiling). rpc: our client and server, client streaming (up) and server streaming (down). GB = 1e9 bytes.");
+            Console.WriteLine("HTTP/2 stack's ceiling). rpc: our client and server, client streaming (up) and server streaming (down); N connections =");
+            Console.WriteLine("one channel with RpcChannelOptions.ConnectionCount = N (h2: N HttpClients). GB = 1e9 bytes.");
         }
         finally
         {
-            foreach (var channel in channels)
-            {
-                channel.Dispose();
-            }
-
             foreach (var client in clients)
             {
                 client.Dispose();

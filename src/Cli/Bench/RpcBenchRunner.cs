@@ -71,9 +71,10 @@ internal sealed class RpcBenchRunner(RpcBenchServer server, int messageSize)
         return (counts.Sum(), watch.Elapsed.TotalSeconds);
     }
 
-    public RpcChannel CreateChannel() => RpcChannel.ForAddress(server.Address, new RpcChannelOptions
+    public RpcChannel CreateChannel(int connections) => RpcChannel.ForAddress(server.Address, new RpcChannelOptions
     {
         MaxReceiveMessageSize = messageSize + 1024,
+        ConnectionCount = connections,
     });
 
     private static byte[] CreatePayload(int size)

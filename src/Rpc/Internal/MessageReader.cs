@@ -91,10 +91,22 @@ internal static class MessageReader
     {
         if (!compressed)
         {
-            return deserializer(new SequenceDeserializationContext(payload));
+            return Run(deserializer, payload);
         }
 
         using var decompressed = GzipCodec.Decompress(payload, maxSize);
-        return deserializer(new SequenceDeserializationContext(new ReadOnlySequence<byte>(decompressed.WrittenMemory)));
+        return Run(deserializer, new ReadOnlySequence<byte>(decompressed.WrittenMemory));
+    }
+
+    private static T Run<T>(Func<DeserializationContext, T> deserializer, ReadOnlySequence<byte> payload)
+    {
+        try
+        {
+            return deserializer(new SequenceDeserializationContext(payload));
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw new RpcException(new Status(StatusCode.Internal, $"Failed to deserialize message: {ex.GetType().Name}: {ex.Message}"));
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using Cluster.Rpc.Internal;
 
 namespace Cluster.Rpc.Server;
@@ -5,13 +6,23 @@ namespace Cluster.Rpc.Server;
 internal sealed partial class HttpServerCall<TRequest, TResponse>
 {
     /// <summary>Reads the next request message from the request body pipe.</summary>
-    internal ValueTask<(bool HasMessage, TRequest Message)> ReadRequestAsync(CancellationToken cancellationToken) =>
-        MessageReader.ReadAsync(
-            _httpContext.Request.BodyReader,
-            _method.RequestMarshaller.ContextualDeserializer,
-            Options.MaxReceiveMessageSize,
-            _requestEncoding,
-            cancellationToken);
+    internal async ValueTask<(bool HasMessage, TRequest Message)> ReadRequestAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await MessageReader.ReadAsync(
+                _httpContext.Request.BodyReader,
+                _method.RequestMarshaller.ContextualDeserializer,
+                Options.MaxReceiveMessageSize,
+                _requestEncoding,
+                cancellationToken);
+        }
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
+        {
+            AbortFromTransport();
+            throw new OperationCanceledException("The client reset the request stream.", ex, CancellationToken);
+        }
+    }
 
     /// <summary>Reads exactly one request message (unary and server-streaming methods).</summary>
     internal async Task<TRequest> ReadSingleRequestAsync()
@@ -57,9 +68,20 @@ internal sealed partial class HttpServerCall<TRequest, TResponse>
                 throw new InvalidOperationException("The response marshaller did not complete the serialization context.");
             }
 
-            var flush = await writer.FlushAsync(cancellationToken);
+            FlushResult flush;
+            try
+            {
+                flush = await writer.FlushAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                AbortFromTransport();
+                throw new OperationCanceledException("The client reset the response stream.", ex, CancellationToken);
+            }
+
             if (flush.IsCanceled || flush.IsCompleted)
             {
+                AbortFromTransport();
                 throw new OperationCanceledException("The response stream was closed.", CancellationToken);
             }
         }

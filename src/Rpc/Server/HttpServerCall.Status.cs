@@ -9,7 +9,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse>
     /// <summary>Turns a handler's exception into the call's status (and trailers for RpcException).</summary>
     internal void SetStatusFromException(Exception exception)
     {
-        var aborted = _httpContext.RequestAborted.IsCancellationRequested;
+        var aborted = TransportAborted || _callCts.IsCancellationRequested;
         switch (exception)
         {
             case RpcException rpc:
@@ -41,7 +41,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse>
             Status = new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
 
-        if (_httpContext.RequestAborted.IsCancellationRequested)
+        if (TransportAborted)
         {
             ServerLog.CallAborted(_runtime.Logger, Method, Status.Code);
             return;

@@ -15,9 +15,9 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
     private readonly Method<TRequest, TResponse> _method;
     private readonly ServerRuntime _runtime;
     private readonly Metadata _responseTrailers = [];
+    private readonly CancellationTokenSource _callCts;
     private CancellationTokenSource? _deadlineCts;
-    private CancellationTokenSource? _callCts;
-    private CancellationToken _cancellationToken;
+    private volatile bool _transportAborted;
     private Metadata? _requestHeaders;
     private DateTime _deadline = DateTime.MaxValue;
     private string? _requestEncoding;
@@ -29,7 +29,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
         _httpContext = httpContext;
         _method = method;
         _runtime = runtime;
-        _cancellationToken = httpContext.RequestAborted;
+        _callCts = CancellationTokenSource.CreateLinkedTokenSource(httpContext.RequestAborted);
         RequestStream = new ServerRequestStream<TRequest, TResponse>(this);
         ResponseStream = new ServerResponseStream<TRequest, TResponse>(this);
     }
@@ -44,7 +44,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
     public override Metadata RequestHeaders => _requestHeaders ??= ReadRequestHeaders();
 
-    public override CancellationToken CancellationToken => _cancellationToken;
+    public override CancellationToken CancellationToken => _callCts.Token;
 
     public override Metadata ResponseTrailers => _responseTrailers;
 
@@ -61,6 +61,9 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
     internal string? RequestEncoding => _requestEncoding;
 
     internal bool DeadlineExpired => _deadlineCts?.IsCancellationRequested == true;
+
+    /// <summary>The client reset the stream or the connection dropped: nothing more can be sent.</summary>
+    internal bool TransportAborted => _transportAborted || _httpContext.RequestAborted.IsCancellationRequested;
 
     /// <summary>Reads deadline and encoding headers and prepares response headers; throws RpcException on bad input.</summary>
     public void Start()
@@ -127,8 +130,25 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
     public void Dispose()
     {
-        _callCts?.Dispose();
+        _callCts.Dispose();
         _deadlineCts?.Dispose();
+    }
+
+    /// <summary>
+    /// A read or write failed because the stream is gone. Kestrel cancels RequestAborted asynchronously, so the
+    /// handler's token is cancelled here first: the handler sees the token fired before it sees the failure.
+    /// </summary>
+    internal void AbortFromTransport()
+    {
+        _transportAborted = true;
+        try
+        {
+            _callCts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The call is over.
+        }
     }
 
     private void StartDeadline(TimeSpan timeout)
@@ -140,8 +160,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
         _deadline = DateTime.UtcNow + timeout;
         _deadlineCts = new CancellationTokenSource(timeout);
-        _callCts = CancellationTokenSource.CreateLinkedTokenSource(_httpContext.RequestAborted, _deadlineCts.Token);
-        _cancellationToken = _callCts.Token;
+        _deadlineCts.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _callCts);
     }
 
     private Metadata ReadRequestHeaders()
