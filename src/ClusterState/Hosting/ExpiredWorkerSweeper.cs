@@ -26,7 +26,17 @@ public sealed partial class ExpiredWorkerSweeper(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                var removed = await registry.RemoveExpiredAsync(stoppingToken).ConfigureAwait(false);
+                int removed;
+                try
+                {
+                    removed = await registry.RemoveExpiredAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogSweepFailed(logger, e); // a bad record must not stop the host; the next tick tries again
+                    continue;
+                }
+
                 if (removed > 0)
                 {
                     LogSwept(logger, removed);
@@ -40,10 +50,4 @@ public sealed partial class ExpiredWorkerSweeper(
             // host stopping
         }
     }
-
-    [LoggerMessage(EventId = 3130, Level = LogLevel.Information, Message = "Expired-worker sweeper started, every {Interval}")]
-    private static partial void LogStarted(ILogger logger, TimeSpan interval);
-
-    [LoggerMessage(EventId = 3131, Level = LogLevel.Information, Message = "Removed {Count} dead workers and their prefix-index entries")]
-    private static partial void LogSwept(ILogger logger, int count);
 }

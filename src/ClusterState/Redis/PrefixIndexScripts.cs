@@ -77,9 +77,10 @@ internal static class PrefixIndexScripts
     /// KEYS[1] = block key of the prompt's first block; ARGV[1] = blk-key prefix, ARGV[2] = wrk-key prefix,
     /// ARGV[3..] = the prompt's block hashes (x16) in order. Returns {worker1, n1, worker2, n2, …}: per worker holding
     /// the first block, how many leading blocks it holds.
-    /// While more than two candidates remain, one SMISMEMBER per block over the survivors (candidates only shrink);
-    /// then each survivor's own wrk set is asked for the rest of the prompt in growing chunks (8, 16, … 1000), which
-    /// turns the long shared tail of a cached prompt into a few calls instead of one per block.
+    /// While more than two candidates remain: SINTER over a run of block keys (8, doubling while nobody drops out)
+    /// gives the candidates holding the whole run; only those that drop out are resolved block by block (SMISMEMBER)
+    /// inside the run. With two or fewer left, each survivor's own wrk set is asked for the rest of the prompt in
+    /// growing chunks (8, 16, … 1000). Both turn a long shared prefix into a few calls instead of one per block.
     /// </summary>
     public static readonly RedisScript FindOverlap = new("index.find_overlap", """
         local blk, wrk = ARGV[1], ARGV[2]
@@ -87,18 +88,34 @@ internal static class PrefixIndexScripts
         local alive = redis.call('SMEMBERS', KEYS[1])
         local counts = {}
         for _, w in ipairs(alive) do counts[w] = 1 end
-        local i = 2
+        local i, step = 2, 8
         while #alive > 2 and i <= n do
-          local present = redis.call('SMISMEMBER', blk .. ARGV[i + 2], unpack(alive))
-          local still = {}
-          for j, w in ipairs(alive) do
-            if present[j] == 1 then
-              counts[w] = i
-              still[#still + 1] = w
-            end
+          local to = math.min(i + step - 1, n)
+          local keys = {}
+          for j = i, to do keys[#keys + 1] = blk .. ARGV[j + 2] end
+          local holdsAll = {}
+          for _, w in ipairs(redis.call('SINTER', unpack(keys))) do holdsAll[w] = true end
+          local full, partial = {}, {}
+          for _, w in ipairs(alive) do
+            if holdsAll[w] then full[#full + 1] = w else partial[#partial + 1] = w end
           end
-          alive = still
-          i = i + 1
+          local j = i
+          while #partial > 0 do
+            local present = redis.call('SMISMEMBER', keys[j - i + 1], unpack(partial))
+            local still = {}
+            for x, w in ipairs(partial) do
+              if present[x] == 1 then
+                counts[w] = j
+                still[#still + 1] = w
+              end
+            end
+            partial = still
+            j = j + 1
+          end
+          for _, w in ipairs(full) do counts[w] = to end
+          step = (#full == #alive) and math.min(step * 2, 256) or 8
+          alive = full
+          i = to + 1
         end
         for _, w in ipairs(alive) do
           local from, size, missed = i, 8, false

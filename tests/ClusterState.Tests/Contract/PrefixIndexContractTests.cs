@@ -178,34 +178,43 @@ public abstract class PrefixIndexContractTests : IAsyncLifetime
         Assert.Equal(IndexWriteOutcome.Applied, await Index.ApplyAsync(Stored(W(1), 2, Blocks(13, 1))));
     }
 
-    [Fact]
-    public async Task FindOverlap_RandomOperations_MatchesPerWorkerSetModel()
+    [Theory]
+    [InlineData(1234, 5, 12)]
+    [InlineData(77, 8, 40)]
+    [InlineData(9, 8, 300)]
+    public async Task FindOverlap_RandomOperations_MatchesPerWorkerSetModel(int seed, int workers, int promptBlocks)
     {
-        var random = new Random(1234);
-        var prompts = Enumerable.Range(0, 4).Select(p => Blocks(100 + p, 12)).ToArray();
-        var held = Enumerable.Range(0, 5).Select(_ => new HashSet<BlockHash>()).ToArray();
-        var seq = new long[5];
-        for (var step = 0; step < 120; step++)
+        var random = new Random(seed);
+        var prompts = Enumerable.Range(0, 4).Select(p => Blocks(100 + p, promptBlocks)).ToArray();
+        var held = Enumerable.Range(0, workers).Select(_ => new HashSet<BlockHash>()).ToArray();
+        var seq = new long[workers];
+        for (var step = 0; step < 150; step++)
         {
-            var w = random.Next(5);
+            var w = random.Next(workers);
             var prompt = prompts[random.Next(prompts.Length)];
-            var chosen = prompt.Where(_ => random.NextDouble() < 0.5).ToArray();
-            KvEvent e = random.Next(10) switch
+            var chosen = random.Next(3) == 0
+                ? prompt.Where(_ => random.NextDouble() < 0.9).ToArray()   // with holes
+                : prompt[..random.Next(1, prompt.Length + 1)];              // a leading run
+            KvEvent e = random.Next(12) switch
             {
                 0 => new AllClearedEvent(++seq[w]),
-                < 4 => new BlockRemovedEvent(++seq[w], chosen),
+                < 4 => new BlockRemovedEvent(++seq[w], chosen[random.Next(chosen.Length)..]),
                 _ => new BlockStoredEvent(++seq[w], chosen),
             };
-            if (e is AllClearedEvent) { held[w].Clear(); }
-            else if (e is BlockRemovedEvent) { held[w].ExceptWith(chosen); }
-            else { held[w].UnionWith(chosen); }
+            switch (e)
+            {
+                case AllClearedEvent: held[w].Clear(); break;
+                case BlockRemovedEvent removed: held[w].ExceptWith(removed.Blocks); break;
+                default: held[w].UnionWith(chosen); break;
+            }
+
             Assert.Equal(IndexWriteOutcome.Applied, await Index.ApplyAsync(Batch(W(w), ModelA, e)));
         }
 
         foreach (var prompt in prompts)
         {
             var overlap = await Index.FindOverlapAsync(ModelA, prompt);
-            for (var w = 0; w < 5; w++)
+            for (var w = 0; w < workers; w++)
             {
                 var expected = prompt.TakeWhile(held[w].Contains).Count();
                 Assert.Equal(expected, overlap.MatchedBlocks(W(w)));
