@@ -26,7 +26,7 @@ public sealed class AttentionBatch : IDisposable
     public bool FreshPrefill => Mask is null;
 
     /// <summary>For <paramref name="positions"/> [B, T]; <paramref name="fresh"/> when every sequence starts at 0.</summary>
-    public static AttentionBatch Create(KvCache cache, Tensor positions, bool fresh)
+    public static AttentionBatch Create(ContiguousKvCache cache, Tensor positions, bool fresh)
     {
         var b = positions.size(0);
         var t = positions.size(1);

@@ -41,14 +41,14 @@ public sealed class LlamaModel : IDisposable
         return new LlamaModel(config, weights, rope, dtype, device);
     }
 
-    public KvCache CreateCache(int batch, int maxLength) => new(Config, batch, maxLength, DType, Device);
+    public ContiguousKvCache CreateCache(int batch, int maxLength) => new(Config, batch, maxLength, DType, Device);
 
     /// <summary>
     /// tokens, positions [B, T] int64 → logits [B, T, vocab] float32 ([B, 1, vocab] with <paramref name="lastOnly"/>).
     /// <paramref name="freshPrefill"/>: every sequence starts at position 0 (attend over the new tokens only).
     /// Runs no host synchronisation, so a decode step can be captured in a CUDA graph.
     /// </summary>
-    public Tensor Forward(Tensor tokens, Tensor positions, KvCache cache, bool freshPrefill, bool lastOnly)
+    public Tensor Forward(Tensor tokens, Tensor positions, ContiguousKvCache cache, bool freshPrefill, bool lastOnly)
     {
         long b = tokens.size(0), t = tokens.size(1), d = Config.HeadDim;
         using var scope = torch.NewDisposeScope();
@@ -63,17 +63,23 @@ public sealed class LlamaModel : IDisposable
         {
             // Block i: x += attention(norm(x)); x += feed_forward(norm(x)). Each residual add is fused
             // with the norm that follows it (the next block's input norm, or the final norm).
+            // A scope per block frees its temporaries before the next block runs.
+            using var block = torch.NewDisposeScope();
             var attention = Attention(i, h, cos, sin, cache, batch);
-            (x, h) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
+            var (mid, hMid) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
             var next = i + 1 < layers.Count ? layers[i + 1].InputNorm : Weights.Norm;
-            (x, h) = F.add_rms_norm(x, FeedForward(layers[i], h), next, Config.RmsNormEps);
+            var (xOut, hOut) = F.add_rms_norm(mid, FeedForward(layers[i], hMid), next, Config.RmsNormEps);
+            x.Dispose();
+            h.Dispose();
+            x = xOut.MoveToOuterDisposeScope();
+            h = hOut.MoveToOuterDisposeScope();
         }
         if (lastOnly) h = h.narrow(1, t - 1, 1);                            // [B, 1, hidden]
         var logits = F.linear(h, Weights.LmHead).to(ScalarType.Float32);     // [B, T', vocab]
         return logits.MoveToOuterDisposeScope();
     }
 
-    private Tensor Attention(int i, Tensor x, Tensor cos, Tensor sin, KvCache cache, AttentionBatch batch)
+    private Tensor Attention(int i, Tensor x, Tensor cos, Tensor sin, ContiguousKvCache cache, AttentionBatch batch)
     {
         var w = Weights.Layers[i];
         long b = x.size(0), t = x.size(1), d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;

@@ -6,12 +6,12 @@ namespace Cluster.Engine.Model;
 /// A simple contiguous KV cache: for each layer, K and V of shape [batch·maxLength, Hkv, D], where sequence b
 /// owns token slots b·maxLength … b·maxLength + maxLength − 1 (the paged cache replaces the slot mapping).
 /// </summary>
-public sealed class KvCache : IDisposable
+public sealed class ContiguousKvCache : IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
 
-    public KvCache(ModelConfig config, int batch, int maxLength, ScalarType dtype, Device device)
+    public ContiguousKvCache(ModelConfig config, int batch, int maxLength, ScalarType dtype, Device device)
     {
         Batch = batch;
         MaxLength = maxLength;

@@ -1,0 +1,185 @@
+using Cluster.Core.Hashing;
+using Cluster.Core.Ids;
+
+namespace Cluster.Engine.KvCache;
+
+/// <summary>
+/// Per-sequence block tables over a <see cref="BlockPool"/>: allocation that reuses cached prefix blocks,
+/// growth as tokens are generated, registration of newly full blocks in the prefix cache, and freeing.
+/// Expected shortfalls return null/false; the scheduler then waits or preempts. Not thread-safe.
+/// </summary>
+public sealed class KvCacheManager
+{
+    private readonly Dictionary<RequestId, SequenceBlocks> _sequences = [];
+    private readonly Dictionary<string, BlockHasher> _hashers = new(StringComparer.Ordinal);
+    private readonly ModelId _model;
+
+    public KvCacheManager(BlockPool pool, ModelId model, int blockSize)
+    {
+        ArgumentNullException.ThrowIfNull(pool);
+        ArgumentOutOfRangeException.ThrowIfLessThan(blockSize, 1);
+        Pool = pool;
+        _model = model;
+        BlockSize = blockSize;
+    }
+
+    /// <summary>The physical blocks.</summary>
+    public BlockPool Pool { get; }
+
+    /// <summary>Tokens per block.</summary>
+    public int BlockSize { get; }
+
+    /// <summary>Sequences holding blocks.</summary>
+    public int SequenceCount => _sequences.Count;
+
+    /// <summary>Blocks needed to hold <paramref name="tokens"/> tokens.</summary>
+    public int BlocksFor(int tokens) => (tokens + BlockSize - 1) / BlockSize;
+
+    /// <summary>
+    /// Allocates blocks for a new sequence's prompt, reusing the longest cached prefix of full blocks. At least
+    /// one prompt token is always left to compute (its logits give the first output token). Returns null,
+    /// holding nothing, when the cache cannot fit the rest.
+    /// </summary>
+    public SequenceAllocation? TryAllocate(RequestId id, ReadOnlySpan<int> promptTokens, string cacheSalt = "")
+    {
+        if (promptTokens.IsEmpty)
+        {
+            throw new ArgumentException("A sequence needs at least one prompt token.", nameof(promptTokens));
+        }
+
+        if (_sequences.ContainsKey(id))
+        {
+            throw new InvalidOperationException($"Request {id} already holds KV blocks; free it before allocating again.");
+        }
+
+        var hasher = HasherFor(cacheSalt);
+        var reusable = (promptTokens.Length - 1) / BlockSize;
+        var hashes = hasher.HashBlocks(promptTokens[..(reusable * BlockSize)]);
+        var blocks = new List<KvBlockId>(BlocksFor(promptTokens.Length));
+        foreach (var hash in hashes)
+        {
+            if (!Pool.TryReuse(hash, out var block))
+            {
+                break;
+            }
+
+            blocks.Add(block);
+        }
+
+        var cached = blocks.Count;
+        var fresh = Pool.TryAllocate(BlocksFor(promptTokens.Length) - cached);
+        if (fresh is null)
+        {
+            ReleaseReversed(blocks);
+            return null;
+        }
+
+        blocks.AddRange(fresh);
+        var sequence = new SequenceBlocks(hasher, blocks, promptTokens.Length);
+        sequence.Hashes.AddRange(hashes.AsSpan(0, cached));
+        _sequences.Add(id, sequence);
+        return new SequenceAllocation(blocks.ToArray(), cached * BlockSize);
+    }
+
+    /// <summary>Makes room for <paramref name="additionalTokens"/> more tokens; false (nothing taken) when the cache is full.</summary>
+    public bool TryGrow(RequestId id, int additionalTokens)
+    {
+        var sequence = Get(id);
+        var needed = BlocksFor(sequence.Capacity + additionalTokens) - sequence.Blocks.Count;
+        if (needed > 0)
+        {
+            var fresh = Pool.TryAllocate(needed);
+            if (fresh is null)
+            {
+                return false;
+            }
+
+            sequence.Blocks.AddRange(fresh);
+        }
+
+        sequence.Capacity += additionalTokens;
+        return true;
+    }
+
+    /// <summary>
+    /// Records that the KV of <paramref name="tokens"/> (the sequence's tokens so far, prompt first) is written,
+    /// and puts every newly full block into the prefix cache.
+    /// </summary>
+    public void Commit(RequestId id, ReadOnlySpan<int> tokens)
+    {
+        var sequence = Get(id);
+        if (tokens.Length > sequence.Capacity)
+        {
+            throw new InvalidOperationException($"Request {id} committed {tokens.Length} tokens but holds room for {sequence.Capacity}.");
+        }
+
+        var full = tokens.Length / BlockSize;
+        var first = sequence.Hashes.Count;
+        if (full <= first)
+        {
+            return;
+        }
+
+        var parent = first == 0 ? (BlockHash?)null : sequence.Hashes[^1];
+        var hashes = new BlockHash[full - first];
+        var previous = parent;
+        for (var i = first; i < full; i++)
+        {
+            previous = sequence.Hasher.HashBlock(previous, tokens.Slice(i * BlockSize, BlockSize));
+            hashes[i - first] = previous.Value;
+        }
+
+        sequence.Hashes.AddRange(hashes);
+        Pool.Cache(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(sequence.Blocks)[first..full], hashes, parent);
+    }
+
+    /// <summary>The sequence's block table.</summary>
+    public IReadOnlyList<KvBlockId> GetBlocks(RequestId id) => Get(id).Blocks;
+
+    /// <summary>Frees every block of the sequence (cached ones stay reusable until evicted). False if it held none.</summary>
+    public bool Free(RequestId id)
+    {
+        if (!_sequences.Remove(id, out var sequence))
+        {
+            return false;
+        }
+
+        ReleaseReversed(sequence.Blocks);
+        return true;
+    }
+
+    // Reverse order: a sequence's last blocks become least recently used, so eviction takes tails before shared prefixes.
+    private void ReleaseReversed(List<KvBlockId> blocks)
+    {
+        for (var i = blocks.Count - 1; i >= 0; i--)
+        {
+            Pool.Release(blocks[i]);
+        }
+    }
+
+    private SequenceBlocks Get(RequestId id) =>
+        _sequences.TryGetValue(id, out var sequence)
+            ? sequence
+            : throw new InvalidOperationException($"Request {id} holds no KV blocks.");
+
+    private BlockHasher HasherFor(string cacheSalt)
+    {
+        if (!_hashers.TryGetValue(cacheSalt, out var hasher))
+        {
+            _hashers[cacheSalt] = hasher = new BlockHasher(_model, BlockSize, cacheSalt);
+        }
+
+        return hasher;
+    }
+
+    private sealed class SequenceBlocks(BlockHasher hasher, List<KvBlockId> blocks, int capacity)
+    {
+        public BlockHasher Hasher { get; } = hasher;
+
+        public List<KvBlockId> Blocks { get; } = blocks;
+
+        public List<BlockHash> Hashes { get; } = [];
+
+        public int Capacity { get; set; } = capacity;
+    }
+}
