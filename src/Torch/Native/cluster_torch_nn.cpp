@@ -52,11 +52,15 @@ static std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const
     auto dc = delta ? delta->contiguous() : at::Tensor();
     auto cols = xc.size(-1);
     TORCH_CHECK(wc.numel() == cols, "rms_norm: weight has ", wc.numel(), " elements, rows have ", cols);
-    auto out = at::empty_like(xc);
     auto sum = delta ? at::empty_like(xc) : xc;
-    check_launch(ct_kernels::rms_norm(kernel_dtype(xc), xc.data_ptr(), delta ? dc.data_ptr() : nullptr, wc.data_ptr(),
-                                      delta ? sum.data_ptr() : nullptr, out.data_ptr(), xc.numel() / cols, cols,
-                                      static_cast<float>(eps), stream_of(xc)), "rms_norm kernel");
+    auto sq = at::empty(xc.sizes(), xc.options().dtype(at::kFloat));
+    check_launch(ct_kernels::rms_square(kernel_dtype(xc), xc.data_ptr(), delta ? dc.data_ptr() : nullptr,
+                                        delta ? sum.data_ptr() : nullptr, sq.data_ptr<float>(), xc.numel(), stream_of(xc)), "rms_square kernel");
+    // The reduction and rsqrt are ATen's own, on a tensor shaped like Hugging Face's: bit-identical results.
+    auto r = at::rsqrt(sq.mean(-1, true) + eps).contiguous();
+    auto out = at::empty_like(xc);
+    check_launch(ct_kernels::rms_scale(kernel_dtype(xc), sum.data_ptr(), r.data_ptr<float>(), wc.data_ptr(), out.data_ptr(),
+                                       xc.numel() / cols, cols, stream_of(xc)), "rms_scale kernel");
     return {sum, out};
   }
 #endif

@@ -16,38 +16,32 @@ template <> __device__ __forceinline__ __half from_f(float v) { return __float2h
 template <> __device__ __forceinline__ __nv_bfloat16 from_f(float v) { return __float2bfloat16_rn(v); }
 template <typename T> __device__ __forceinline__ float round_f(float v) { return to_f(from_f<T>(v)); }
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 256;  // a product that is rounded on its own uses __fmul_rn, so nvcc cannot fuse it into an FMA
 
 template <typename T>
-__global__ void rms_norm_kernel(const T* __restrict__ x, const T* __restrict__ delta, const T* __restrict__ w,
-                                T* __restrict__ sum_out, T* __restrict__ out, int64_t cols, float eps) {
-  const int64_t row = blockIdx.x;
-  const T* xr = x + row * cols;
-  const T* dr = delta ? delta + row * cols : nullptr;
-  float ss = 0.f;
-  for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) {
-    float v = to_f(xr[i]);
-    if (dr) {
-      v = round_f<T>(v + to_f(dr[i]));
-      sum_out[row * cols + i] = from_f<T>(v);
+__global__ void rms_square_kernel(const T* __restrict__ x, const T* __restrict__ delta, T* __restrict__ sum_out,
+                                  float* __restrict__ sq, int64_t n) {
+  for (int64_t p = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; p < n; p += (int64_t)gridDim.x * blockDim.x) {
+    float v = to_f(x[p]);
+    if (delta) {
+      v = round_f<T>(v + to_f(delta[p]));
+      sum_out[p] = from_f<T>(v);
     }
-    ss += v * v;
+    sq[p] = __fmul_rn(v, v);
   }
-  __shared__ float partial[kThreads / 32];
-  for (int o = 16; o > 0; o >>= 1) ss += __shfl_xor_sync(0xffffffff, ss, o);
-  if ((threadIdx.x & 31) == 0) partial[threadIdx.x >> 5] = ss;
-  __syncthreads();
-  __shared__ float scale;
-  if (threadIdx.x < 32) {
-    float s = threadIdx.x < (blockDim.x >> 5) ? partial[threadIdx.x] : 0.f;
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffff, s, o);
-    if (threadIdx.x == 0) scale = rsqrtf(s / static_cast<float>(cols) + eps);
-  }
-  __syncthreads();
-  const float r = scale;
-  for (int64_t i = threadIdx.x; i < cols; i += blockDim.x) {
-    float v = dr ? to_f(sum_out[row * cols + i]) : to_f(xr[i]);
-    out[row * cols + i] = from_f<T>(to_f(w[i]) * round_f<T>(v * r));
+}
+
+template <typename T>
+__global__ void rms_scale_kernel(const T* __restrict__ v, const float* __restrict__ r, const T* __restrict__ w,
+                                 T* __restrict__ out, int64_t rows, int64_t cols) {
+  for (int64_t row = blockIdx.y; row < rows; row += gridDim.y) {
+    const float scale = r[row];
+    const T* vr = v + row * cols;
+    T* o = out + row * cols;
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < cols; i += (int64_t)gridDim.x * blockDim.x) {
+      const float normed = round_f<T>(__fmul_rn(to_f(vr[i]), scale));
+      o[i] = from_f<T>(__fmul_rn(to_f(w[i]), normed));
+    }
   }
 }
 
@@ -100,13 +94,20 @@ int dispatch(int dtype, F f) {
 }  // namespace
 
 namespace ct_kernels {
-int rms_norm(int dtype, const void* x, const void* delta, const void* w, void* sum_out, void* out,
-             int64_t rows, int64_t cols, float eps, void* stream) {
+int rms_square(int dtype, const void* x, const void* delta, void* sum_out, float* sq, int64_t n, void* stream) {
   return dispatch(dtype, [&](auto tag) {
     using T = decltype(tag);
-    rms_norm_kernel<T><<<static_cast<unsigned>(rows), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
-        static_cast<const T*>(x), static_cast<const T*>(delta), static_cast<const T*>(w), static_cast<T*>(sum_out),
-        static_cast<T*>(out), cols, eps);
+    rms_square_kernel<T><<<grid_for(n), kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+        static_cast<const T*>(x), static_cast<const T*>(delta), static_cast<T*>(sum_out), sq, n);
+  });
+}
+
+int rms_scale(int dtype, const void* v, const float* r, const void* w, void* out, int64_t rows, int64_t cols, void* stream) {
+  return dispatch(dtype, [&](auto tag) {
+    using T = decltype(tag);
+    dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(rows < 65535 ? rows : 65535));
+    rms_scale_kernel<T><<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(
+        static_cast<const T*>(v), r, static_cast<const T*>(w), static_cast<T*>(out), rows, cols);
   });
 }
 

@@ -4,9 +4,11 @@
 #include <cstdint>
 
 namespace ct_kernels {
-// out = w * round(v * rsqrt(mean(v²) + eps)) per row, v = round(x + delta) (delta optional; then sum_out = v).
-int rms_norm(int dtype, const void* x, const void* delta, const void* w, void* sum_out, void* out,
-             int64_t rows, int64_t cols, float eps, void* stream);
+// RMSNorm in two passes around a reduction done by ATen (so the mean is summed in PyTorch's order):
+// rms_square: v = round(x + delta) (delta optional; then sum_out = v), sq = float(v)² as float32;
+// rms_scale: out = w * round(v * r[row]) with r float32 per row.
+int rms_square(int dtype, const void* x, const void* delta, void* sum_out, float* sq, int64_t n, void* stream);
+int rms_scale(int dtype, const void* v, const float* r, const void* w, void* out, int64_t rows, int64_t cols, void* stream);
 // Rotate-half RoPE of x viewed as [rows, heads, dim] (strides row_stride, head_stride, 1) with cos/sin
 // [rows, dim]; writes contiguous out [rows, heads, dim]. Rounds like the unfused ops.
 int rope(int dtype, const void* x, int64_t row_stride, int64_t head_stride, const void* cos, const void* sin,
