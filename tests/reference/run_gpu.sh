@@ -34,12 +34,12 @@ fi
 step "bench llama-3.2-1b: transformers"
 (cd "$here" && timeout 300 python3 hf_bench.py --model /tmp/llama-1b --out "$out/hf_bench_1b.json") 2>&1 | tail -8
 step "bench llama-3.2-1b: engine"
-timeout 300 $cluster bench engine --model /tmp/llama-1b --hf-results "$out/hf_bench_1b.json" --json-out "$out/bench_1b.json" 2>&1 | tee "$out/bench_1b.txt"
+timeout 300 $cluster bench engine --model /tmp/llama-1b --hf-results "$out/hf_bench_1b.json" --json-out "$out/bench_1b.json" 2>&1
 
 if [ "${1:-}" = "8b" ]; then
   step "8b"
   $cluster make-model --preset llama-3.1-8b --out /tmp/llama-8b --dtype bf16 --seed 3 | tail -1
   (cd "$here" && timeout 300 python3 hf_bench.py --model /tmp/llama-8b --out "$out/hf_bench_8b.json") 2>&1 | tail -8
-  timeout 300 $cluster bench engine --model /tmp/llama-8b --hf-results "$out/hf_bench_8b.json" --json-out "$out/bench_8b.json" 2>&1 | tee "$out/bench_8b.txt"
+  timeout 300 $cluster bench engine --model /tmp/llama-8b --hf-results "$out/hf_bench_8b.json" --json-out "$out/bench_8b.json" 2>&1
 fi
 step "done"
