@@ -25,7 +25,10 @@ public sealed class RedisUnreachableTests
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == ClusterStateInstruments.MeterName) { l.EnableMeasurementEvents(instrument); }
+            if (instrument.Meter.Name == ClusterStateInstruments.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+            {
+                l.EnableMeasurementEvents(instrument); // only this test's meter: other tests run in parallel
+            }
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
