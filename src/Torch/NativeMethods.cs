@@ -77,6 +77,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ct_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int ct_cuda_synchronize(int device);
     [LibraryImport(Lib)] internal static partial int ct_cuda_empty_cache();
+    [LibraryImport(Lib)] internal static partial int ct_cuda_mem_get_info(int device, out long freeBytes, out long totalBytes);
     [LibraryImport(Lib)] internal static partial int ct_stream_new(int device, out IntPtr stream);
     [LibraryImport(Lib)] internal static partial int ct_stream_current(int device, out IntPtr stream);
     [LibraryImport(Lib)] internal static partial int ct_stream_set_current(IntPtr stream);

@@ -21,5 +21,12 @@ public static partial class torch
         }
 
         public static void empty_cache() => Check(ct_cuda_empty_cache());
+
+        /// <summary>Free and total bytes of <paramref name="device"/> as the driver reports them (TorchSharp/PyTorch: mem_get_info).</summary>
+        public static (long free, long total) mem_get_info(int device = 0)
+        {
+            Check(ct_cuda_mem_get_info(device, out var free, out var total));
+            return (free, total);
+        }
     }
 }

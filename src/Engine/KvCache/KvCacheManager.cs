@@ -81,6 +81,32 @@ public sealed class KvCacheManager
         return new SequenceAllocation(blocks.ToArray(), cached * BlockSize);
     }
 
+    /// <summary>
+    /// Allocates fresh blocks (no prefix reuse) for <paramref name="tokens"/> tokens whose KV will be imported
+    /// (a KV-transfer reservation). Null, holding nothing, when the cache cannot fit them. Once the KV is written,
+    /// <see cref="Commit"/> with the prompt puts its full blocks into the prefix cache.
+    /// </summary>
+    public IReadOnlyList<KvBlockId>? TryReserve(RequestId id, int tokens, string cacheSalt = "")
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1);
+        if (_sequences.ContainsKey(id))
+        {
+            throw new InvalidOperationException($"Request {id} already holds KV blocks; free it before reserving again.");
+        }
+
+        var fresh = Pool.TryAllocate(BlocksFor(tokens));
+        if (fresh is null)
+        {
+            return null;
+        }
+
+        _sequences.Add(id, new SequenceBlocks(HasherFor(cacheSalt), [.. fresh], tokens));
+        return fresh;
+    }
+
+    /// <summary>Tokens the sequence's blocks have room for.</summary>
+    public int Capacity(RequestId id) => Get(id).Capacity;
+
     /// <summary>Makes room for <paramref name="additionalTokens"/> more tokens; false (nothing taken) when the cache is full.</summary>
     public bool TryGrow(RequestId id, int additionalTokens)
     {

@@ -164,3 +164,21 @@ CT_EXPORT int ct_fill_(void* t, double v) { CT_STATUS(T(t).fill_(v)) }
 CT_EXPORT int ct_index_copy_(void* dst, int64_t dim, void* index, void* src) { CT_STATUS(T(dst).index_copy_(dim, T(index), T(src))) }
 CT_EXPORT int ct_index_add_(void* dst, int64_t dim, void* index, void* src) { CT_STATUS(T(dst).index_add_(dim, T(index), T(src))) }
 CT_EXPORT int ct_masked_fill_(void* t, void* mask, double v) { CT_STATUS(T(t).masked_fill_(T(mask), v)) }
+
+// ---- CUDA memory (the KV cache sizes itself from the free memory) -----------------------------------
+#ifdef CLUSTER_TORCH_CUDA
+#include <cuda_runtime_api.h>
+#include <c10/cuda/CUDAGuard.h>
+CT_EXPORT int ct_cuda_mem_get_info(int device, int64_t* free_bytes, int64_t* total_bytes) {
+  CT_STATUS(
+    c10::cuda::CUDAGuard g(static_cast<c10::DeviceIndex>(device));
+    size_t f = 0, t = 0;
+    auto e = cudaMemGetInfo(&f, &t);
+    if (e != cudaSuccess) throw std::runtime_error(std::string("cudaMemGetInfo: ") + cudaGetErrorString(e));
+    *free_bytes = static_cast<int64_t>(f); *total_bytes = static_cast<int64_t>(t))
+}
+#else
+CT_EXPORT int ct_cuda_mem_get_info(int, int64_t*, int64_t*) {
+  CT_STATUS(throw std::runtime_error("this build of cluster_torch has no CUDA support (libtorch was CPU-only)"))
+}
+#endif

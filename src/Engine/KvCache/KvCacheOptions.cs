@@ -1,0 +1,33 @@
+namespace Cluster.Engine.KvCache;
+
+/// <summary>Configuration section <c>KvCache</c>: block size and the memory budget of the paged cache.</summary>
+public sealed class KvCacheOptions
+{
+    public const string SectionName = "KvCache";
+    public const int DefaultBlockSize = 16;
+    public const double DefaultMemoryFraction = 0.9;
+    public const long DefaultCpuBytes = 256L << 20;
+
+    /// <summary>Tokens per block.</summary>
+    public int BlockSize { get; set; } = DefaultBlockSize;
+
+    /// <summary>On CUDA: the fraction of the device's free memory (after the weights are loaded) the cache takes.</summary>
+    public double MemoryFraction { get; set; } = DefaultMemoryFraction;
+
+    /// <summary>On the CPU: the cache's size in bytes.</summary>
+    public long CpuBytes { get; set; } = DefaultCpuBytes;
+
+    /// <summary>If set, exactly this many blocks whatever the budget (tests, benchmarks).</summary>
+    public int? NumBlocks { get; set; }
+
+    /// <summary>What is wrong, naming the setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (BlockSize is < 1 or > 1024) errors.Add($"KvCache:BlockSize must be in 1 … 1024 (got {BlockSize})");
+        if (MemoryFraction is <= 0 or > 1) errors.Add($"KvCache:MemoryFraction must be in (0, 1] (got {MemoryFraction})");
+        if (CpuBytes < 1) errors.Add($"KvCache:CpuBytes must be ≥ 1 (got {CpuBytes})");
+        if (NumBlocks is < 1) errors.Add($"KvCache:NumBlocks must be ≥ 1 when set (got {NumBlocks})");
+        return errors;
+    }
+}

@@ -1,0 +1,146 @@
+using Cluster.Core.Kv;
+using Cluster.Engine.Model;
+using Cluster.Torch;
+
+namespace Cluster.Engine.KvCache;
+
+/// <summary>
+/// The paged cache's tensors: per layer K and V of shape [blocks, blockSize, Hkv, D], preallocated from a budget.
+/// Token slot = block · blockSize + offset. Import/export in the byte layout of <see cref="KvCacheLayout"/> (README.md).
+/// </summary>
+public sealed class PagedKvStorage : IDisposable
+{
+    private readonly Tensor[] _keys;
+    private readonly Tensor[] _values;
+
+    private PagedKvStorage(KvCacheLayout layout, int blocks, ScalarType dtype, Device device)
+    {
+        Layout = layout;
+        Blocks = blocks;
+        DType = dtype;
+        Device = device;
+        _keys = new Tensor[layout.Layers];
+        _values = new Tensor[layout.Layers];
+        long[] shape = [blocks, layout.BlockSize, layout.KvHeads, layout.HeadDim];
+        for (var i = 0; i < layout.Layers; i++)
+        {
+            _keys[i] = torch.zeros(shape, dtype, device);                 // [blocks, blockSize, Hkv, D]
+            _values[i] = torch.zeros(shape, dtype, device);
+        }
+    }
+
+    public KvCacheLayout Layout { get; }
+    public int Blocks { get; }
+    public ScalarType DType { get; }
+    public Device Device { get; }
+
+    /// <summary>Bytes of all the cache's tensors.</summary>
+    public long Bytes => Layout.RangeBytes(Layout.Layers, Blocks);
+
+    /// <summary>Allocates the cache of <paramref name="config"/> from the budget of <paramref name="options"/>.</summary>
+    public static PagedKvStorage Allocate(ModelConfig config, KvCacheOptions options, ScalarType dtype, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        var layout = new KvCacheLayout(config.NumLayers, config.NumKvHeads, config.HeadDim, ToKvDataType(dtype), options.BlockSize);
+        var perBlock = layout.RangeBytes(layout.Layers, 1);
+        var budget = device.IsCuda
+            ? (long)(torch.cuda.mem_get_info(device.Index).free * options.MemoryFraction)
+            : options.CpuBytes;
+        var blocks = options.NumBlocks ?? (int)Math.Min(int.MaxValue, budget / perBlock);
+        if (blocks < 1)
+        {
+            throw new InvalidOperationException(
+                $"The KV cache budget of {budget} bytes holds no block of {perBlock} bytes; raise KvCache:MemoryFraction or KvCache:CpuBytes.");
+        }
+        return new PagedKvStorage(layout, blocks, dtype, device);
+    }
+
+    /// <summary>Keys of <paramref name="layer"/> by token slot, [blocks·blockSize, Hkv, D] (a view).</summary>
+    public Tensor SlotKeys(int layer) => _keys[layer].view(-1, Layout.KvHeads, Layout.HeadDim);     // [S, Hkv, D]
+
+    /// <summary>Values of <paramref name="layer"/> by token slot, [blocks·blockSize, Hkv, D] (a view).</summary>
+    public Tensor SlotValues(int layer) => _values[layer].view(-1, Layout.KvHeads, Layout.HeadDim); // [S, Hkv, D]
+
+    /// <summary>Writes k/v [N, Hkv, D] of <paramref name="layer"/> into the token slots [N].</summary>
+    public void Write(int layer, Tensor slots, Tensor k, Tensor v)
+    {
+        using var keys = SlotKeys(layer);
+        using var values = SlotValues(layer);
+        keys.index_copy_(0, slots, k);
+        values.index_copy_(0, slots, v);
+    }
+
+    /// <summary>Copies layers [start, +count) of <paramref name="blocks"/> into <paramref name="destination"/> (layout of README.md).</summary>
+    public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination)
+    {
+        var half = CheckRange(layout, layerStart, layerCount, blocks, destination.Length);
+        using var scope = torch.NewDisposeScope();
+        var index = BlockIndex(blocks);
+        for (var l = 0; l < layerCount; l++)
+        {
+            var offset = 2 * half * l;
+            _keys[layerStart + l].index_select(0, index).CopyTo(destination.Slice((int)offset, (int)half));            // [n, blockSize, Hkv, D]
+            _values[layerStart + l].index_select(0, index).CopyTo(destination.Slice((int)(offset + half), (int)half)); // [n, blockSize, Hkv, D]
+        }
+    }
+
+    /// <summary>Writes layers [start, +count) of <paramref name="blocks"/> from <paramref name="source"/> (layout of README.md).</summary>
+    public unsafe void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, ReadOnlySpan<byte> source)
+    {
+        var half = CheckRange(layout, layerStart, layerCount, blocks, source.Length);
+        using var scope = torch.NewDisposeScope();
+        var index = BlockIndex(blocks);
+        long[] shape = [blocks.Count, Layout.BlockSize, Layout.KvHeads, Layout.HeadDim];  // [n, blockSize, Hkv, D]
+        fixed (byte* p = source)
+        {
+            for (var l = 0; l < layerCount; l++)
+            {
+                var offset = 2 * half * l;
+                _keys[layerStart + l].index_copy_(0, index, torch.from_host((IntPtr)(p + offset), shape, DType, Device));
+                _values[layerStart + l].index_copy_(0, index, torch.from_host((IntPtr)(p + offset + half), shape, DType, Device));
+            }
+        }
+    }
+
+    private long CheckRange(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, int length)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(blocks);
+        if (layout != Layout) throw new ArgumentException($"KV layout {layout} differs from this cache's {Layout}.", nameof(layout));
+        if (layerStart < 0 || layerCount < 1 || layerStart + layerCount > Layout.Layers)
+        {
+            throw new ArgumentOutOfRangeException(nameof(layerCount), $"Layers [{layerStart}, +{layerCount}) are outside 0 … {Layout.Layers - 1}.");
+        }
+        foreach (var b in blocks)
+        {
+            if (b.Value < 0 || b.Value >= Blocks) throw new ArgumentOutOfRangeException(nameof(blocks), $"Block {b} is outside 0 … {Blocks - 1}.");
+        }
+        var expected = Layout.RangeBytes(layerCount, blocks.Count);
+        if (length != expected)
+        {
+            throw new ArgumentException($"{length} bytes for {layerCount} layers × {blocks.Count} blocks; the layout needs {expected}.", nameof(length));
+        }
+        return Layout.HalfBlockBytes * blocks.Count;
+    }
+
+    private Tensor BlockIndex(IReadOnlyList<KvBlockId> blocks) =>
+        torch.tensor(blocks.Select(b => (long)b.Value).ToArray(), Device);   // [n]
+
+    /// <summary>The KV data type of a model dtype; other dtypes cannot be cached.</summary>
+    public static KvDataType ToKvDataType(ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => KvDataType.Float32,
+        ScalarType.Float16 => KvDataType.Float16,
+        ScalarType.BFloat16 => KvDataType.BFloat16,
+        _ => throw new ArgumentException($"The KV cache holds float32, float16 or bfloat16, not {dtype}.", nameof(dtype)),
+    };
+
+    public void Dispose()
+    {
+        foreach (var t in _keys) t.Dispose();
+        foreach (var t in _values) t.Dispose();
+    }
+}
