@@ -34,7 +34,7 @@ internal static class TokenizerBenchCommand
             {
                 var bytes = docs.Sum(d => (long)Encoding.UTF8.GetByteCount(d));
                 Console.WriteLine($"corpus: {docs.Count} documents, {bytes / 1e6:F2} MB (UTF-8), single thread, after one warm-up pass each");
-                Console.WriteLine($"{"family",-8} {"ours MB/s",10} {"ours tok/s",12} {"JS MB/s",9} {"JS tok/s",11} {"ratio",7}  tokens");
+                Console.WriteLine($"{"family",-12} {"ours MB/s",10} {"ours tok/s",12} {"JS MB/s",9} {"JS tok/s",11} {"ratio",7}  tokens");
                 var failed = false;
                 foreach (var family in list)
                 {
@@ -46,7 +46,7 @@ internal static class TokenizerBenchCommand
                     var agree = jsTokens == tokens;
                     failed |= !agree;
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{family,-8} {bytes / 1e6 / ours,10:F2} {tokens / ours,12:F0} {bytes / 1e6 / jsSeconds,9:F2} {jsTokens / jsSeconds,11:F0} {jsSeconds / ours,6:F2}x  {tokens}{(agree ? " (equal)" : $" != JS {jsTokens}")}"));
+                        $"{family,-12} {bytes / 1e6 / ours,10:F2} {tokens / ours,12:F0} {bytes / 1e6 / jsSeconds,9:F2} {jsTokens / jsSeconds,11:F0} {jsSeconds / ours,6:F2}x  {tokens}{(agree ? " (equal)" : $" != JS {jsTokens}")}"));
                 }
                 return failed ? 1 : 0;
             }
