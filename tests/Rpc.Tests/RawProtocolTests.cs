@@ -181,6 +181,8 @@ public sealed class RawProtocolTests
 
         Assert.Equal("5", RawGrpc.StatusOf(response));
         Assert.Equal("%C3%BC 50%25", RawGrpc.MessageOf(response));
+        Assert.Equal("5", response.Headers.GetValues("grpc-status").Single()); // Trailers-Only: status in the headers
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
