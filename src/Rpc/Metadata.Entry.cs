@@ -72,7 +72,7 @@ public sealed partial class Metadata
                 }
             }
 
-            if (lower.StartsWith("grpc-", StringComparison.Ordinal) && lower != "grpc-status-details-bin")
+            if (lower.StartsWith("grpc-", StringComparison.Ordinal) && !Internal.GrpcProtocol.IsApplicationGrpcKey(lower))
             {
                 throw new ArgumentException($"Metadata key '{key}' is reserved by gRPC.", nameof(key));
             }

@@ -10,6 +10,9 @@ internal static class GrpcProtocol
     public const string StatusTrailer = "grpc-status";
     public const string MessageTrailer = "grpc-message";
     public const string StatusDetailsTrailer = "grpc-status-details-bin";
+
+    /// <summary>How long a client should wait before retrying (gRFC A6); application code may set it.</summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
     public const string Identity = "identity";
     public const string Gzip = "gzip";
     public const string SupportedAcceptEncoding = "identity,gzip";
@@ -30,13 +33,18 @@ internal static class GrpcProtocol
     public static bool IsReservedHeader(string key) =>
         key.Length == 0
         || key[0] == ':'
-        || (key.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase) && !key.Equals(StatusDetailsTrailer, StringComparison.OrdinalIgnoreCase))
+        || (key.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase) && !IsApplicationGrpcKey(key))
         || key.Equals("content-type", StringComparison.OrdinalIgnoreCase)
         || key.Equals("te", StringComparison.OrdinalIgnoreCase)
         || key.Equals("host", StringComparison.OrdinalIgnoreCase)
         || key.Equals("content-length", StringComparison.OrdinalIgnoreCase)
         || key.Equals("connection", StringComparison.OrdinalIgnoreCase)
         || key.Equals("accept-encoding", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The <c>grpc-</c> keys applications read and write as metadata.</summary>
+    public static bool IsApplicationGrpcKey(string key) =>
+        key.Equals(StatusDetailsTrailer, StringComparison.OrdinalIgnoreCase)
+        || key.Equals(RetryPushbackTrailer, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Whether an accept-encoding list (e.g. <c>identity,deflate,gzip</c>) names gzip.</summary>
     public static bool AcceptsGzip(string? acceptEncoding)
