@@ -9,7 +9,7 @@ namespace Cluster.Engine.Model;
 /// RMSNorm → grouped-query attention with RoPE → residual → RMSNorm → SwiGLU → residual, final RMSNorm, LM head.
 /// Precision follows Hugging Face: norms in float32, everything else in the model dtype, logits in float32.
 /// </summary>
-public sealed class LlamaModel : IDisposable
+public sealed partial class LlamaModel : IDisposable
 {
     private LlamaModel(ModelConfig config, ModelWeights weights, RotaryEmbedding rope, ScalarType dtype, Device device)
     {

@@ -1,0 +1,86 @@
+using Cluster.Engine.KvCache;
+using Cluster.Torch;
+using F = Cluster.Torch.torch.nn.functional;
+
+namespace Cluster.Engine.Model;
+
+/// <summary>The forward pass of the serving engine: packed chunks of many sequences over the paged KV cache.</summary>
+public sealed partial class LlamaModel
+{
+    /// <summary>
+    /// Runs every chunk of <paramref name="batch"/> (N tokens, packed without padding), writes their K/V into
+    /// <paramref name="cache"/>, and returns the logits of each chunk's last token, [C, vocab] float32.
+    /// </summary>
+    public Tensor ForwardPaged(PagedAttentionBatch batch, PagedKvStorage cache)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(cache);
+        long n = batch.TokenCount, d = Config.HeadDim;
+        using var scope = torch.NewDisposeScope();
+        var cos = Rope.Cos.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
+        var sin = Rope.Sin.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
+        var x = F.embedding(batch.Tokens.view(1, n), Weights.Embed);            // [1, N, hidden]
+        var layers = Weights.Layers;
+        var h = F.rms_norm(x, layers[0].InputNorm, Config.RmsNormEps);
+        for (var i = 0; i < Config.NumLayers; i++)
+        {
+            // As in Forward: each residual add fused with the following norm; a scope per block.
+            using var block = torch.NewDisposeScope();
+            var attention = PagedAttention(i, h, cos, sin, cache, batch);
+            var (mid, hMid) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
+            var next = i + 1 < layers.Count ? layers[i + 1].InputNorm : Weights.Norm;
+            var (xOut, hOut) = F.add_rms_norm(mid, FeedForward(layers[i], hMid), next, Config.RmsNormEps);
+            x.Dispose();
+            h.Dispose();
+            x = xOut.MoveToOuterDisposeScope();
+            h = hOut.MoveToOuterDisposeScope();
+        }
+        var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
+        var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    private Tensor PagedAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)
+    {
+        var w = Weights.Layers[i];
+        long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
+        var qkv = F.linear(x, w.Qkv, w.QkvBias).view(1, n, heads + 2 * kvHeads, d);    // [1, N, H + 2·Hkv, D]
+        var q = F.rotary_embedding(qkv.narrow(2, 0, heads), cos, sin);                 // [1, N, H, D]
+        var k = F.rotary_embedding(qkv.narrow(2, heads, kvHeads), cos, sin);           // [1, N, Hkv, D]
+        var v = qkv.narrow(2, heads + kvHeads, kvHeads);                                // [1, N, Hkv, D]
+        cache.Write(i, batch.Slots, k.view(n, kvHeads, d), v.reshape(n, kvHeads, d));   // [N, Hkv, D]
+
+        var parts = new List<Tensor>();                                                 // each [1, T, H·D]
+        if (batch.DecodeCount > 0)
+        {
+            // Decodes: the G query heads sharing a KV head act as G "query positions" of that head.
+            long s = batch.DecodeCount, l = batch.DecodeKeySlots!.size(1);
+            var grouped = q.narrow(1, 0, s).reshape(s, kvHeads, Config.QueryGroups, d);                    // [S, Hkv, G, D]
+            var slots = batch.DecodeKeySlots.view(s * l);                                                    // [S·L]
+            var keys = cache.SlotKeys(i).index_select(0, slots).view(s, l, kvHeads, d).transpose(1, 2);     // [S, Hkv, L, D]
+            var values = cache.SlotValues(i).index_select(0, slots).view(s, l, kvHeads, d).transpose(1, 2); // [S, Hkv, L, D]
+            var o = F.scaled_dot_product_attention(grouped, keys, values, batch.DecodeMask);               // [S, Hkv, G, D]
+            parts.Add(o.reshape(1, s, heads * d));
+        }
+        foreach (var p in batch.Prefills)
+        {
+            var query = q.narrow(1, p.Offset, p.Count).transpose(1, 2);                                      // [1, H, T, D]
+            Tensor o;                                                                                          // [1, H, T, D]
+            if (p.KeySlots is null)
+            {
+                var keys = k.narrow(1, p.Offset, p.Count).transpose(1, 2);                                   // [1, Hkv, T, D]
+                var values = v.narrow(1, p.Offset, p.Count).transpose(1, 2);                                 // [1, Hkv, T, D]
+                o = F.scaled_dot_product_attention(query, keys, values, is_causal: true);
+            }
+            else
+            {
+                var keys = cache.SlotKeys(i).index_select(0, p.KeySlots).unsqueeze(0).transpose(1, 2);      // [1, Hkv, L, D]
+                var values = cache.SlotValues(i).index_select(0, p.KeySlots).unsqueeze(0).transpose(1, 2);  // [1, Hkv, L, D]
+                o = F.scaled_dot_product_attention(query, keys, values, p.Mask);
+            }
+            parts.Add(o.transpose(1, 2).reshape(1, p.Count, heads * d));
+        }
+        var output = parts.Count == 1 ? parts[0] : torch.cat(parts, 1);                 // [1, N, H·D]
+        return F.linear(output, w.O);                                                   // [1, N, hidden]
+    }
+}

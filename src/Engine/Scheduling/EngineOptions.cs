@@ -1,0 +1,32 @@
+namespace Cluster.Engine.Scheduling;
+
+/// <summary>Configuration section <c>Engine</c>: role and per-step limits of the scheduler.</summary>
+public sealed class EngineOptions
+{
+    public const string SectionName = "Engine";
+    public const int DefaultMaxBatchTokens = 2048;
+    public const int DefaultMaxSequences = 256;
+
+    /// <summary><see cref="EngineRoleNames"/>: colocated, prefill or decode.</summary>
+    public string Role { get; set; } = EngineRoleNames.Colocated;
+
+    /// <summary>Token budget of one step: decodes (one token each) plus prefill chunks.</summary>
+    public int MaxBatchTokens { get; set; } = DefaultMaxBatchTokens;
+
+    /// <summary>Sequences running at once.</summary>
+    public int MaxSequences { get; set; } = DefaultMaxSequences;
+
+    /// <summary>The parsed role; throws naming the setting when unknown.</summary>
+    public EngineRole ParsedRole => EngineRoleNames.TryParse(Role)
+        ?? throw new InvalidOperationException($"Engine:Role '{Role}' is unknown; use {EngineRoleNames.Colocated}, {EngineRoleNames.Prefill} or {EngineRoleNames.Decode}.");
+
+    /// <summary>What is wrong, naming the setting; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (EngineRoleNames.TryParse(Role) is null) errors.Add($"Engine:Role '{Role}' is not colocated, prefill or decode");
+        if (MaxBatchTokens < 1) errors.Add($"Engine:MaxBatchTokens must be ≥ 1 (got {MaxBatchTokens})");
+        if (MaxSequences < 1) errors.Add($"Engine:MaxSequences must be ≥ 1 (got {MaxSequences})");
+        return errors;
+    }
+}

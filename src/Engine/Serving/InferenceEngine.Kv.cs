@@ -1,0 +1,42 @@
+using Cluster.Core.Ids;
+
+namespace Cluster.Engine.Serving;
+
+public sealed partial class InferenceEngine
+{
+    private readonly Dictionary<RequestId, int> _exports = [];   // prefill role: request → prompt tokens kept
+
+    /// <summary>Prompt tokens whose KV the prefill-role engine keeps for <paramref name="id"/>, or null.</summary>
+    public int? ExportableTokens(RequestId id)
+    {
+        lock (_sync) return _exports.TryGetValue(id, out var tokens) ? tokens : null;
+    }
+
+    /// <summary>
+    /// Copies layers [<paramref name="layerStart"/>, +count) × the request's blocks [<paramref name="blockStart"/>, +count)
+    /// (positions in its block table) into <paramref name="destination"/>, in the layout of <see cref="Storage"/>.
+    /// </summary>
+    public void ExportKv(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, Span<byte> destination)
+    {
+        lock (_sync)
+        {
+            if (!_exports.ContainsKey(id)) throw new InvalidOperationException($"Request {id} has no KV kept for export (prefill role, before ReleaseKv).");
+            var blocks = Kv.GetBlocks(id);
+            if (blockStart < 0 || blockCount < 1 || blockStart + blockCount > blocks.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(blockCount), $"Blocks [{blockStart}, +{blockCount}) are outside the request's {blocks.Count}.");
+            }
+            Storage.Export(Storage.Layout, layerStart, layerCount, [.. blocks.Skip(blockStart).Take(blockCount)], destination);
+        }
+    }
+
+    /// <summary>Frees the KV kept for export (sent, or given up). Idempotent.</summary>
+    public void ReleaseKv(RequestId id)
+    {
+        lock (_sync)
+        {
+            if (_exports.Remove(id)) Kv.Free(id);
+        }
+        Wake();
+    }
+}

@@ -1,0 +1,151 @@
+using System.Threading.Channels;
+using Cluster.Core.Ids;
+using Cluster.Engine.KvCache;
+using Cluster.Engine.Model;
+using Cluster.Engine.Sampling;
+using Cluster.Engine.Scheduling;
+
+namespace Cluster.Engine.Serving;
+
+/// <summary>
+/// The serving engine: a paged KV cache, a continuous-batching scheduler and a model runner, driven by one loop
+/// (<see cref="RunAsync"/>, or <see cref="Step"/> from a test) that alone touches their state. Other threads submit
+/// and cancel through a channel; KV import/export takes the engine's lock, which a step holds while it runs.
+/// </summary>
+public sealed partial class InferenceEngine : IDisposable
+{
+    private readonly Channel<EngineCommand> _commands = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<RequestId, EngineSequence> _live = [];
+    private readonly Scheduler _scheduler;
+    private readonly ModelRunner _runner;
+    private readonly LlamaModel _model;
+    private readonly object _sync = new();
+    private long _arrivals;
+    private long _steps;
+    private long _computedTokens;
+    private long _cachedTokens;
+
+    public InferenceEngine(LlamaModel model, ModelId modelId, EngineOptions options, KvCacheOptions kvOptions)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        _model = model;
+        Role = options.ParsedRole;
+        ModelId = modelId;
+        Storage = PagedKvStorage.Allocate(model.Config, kvOptions, model.DType, model.Device);
+        Kv = new KvCacheManager(new BlockPool(Storage.Blocks), modelId, Storage.Layout.BlockSize);
+        _scheduler = new Scheduler(Kv, options);
+        _runner = new ModelRunner(model, Storage, Kv);
+        Import = new KvImportPort(this);
+    }
+
+    public EngineRole Role { get; }
+    public ModelId ModelId { get; }
+    public PagedKvStorage Storage { get; }
+
+    /// <summary>The block tables and prefix cache (touch only from the engine loop, or under <see cref="Step"/>'s lock).</summary>
+    public KvCacheManager Kv { get; }
+
+    /// <summary>The decode side of KV transfer: reservations written in the byte layout of <see cref="Storage"/>.</summary>
+    public KvImportPort Import { get; }
+
+    internal object Sync => _sync;
+
+    public EngineStats Stats
+    {
+        get
+        {
+            lock (_sync) return new EngineStats(_steps, _computedTokens, _cachedTokens, _scheduler.Preemptions, Kv.Pool.UsedBlocks, Kv.Pool.TotalBlocks);
+        }
+    }
+
+    /// <summary>
+    /// Queues a request. Throws <see cref="ArgumentException"/> before any work when the prompt is empty, longer than
+    /// the model's positions, or its tokens cannot fit the whole cache; <see cref="InvalidOperationException"/> on a decode-role engine.
+    /// </summary>
+    public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, CancellationToken cancellationToken = default)
+    {
+        if (Role == EngineRole.Decode)
+        {
+            throw new InvalidOperationException("A decode-role engine only takes requests with imported KV (SubmitImported); route prompts to a prefill or colocated worker.");
+        }
+        var sequence = NewSequence(id, prompt, parameters);
+        Post(new EngineCommand.Add(sequence), sequence, cancellationToken);
+        return sequence.Handle;
+    }
+
+    /// <summary>
+    /// Starts decoding a request whose prompt KV was written into its reservation (<see cref="KvImportPort"/>);
+    /// <paramref name="firstToken"/> is the token the prefill worker sampled. The reservation becomes the sequence's.
+    /// </summary>
+    public RequestHandle SubmitImported(RequestId id, IReadOnlyList<int> prompt, int firstToken, SamplingParams parameters, CancellationToken cancellationToken = default)
+    {
+        if (Role == EngineRole.Prefill) throw new InvalidOperationException("A prefill-role engine does not decode imported KV.");
+        var sequence = NewSequence(id, prompt, parameters);
+        if (!Import.TryTake(id, prompt.Count))
+        {
+            throw new InvalidOperationException($"Request {id} has no reservation of {prompt.Count} tokens; reserve and write its KV first.");
+        }
+        sequence.HoldsBlocks = true;
+        sequence.Computed = prompt.Count;
+        // The first token is the prefill worker's (its log-probability stays there).
+        Post(new EngineCommand.AddImported(sequence, firstToken), sequence, cancellationToken);
+        return sequence.Handle;
+    }
+
+    /// <summary>Stops a request and frees its blocks at the start of the next step.</summary>
+    public void Cancel(RequestId id) => _commands.Writer.TryWrite(new EngineCommand.Cancel(id));
+
+    /// <summary>The loop: steps while there is work, else waits for a command; no sleeps. Ends when <paramref name="stoppingToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (!Step()) await _commands.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs steps until nothing can run (tests, benchmarks).</summary>
+    public void RunUntilIdle()
+    {
+        while (Step()) { }
+    }
+
+    private EngineSequence NewSequence(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Validate();
+        if (prompt.Count == 0) throw new ArgumentException("The prompt is empty.", nameof(prompt));
+        var positions = _model.MaxPositions;
+        if (prompt.Count > positions)
+        {
+            throw new ArgumentException($"The prompt has {prompt.Count} tokens; this model instance runs at most {positions} positions.", nameof(prompt));
+        }
+        // The last token's KV is never needed; every other token's must fit the cache at once.
+        var kvTokens = Math.Min(prompt.Count + parameters.MaxTokens - 1, positions);
+        if (Kv.BlocksFor(kvTokens) > Kv.Pool.TotalBlocks)
+        {
+            throw new ArgumentException(
+                $"The request needs KV for {kvTokens} tokens ({Kv.BlocksFor(kvTokens)} blocks) but the cache holds {Kv.Pool.TotalBlocks} blocks of {Kv.BlockSize}; lower max_tokens or raise KvCache:MemoryFraction.",
+                nameof(prompt));
+        }
+        return new EngineSequence(id, prompt, parameters, Interlocked.Increment(ref _arrivals), positions, new RequestHandle(id));
+    }
+
+    private void Post(EngineCommand command, EngineSequence sequence, CancellationToken cancellationToken)
+    {
+        _commands.Writer.TryWrite(command);
+        if (cancellationToken.CanBeCanceled) cancellationToken.Register(() => Cancel(sequence.Id));
+    }
+
+    internal void Wake() => _commands.Writer.TryWrite(new EngineCommand.Wake());
+
+    public void Dispose()
+    {
+        _commands.Writer.TryComplete();
+        Storage.Dispose();
+    }
+}

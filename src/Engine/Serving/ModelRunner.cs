@@ -1,0 +1,44 @@
+using Cluster.Engine.KvCache;
+using Cluster.Engine.Model;
+using Cluster.Engine.Sampling;
+using Cluster.Engine.Scheduling;
+using Cluster.Torch;
+
+namespace Cluster.Engine.Serving;
+
+/// <summary>Runs one scheduled step: packs the chunks, runs the model over the paged cache, samples where a chunk ends a sequence.</summary>
+internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCacheManager kv)
+{
+    /// <summary>The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.</summary>
+    public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks)
+    {
+        using var scope = torch.NewDisposeScope();
+        var paged = chunks.Select(c => new PagedChunk(
+            c.Sequence.Tokens.GetRange(c.Start, c.Count), c.Start, [.. kv.GetBlocks(c.Sequence.Id).Select(b => b.Value)])).ToList();
+        using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device);
+        var logits = model.ForwardPaged(batch, storage);                                   // [C, vocab]
+        var results = new (int, float)?[chunks.Count];
+        var greedy = Enumerable.Range(0, chunks.Count).Where(c => chunks[c].Samples && Plain(chunks[c].Sequence.Parameters)).ToList();
+        if (greedy.Count > 0)
+        {
+            // One device→host copy for every plain greedy row: argmax and its log-probability.
+            var tokens = logits.argmax(1, keepdim: true);                                  // [C, 1]
+            var logProbs = logits.log_softmax(1).gather(1, tokens);                        // [C, 1]
+            var ids = tokens.data<long>();
+            var lp = logProbs.data<float>();
+            foreach (var c in greedy) results[c] = ((int)ids[c], lp[c]);
+        }
+        for (var c = 0; c < chunks.Count; c++)
+        {
+            if (!chunks[c].Samples || results[c] is not null) continue;
+            var sequence = chunks[c].Sequence;
+            sequence.Sampler ??= new Sampler(sequence.Parameters, model.Config.VocabSize, model.Device, sequence.Tokens.GetRange(0, sequence.PromptLength));
+            results[c] = sequence.Sampler.Sample(logits.select(0, c));                     // [vocab]
+        }
+        return results;
+    }
+
+    // Greedy without penalties: the argmax of the raw logits.
+    private static bool Plain(SamplingParams p) =>
+        p.IsGreedy && p.RepetitionPenalty == 1 && p.PresencePenalty == 0 && p.FrequencyPenalty == 0;
+}

@@ -1,0 +1,32 @@
+using Cluster.Engine.Model;
+using Cluster.Torch;
+using static Cluster.Engine.Tests.Serving.EngineHarness;
+
+namespace Cluster.Engine.Tests.Serving;
+
+public sealed class BatchingTests : IClassFixture<TinyModelFixture>
+{
+    private readonly TinyModelFixture _models;
+
+    public BatchingTests(TinyModelFixture models) => _models = models;
+
+    [Theory]
+    [InlineData(2048, 4)]   // every prompt in one step: packed variable-length prefill
+    [InlineData(24, 4)]     // chunked prefill piggybacking decodes
+    [InlineData(7, 16)]     // chunks smaller than a block
+    public void Generate_MixedPromptLengthsBatchedPagedChunked_EqualsSingleSequence(int maxBatchTokens, int blockSize)
+    {
+        using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
+        using var engine = NewEngine(model, blocks: 256, blockSize, maxBatchTokens);
+        int[] lengths = [1, 5, 17, 33, 70, 3, 16, 48];
+        var prompts = lengths.Select((n, i) => Prompt(n, seed: i)).ToArray();
+        var handles = prompts.Select((p, i) => engine.Submit(Id(i), p, Greedy(10))).ToArray();
+        engine.RunUntilIdle();
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(Reference(model, prompts[i], 10), Tokens(handles[i]));
+        }
+        Assert.Equal(0, engine.Stats.UsedBlocks);
+        Assert.Equal(lengths.Sum() + lengths.Length * 9, engine.Stats.ComputedTokens);
+    }
+}
