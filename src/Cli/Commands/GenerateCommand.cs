@@ -31,11 +31,12 @@ internal static class GenerateCommand
         var stopIds = new Option<string?>("--stop-ids") { Description = "Comma-separated token ids that end generation" };
         var ignoreEos = new Option<bool>("--ignore-eos") { Description = "Do not stop at the model's end-of-sequence ids" };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (tokens, logprobs, text, timings)" };
+        var eager = new Option<bool>("--no-cuda-graphs") { Description = "Run decode steps eagerly instead of replaying a CUDA graph" };
         var logitsOut = new Option<string?>("--logits-out") { Description = "Also write the float32 logits of every prompt position ([T, vocab], raw) to this file" };
         var command = new Command("generate", "Generate text from a model directory.")
         {
             model, prompt, promptIds, device, dtype, maxTokens, temperature, topK, topP, minP, repetition, presence, frequency,
-            seed, stopIds, ignoreEos, json, logitsOut,
+            seed, stopIds, ignoreEos, json, logitsOut, eager,
         };
         command.SetAction(parse =>
         {
@@ -63,7 +64,7 @@ internal static class GenerateCommand
                   ?? throw new ArgumentException($"no tokenizer.json in {dir}: give --prompt-ids");
             using var llama = LlamaModel.Load(dir, dev, type, maxPositions: ids.Count + parameters.MaxTokens);
             if (parse.GetValue(logitsOut) is { } file) WriteLogits(llama, ids, file);
-            var result = new Generator(llama).Generate(ids, parameters);
+            var result = new Generator(llama, cudaGraphs: !parse.GetValue(eager)).Generate(ids, parameters);
             var text = tokenizer?.Decode(result.Tokens);
             if (parse.GetValue(json))
             {

@@ -12,8 +12,15 @@ namespace Cluster.Engine.Generation;
 public sealed class Generator
 {
     private readonly LlamaModel _model;
+    private readonly bool _cudaGraphs;
 
-    public Generator(LlamaModel model) => _model = model;
+    /// <param name="model">The model to run.</param>
+    /// <param name="cudaGraphs">On CUDA, replay decode steps from a CUDA graph.</param>
+    public Generator(LlamaModel model, bool cudaGraphs = true)
+    {
+        _model = model;
+        _cudaGraphs = cudaGraphs;
+    }
 
     public GenerationResult Generate(IReadOnlyList<int> prompt, SamplingParams parameters,
         Action<int>? onToken = null, CancellationToken cancellationToken = default)
@@ -32,6 +39,7 @@ public sealed class Generator
 
         using var cache = _model.CreateCache(1, maxLength);
         using var sampler = new Sampler(parameters, _model.Config.VocabSize, device, prompt);
+        using var step = new DecodeStep(_model, cache, _cudaGraphs);
         var tokens = new List<int>();
         var logProbs = new List<float>();
         var clock = Stopwatch.StartNew();
@@ -51,11 +59,9 @@ public sealed class Generator
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var ids = torch.tensor([(long)tokens[^1]], [1, 1], device);                          // [1, 1]
-            var positions = torch.tensor([(long)position], [1, 1], device);                       // [1, 1]
-            var logits = _model.Forward(ids, positions, cache, freshPrefill: false, lastOnly: true); // [1, 1, V]
+            var logits = step.Run(tokens[^1], position);                                        // [V]
             position++;
-            var (token, logProb) = sampler.Sample(logits.view(-1));
+            var (token, logProb) = sampler.Sample(logits);
             if (Accept(token, logProb)) break;
         }
         return Result();
