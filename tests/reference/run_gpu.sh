@@ -24,6 +24,12 @@ $cluster make-model --preset qwen2.5-0.5b --out /tmp/qwen-05b --dtype bf16 --see
 step "generate demo"
 $cluster generate --model /tmp/llama-1b --device cuda --prompt "Hello, world" --max-tokens 32 2>&1 | tail -2
 
+step "generate: CUDA-graph decode vs eager decode (same tokens)"
+for flags in "" "--no-cuda-graphs"; do
+  $cluster generate --model /tmp/llama-1b --device cuda --prompt-ids 256,1,2,3 --max-tokens 64 --ignore-eos --json $flags | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sys.argv[1] or "graphs", "decode ms/token %.2f" % (r["decode_ms"]/63), "tokens", r["tokens"][:12], "...", r["tokens"][-4:])' "$flags"
+  $cluster generate --model /tmp/llama-1b --device cuda --prompt-ids 256,1,2,3 --max-tokens 64 --ignore-eos --json --temperature 0.8 --top-p 0.9 --seed 5 $flags | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sys.argv[1] or "graphs", "sampled", r["tokens"][:12], "...", r["tokens"][-4:])' "$flags"
+done
+
 if [ "${1:-}" != "bench-only" ]; then
   step "compare llama-3.2-1b"
   (cd "$here" && timeout 300 python3 hf_compare.py --cluster "$cluster" --model /tmp/llama-1b --out "$out/compare_llama1b.json") 2>&1 | tail -40
