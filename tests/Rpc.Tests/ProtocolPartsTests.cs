@@ -119,4 +119,16 @@ public sealed class ProtocolPartsTests
         builder.AddMethod(unary, (byte[] r, ServerCallContext _) => Task.FromResult(r));
         Assert.Throws<ArgumentException>(() => builder.AddMethod(unary, (byte[] r, ServerCallContext _) => Task.FromResult(r)));
     }
+
+    [Fact]
+    public void ConfigureRpcHttp2_Defaults_RaiseWindowsAndFrameSize()
+    {
+        var options = new Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions();
+
+        options.ConfigureRpcHttp2();
+
+        Assert.Equal(16 * 1024 * 1024, options.Limits.Http2.InitialStreamWindowSize);
+        Assert.Equal(64 * 1024 * 1024, options.Limits.Http2.InitialConnectionWindowSize);
+        Assert.Equal(1024 * 1024, options.Limits.Http2.MaxFrameSize);
+    }
 }

@@ -17,8 +17,9 @@ internal static class RpcBenchCommand
         var messageKib = new Option<int>("--message-kib") { Description = "Message (and raw chunk) size in KiB", DefaultValueFactory = _ => 1024 };
         var streams = new Option<int>("--streams") { Description = "Concurrent streams of the multi-stream rows", DefaultValueFactory = _ => 8 };
         var repeat = new Option<int>("--repeat") { Description = "Runs per figure; the median is shown", DefaultValueFactory = _ => 3 };
+        var kestrelBuffer = new Option<int>("--kestrel-buffer-kib") { Description = "Kestrel MaxRequestBufferSize/MaxResponseBufferSize in KiB (0 = Kestrel's defaults)", DefaultValueFactory = _ => 0 };
         var timeout = new Option<int>("--timeout-seconds") { Description = "Limit of the whole benchmark", DefaultValueFactory = _ => 300 };
-        var command = new Command("rpc", "gRPC streaming throughput of large messages vs raw TCP sockets, loopback h2c.") { totalMib, messageKib, streams, repeat, timeout };
+        var command = new Command("rpc", "gRPC streaming throughput of large messages vs raw TCP sockets, loopback h2c.") { totalMib, messageKib, streams, repeat, kestrelBuffer, timeout };
         command.SetAction(async (parse, ct) =>
         {
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -27,7 +28,8 @@ internal static class RpcBenchCommand
                 (long)parse.GetValue(totalMib) * 1024 * 1024,
                 parse.GetValue(messageKib) * 1024,
                 parse.GetValue(streams),
-                Math.Max(1, parse.GetValue(repeat)));
+                Math.Max(1, parse.GetValue(repeat)),
+                parse.GetValue(kestrelBuffer) * 1024);
             try
             {
                 await RunAsync(settings, cts.Token);
@@ -46,7 +48,7 @@ internal static class RpcBenchCommand
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"rpc bench: {settings.TotalBytes / 1048576} MiB per run, {settings.MessageSize / 1024} KiB messages, median of {settings.Repeat}, loopback h2c, {Environment.ProcessorCount} cores"));
-        await using var server = await RpcBenchServer.StartAsync(settings.MessageSize);
+        await using var server = await RpcBenchServer.StartAsync(settings.MessageSize, settings.KestrelBufferBytes);
         var runner = new RpcBenchRunner(server, settings.MessageSize);
         var n = settings.Streams;
         using var shared = runner.CreateChannel(1);

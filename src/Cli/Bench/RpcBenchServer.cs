@@ -26,7 +26,7 @@ internal sealed class RpcBenchServer : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public static async Task<RpcBenchServer> StartAsync(int messageSize)
+    public static async Task<RpcBenchServer> StartAsync(int messageSize, int kestrelBufferBytes)
     {
         var payload = new byte[messageSize];
         Random.Shared.NextBytes(payload);
@@ -35,6 +35,11 @@ internal sealed class RpcBenchServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.ConfigureRpcHttp2();
+            if (kestrelBufferBytes > 0)
+            {
+                kestrel.Limits.MaxRequestBufferSize = kestrelBufferBytes;
+                kestrel.Limits.MaxResponseBufferSize = kestrelBufferBytes;
+            }
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = messageSize + 1024);
