@@ -85,11 +85,17 @@ run_demo() {
     dotnet src/Cli/bin/Release/net10.0/cluster.dll health --address "http://127.0.0.1:$grpc" --wait 60
     printf '%-14s HTTP /healthz: %s\n' "$name" "$(curl -fsS "http://127.0.0.1:$http/healthz")"
   done
+  local cli="dotnet src/Cli/bin/Release/net10.0/cluster.dll" model=.cluster/models/tiny
+  log "the engine on a generated tiny model (random weights, so the text is noise; the point is the path)"
+  [ -f "$model/config.json" ] || $cli make-model --preset tiny --out "$model"
+  $cli generate --model "$model" --prompt "Hello, cluster" --max-tokens 16 --device cpu
   cat <<MSG
 
 The router and both workers are up and answer grpc.health.v1.Health over h2c and /healthz over HTTP.
 Try:  dotnet src/Cli/bin/Release/net10.0/cluster.dll health --address http://127.0.0.1:50051
       curl http://127.0.0.1:8080/healthz
+      dotnet src/Cli/bin/Release/net10.0/cluster.dll generate --model $model --prompt "..." --temperature 0.8
+Serving through the router (prefill → KV transfer → decode) arrives with the cluster issue.
 MSG
   $check_only && return 0
   echo "Press Ctrl+C to stop."
