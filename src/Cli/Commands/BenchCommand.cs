@@ -14,6 +14,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Cluster.Cli.Bench.RpcBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterIndexBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.KvTransferBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.ServeBenchCommand.Create());
         return bench;
     }
 }

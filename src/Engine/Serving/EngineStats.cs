@@ -7,4 +7,5 @@ namespace Cluster.Engine.Serving;
 /// <param name="Preemptions">Sequences preempted (to be recomputed).</param>
 /// <param name="UsedBlocks">Blocks referenced by sequences, reservations or kept exports.</param>
 /// <param name="TotalBlocks">Blocks in the cache.</param>
-public sealed record EngineStats(long Steps, long ComputedTokens, long CachedPromptTokens, long Preemptions, int UsedBlocks, int TotalBlocks);
+/// <param name="PeakUsedBlocks">The most blocks referenced at the end of any step.</param>
+public sealed record EngineStats(long Steps, long ComputedTokens, long CachedPromptTokens, long Preemptions, int UsedBlocks, int TotalBlocks, int PeakUsedBlocks);

@@ -19,6 +19,7 @@ public sealed partial class InferenceEngine
             if (chunks.Count == 0) return false;
             var sampled = _runner.Run(chunks);
             _steps++;
+            _peakUsedBlocks = Math.Max(_peakUsedBlocks, Kv.Pool.UsedBlocks);
             for (var c = 0; c < chunks.Count; c++)
             {
                 var (sequence, _, count) = chunks[c];

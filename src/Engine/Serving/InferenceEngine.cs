@@ -20,10 +20,13 @@ public sealed partial class InferenceEngine : IDisposable
     private readonly ModelRunner _runner;
     private readonly LlamaModel _model;
     private readonly object _sync = new();
+    private readonly object _postGate = new();
+    private Exception? _fault;
     private long _arrivals;
     private long _steps;
     private long _computedTokens;
     private long _cachedTokens;
+    private int _peakUsedBlocks;
 
     public InferenceEngine(LlamaModel model, ModelId modelId, EngineOptions options, KvCacheOptions kvOptions)
     {
@@ -57,7 +60,7 @@ public sealed partial class InferenceEngine : IDisposable
     {
         get
         {
-            lock (_sync) return new EngineStats(_steps, _computedTokens, _cachedTokens, _scheduler.Preemptions, Kv.Pool.UsedBlocks, Kv.Pool.TotalBlocks);
+            lock (_sync) return new EngineStats(_steps, _computedTokens, _cachedTokens, _scheduler.Preemptions, Kv.Pool.UsedBlocks, Kv.Pool.TotalBlocks, _peakUsedBlocks);
         }
     }
 
@@ -103,7 +106,41 @@ public sealed partial class InferenceEngine : IDisposable
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (!Step()) await _commands.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+            bool ran;
+            try
+            {
+                ran = Step();
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                FailAll(error);
+                throw;
+            }
+            if (!ran) await _commands.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+        }
+    }
+
+    // A step failed (a broken invariant or a device error): every request in flight or queued fails with it, none
+    // hangs, and later submissions are refused.
+    private void FailAll(Exception error)
+    {
+        lock (_postGate)
+        {
+            _fault = error;
+            lock (_sync)
+            {
+                foreach (var sequence in _live.Values)
+                {
+                    _scheduler.Remove(sequence);
+                    sequence.Handle.Fail(error);
+                }
+                _live.Clear();
+                while (_commands.Reader.TryRead(out var command))
+                {
+                    if (command is EngineCommand.Add add) add.Sequence.Handle.Fail(error);
+                    if (command is EngineCommand.AddImported imported) imported.Sequence.Handle.Fail(error);
+                }
+            }
         }
     }
 
@@ -119,6 +156,8 @@ public sealed partial class InferenceEngine : IDisposable
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate();
         if (prompt.Count == 0) throw new ArgumentException("The prompt is empty.", nameof(prompt));
+        var vocab = _model.Config.VocabSize;
+        if (prompt.Any(t => t < 0 || t >= vocab)) throw new ArgumentException($"The prompt holds token ids outside 0 … {vocab - 1}.", nameof(prompt));
         var positions = _model.MaxPositions;
         if (prompt.Count > positions)
         {
@@ -137,7 +176,11 @@ public sealed partial class InferenceEngine : IDisposable
 
     private void Post(EngineCommand command, EngineSequence sequence, CancellationToken cancellationToken)
     {
-        _commands.Writer.TryWrite(command);
+        lock (_postGate)
+        {
+            if (_fault is not null) throw new InvalidOperationException("The engine stopped after a failed step; restart the worker.", _fault);
+            _commands.Writer.TryWrite(command);
+        }
         if (cancellationToken.CanBeCanceled) cancellationToken.Register(() => Cancel(sequence.Id));
     }
 

@@ -36,6 +36,15 @@ public sealed class AdmissionTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void Submit_TokenOutsideVocabulary_ThrowsBeforeAnyWork()
+    {
+        using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
+        using var engine = NewEngine(model, blocks: 8);
+        Assert.Throws<ArgumentException>(() => engine.Submit(Id(0), [1, 320], Greedy(2)));
+        Assert.False(engine.Step());
+    }
+
+    [Fact]
     public void Submit_DecodeRole_RefusesPrompts()
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cluster.Core.Ids;
+using Cluster.Engine.KvCache;
+using Cluster.Engine.Model;
+using Cluster.Engine.Scheduling;
+using Cluster.Engine.Serving;
+using Cluster.Engine.Weights;
+using Cluster.Torch;
+using static Cluster.Cli.Bench.ServeBenchResult;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>
+/// <c>cluster bench serve</c>: a synthetic serving workload (Poisson arrivals, ShareGPT-like lengths, optional shared
+/// prefixes) through the engine, next to Hugging Face transformers' continuous batching on the same weights and
+/// workload (tests/reference/hf_serve.py, same run). <c>--write-workload</c> only writes the workload JSON.
+/// </summary>
+internal static class ServeBenchCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Model directory (cluster make-model)" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cuda" };
+        var dtype = new Option<string>("--dtype") { DefaultValueFactory = _ => "bf16" };
+        var workload = new Option<string>("--workload") { Description = "Workload JSON (read, or written with --write-workload)", Required = true };
+        var write = new Option<bool>("--write-workload") { Description = "Generate the workload, write it and stop" };
+        var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 256 };
+        var rate = new Option<double>("--rate") { Description = "Arrivals per second", DefaultValueFactory = _ => 16 };
+        var vocab = new Option<int>("--vocab") { Description = "Token ids drawn below this", DefaultValueFactory = _ => 32000 };
+        var prefix = new Option<int>("--shared-prefix") { Description = "Tokens of shared system prompt (0: none)", DefaultValueFactory = _ => 0 };
+        var prefixes = new Option<int>("--prefixes") { Description = "Distinct shared system prompts", DefaultValueFactory = _ => 4 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1 };
+        var batchTokens = new Option<int>("--max-batch-tokens") { DefaultValueFactory = _ => EngineOptions.DefaultMaxBatchTokens };
+        var fraction = new Option<double>("--kv-fraction") { Description = "KvCache:MemoryFraction", DefaultValueFactory = _ => 0.5 };
+        var hf = new Option<string?>("--hf-results") { Description = "JSON of tests/reference/hf_serve.py from the same run" };
+        var json = new Option<string?>("--json-out") { Description = "Also write the results as JSON here" };
+        var command = new Command("serve", "Serving workload: throughput, TTFT/TPOT percentiles and KV use, engine vs transformers continuous batching.")
+        {
+            model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json,
+        };
+        command.SetAction(async (parse, _) =>
+        {
+            var file = parse.GetValue(workload)!;
+            if (parse.GetValue(write))
+            {
+                var name = parse.GetValue(prefix) > 0 ? $"shared-prefix {parse.GetValue(prefix)}×{parse.GetValue(prefixes)}" : "sharegpt-like";
+                var generated = ServeBenchWorkload.Generate(name, parse.GetValue(requests), parse.GetValue(rate), parse.GetValue(vocab),
+                    parse.GetValue(prefix), parse.GetValue(prefixes), parse.GetValue(seed));
+                generated.Save(file);
+                Console.WriteLine($"{file}: {generated.Requests.Count} requests, {name}, mean prompt {F(generated.Requests.Average(r => r.Prompt.Length))}, mean output {F(generated.Requests.Average(r => r.MaxTokens))}");
+                return 0;
+            }
+            var load = ServeBenchWorkload.Load(file);
+            var dev = Device.Parse(parse.GetValue(device)!);
+            var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
+            var warmup = ServeBenchWorkload.Generate("warm-up", 16, 1000, Math.Min(parse.GetValue(vocab), HfConfigReader.Read(modelDir).VocabSize), 0, 1, seed: 99);
+            var maxLength = load.Requests.Concat(warmup.Requests).Max(r => r.Prompt.Length + r.MaxTokens) + 16;
+            using var llama = LlamaModel.Load(modelDir, dev, ScalarTypeExtensions.Parse(parse.GetValue(dtype)!), maxPositions: maxLength);
+            using var engine = new InferenceEngine(llama, new ModelId("bench"), new EngineOptions { MaxBatchTokens = parse.GetValue(batchTokens) },
+                new KvCacheOptions { MemoryFraction = parse.GetValue(fraction) });
+            await ServeBenchRunner.RunAsync(engine, warmup, "warmup").ConfigureAwait(false);
+            var ours = await ServeBenchRunner.RunAsync(engine, load, "bench").ConfigureAwait(false);
+            var peer = parse.GetValue(hf) is { } f && File.Exists(f) ? FromHfJson(JsonDocument.Parse(File.ReadAllText(f)).RootElement) : null;
+            Print(load, ours, peer, engine);
+            if (parse.GetValue(json) is { } outFile)
+            {
+                File.WriteAllText(outFile, JsonSerializer.Serialize(new { workload = load.Name, rate = load.Rate, requests = load.Requests.Count, ours = ours.Summary(), transformers = peer?.Summary() }));
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(ServeBenchWorkload load, ServeBenchResult ours, ServeBenchResult? peer, InferenceEngine engine)
+    {
+        Console.WriteLine($"workload {load.Name}: {load.Requests.Count} requests at {F(load.Rate)}/s, mean prompt {F(load.Requests.Average(r => r.Prompt.Length))}, mean output {F(load.Requests.Average(r => r.MaxTokens))}");
+        Console.WriteLine("| engine | output tok/s | TTFT p50 / p90 / p99 ms | TPOT p50 / p90 / p99 ms | duration s |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var r in new[] { ours, peer }.OfType<ServeBenchResult>())
+        {
+            Console.WriteLine($"| {r.Engine} | {F(r.Throughput, "F0")} | {F(Percentile(r.TtftMs, 50))} / {F(Percentile(r.TtftMs, 90))} / {F(Percentile(r.TtftMs, 99))} | {F(Percentile(r.TpotMs, 50), "F2")} / {F(Percentile(r.TpotMs, 90), "F2")} / {F(Percentile(r.TpotMs, 99), "F2")} | {F(r.DurationSeconds, "F2")} |");
+        }
+        if (peer is not null)
+        {
+            Console.WriteLine($"engine / transformers: throughput {F(ours.Throughput / peer.Throughput, "F2")}×, p50 TPOT {F(Percentile(peer.TpotMs, 50) / Percentile(ours.TpotMs, 50), "F2")}× lower");
+        }
+        var stats = engine.Stats;
+        Console.WriteLine($"KV cache: {stats.TotalBlocks} blocks of {engine.Storage.Layout.BlockSize} ({F(engine.Storage.Bytes / 1e9, "F2")} GB), peak use {F(100 * (ours.KvPeakUtilization ?? 0))} %, prefix-cache hits {F(100 * (ours.PrefixHitRate ?? 0))} % of prompt tokens, preemptions {stats.Preemptions}");
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>One request of a serving workload: arrival time (seconds from the start), prompt token ids, output length.</summary>
+internal sealed record ServeBenchRequest(
+    [property: JsonPropertyName("arrival")] double Arrival,
+    [property: JsonPropertyName("prompt")] int[] Prompt,
+    [property: JsonPropertyName("max_tokens")] int MaxTokens);
+
+/// <summary>
+/// A synthetic serving workload, shared as JSON with tests/reference/hf_serve.py so both engines see the same requests:
+/// Poisson arrivals at <see cref="Rate"/> requests/s; prompt and output lengths log-normal (ShareGPT-like: median 160
+/// and 128 tokens, long tails, clipped); optionally each prompt starts with one of a few shared system prompts.
+/// </summary>
+internal sealed record ServeBenchWorkload(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("rate")] double Rate,
+    [property: JsonPropertyName("requests")] IReadOnlyList<ServeBenchRequest> Requests)
+{
+    public static ServeBenchWorkload Generate(string name, int count, double rate, int vocab, int sharedPrefix, int prefixes, int seed)
+    {
+        var random = new Random(seed);
+        var systems = Enumerable.Range(0, prefixes).Select(_ => Tokens(random, sharedPrefix, vocab)).ToArray();
+        var requests = new List<ServeBenchRequest>(count);
+        var t = 0.0;
+        for (var i = 0; i < count; i++)
+        {
+            t += -Math.Log(1 - random.NextDouble()) / rate;                      // exponential inter-arrival
+            var prompt = LogNormal(random, median: 160, sigma: 1.0, min: 4, max: 1536);
+            var output = LogNormal(random, median: 128, sigma: 0.8, min: 4, max: 512);
+            int[] tokens = sharedPrefix > 0 ? [.. systems[random.Next(prefixes)], .. Tokens(random, prompt, vocab)] : Tokens(random, prompt, vocab);
+            requests.Add(new ServeBenchRequest(t, tokens, output));
+        }
+        return new ServeBenchWorkload(name, rate, requests);
+    }
+
+    public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this));
+
+    public static ServeBenchWorkload Load(string path) =>
+        JsonSerializer.Deserialize<ServeBenchWorkload>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} holds no workload.");
+
+    private static int[] Tokens(Random random, int count, int vocab) => [.. Enumerable.Range(0, count).Select(_ => random.Next(vocab))];
+
+    private static int LogNormal(Random random, double median, double sigma, int min, int max)
+    {
+        // Box–Muller normal → log-normal with the given median.
+        var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+        return (int)Math.Clamp(Math.Round(median * Math.Exp(sigma * z)), min, max);
+    }
+}
