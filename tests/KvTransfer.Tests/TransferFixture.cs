@@ -46,6 +46,13 @@ internal sealed class TransferFixture : IAsyncDisposable
         var store = new MemoryKvStore(Layout, totalBlocks);
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
+        var app = await StartServerAsync(table);
+        return new TransferFixture(app, store, table, time, RpcChannel.ForAddress(app.Urls.First()));
+    }
+
+    /// <summary>Serves <c>cluster.v1.KvTransfer</c> over <paramref name="table"/> on 127.0.0.1 (h2c, large windows).</summary>
+    public static async Task<WebApplication> StartServerAsync(KvReservationTable table)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
@@ -57,7 +64,7 @@ internal sealed class TransferFixture : IAsyncDisposable
         var app = builder.Build();
         app.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
         await app.StartAsync();
-        return new TransferFixture(app, store, table, time, RpcChannel.ForAddress(app.Urls.First()));
+        return app;
     }
 
     /// <summary>Reserves for <paramref name="tokens"/> tokens and makes random KV for them (full layout).</summary>

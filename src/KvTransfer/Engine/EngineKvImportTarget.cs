@@ -1,0 +1,20 @@
+using Cluster.Core.Ids;
+using Cluster.Core.Kv;
+using Cluster.Engine.Serving;
+
+namespace Cluster.KvTransfer.Engine;
+
+/// <summary>The decode-side engine's cache as an <see cref="IKvImportTarget"/> (its <see cref="KvImportPort"/>).</summary>
+public sealed class EngineKvImportTarget(KvImportPort port) : IKvImportTarget
+{
+    public string Model => port.Model;
+
+    public KvCacheLayout Layout => port.Layout;
+
+    public int? TryReserve(RequestId request, int tokens) => port.TryReserve(request, tokens);
+
+    public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data) =>
+        port.Write(request, layerStart, layerCount, blockStart, blockCount, data);
+
+    public void Release(RequestId request) => port.Release(request);
+}

@@ -1,0 +1,41 @@
+using Cluster.Core.Ids;
+using Cluster.Engine.Serving;
+using Cluster.KvTransfer.Client;
+
+namespace Cluster.KvTransfer.Engine;
+
+/// <summary>
+/// Builds the push of a request whose KV a prefill-role engine keeps: chunks in <see cref="KvChunkPlanner"/> order,
+/// each exported from the engine into one reused buffer (the push client has one pending write, and a write has
+/// copied the chunk into its frame before the next chunk is asked for).
+/// </summary>
+public static class EngineKvSource
+{
+    /// <summary>A push of the KV the engine keeps for <paramref name="request"/> to the holder of <paramref name="ticket"/>.</summary>
+    public static KvPushRequest Create(InferenceEngine engine, RequestId request, string ticket, int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var tokens = engine.ExportableTokens(request)
+            ?? throw new InvalidOperationException($"The engine keeps no KV for request {request}; prefill it in the prefill role first.");
+        var layout = engine.Storage.Layout;
+        var ranges = KvChunkPlanner.ForAllLayers(layout, layout.BlocksFor(tokens), maxChunkBytes).ToArray();
+        return new KvPushRequest(ticket, engine.ModelId.Value, layout, tokens, (from, ct) => Chunks(engine, request, ranges, from, ct));
+    }
+
+    private static async IAsyncEnumerable<KvChunkData> Chunks(
+        InferenceEngine engine, RequestId request, KvChunkRange[] ranges, uint from,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        var layout = engine.Storage.Layout;
+        var buffer = new byte[ranges.Length == 0 ? 0 : ranges.Max(r => layout.RangeBytes(r.LayerCount, r.BlockCount))];
+        for (var i = (int)from; i < ranges.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var r = ranges[i];
+            var bytes = buffer.AsMemory(0, (int)layout.RangeBytes(r.LayerCount, r.BlockCount));
+            engine.ExportKv(request, r.LayerStart, r.LayerCount, r.BlockStart, r.BlockCount, bytes.Span);
+            yield return new KvChunkData(r, bytes);
+        }
+    }
+}
