@@ -11,15 +11,19 @@ cluster="dotnet $(pwd)/.device/app/Cli/cluster.dll"
 requests=${REQUESTS:-384}; rate=${RATE:-48}
 step() { echo "=== $1 ($(date +%T))"; }
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name())'
-step "make model"
+step "make models; greedy check of the engine on cuda (tiny fp32, then 1B bf16 below)"
+$cluster make-model --preset tiny --out /tmp/tiny --dtype fp32 --seed 1234 | tail -1
 $cluster make-model --preset llama-3.2-1b --out /tmp/llama-1b --dtype bf16 --seed 1 | tail -1
+$cluster bench serve --write-workload --workload /tmp/w_tiny.json --requests 16 --rate 100 --vocab 256 --seed 3
+$cluster bench serve --model /tmp/tiny --dtype fp32 --workload /tmp/w_tiny.json --kv-fraction 0.05 --check 16 --check-only 2>&1 | tail -3
 $cluster bench serve --write-workload --workload "$out/w_sharegpt.json" --requests $requests --rate $rate --vocab 128000 --seed 1
 $cluster bench serve --write-workload --workload "$out/w_prefix.json" --requests $requests --rate $rate --vocab 128000 --seed 2 --shared-prefix 1024 --prefixes 4
 for w in sharegpt prefix; do
   step "$w: transformers"
   (cd "$here" && timeout 280 python3 hf_serve.py --model /tmp/llama-1b --workload "$out/w_$w.json" --out "$out/hf_$w.json") 2>&1 | grep -v Warning | tail -5
   step "$w: engine"
-  timeout 200 $cluster bench serve --model /tmp/llama-1b --workload "$out/w_$w.json" --hf-results "$out/hf_$w.json" --json-out "$out/serve_$w.json" 2>&1 | tail -12
+  check=""; [ $w = sharegpt ] && check="--check 16"
+  timeout 200 $cluster bench serve --model /tmp/llama-1b --workload "$out/w_$w.json" --hf-results "$out/hf_$w.json" --json-out "$out/serve_$w.json" $check 2>&1 | tail -12
 done
 rm -f "$out"/w_*.json
 step "done"

@@ -35,9 +35,11 @@ internal static class ServeBenchCommand
         var fraction = new Option<double>("--kv-fraction") { Description = "KvCache:MemoryFraction", DefaultValueFactory = _ => 0.5 };
         var hf = new Option<string?>("--hf-results") { Description = "JSON of tests/reference/hf_serve.py from the same run" };
         var json = new Option<string?>("--json-out") { Description = "Also write the results as JSON here" };
+        var check = new Option<int>("--check") { Description = "First compare this many requests' greedy tokens with the single-sequence Generator", DefaultValueFactory = _ => 0 };
+        var checkOnly = new Option<bool>("--check-only") { Description = "Stop after --check" };
         var command = new Command("serve", "Serving workload: throughput, TTFT/TPOT percentiles and KV use, engine vs transformers continuous batching.")
         {
-            model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json,
+            model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json, check, checkOnly,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -59,6 +61,11 @@ internal static class ServeBenchCommand
             using var llama = LlamaModel.Load(modelDir, dev, ScalarTypeExtensions.Parse(parse.GetValue(dtype)!), maxPositions: maxLength);
             using var engine = new InferenceEngine(llama, new ModelId("bench"), new EngineOptions { MaxBatchTokens = parse.GetValue(batchTokens) },
                 new KvCacheOptions { MemoryFraction = parse.GetValue(fraction) });
+            if (parse.GetValue(check) > 0)
+            {
+                Console.WriteLine(ServeBenchCheck.Run(llama, engine, load, parse.GetValue(check)));
+                if (parse.GetValue(checkOnly)) return 0;
+            }
             await ServeBenchRunner.RunAsync(engine, warmup, "warmup").ConfigureAwait(false);
             var ours = await ServeBenchRunner.RunAsync(engine, load, "bench").ConfigureAwait(false);
             var peer = parse.GetValue(hf) is { } f && File.Exists(f) ? FromHfJson(JsonDocument.Parse(File.ReadAllText(f)).RootElement) : null;
