@@ -7,7 +7,7 @@ set -uo pipefail
 export PYTHONUNBUFFERED=1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
-cluster="dotnet $(pwd)/.device/app/Cli/cluster.dll"
+cluster="dotnet $(pwd)/${DEVICE_DIR:-.device}/app/Cli/cluster.dll"
 requests=${REQUESTS:-384}; rate=${RATE:-48}
 step() { echo "=== $1 ($(date +%T))"; }
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name())'
