@@ -168,10 +168,36 @@ public sealed class KvPushTests
 
         await Assert.ThrowsAnyAsync<Exception>(() => new KvPushClient(f.Client).PushAsync(push, cts.Token));
 
-        Assert.NotNull(f.Table.Find(ticket));
+        // The server may still commit chunks it had buffered (each renews the lease) until it sees the reset.
+        var reservation = f.Table.Find(ticket);
+        Assert.NotNull(reservation);
+        Assert.True(SpinWait.SpinUntil(() => { lock (reservation.Gate) { return !reservation.Pushing; } }, TimeSpan.FromSeconds(30)),
+            "The server's push handler did not end after the sender went away.");
         Assert.Equal(blocks, f.Store.UsedBlocks);
         f.Time.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal(0, f.Store.UsedBlocks);
+    }
+
+    [Fact]
+    public async Task Push_ReceiverKilledMidStream_FailsUnavailableAfterBoundedResumeAttempts()
+    {
+        var f = await TransferFixture.StartAsync();
+        var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
+        var push = TransferFixture.PushOf(ticket, 40, blocks, kv, maxChunkBytes: 256, tamper: (sequence, chunk) =>
+        {
+            if (sequence == 4)
+            {
+                f.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            return chunk;
+        });
+
+        var e = await Assert.ThrowsAsync<RpcException>(() => new KvPushClient(f.Client, maxResumeAttempts: 2).PushAsync(push));
+
+        // A connection torn down mid-call reads as UNAVAILABLE or INTERNAL depending on where the client was;
+        // either way the push fails (the caller falls back to local recompute) instead of hanging.
+        Assert.True(e.StatusCode is StatusCode.Unavailable or StatusCode.Internal, e.Status.ToString());
     }
 
     private static KvHeader Header(string ticket, uint tokens) => new()

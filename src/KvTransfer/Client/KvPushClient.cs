@@ -94,7 +94,8 @@ public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client
         Xxh64 = XxHash64.Hash(chunk.Data.Span),
     };
 
-    // A broken connection or a corrupted chunk: what was committed stays, the rest is sent again.
+    // A broken connection, a receiver that went away (CANCELLED we did not ask for: callers check their own token)
+    // or a corrupted chunk: what was committed stays, the rest is sent again.
     private static bool IsResumable(StatusCode code) =>
-        code is StatusCode.Unavailable or StatusCode.DataLoss or StatusCode.Internal or StatusCode.Unknown;
+        code is StatusCode.Unavailable or StatusCode.DataLoss or StatusCode.Internal or StatusCode.Unknown or StatusCode.Cancelled;
 }
