@@ -31,11 +31,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static async Task<TestHost> StartAsync(Action<WebApplication> map, params string[] extraArgs)
     {
-        var builder = WebApplication.CreateBuilder([.. FreePortArgs, .. extraArgs]);
-        builder.AddClusterHost(new ClusterHostDefaults("test", 50999, 8999));
-        var app = builder.Build();
-        app.MapClusterHost();
-        map(app);
+        var app = ClusterHost.Build([.. FreePortArgs, .. extraArgs], new ClusterHostDefaults("test", 50999, 8999), map: map);
         await app.StartAsync();
         return new TestHost(app);
     }

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Cluster.Hosting;
+
+/// <summary>Builds a cluster host: the shared wiring of <see cref="ClusterHostExtensions"/> plus the role's own.</summary>
+public static class ClusterHost
+{
+    /// <summary>
+    /// A web application listening on the role's ports with health, credentials and logging wired;
+    /// <paramref name="configure"/> adds the role's services before the build, <paramref name="map"/> its endpoints after.
+    /// </summary>
+    public static WebApplication Build(
+        string[] args,
+        ClusterHostDefaults defaults,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? map = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddClusterHost(defaults);
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapClusterHost();
+        map?.Invoke(app);
+        return app;
+    }
+}

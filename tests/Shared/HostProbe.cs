@@ -1,0 +1,33 @@
+using System.Net;
+using Cluster.Hosting;
+using Cluster.Rpc;
+using Grpc.Health.V1;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace Cluster.Tests.Shared;
+
+/// <summary>Starts a host on free loopback ports and checks that it answers gRPC health and <c>/healthz</c> as its role.</summary>
+/// <remarks>Linked into each host's test project (one source, no shared test assembly).</remarks>
+internal static class HostProbe
+{
+    public static readonly string[] FreePorts = ["--Hosting:BindAddress=127.0.0.1", "--Hosting:GrpcPort=0", "--Hosting:HttpPort=0"];
+
+    public static async Task AssertServesHealthAsync(Func<string[], WebApplication> build, string role)
+    {
+        await using var app = build(FreePorts);
+        await app.StartAsync();
+        var endpoints = app.Services.GetRequiredService<HostEndpoints>();
+
+        using var channel = RpcChannel.ForAddress(endpoints.GrpcAddress);
+        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
+        Assert.Equal(ServingStatus.Serving, health.Status);
+
+        using var http = new HttpClient { BaseAddress = endpoints.HttpAddress };
+        using var response = await http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"\"role\":\"{role}\"", await response.Content.ReadAsStringAsync());
+        await app.StopAsync();
+    }
+}
