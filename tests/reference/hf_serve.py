@@ -8,7 +8,7 @@ times, greedy, exactly max_tokens each (end-of-sequence disabled), streaming so 
 is produced. TTFT = first streamed output - submission; TPOT = (finish - first) / (tokens - 1). Writes per-request
 lists and totals as JSON for `cluster bench serve --hf-results`.
 """
-import argparse, json, threading, time
+import argparse, inspect, json, threading, time
 import torch
 import transformers
 from transformers import GenerationConfig
@@ -30,7 +30,10 @@ def run(model, workload, max_new):
                 time.sleep(wait)  # the arrival process
             rid = f"r{i}"
             submitted[rid] = time.perf_counter()
-            manager.add_request(input_ids=r["prompt"], request_id=rid, max_new_tokens=r["max_tokens"], streaming=True, eos_token_id=-1)
+            manager.add_request(input_ids=r["prompt"], request_id=rid, max_new_tokens=r["max_tokens"], **extra)
+
+    params = inspect.signature(manager.add_request).parameters
+    extra = {k: v for k, v in (("streaming", True), ("eos_token_id", -1)) if k in params}
 
     feeder = threading.Thread(target=submit)
     feeder.start()
@@ -44,7 +47,7 @@ def run(model, workload, max_new):
             raise RuntimeError(f"request {out.request_id} failed: {out.error}")
         if len(out.generated_tokens) > 0:
             first.setdefault(out.request_id, now)
-        if out.is_finished():
+        if out.is_finished() if hasattr(out, "is_finished") else str(getattr(out, "status", "")).endswith("FINISHED"):
             finished[out.request_id] = now
             # EOS is disabled, so every request generates exactly max_tokens; count what was reported too.
             ntok[out.request_id] = reqs[int(out.request_id[1:])]["max_tokens"]
@@ -57,7 +60,7 @@ def run(model, workload, max_new):
     ttft = [1000 * (first[r] - submitted[r]) for r in finished]
     tpot = [1000 * (finished[r] - first[r]) / (ntok[r] - 1) for r in finished if ntok[r] > 1]
     short = sum(1 for r in finished if reported[r] != ntok[r])
-    return dict(output_tokens=sum(ntok.values()), duration_s=end - t0, ttft_ms=ttft, tpot_ms=tpot, reported_length_mismatches=short)
+    return dict(output_tokens=sum(ntok.values()), duration_s=end - t0, ttft_ms=ttft, tpot_ms=tpot, reported_length_mismatches=short, streaming="streaming" in extra)
 
 
 @torch.no_grad()

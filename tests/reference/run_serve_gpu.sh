@@ -8,7 +8,7 @@ export PYTHONUNBUFFERED=1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
 cluster="dotnet $(pwd)/${DEVICE_DIR:-.device}/app/Cli/cluster.dll"
-requests=${REQUESTS:-384}; rate=${RATE:-48}
+requests=${REQUESTS:-256}; rate=${RATE:-64}
 step() { echo "=== $1 ($(date +%T))"; }
 python3 -c 'import torch, transformers; print("torch", torch.__version__, "transformers", transformers.__version__, torch.cuda.get_device_name())'
 step "make models; greedy check of the engine on cuda (tiny fp32, then 1B bf16 below)"

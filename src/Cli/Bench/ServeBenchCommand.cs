@@ -82,6 +82,8 @@ internal static class ServeBenchCommand
     private static void Print(ServeBenchWorkload load, ServeBenchResult ours, ServeBenchResult? peer, InferenceEngine engine)
     {
         Console.WriteLine($"workload {load.Name}: {load.Requests.Count} requests at {F(load.Rate)}/s, mean prompt {F(load.Requests.Average(r => r.Prompt.Length))}, mean output {F(load.Requests.Average(r => r.MaxTokens))}");
+        var offered = load.Requests.Sum(r => (double)r.MaxTokens) / load.Requests[^1].Arrival;
+        Console.WriteLine($"offered load (all output tokens / last arrival): {F(offered, "F0")} output tok/s; an engine at or above it is arrival-bound");
         Console.WriteLine("| engine | output tok/s | TTFT p50 / p90 / p99 ms | TPOT p50 / p90 / p99 ms | duration s |");
         Console.WriteLine("|---|---|---|---|---|");
         foreach (var r in new[] { ours, peer }.OfType<ServeBenchResult>())
