@@ -92,7 +92,7 @@ internal static class ServeBenchCommand
         }
         if (peer is not null)
         {
-            Console.WriteLine($"engine / transformers: throughput {F(ours.Throughput / peer.Throughput, "F2")}×, p50 TPOT {F(Percentile(peer.TpotMs, 50) / Percentile(ours.TpotMs, 50), "F2")}× lower");
+            Console.WriteLine($"engine / transformers: throughput {F(ours.Throughput / peer.Throughput, "F2")}×, p50 TPOT transformers ÷ engine {F(Percentile(peer.TpotMs, 50) / Percentile(ours.TpotMs, 50), "F2")} (above 1: engine lower)");
         }
         var stats = engine.Stats;
         Console.WriteLine($"KV cache: {stats.TotalBlocks} blocks of {engine.Storage.Layout.BlockSize} ({F(engine.Storage.Bytes / 1e9, "F2")} GB), peak use {F(100 * (ours.KvPeakUtilization ?? 0))} %, prefix-cache hits {F(100 * (ours.PrefixHitRate ?? 0))} % of prompt tokens, preemptions {stats.Preemptions}");
