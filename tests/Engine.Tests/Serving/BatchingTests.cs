@@ -29,4 +29,22 @@ public sealed class BatchingTests : IClassFixture<TinyModelFixture>
         Assert.Equal(0, engine.Stats.UsedBlocks);
         Assert.Equal(lengths.Sum() + lengths.Length * 9, engine.Stats.ComputedTokens);
     }
+
+    [Fact]
+    public void Generate_SeededSamplingWithPenalties_EqualsSingleSequence()
+    {
+        using var model = LlamaModel.Load(_models.QwenDir, Device.CPU, ScalarType.Float32);
+        using var engine = NewEngine(model, blocks: 128, blockSize: 4, maxBatchTokens: 16);
+        var parameters = new Cluster.Engine.Sampling.SamplingParams
+        {
+            MaxTokens = 12, Temperature = 0.9, TopP = 0.95, RepetitionPenalty = 1.2, FrequencyPenalty = 0.3, Seed = 5, IgnoreEos = true,
+        };
+        var prompts = new[] { Prompt(9, seed: 1), Prompt(30, seed: 2), Prompt(3, seed: 3) };
+        var handles = prompts.Select((p, i) => engine.Submit(Id(i), p, parameters)).ToArray();
+        engine.RunUntilIdle();
+        for (var i = 0; i < prompts.Length; i++)
+        {
+            Assert.Equal(new Cluster.Engine.Generation.Generator(model).Generate(prompts[i], parameters).Tokens, Tokens(handles[i]));
+        }
+    }
 }
