@@ -1,4 +1,6 @@
+using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
+using Cluster.Engine.KvCache;
 
 namespace Cluster.Engine.Serving;
 
@@ -38,5 +40,17 @@ public sealed partial class InferenceEngine
             if (_exports.Remove(id)) Kv.Free(id);
         }
         Wake();
+    }
+
+    /// <summary>The prefix-cache events since the last call, numbered without gaps (for the cluster's prefix index). Thread-safe.</summary>
+    public IReadOnlyList<KvCacheEvent> DrainKvEvents()
+    {
+        lock (_sync) return Kv.Pool.DrainEvents();
+    }
+
+    /// <summary>Every cached block hash and the number of the last event it reflects (a full re-publish). Thread-safe.</summary>
+    public (IReadOnlyCollection<BlockHash> Hashes, long LastEventSequence) KvCacheSnapshot()
+    {
+        lock (_sync) return (Kv.Pool.CachedHashes(), Kv.Pool.LastEventSequence);
     }
 }

@@ -55,9 +55,13 @@ public sealed class PrefixCacheTests : IClassFixture<TinyModelFixture>
         using var engine = NewEngine(model, blocks: 64, blockSize: 4);
         engine.Submit(Id(0), Prompt(10, seed: 1), Greedy(3));
         engine.RunUntilIdle();
-        var events = engine.Kv.Pool.DrainEvents();
+        var events = engine.DrainKvEvents();
         Assert.Equal(Enumerable.Range(1, events.Count).Select(i => (long)i), events.Select(e => e.Sequence));
         // 10 prompt + 2 fed-back outputs = 12 tokens with KV: 3 full blocks stored.
         Assert.Equal(3, events.OfType<BlockStoredEvent>().Sum(e => e.Hashes.Count));
+        var (hashes, last) = engine.KvCacheSnapshot();
+        Assert.Equal(events.OfType<BlockStoredEvent>().SelectMany(e => e.Hashes).ToHashSet(), hashes.ToHashSet());
+        Assert.Equal(events[^1].Sequence, last);
+        Assert.Empty(engine.DrainKvEvents());
     }
 }
