@@ -15,10 +15,7 @@ from transformers import GenerationConfig
 from hf_common import load_hf
 
 
-def run(model, workload, max_new):
-    gc = GenerationConfig(max_new_tokens=max_new, do_sample=False, eos_token_id=None, pad_token_id=0)
-    manager = model.init_continuous_batching(generation_config=gc)
-    manager.start()
+def run(manager, workload, tag):
     reqs = workload["requests"]
     submitted, first, finished, ntok, reported = {}, {}, {}, {}, {}
     t0 = time.perf_counter()
@@ -28,7 +25,7 @@ def run(model, workload, max_new):
             wait = r["arrival"] - (time.perf_counter() - t0)
             if wait > 0:
                 time.sleep(wait)  # the arrival process
-            rid = f"r{i}"
+            rid = f"{tag}{i}"
             submitted[rid] = time.perf_counter()
             manager.add_request(input_ids=r["prompt"], request_id=rid, max_new_tokens=r["max_tokens"], **extra)
 
@@ -50,10 +47,9 @@ def run(model, workload, max_new):
         if out.is_finished() if hasattr(out, "is_finished") else str(getattr(out, "status", "")).endswith("FINISHED"):
             finished[out.request_id] = now
             # EOS is disabled, so every request generates exactly max_tokens; count what was reported too.
-            ntok[out.request_id] = reqs[int(out.request_id[1:])]["max_tokens"]
+            ntok[out.request_id] = reqs[int(out.request_id[len(tag):])]["max_tokens"]
             reported[out.request_id] = len(out.generated_tokens)
     feeder.join()
-    manager.stop(block=True)
     if len(finished) < len(reqs):
         raise RuntimeError(f"only {len(finished)} of {len(reqs)} requests finished within the deadline")
     end = max(finished.values())
@@ -73,9 +69,18 @@ def main():
     workload = json.load(open(a.workload))
     model = load_hf(a.model, torch.bfloat16)
     max_new = max(r["max_tokens"] for r in workload["requests"])
-    # Warm-up (allocation, kernels) on a few short requests, then the timed workload.
-    run(model, {"requests": [dict(arrival=0.0, prompt=r["prompt"][:64], max_tokens=8) for r in workload["requests"][:8]]}, max_new)
-    res = run(model, workload, max_new)
+    gc = GenerationConfig(max_new_tokens=max_new, do_sample=False, eos_token_id=None, pad_token_id=0)
+    manager = model.init_continuous_batching(generation_config=gc)
+    if hasattr(manager, "warmup"):
+        try:
+            manager.warmup()  # CUDA graph capture, as generate_batch does before its requests
+        except Exception as e:  # noqa: BLE001 - the warm-up requests below still warm it
+            print(f"HF warmup() failed, continuing: {e}", flush=True)
+    manager.start()
+    # Warm-up requests through the same manager, then the timed workload.
+    run(manager, {"requests": [dict(arrival=0.0, prompt=r["prompt"][:64], max_tokens=8) for r in workload["requests"][:8]]}, "w")
+    res = run(manager, workload, "r")
+    manager.stop(block=True)
     res.update(workload=workload["name"], transformers=transformers.__version__, torch=torch.__version__)
     json.dump(res, open(a.out, "w"))
     print(f"HF {workload['name']}: {res['output_tokens'] / res['duration_s']:.0f} output tok/s over {res['duration_s']:.1f} s", flush=True)
