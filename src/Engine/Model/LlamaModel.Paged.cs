@@ -20,21 +20,7 @@ public sealed partial class LlamaModel
         var cos = Rope.Cos.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var sin = Rope.Sin.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var x = F.embedding(batch.Tokens.view(1, n), Weights.Embed);            // [1, N, hidden]
-        var layers = Weights.Layers;
-        var h = F.rms_norm(x, layers[0].InputNorm, Config.RmsNormEps);
-        for (var i = 0; i < Config.NumLayers; i++)
-        {
-            // As in Forward: each residual add fused with the following norm; a scope per block.
-            using var block = torch.NewDisposeScope();
-            var attention = PagedAttention(i, h, cos, sin, cache, batch);
-            var (mid, hMid) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
-            var next = i + 1 < layers.Count ? layers[i + 1].InputNorm : Weights.Norm;
-            var (xOut, hOut) = F.add_rms_norm(mid, FeedForward(layers[i], hMid), next, Config.RmsNormEps);
-            x.Dispose();
-            h.Dispose();
-            x = xOut.MoveToOuterDisposeScope();
-            h = hOut.MoveToOuterDisposeScope();
-        }
+        var h = Blocks(x, (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch));  // [1, N, hidden]
         var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
         var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
         return logits.MoveToOuterDisposeScope();

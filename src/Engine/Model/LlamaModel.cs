@@ -57,16 +57,25 @@ public sealed partial class LlamaModel : IDisposable
         var cos = Rope.Cos.index_select(0, flat).view(b, t, 1, d);          // [B, T, 1, D]
         var sin = Rope.Sin.index_select(0, flat).view(b, t, 1, d);          // [B, T, 1, D]
         var x = F.embedding(tokens, Weights.Embed);                         // [B, T, hidden]
+        var h = Blocks(x, (i, hidden) => Attention(i, hidden, cos, sin, cache, batch));  // [B, T, hidden], final-normed
+        if (lastOnly) h = h.narrow(1, t - 1, 1);                            // [B, 1, hidden]
+        var logits = F.linear(h, Weights.LmHead).to(ScalarType.Float32);     // [B, T', vocab]
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Every decoder block over the embeddings <paramref name="x"/>: x += attention(norm(x)); x += feed_forward(norm(x)).
+    /// Each residual add is fused with the norm that follows it (the next block's input norm, or the final norm), and
+    /// a scope per block frees its temporaries before the next block runs. Returns the final-normed hidden states.
+    /// </summary>
+    private Tensor Blocks(Tensor x, Func<int, Tensor, Tensor> attention)
+    {
         var layers = Weights.Layers;
         var h = F.rms_norm(x, layers[0].InputNorm, Config.RmsNormEps);
         for (var i = 0; i < Config.NumLayers; i++)
         {
-            // Block i: x += attention(norm(x)); x += feed_forward(norm(x)). Each residual add is fused
-            // with the norm that follows it (the next block's input norm, or the final norm).
-            // A scope per block frees its temporaries before the next block runs.
             using var block = torch.NewDisposeScope();
-            var attention = Attention(i, h, cos, sin, cache, batch);
-            var (mid, hMid) = F.add_rms_norm(x, attention, layers[i].PostAttentionNorm, Config.RmsNormEps);
+            var (mid, hMid) = F.add_rms_norm(x, attention(i, h), layers[i].PostAttentionNorm, Config.RmsNormEps);
             var next = i + 1 < layers.Count ? layers[i + 1].InputNorm : Weights.Norm;
             var (xOut, hOut) = F.add_rms_norm(mid, FeedForward(layers[i], hMid), next, Config.RmsNormEps);
             x.Dispose();
@@ -74,9 +83,8 @@ public sealed partial class LlamaModel : IDisposable
             x = xOut.MoveToOuterDisposeScope();
             h = hOut.MoveToOuterDisposeScope();
         }
-        if (lastOnly) h = h.narrow(1, t - 1, 1);                            // [B, 1, hidden]
-        var logits = F.linear(h, Weights.LmHead).to(ScalarType.Float32);     // [B, T', vocab]
-        return logits.MoveToOuterDisposeScope();
+
+        return h;
     }
 
     private Tensor Attention(int i, Tensor x, Tensor cos, Tensor sin, ContiguousKvCache cache, AttentionBatch batch)
