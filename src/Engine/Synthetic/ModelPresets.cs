@@ -26,7 +26,7 @@ public static class ModelPresets
         _ => throw new ArgumentException($"unknown preset '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
     };
 
-    private static ModelConfig Llama(int hidden, int inter, int layers, int heads, int kv, int vocab, double theta, RopeScaling rope, bool tie, int maxPos) => new()
+    private static ModelConfig Llama(int hidden, int inter, int layers, int heads, int kv, int vocab, double theta, RopeScaling? rope, bool tie, int maxPos) => new()
     {
         Architecture = "LlamaForCausalLM",
         ModelType = "llama",
@@ -46,23 +46,13 @@ public static class ModelPresets
         EosTokenIds = [EosId],
     };
 
-    private static ModelConfig Qwen2(int hidden, int inter, int layers, int heads, int kv, int vocab, int maxPos) => new()
-    {
-        Architecture = "Qwen2ForCausalLM",
-        ModelType = "qwen2",
-        VocabSize = vocab,
-        HiddenSize = hidden,
-        IntermediateSize = inter,
-        NumLayers = layers,
-        NumHeads = heads,
-        NumKvHeads = kv,
-        HeadDim = hidden / heads,
-        RmsNormEps = 1e-6,
-        RopeTheta = 1000000,
-        MaxPositionEmbeddings = maxPos,
-        TieWordEmbeddings = true,
-        AttentionBias = true,
-        BosTokenId = BosId,
-        EosTokenIds = [EosId],
-    };
+    // Qwen2 is the Llama layout with qkv bias, a smaller norm epsilon, tied embeddings and no rope scaling.
+    private static ModelConfig Qwen2(int hidden, int inter, int layers, int heads, int kv, int vocab, int maxPos) =>
+        Llama(hidden, inter, layers, heads, kv, vocab, theta: 1000000, rope: null, tie: true, maxPos) with
+        {
+            Architecture = "Qwen2ForCausalLM",
+            ModelType = "qwen2",
+            RmsNormEps = 1e-6,
+            AttentionBias = true,
+        };
 }
