@@ -1,0 +1,51 @@
+using Cluster.Core.Ids;
+using Cluster.Contracts.V1;
+
+namespace Cluster.Router.Coordination;
+
+/// <summary>
+/// Runs one tokenized request through the cluster (ARCHITECTURE §1): routing, reserve on D, prefill on P with the KV
+/// transfer, the decode stream, retries and migration (§7). The client APIs (gRPC <c>Inference</c>, OpenAI HTTP) sit
+/// in front of it: they tokenize, validate, detokenize and apply stop strings; this contract is token ids only.
+/// </summary>
+public interface IRequestCoordinator
+{
+    /// <summary>
+    /// Yields the generated tokens as workers produce them, in order, with no repeats or gaps even across a migration;
+    /// the last event is <see cref="CoordinatorEvent.Finished"/>. Before the first token it may throw
+    /// <c>RpcException</c>: INVALID_ARGUMENT (the request cannot be served, e.g. longer than the model's context),
+    /// NOT_FOUND (no live worker serves the model), RESOURCE_EXHAUSTED with trailer <c>grpc-retry-pushback-ms</c>
+    /// (admission queue full), UNAVAILABLE (retries exhausted). Cancelling <paramref name="cancellationToken"/> or
+    /// disposing the enumerator early (a stop string matched) cancels the request on every worker it touched.
+    /// </summary>
+    IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A request as the coordinator sees it: validated, tokenized, server defaults applied.</summary>
+/// <param name="Id">Unique per request (client-chosen or assigned by the front end).</param>
+/// <param name="Model">The served model.</param>
+/// <param name="PromptTokens">The prompt (chat template already applied), never empty.</param>
+/// <param name="Sampling">Validated sampling values (proto, sent to workers as is).</param>
+/// <param name="Stop">Max tokens (resolved, ≥ 1), stop token ids and ignore_eos; stop strings are the front end's.</param>
+/// <param name="Logprobs">Return each chosen token's log-probability.</param>
+/// <param name="CacheSalt">Isolates prefix-cache sharing (part of the block hash seed).</param>
+public sealed record TokenizedRequest(
+    RequestId Id,
+    ModelId Model,
+    IReadOnlyList<int> PromptTokens,
+    SamplingParams Sampling,
+    StopConditions Stop,
+    bool Logprobs,
+    string CacheSalt);
+
+/// <summary>What the coordinator streams back.</summary>
+public abstract record CoordinatorEvent
+{
+    private CoordinatorEvent() { }
+
+    /// <summary>New tokens, in order; <paramref name="Logprobs"/> is parallel to <paramref name="Ids"/> when asked for, else empty.</summary>
+    public sealed record Tokens(IReadOnlyList<int> Ids, IReadOnlyList<float> Logprobs) : CoordinatorEvent;
+
+    /// <summary>The end: why, and the usage counts (cached = prompt tokens whose KV came from a prefix cache).</summary>
+    public sealed record Finished(FinishReason Reason, int PromptTokens, int CompletionTokens, int CachedPromptTokens) : CoordinatorEvent;
+}
