@@ -10,8 +10,9 @@ public sealed partial class LlamaModel
     /// <summary>
     /// Runs every chunk of <paramref name="batch"/> (N tokens, packed without padding), writes their K/V into
     /// <paramref name="cache"/>, and returns the logits of each chunk's last token, [C, vocab] float32.
+    /// <paramref name="layerComputed"/>, when given, is called with each layer's index once its K/V are written.
     /// </summary>
-    public Tensor ForwardPaged(PagedAttentionBatch batch, PagedKvStorage cache)
+    public Tensor ForwardPaged(PagedAttentionBatch batch, PagedKvStorage cache, Action<int>? layerComputed = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(cache);
@@ -20,7 +21,7 @@ public sealed partial class LlamaModel
         var cos = Rope.Cos.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var sin = Rope.Sin.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var x = F.embedding(batch.Tokens.view(1, n), Weights.Embed);            // [1, N, hidden]
-        var h = Blocks(x, (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch));  // [1, N, hidden]
+        var h = Blocks(x, (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch), layerComputed);  // [1, N, hidden]
         var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
         var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
         return logits.MoveToOuterDisposeScope();

@@ -68,7 +68,7 @@ public sealed partial class LlamaModel : IDisposable
     /// Each residual add is fused with the norm that follows it (the next block's input norm, or the final norm), and
     /// a scope per block frees its temporaries before the next block runs. Returns the final-normed hidden states.
     /// </summary>
-    private Tensor Blocks(Tensor x, Func<int, Tensor, Tensor> attention)
+    private Tensor Blocks(Tensor x, Func<int, Tensor, Tensor> attention, Action<int>? layerComputed = null)
     {
         var layers = Weights.Layers;
         var h = F.rms_norm(x, layers[0].InputNorm, Config.RmsNormEps);
@@ -82,6 +82,7 @@ public sealed partial class LlamaModel : IDisposable
             h.Dispose();
             x = xOut.MoveToOuterDisposeScope();
             h = hOut.MoveToOuterDisposeScope();
+            layerComputed?.Invoke(i);   // layer i's K/V are in the cache (KV streaming)
         }
 
         return h;

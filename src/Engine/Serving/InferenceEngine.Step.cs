@@ -17,7 +17,7 @@ public sealed partial class InferenceEngine
             while (_commands.Reader.TryRead(out var command)) Apply(command);
             var chunks = _scheduler.Schedule();
             if (chunks.Count == 0) return false;
-            var sampled = _runner.Run(chunks);
+            var sampled = _runner.Run(chunks, LayerObserver(chunks));
             _steps++;
             _peakUsedBlocks = Math.Max(_peakUsedBlocks, Kv.Pool.UsedBlocks);
             for (var c = 0; c < chunks.Count; c++)

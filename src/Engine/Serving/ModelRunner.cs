@@ -9,14 +9,17 @@ namespace Cluster.Engine.Serving;
 /// <summary>Runs one scheduled step: packs the chunks, runs the model over the paged cache, samples where a chunk ends a sequence.</summary>
 internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCacheManager kv)
 {
-    /// <summary>The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.</summary>
-    public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks)
+    /// <summary>
+    /// The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.
+    /// <paramref name="layerComputed"/>: called on this thread with each layer's index once its K/V are in the cache.
+    /// </summary>
+    public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks, Action<int>? layerComputed = null)
     {
         using var scope = torch.NewDisposeScope();
         var paged = chunks.Select(c => new PagedChunk(
             c.Sequence.Tokens.GetRange(c.Start, c.Count), c.Start, [.. kv.GetBlocks(c.Sequence.Id).Select(b => b.Value)])).ToList();
         using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device);
-        var logits = model.ForwardPaged(batch, storage);                                   // [C, vocab]
+        var logits = model.ForwardPaged(batch, storage, layerComputed);                    // [C, vocab]
         var results = new (int, float)?[chunks.Count];
         var greedy = Enumerable.Range(0, chunks.Count).Where(c => chunks[c].Samples && Plain(chunks[c].Sequence.Parameters)).ToList();
         if (greedy.Count > 0)

@@ -1,0 +1,100 @@
+using Cluster.Core.Ids;
+using Cluster.Engine.Sampling;
+using Cluster.Engine.Scheduling;
+using Cluster.Torch;
+
+namespace Cluster.Engine.Serving;
+
+/// <summary>KV streaming: a prefill-role request publishes each layer's KV as soon as a step has computed it.</summary>
+public sealed partial class InferenceEngine
+{
+    private readonly Lock _streamGate = new();
+    private readonly Dictionary<RequestId, LayerStream> _layerStreams = [];   // guarded by _streamGate
+
+    /// <summary>
+    /// <see cref="Submit"/> for a prefill-role engine, with <paramref name="sink"/> receiving each layer of the prompt's
+    /// KV during the step that computes it (so the KV can travel while later layers and chunks compute). The KV is also
+    /// kept for <see cref="ExportKv"/> until <see cref="ReleaseKv"/>, as for any prefill request.
+    /// </summary>
+    public RequestHandle SubmitStreaming(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, IKvLayerSink sink, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sink);
+        if (Role != EngineRole.Prefill) throw new InvalidOperationException("KV streaming publishes a prefill-role request's KV; this engine's role is " + Role + ".");
+        lock (_streamGate)
+        {
+            if (!_layerStreams.TryAdd(id, new LayerStream(sink, Storage.Layout.Layers)))
+            {
+                throw new InvalidOperationException($"Request {id} already streams its KV.");
+            }
+        }
+        RequestHandle handle;
+        try
+        {
+            handle = Submit(id, prompt, parameters, cancellationToken);
+        }
+        catch
+        {
+            lock (_streamGate) _layerStreams.Remove(id);
+            throw;
+        }
+        // Every layer was published by the step that ended the prompt, before the handle completed.
+        handle.Completion.ContinueWith(_ => { lock (_streamGate) _layerStreams.Remove(id); }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        return handle;
+    }
+
+    // The step's per-layer call-out: null (no cost) unless a scheduled chunk belongs to a streaming request.
+    private Action<int>? LayerObserver(IReadOnlyList<ScheduledChunk> chunks)
+    {
+        List<(ScheduledChunk Chunk, LayerStream Stream)>? streaming = null;
+        lock (_streamGate)
+        {
+            if (_layerStreams.Count == 0) return null;
+            foreach (var chunk in chunks)
+            {
+                if (_layerStreams.TryGetValue(chunk.Sequence.Id, out var stream)) (streaming ??= []).Add((chunk, stream));
+            }
+        }
+        if (streaming is null) return null;
+        var published = streaming.Select(s => (s.Stream, Ready: ReadyBlocks(s.Chunk), Blocks: Kv.GetBlocks(s.Chunk.Sequence.Id))).ToArray();
+        return layer =>
+        {
+            foreach (var (stream, ready, blocks) in published)
+            {
+                var start = stream.Published[layer];
+                if (ready <= start) continue;
+                stream.Published[layer] = ready;
+                stream.Sink.LayerReady(Stage(layer, start, [.. blocks.Skip(start).Take(ready - start).Select(b => (long)b.Value)]));
+            }
+        };
+    }
+
+    // Blocks whose KV is complete once this chunk is computed: full blocks, and the last partial one when the prompt ends.
+    private int ReadyBlocks(ScheduledChunk chunk)
+    {
+        var end = Math.Min(chunk.Start + chunk.Count, chunk.Sequence.PromptLength);
+        var blockSize = Storage.Layout.BlockSize;
+        return end == chunk.Sequence.PromptLength ? (end + blockSize - 1) / blockSize : end / blockSize;
+    }
+
+    // Gathers the layer's blocks into tensors of their own (queued on the compute stream on CUDA), kept past the step's scope.
+    private KvLayerSlab Stage(int layer, int blockStart, long[] physicalBlocks)
+    {
+        var layout = Storage.Layout;
+        using var index = torch.tensor(physicalBlocks, Storage.Device);                                          // [n]
+        using var slotKeys = Storage.SlotKeys(layer);                                                              // [S, Hkv, D]
+        using var slotValues = Storage.SlotValues(layer);                                                          // [S, Hkv, D]
+        using var keys = slotKeys.view(-1, layout.BlockSize, layout.KvHeads, layout.HeadDim);                      // [blocks, blockSize, Hkv, D]
+        using var values = slotValues.view(-1, layout.BlockSize, layout.KvHeads, layout.HeadDim);                  // [blocks, blockSize, Hkv, D]
+        var stagedKeys = keys.index_select(0, index).DetachFromDisposeScope();                                     // [n, blockSize, Hkv, D]
+        var stagedValues = values.index_select(0, index).DetachFromDisposeScope();                                 // [n, blockSize, Hkv, D]
+        return new KvLayerSlab(layout, layer, blockStart, physicalBlocks.Length, stagedKeys, stagedValues);
+    }
+
+    private sealed class LayerStream(IKvLayerSink sink, int layers)
+    {
+        public IKvLayerSink Sink { get; } = sink;
+
+        /// <summary>Per layer, the blocks already published (a prefix of the request's block table).</summary>
+        public int[] Published { get; } = new int[layers];
+    }
+}
