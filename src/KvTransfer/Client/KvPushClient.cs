@@ -12,6 +12,12 @@ namespace Cluster.KvTransfer.Client;
 /// </summary>
 public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
 {
+    /// <summary>A push client configured by <paramref name="options"/> (<see cref="KvTransferOptions.MaxResumeAttempts"/>): the path hosts use.</summary>
+    public KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, KvTransferOptions options, Metadata? headers = null)
+        : this(client, ValidResumeAttempts(options), headers)
+    {
+    }
+
     /// <summary>Pushes every chunk of <paramref name="request"/>; returns the receiver's final account.</summary>
     public Task<PushResult> PushAsync(KvPushRequest request, CancellationToken cancellationToken = default) =>
         PushFromAsync(request, 0, cancellationToken);
@@ -93,6 +99,14 @@ public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client
         Data = UnsafeByteOperations.UnsafeWrap(chunk.Data),
         Xxh64 = XxHash64.Hash(chunk.Data.Span),
     };
+
+    private static int ValidResumeAttempts(KvTransferOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.MaxResumeAttempts >= 0
+            ? options.MaxResumeAttempts
+            : throw new ArgumentException($"KvTransfer:MaxResumeAttempts must be ≥ 0 (got {options.MaxResumeAttempts}).", nameof(options));
+    }
 
     // A broken connection, a receiver that went away (CANCELLED we did not ask for: callers check their own token)
     // or a corrupted chunk: what was committed stays, the rest is sent again.

@@ -1,0 +1,155 @@
+using Cluster.Core.Ids;
+using Cluster.Engine.Serving;
+using Cluster.KvTransfer.Client;
+
+namespace Cluster.KvTransfer.Engine;
+
+/// <summary>
+/// The sink of a streaming prefill (<see cref="InferenceEngine.SubmitStreaming"/>) and the source of its push: each
+/// published layer slab becomes chunks of at most a byte budget, numbered in publication order (an append-only list,
+/// so a resumed push replays the same sequence numbers). A chunk is copied out of its slab the first time it is sent;
+/// a resend after a broken stream re-exports it from the engine once the prefill has finished.
+/// </summary>
+internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request, int maxChunkBytes) : IKvLayerSink, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<Entry> _entries = [];
+    private TaskCompletionSource _appended = NewSignal();
+    private Task _prefill = Task.CompletedTask;
+    private bool _disposed;
+
+    /// <summary>Chunks published so far (tests observe progress through it).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate) return _entries.Count;
+        }
+    }
+
+    /// <summary>The prefill's completion: once it has succeeded every chunk is queued; a failure ends the push.</summary>
+    public void Attach(Task prefill) => _prefill = prefill;
+
+    public void LayerReady(KvLayerSlab slab)
+    {
+        ArgumentNullException.ThrowIfNull(slab);
+        var perChunk = (int)Math.Max(1, maxChunkBytes / slab.Layout.BlockLayerBytes);
+        var owner = new SlabOwner(slab, (slab.BlockCount + perChunk - 1) / perChunk);
+        TaskCompletionSource appended;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                slab.Dispose();
+                return;
+            }
+            for (var offset = 0; offset < slab.BlockCount; offset += perChunk)
+            {
+                var count = Math.Min(perChunk, slab.BlockCount - offset);
+                _entries.Add(new Entry(new KvChunkRange(slab.Layer, 1, slab.BlockStart + offset, count), owner, offset));
+            }
+            appended = _appended;
+            _appended = NewSignal();
+        }
+        appended.TrySetResult();
+    }
+
+    /// <summary>The chunks from sequence <paramref name="from"/> on, each as soon as it is published.</summary>
+    public async IAsyncEnumerable<KvChunkData> Chunks(uint from, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var layout = engine.Storage.Layout;
+        var buffer = new byte[layout.RangeBytes(1, (int)Math.Max(1, maxChunkBytes / layout.BlockLayerBytes))];
+        for (var i = (int)from; ; i++)
+        {
+            var entry = await NextAsync(i, cancellationToken);
+            if (entry is null) yield break;
+            var range = entry.Range;
+            var bytes = buffer.AsMemory(0, (int)layout.RangeBytes(1, range.BlockCount));
+            if (!TryCopyFromSlab(entry, bytes.Span))
+            {
+                await _prefill.WaitAsync(cancellationToken);
+                engine.ExportKv(request, range.LayerStart, 1, range.BlockStart, range.BlockCount, bytes.Span);
+            }
+            yield return new KvChunkData(range, bytes);
+        }
+    }
+
+    // The i-th chunk once published; null when the prefill finished and there is none; throws when the prefill failed.
+    private async Task<Entry?> NextAsync(int i, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task appended;
+            lock (_gate)
+            {
+                if (i < _entries.Count) return _entries[i];
+                appended = _appended.Task;
+            }
+            if (_prefill.IsCompleted)
+            {
+                await _prefill;   // a failed or cancelled prefill ends the push with its exception
+                lock (_gate) return i < _entries.Count ? _entries[i] : null;
+            }
+            await Task.WhenAny(appended, _prefill).WaitAsync(cancellationToken);
+        }
+    }
+
+    private bool TryCopyFromSlab(Entry entry, Span<byte> destination)
+    {
+        lock (_gate)
+        {
+            if (entry.Copied || _disposed) return false;
+            entry.Copied = true;
+        }
+        try
+        {
+            entry.Owner.Slab.CopyTo(entry.Offset, entry.Range.BlockCount, destination);
+        }
+        finally
+        {
+            entry.Owner.Release();
+        }
+        return true;
+    }
+
+    /// <summary>Frees the slabs not sent yet (the push ended early); later slabs are freed as they arrive.</summary>
+    public void Dispose()
+    {
+        List<Entry> unsent;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            unsent = [.. _entries.Where(e => !e.Copied)];
+            foreach (var entry in unsent) entry.Copied = true;
+        }
+        // A copy in progress still holds its slab: the slab goes with the last release.
+        foreach (var entry in unsent) entry.Owner.Release();
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // A slab shared by its chunks: disposed when the last chunk was copied out or given up.
+    private sealed class SlabOwner(KvLayerSlab slab, int chunks)
+    {
+        private int _pending = chunks;
+
+        public KvLayerSlab Slab { get; } = slab;
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _pending) == 0) Slab.Dispose();
+        }
+    }
+
+    private sealed class Entry(KvChunkRange range, SlabOwner owner, int offset)
+    {
+        public KvChunkRange Range { get; } = range;
+
+        public SlabOwner Owner { get; } = owner;
+
+        public int Offset { get; } = offset;
+
+        public bool Copied { get; set; }
+    }
+}

@@ -1,0 +1,67 @@
+using Cluster.Core.Ids;
+using Cluster.Engine.Sampling;
+using Cluster.Engine.Serving;
+using Cluster.KvTransfer.Client;
+
+namespace Cluster.KvTransfer.Engine;
+
+/// <summary>
+/// A prompt prefilled by a prefill-role engine whose KV is pushed layer by layer while the prefill computes
+/// (Splitwise-style overlap): start <see cref="KvPushClient.PushAsync"/> with <see cref="Push"/> right away, await
+/// <see cref="Handle"/> for the first token, then the push; <see cref="InferenceEngine.ReleaseKv"/> once the receiver
+/// acknowledged. Dispose frees KV staged for chunks that were never sent.
+/// </summary>
+public sealed class StreamingPrefill : IDisposable
+{
+    private readonly LayerChunkQueue _queue;
+
+    private StreamingPrefill(RequestHandle handle, KvPushRequest push, LayerChunkQueue queue)
+    {
+        Handle = handle;
+        Push = push;
+        _queue = queue;
+    }
+
+    /// <summary>The prefill request (its single token is the first output token).</summary>
+    public RequestHandle Handle { get; }
+
+    /// <summary>The push of the prompt's KV to the holder of the ticket; its chunks appear as layers are computed.</summary>
+    public KvPushRequest Push { get; }
+
+    /// <summary>Chunks published so far.</summary>
+    public int PublishedChunks => _queue.Count;
+
+    /// <summary>
+    /// Submits <paramref name="prompt"/> to <paramref name="engine"/> (prefill role) with KV streaming on, for a push to
+    /// the holder of <paramref name="ticket"/> in chunks of at most <paramref name="maxChunkBytes"/>.
+    /// </summary>
+    public static StreamingPrefill Start(
+        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
+        int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, CancellationToken cancellationToken = default) =>
+        Start(engine, request, prompt, parameters, ticket, maxChunkBytes, sink => sink, cancellationToken);
+
+    /// <summary><see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/> with the sink wrapped (tests observe publication).</summary>
+    internal static StreamingPrefill Start(
+        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
+        int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkBytes, 1);
+        var queue = new LayerChunkQueue(engine, request, maxChunkBytes);
+        try
+        {
+            var handle = engine.SubmitStreaming(request, prompt, parameters, wrap(queue), cancellationToken);
+            queue.Attach(handle.Completion);
+            var push = new KvPushRequest(ticket, engine.ModelId.Value, engine.Storage.Layout, prompt.Count, queue.Chunks);
+            return new StreamingPrefill(handle, push, queue);
+        }
+        catch
+        {
+            queue.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => _queue.Dispose();
+}
