@@ -73,6 +73,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial IntPtr ct_rope(Tensor x, Tensor cos, Tensor sin);
     [LibraryImport(Lib)] internal static partial IntPtr ct_swiglu(Tensor x);
     [LibraryImport(Lib)] internal static partial IntPtr ct_sdpa(Tensor q, Tensor k, Tensor v, IntPtr mask, int causal, double scale);
+    [LibraryImport(Lib)] internal static partial int ct_varlen_flash_applies(Tensor q);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_varlen_attention(Tensor q, Tensor k, Tensor v, Tensor cuQ, Tensor cuK, long* cuQHost, long* cuKHost,
+        int chunks, long maxQ, long maxK, double scale, int reference);
 
     [LibraryImport(Lib)] internal static partial int ct_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int ct_cuda_synchronize(int device);

@@ -50,6 +50,39 @@ public static partial class torch
             /// <summary>Rotary embedding, rotate-half layout: x * cos + rotate_half(x) * sin.</summary>
             public static Tensor rotary_embedding(Tensor x, Tensor cos, Tensor sin) => new(ct_rope(x, cos, sin));
 
+            /// <summary>True when <see cref="varlen_attention"/> runs one flash-attention call for q (CUDA, half/bfloat16, libtorch 2.2+).</summary>
+            public static bool varlen_attention_is_fused(Tensor q) => ct_varlen_flash_applies(q) switch
+            {
+                1 => true,
+                0 => false,
+                _ => throw LastError(),
+            };
+
+            /// <summary>
+            /// Causal attention over packed chunks of different lengths. q [Nq, H, D]: chunk c's queries at rows
+            /// cuQ[c] … cuQ[c+1] − 1; k/v [Nk, Hkv, D]: its keys at rows cuK[c] … cuK[c+1] − 1, the queries being the
+            /// chunk's last positions (query i of Tq sees keys 0 … Tk − Tq + i). <paramref name="cuQ"/>/<paramref name="cuK"/>:
+            /// int32 [C + 1] on q's device; <paramref name="cuQHost"/>/<paramref name="cuKHost"/> the same offsets on the host.
+            /// One flash-attention call on CUDA half/bfloat16 (no host synchronisation); elsewhere, or with
+            /// <paramref name="reference"/>, one sdpa per chunk. Returns [Nq, H, D].
+            /// </summary>
+            public static unsafe Tensor varlen_attention(Tensor q, Tensor k, Tensor v, Tensor cuQ, Tensor cuK, long[] cuQHost, long[] cuKHost,
+                long maxQ, long maxK, double? scale = null, bool reference = false)
+            {
+                ArgumentNullException.ThrowIfNull(cuQHost);
+                ArgumentNullException.ThrowIfNull(cuKHost);
+                if (cuQHost.Length < 2 || cuKHost.Length != cuQHost.Length)
+                {
+                    throw new ArgumentException($"cumulative lengths need C + 1 ≥ 2 entries each, got {cuQHost.Length} and {cuKHost.Length}", nameof(cuKHost));
+                }
+                var s = scale ?? 1.0 / Math.Sqrt(q.size(-1));
+                fixed (long* pq = cuQHost)
+                fixed (long* pk = cuKHost)
+                {
+                    return new(ct_varlen_attention(q, k, v, cuQ, cuK, pq, pk, cuQHost.Length - 1, maxQ, maxK, s, reference ? 1 : 0));
+                }
+            }
+
             /// <summary>
             /// Attention. q [B, H, Tq, D], k/v [B, Hkv, Tk, D] with H a multiple of Hkv (grouped-query);
             /// mask bool (true = attend) or additive, broadcastable to [B, H, Tq, Tk]; causal aligns the

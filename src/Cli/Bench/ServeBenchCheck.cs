@@ -21,15 +21,25 @@ internal static class ServeBenchCheck
         var generator = new Generator(model);
         var equal = 0;
         var shortest = int.MaxValue;
+        double agreeingNoise = 0, divergenceGap = 0;
         for (var i = 0; i < requests.Length; i++)
         {
-            var ours = handles[i].Completion.Result.Tokens;
-            var reference = generator.Generate(requests[i].Prompt, Greedy(requests[i].MaxTokens)).Tokens;
-            var prefix = ours.Zip(reference).TakeWhile(p => p.First == p.Second).Count();
-            if (prefix == reference.Count && ours.Count == reference.Count) equal++;
+            var ours = handles[i].Completion.Result;
+            var reference = generator.Generate(requests[i].Prompt, Greedy(requests[i].MaxTokens));
+            var prefix = ours.Tokens.Zip(reference.Tokens).TakeWhile(p => p.First == p.Second).Count();
+            if (prefix == reference.Tokens.Count && ours.Tokens.Count == reference.Tokens.Count) equal++;
             shortest = Math.Min(shortest, prefix);
+            // Log-probabilities each path gave its own choice: on agreeing tokens their difference is the numeric noise
+            // between the paths; at the first divergence, a difference of that size means the two tokens nearly tie.
+            for (var t = 0; t < prefix; t++) agreeingNoise = Math.Max(agreeingNoise, Math.Abs(ours.LogProbs[t] - reference.LogProbs[t]));
+            if (prefix < Math.Min(ours.Tokens.Count, reference.Tokens.Count))
+            {
+                divergenceGap = Math.Max(divergenceGap, Math.Abs(ours.LogProbs[prefix] - reference.LogProbs[prefix]));
+            }
         }
-        return $"greedy check vs single-sequence Generator ({model.DType}, {model.Device}): {equal}/{requests.Length} requests equal on all tokens (≤ 32 each), shortest agreeing prefix {shortest}";
+        return $"greedy check vs single-sequence Generator ({model.DType}, {model.Device}, {engine.AttentionMode} attention): {equal}/{requests.Length} requests equal on all tokens (≤ 32 each), " +
+            $"shortest agreeing prefix {shortest}; |log-prob difference| of the paths' chosen tokens: up to {agreeingNoise:G3} where they agree, up to {divergenceGap:G3} at first divergences" +
+            (divergenceGap > 0 && divergenceGap <= 2 * agreeingNoise ? " (divergences are near-ties within the numeric noise)" : "");
     }
 
     private static SamplingParams Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };

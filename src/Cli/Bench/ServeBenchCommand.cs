@@ -37,9 +37,12 @@ internal static class ServeBenchCommand
         var json = new Option<string?>("--json-out") { Description = "Also write the results as JSON here" };
         var check = new Option<int>("--check") { Description = "First compare this many requests' greedy tokens with the single-sequence Generator", DefaultValueFactory = _ => 0 };
         var checkOnly = new Option<bool>("--check-only") { Description = "Stop after --check" };
+        var profile = new Option<bool>("--profile") { Description = "Time each step's phases, waiting for the device after each (slows the run)" };
+        var attention = new Option<string>("--attention") { Description = "Paged attention: varlen (default) or padded (the first implementation, to compare)", DefaultValueFactory = _ => "varlen" };
         var command = new Command("serve", "Serving workload: throughput, TTFT/TPOT percentiles and KV use, engine vs transformers continuous batching.")
         {
             model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json, check, checkOnly,
+            profile, attention,
         };
         command.SetAction(async (parse, _) =>
         {
@@ -53,6 +56,12 @@ internal static class ServeBenchCommand
                 Console.WriteLine($"{file}: {generated.Requests.Count} requests, {name}, mean prompt {F(generated.Requests.Average(r => r.Prompt.Length))}, mean output {F(generated.Requests.Average(r => r.MaxTokens))}");
                 return 0;
             }
+            var mode = parse.GetValue(attention) switch
+            {
+                "varlen" => PagedAttentionMode.Varlen,
+                "padded" => PagedAttentionMode.Padded,
+                var other => throw new ArgumentException($"--attention {other}: use varlen or padded"),
+            };
             var load = ServeBenchWorkload.Load(file);
             var dev = Device.Parse(parse.GetValue(device)!);
             var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
@@ -61,18 +70,30 @@ internal static class ServeBenchCommand
             using var llama = LlamaModel.Load(modelDir, dev, ScalarTypeExtensions.Parse(parse.GetValue(dtype)!), maxPositions: maxLength);
             using var engine = new InferenceEngine(llama, new ModelId("bench"), new EngineOptions { MaxBatchTokens = parse.GetValue(batchTokens) },
                 new KvCacheOptions { MemoryFraction = parse.GetValue(fraction) });
+            engine.AttentionMode = mode;
             if (parse.GetValue(check) > 0)
             {
+                var c = llama.Config;
+                Console.WriteLine(ServeBenchKernelCheck.Run(dev, llama.DType, c.NumHeads, c.NumKvHeads, c.HeadDim));
                 Console.WriteLine(ServeBenchCheck.Run(llama, engine, load, parse.GetValue(check)));
                 if (parse.GetValue(checkOnly)) return 0;
             }
             await ServeBenchRunner.RunAsync(engine, warmup, "warmup").ConfigureAwait(false);
+            engine.Profile.Reset();
+            engine.Profile.Synchronize = parse.GetValue(profile);
+            var scheduled = engine.SchedulingTime;
             var ours = await ServeBenchRunner.RunAsync(engine, load, "bench").ConfigureAwait(false);
+            var steps = engine.Profile.Describe(engine.SchedulingTime - scheduled);
             var peer = parse.GetValue(hf) is { } f && File.Exists(f) ? FromHfJson(JsonDocument.Parse(File.ReadAllText(f)).RootElement) : null;
             Print(load, ours, peer, engine);
+            Console.WriteLine($"steps ({mode} attention): {steps}");
             if (parse.GetValue(json) is { } outFile)
             {
-                File.WriteAllText(outFile, JsonSerializer.Serialize(new { workload = load.Name, rate = load.Rate, requests = load.Requests.Count, ours = ours.Summary(), transformers = peer?.Summary() }));
+                File.WriteAllText(outFile, JsonSerializer.Serialize(new
+                {
+                    workload = load.Name, rate = load.Rate, requests = load.Requests.Count, attention = mode.ToString(), profiled = parse.GetValue(profile),
+                    steps, ours = ours.Summary(), transformers = peer?.Summary(),
+                }));
             }
             return 0;
         });

@@ -21,10 +21,30 @@ public sealed partial class LlamaModel
         var cos = Rope.Cos.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var sin = Rope.Sin.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var x = F.embedding(batch.Tokens.view(1, n), Weights.Embed);            // [1, N, hidden]
-        var h = Blocks(x, (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch), layerComputed);  // [1, N, hidden]
+        Func<int, Tensor, Tensor> attention = batch.Mode == PagedAttentionMode.Varlen
+            ? (i, hidden) => VarlenAttention(i, hidden, cos, sin, cache, batch)
+            : (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch);
+        var h = Blocks(x, attention, layerComputed);                             // [1, N, hidden]
         var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
         var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
         return logits.MoveToOuterDisposeScope();
+    }
+
+    // Varlen: each chunk's queries attend causally over its keys, gathered from the cache once per layer with no padding.
+    private Tensor VarlenAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)
+    {
+        var w = Weights.Layers[i];
+        long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
+        var qkv = F.linear(x, w.Qkv, w.QkvBias).view(1, n, heads + 2 * kvHeads, d);    // [1, N, H + 2·Hkv, D]
+        var q = F.rotary_embedding(qkv.narrow(2, 0, heads), cos, sin);                 // [1, N, H, D]
+        var k = F.rotary_embedding(qkv.narrow(2, heads, kvHeads), cos, sin);           // [1, N, Hkv, D]
+        var v = qkv.narrow(2, heads + kvHeads, kvHeads);                                // [1, N, Hkv, D]
+        cache.Write(i, batch.Slots, k.view(n, kvHeads, d), v.reshape(n, kvHeads, d));   // [N, Hkv, D]
+        var keys = cache.SlotKeys(i).index_select(0, batch.KeySlots!);                  // [K, Hkv, D]
+        var values = cache.SlotValues(i).index_select(0, batch.KeySlots!);              // [K, Hkv, D]
+        var o = F.varlen_attention(q.reshape(n, heads, d), keys, values, batch.CuQueries!, batch.CuKeys!,
+            batch.CuQueriesHost, batch.CuKeysHost, batch.MaxQueries, batch.MaxKeys);    // [N, H, D]
+        return F.linear(o.reshape(1, n, heads * d), w.O);                               // [1, N, hidden]
     }
 
     private Tensor PagedAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)

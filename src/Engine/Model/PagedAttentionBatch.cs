@@ -3,11 +3,14 @@ using Cluster.Torch;
 namespace Cluster.Engine.Model;
 
 /// <summary>
-/// Device tensors of one packed forward pass over the paged cache (no padding of prefill tokens). Single-token
-/// chunks (decodes) come first and attend as one batch over gathered keys; each longer chunk (a prefill or a piece
-/// of one) attends on its own: causally over its own keys when it starts at 0, else over its gathered past.
+/// Device tensors of one packed forward pass over the paged cache (no padding of prefill tokens).
+/// <see cref="PagedAttentionMode.Varlen"/> (PagedAttentionBatch.Varlen.cs): chunks in the given order, the key slots of
+/// every chunk packed back to back, built in one host buffer and copied to the device at once.
+/// <see cref="PagedAttentionMode.Padded"/>: single-token chunks (decodes) come first and attend as one batch over
+/// gathered keys padded to the longest; each longer chunk attends on its own: causally over its own keys when it
+/// starts at 0, else over its gathered past.
 /// </summary>
-public sealed class PagedAttentionBatch : IDisposable
+public sealed partial class PagedAttentionBatch : IDisposable
 {
     private readonly List<Tensor> _owned = [];
 
@@ -34,11 +37,19 @@ public sealed class PagedAttentionBatch : IDisposable
     /// <summary>[C]: packed row of each chunk's last token, in the order the chunks were given.</summary>
     public Tensor LastRows { get; private set; } = null!;
 
-    public static PagedAttentionBatch Create(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device)
+    /// <summary>How this batch attends (which of the metadata below is set).</summary>
+    public PagedAttentionMode Mode { get; private set; }
+
+    public static PagedAttentionBatch Create(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device, PagedAttentionMode mode = PagedAttentionMode.Varlen)
     {
         ArgumentNullException.ThrowIfNull(chunks);
         if (chunks.Count == 0) throw new ArgumentException("A forward pass needs at least one chunk.", nameof(chunks));
-        var batch = new PagedAttentionBatch();
+        return mode == PagedAttentionMode.Varlen ? CreateVarlen(chunks, blockSize, device) : CreatePadded(chunks, blockSize, device);
+    }
+
+    private static PagedAttentionBatch CreatePadded(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device)
+    {
+        var batch = new PagedAttentionBatch { Mode = PagedAttentionMode.Padded };
         var order = chunks.Select((c, i) => (c, i)).OrderBy(p => p.c.Tokens.Count == 1 ? 0 : 1).ToList();
         var n = chunks.Sum(c => c.Tokens.Count);
         long[] tokens = new long[n], positions = new long[n], slots = new long[n], lastRows = new long[chunks.Count];

@@ -43,8 +43,24 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         return removed;
     }
 
+    /// <summary>Time spent in <see cref="Schedule"/> so far (step profiling).</summary>
+    public TimeSpan ScheduleTime { get; private set; }
+
     /// <summary>The chunks of the next step (empty when nothing can run).</summary>
     public IReadOnlyList<ScheduledChunk> Schedule()
+    {
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return ScheduleStep();
+        }
+        finally
+        {
+            ScheduleTime += System.Diagnostics.Stopwatch.GetElapsedTime(start);
+        }
+    }
+
+    private List<ScheduledChunk> ScheduleStep()
     {
         var budget = options.MaxBatchTokens;
         var batch = new List<ScheduledChunk>();

@@ -9,17 +9,26 @@ namespace Cluster.Engine.Serving;
 /// <summary>Runs one scheduled step: packs the chunks, runs the model over the paged cache, samples where a chunk ends a sequence.</summary>
 internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCacheManager kv)
 {
+    /// <summary>Per-phase timings of the steps run so far.</summary>
+    public StepProfile Profile { get; } = new();
+
+    /// <summary>How the forward pass attends over the paged cache.</summary>
+    public PagedAttentionMode AttentionMode { get; set; } = PagedAttentionMode.Varlen;
+
     /// <summary>
     /// The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.
     /// <paramref name="layerComputed"/>: called on this thread with each layer's index once its K/V are in the cache.
     /// </summary>
     public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks, Action<int>? layerComputed = null)
     {
+        Profile.Start(out var start);
         using var scope = torch.NewDisposeScope();
         var paged = chunks.Select(c => new PagedChunk(
             c.Sequence.Tokens.GetRange(c.Start, c.Count), c.Start, [.. kv.GetBlocks(c.Sequence.Id).Select(b => b.Value)])).ToList();
-        using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device);
+        using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device, AttentionMode);
+        var packed = Checkpoint();
         var logits = model.ForwardPaged(batch, storage, layerComputed);                    // [C, vocab]
+        var forwarded = Checkpoint();
         var results = new (int, float)?[chunks.Count];
         var greedy = Enumerable.Range(0, chunks.Count).Where(c => chunks[c].Samples && Plain(chunks[c].Sequence.Parameters)).ToList();
         if (greedy.Count > 0)
@@ -38,7 +47,14 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
             sequence.Sampler ??= new Sampler(sequence.Parameters, model.Config.VocabSize, model.Device, sequence.Tokens.GetRange(0, sequence.PromptLength));
             results[c] = sequence.Sampler.Sample(logits.select(0, c));                     // [vocab]
         }
+        Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), (int)batch.TokenCount, start, packed, forwarded);
         return results;
+    }
+
+    private long Checkpoint()
+    {
+        if (Profile.Synchronize) torch.cuda.synchronize(model.Device);
+        return System.Diagnostics.Stopwatch.GetTimestamp();
     }
 
     // Greedy without penalties: the argmax of the raw logits.

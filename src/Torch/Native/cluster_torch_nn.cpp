@@ -158,6 +158,69 @@ CT_EXPORT void* ct_sdpa(void* q, void* k, void* v, void* mask, int causal, doubl
   }())
 }
 
+// Attention over packed variable-length chunks: q [Nq, H, D] holds chunk c's queries at rows cu_q[c] … cu_q[c+1] − 1,
+// k/v [Nk, Hkv, D] its keys at rows cu_k[c] … cu_k[c+1] − 1; each chunk's queries are its last keys' positions
+// (causal, aligned bottom-right: query i of Tq sees keys 0 … Tk − Tq + i). Returns [Nq, H, D].
+// CUDA half/bfloat16: one flash-attention varlen call (cu_q_dev/cu_k_dev int32 on the device). Elsewhere, or with
+// reference set: a loop over the chunks through sdpa (the host copies cu_q_host/cu_k_host give the bounds).
+static at::Tensor varlen_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                   const int64_t* cu_q, const int64_t* cu_k, int chunks, double scale) {
+  const c10::optional<at::Tensor> none;
+  std::vector<at::Tensor> parts;
+  parts.reserve(static_cast<size_t>(chunks));
+  for (int c = 0; c < chunks; c++) {
+    auto tq = cu_q[c + 1] - cu_q[c], tk = cu_k[c + 1] - cu_k[c];
+    TORCH_CHECK(tq >= 1 && tk >= tq, "varlen attention: chunk ", c, " has ", tq, " queries over ", tk, " keys");
+    auto qc = q.narrow(0, cu_q[c], tq).transpose(0, 1).unsqueeze(0);  // [1, H, Tq, D]
+    auto kc = k.narrow(0, cu_k[c], tk).transpose(0, 1).unsqueeze(0);  // [1, Hkv, Tk, D]
+    auto vc = v.narrow(0, cu_k[c], tk).transpose(0, 1).unsqueeze(0);  // [1, Hkv, Tk, D]
+    at::Tensor o;
+    if (tq == 1) {
+      o = sdpa(qc, kc, vc, none, false, scale);
+    } else if (tq == tk) {
+      o = sdpa(qc, kc, vc, none, true, scale);
+    } else {
+      auto keep = at::ones({tq, tk}, q.options().dtype(at::kBool)).tril(tk - tq);
+      o = sdpa(qc, kc, vc, keep, false, scale);
+    }
+    parts.push_back(o.squeeze(0).transpose(0, 1));  // [Tq, H, D]
+  }
+  return parts.size() == 1 ? parts[0].contiguous() : at::cat(parts, 0);
+}
+
+static bool flash_varlen_applies(const at::Tensor& q) {
+#if CT_TORCH_AT_LEAST(2, 2)
+  return q.is_cuda() && (q.scalar_type() == at::kHalf || q.scalar_type() == at::kBFloat16) && q.size(-1) % 8 == 0 && q.size(-1) <= 256;
+#else
+  (void)q;
+  return false;
+#endif
+}
+
+CT_EXPORT int ct_varlen_flash_applies(void* q) { try { return flash_varlen_applies(T(q)) ? 1 : 0; } CT_CATCH(-1) }
+
+CT_EXPORT void* ct_varlen_attention(void* q, void* k, void* v, void* cu_q_dev, void* cu_k_dev, const int64_t* cu_q_host,
+                                    const int64_t* cu_k_host, int chunks, int64_t max_q, int64_t max_k, double scale, int reference) {
+  CT_TENSOR([&] {
+    auto& qt = T(q);
+    auto& kt = T(k);
+    auto& vt = T(v);
+    TORCH_CHECK(qt.dim() == 3 && kt.dim() == 3 && vt.dim() == 3, "varlen attention: q, k, v must be [rows, heads, dim]");
+    TORCH_CHECK(qt.size(1) % kt.size(1) == 0, "varlen attention: query heads ", qt.size(1), " not a multiple of key heads ", kt.size(1));
+    TORCH_CHECK(cu_q_host[chunks] == qt.size(0) && cu_k_host[chunks] == kt.size(0), "varlen attention: cumulative lengths do not cover q/k");
+#if CT_TORCH_AT_LEAST(2, 2)
+    if (!reference && flash_varlen_applies(qt)) {
+      auto out = at::_flash_attention_forward(qt.contiguous(), kt.contiguous(), vt.contiguous(), T(cu_q_dev), T(cu_k_dev),
+                                              max_q, max_k, 0.0, /*is_causal=*/true, /*return_debug_mask=*/false, scale);
+      return std::get<0>(out);
+    }
+#else
+    (void)cu_q_dev; (void)cu_k_dev; (void)max_q; (void)max_k; (void)reference;
+#endif
+    return varlen_reference(qt, kt, vt, cu_q_host, cu_k_host, chunks, scale);
+  }())
+}
+
 // ---- CUDA ----------------------------------------------------------------------------------------
 CT_EXPORT int ct_cuda_device_count() {
 #ifdef CLUSTER_TORCH_CUDA

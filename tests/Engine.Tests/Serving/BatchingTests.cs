@@ -11,13 +11,17 @@ public sealed class BatchingTests : IClassFixture<TinyModelFixture>
     public BatchingTests(TinyModelFixture models) => _models = models;
 
     [Theory]
-    [InlineData(2048, 4)]   // every prompt in one step: packed variable-length prefill
-    [InlineData(24, 4)]     // chunked prefill piggybacking decodes
-    [InlineData(7, 16)]     // chunks smaller than a block
-    public void Generate_MixedPromptLengthsBatchedPagedChunked_EqualsSingleSequence(int maxBatchTokens, int blockSize)
+    [InlineData(2048, 4, PagedAttentionMode.Varlen)]   // every prompt in one step: packed variable-length prefill
+    [InlineData(24, 4, PagedAttentionMode.Varlen)]     // chunked prefill piggybacking decodes
+    [InlineData(7, 16, PagedAttentionMode.Varlen)]     // chunks smaller than a block
+    [InlineData(2048, 4, PagedAttentionMode.Padded)]
+    [InlineData(24, 4, PagedAttentionMode.Padded)]
+    [InlineData(7, 16, PagedAttentionMode.Padded)]
+    public void Generate_MixedPromptLengthsBatchedPagedChunked_EqualsSingleSequence(int maxBatchTokens, int blockSize, PagedAttentionMode mode)
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
         using var engine = NewEngine(model, blocks: 256, blockSize, maxBatchTokens);
+        engine.AttentionMode = mode;
         int[] lengths = [1, 5, 17, 33, 70, 3, 16, 48];
         var prompts = lengths.Select((n, i) => Prompt(n, seed: i)).ToArray();
         var handles = prompts.Select((p, i) => engine.Submit(Id(i), p, Greedy(10))).ToArray();
@@ -28,6 +32,8 @@ public sealed class BatchingTests : IClassFixture<TinyModelFixture>
         }
         Assert.Equal(0, engine.Stats.UsedBlocks);
         Assert.Equal(lengths.Sum() + lengths.Length * 9, engine.Stats.ComputedTokens);
+        Assert.Equal(engine.Stats.Steps, engine.Profile.Steps);
+        Assert.Equal(engine.Stats.ComputedTokens, engine.Profile.Tokens);
     }
 
     [Fact]

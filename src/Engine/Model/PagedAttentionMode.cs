@@ -1,0 +1,17 @@
+namespace Cluster.Engine.Model;
+
+/// <summary>How a packed forward pass attends over the paged cache.</summary>
+public enum PagedAttentionMode
+{
+    /// <summary>
+    /// Every chunk in one varlen call: each layer gathers the chunks' keys once, compactly (no padding), and attends
+    /// causally per chunk (one flash-attention call on CUDA half/bfloat16; one sdpa per chunk elsewhere).
+    /// </summary>
+    Varlen,
+
+    /// <summary>
+    /// The first implementation, kept to compare against: decodes attend as one batch over keys padded to the longest
+    /// sequence (with a mask), each longer chunk attends on its own with an explicit mask.
+    /// </summary>
+    Padded,
+}
