@@ -7,6 +7,7 @@ var root = new RootCommand("cluster: a disaggregated prefill/decode LLM serving 
     HealthCommand.Create(),
     MakeModelCommand.Create(),
     GenerateCommand.Create(),
+    UpCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,176 @@
+using Cluster.ClusterState;
+using Cluster.ClusterState.Redis;
+using Cluster.Core.Ids;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cluster.Cli.Up;
+
+/// <summary>
+/// The roles as child processes (the built Router, PrefillWorker and DecodeWorker executables) sharing cluster state
+/// in Redis: a given connection string, or a local redis-server this cluster starts and stops. Logs go to files.
+/// Disposing kills every child and stops the Redis it started.
+/// </summary>
+public sealed class ProcessCluster : IRunningCluster
+{
+    private readonly List<ChildProcess> _children = [];
+    private readonly List<RoleEndpoint> _workers = [];
+    private readonly ExecutableLocator _locator;
+    private readonly ServiceProvider _state;
+    private int _nextPrefill;
+    private int _nextDecode;
+
+    private ProcessCluster(ClusterSpec spec, ExecutableLocator locator, string logDirectory, string redis, LocalRedisServer? ownRedis)
+    {
+        Spec = spec;
+        _locator = locator;
+        LogDirectory = logDirectory;
+        RedisConnection = redis;
+        Redis = ownRedis;
+        AppDomain.CurrentDomain.ProcessExit += KillOnExit;
+        _state = new ServiceCollection()
+            .AddClusterState(new ConfigurationBuilder().AddInMemoryCollection([new("ClusterState:RedisConnectionString", redis)]).Build())
+            .BuildServiceProvider();
+    }
+
+    public ClusterSpec Spec { get; }
+
+    public string Mode => Redis is null
+        ? $"child processes, Redis at {RedisConnection}, logs in {LogDirectory}"
+        : $"child processes, local redis-server at {RedisConnection} (started for this run), logs in {LogDirectory}";
+
+    public Uri RouterGrpc { get; private set; } = null!;
+
+    public Uri RouterHttp { get; private set; } = null!;
+
+    public IReadOnlyList<RoleEndpoint> Workers => _workers;
+
+    /// <summary>Every child process, router first.</summary>
+    public IReadOnlyList<ChildProcess> Processes => _children;
+
+    public string LogDirectory { get; }
+
+    public string RedisConnection { get; }
+
+    /// <summary>The redis-server this cluster started (null when given a connection string).</summary>
+    public LocalRedisServer? Redis { get; }
+
+    /// <summary>The registry in Redis, as the router sees it (for readiness checks and tests).</summary>
+    public IWorkerRegistry Registry => _state.GetRequiredService<IWorkerRegistry>();
+
+    /// <summary>The prefix index in Redis, as the router sees it.</summary>
+    public IPrefixIndex Index => _state.GetRequiredService<IPrefixIndex>();
+
+    /// <summary>Starts Redis (unless <paramref name="redisConnection"/> is given), the router and the workers, and waits until all are healthy and registered.</summary>
+    public static async Task<ProcessCluster> StartAsync(ClusterSpec spec, string? redisConnection, string logDirectory, TimeSpan readyTimeout,
+        ExecutableLocator? locator = null, CancellationToken cancellationToken = default)
+    {
+        spec.Validate();
+        locator ??= ExecutableLocator.FromBaseDirectory();
+        Directory.CreateDirectory(logDirectory);
+        var ownRedis = string.IsNullOrWhiteSpace(redisConnection) ? await LocalRedisServer.StartAsync(cancellationToken).ConfigureAwait(false) : null;
+        var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis);
+        try
+        {
+            var grpc = FreePorts.Resolve(spec.RouterGrpcPort);
+            var http = FreePorts.Resolve(spec.RouterHttpPort);
+            cluster.RouterGrpc = new Uri($"http://127.0.0.1:{grpc}");
+            cluster.RouterHttp = new Uri($"http://127.0.0.1:{http}");
+            cluster.Launch("router", ExecutableLocator.RouterHost, ClusterRoleArgs.Router(spec, grpc, http, cluster.RedisConnection));
+            for (var i = 0; i < spec.PrefillWorkers; i++)
+            {
+                cluster.LaunchWorker("prefill");
+            }
+
+            for (var i = 0; i < spec.DecodeWorkers; i++)
+            {
+                cluster.LaunchWorker("decode");
+            }
+
+            await cluster.WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts one more worker (<c>prefill</c> or <c>decode</c>) and waits until it is healthy and registered.</summary>
+    public async Task<RoleEndpoint> AddWorkerAsync(string role, TimeSpan readyTimeout, CancellationToken cancellationToken = default)
+    {
+        var worker = LaunchWorker(role);
+        await WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+        return worker;
+    }
+
+    /// <summary>The child process named <paramref name="name"/> (e.g. <c>decode-2</c>).</summary>
+    public ChildProcess Process(string name) => _children.Single(c => c.Name == name);
+
+    /// <summary>Kills a worker process as a crash would and forgets it (its registry entry expires on its own).</summary>
+    public async Task KillWorkerAsync(string name)
+    {
+        await Process(name).KillAsync().ConfigureAwait(false);
+        _workers.RemoveAll(w => w.Name == name);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        AppDomain.CurrentDomain.ProcessExit -= KillOnExit;
+        foreach (var child in Enumerable.Reverse(_children))
+        {
+            await child.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _children.Clear();
+        await _state.DisposeAsync().ConfigureAwait(false);
+        if (Redis is not null)
+        {
+            await Redis.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The owning process is exiting without disposing this cluster (e.g. a test host torn down): no orphans.</summary>
+    private void KillOnExit(object? sender, EventArgs e)
+    {
+        foreach (var child in _children)
+        {
+            child.KillAsync().GetAwaiter().GetResult();
+        }
+
+        Redis?.StopAsync().GetAwaiter().GetResult();
+    }
+
+    private RoleEndpoint LaunchWorker(string role)
+    {
+        var index = role == "prefill" ? ++_nextPrefill : ++_nextDecode;
+        var name = $"{role}-{index}";
+        var grpc = FreePorts.Resolve(0);
+        var http = FreePorts.Resolve(0);
+        var host = role == "prefill" ? ExecutableLocator.PrefillHost : ExecutableLocator.DecodeHost;
+        var child = Launch(name, host, ClusterRoleArgs.Worker(Spec, name, grpc, http, RedisConnection));
+        var worker = new RoleEndpoint(name, role, new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath);
+        _workers.Add(worker);
+        return worker;
+    }
+
+    private ChildProcess Launch(string name, string host, string[] args)
+    {
+        var child = ChildProcess.Start(name, _locator.Dll(host), args, Path.Combine(LogDirectory, $"{name}.log"));
+        _children.Add(child);
+        return child;
+    }
+
+    private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var roles = new List<(string, Uri)> { ("router", RouterHttp) };
+        roles.AddRange(_workers.Select(w => (w.Name, w.Http)));
+        await ClusterReadiness.WaitHealthyAsync(roles, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
+        await ClusterReadiness.WaitRegisteredAsync(Registry, new ModelId(Spec.EffectiveModelId), _workers.Count, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private string? DeadChild() => _children.FirstOrDefault(c => c.HasExited && _workers.Any(w => w.Name == c.Name) || c.HasExited && c.Name == "router") is { } dead
+        ? $"{dead.Name} exited during start-up; the end of {dead.LogPath}:\n{dead.LogTail()}"
+        : null;
+}

@@ -1,0 +1,45 @@
+using System.Text;
+
+namespace Cluster.Cli.Up;
+
+/// <summary>What <c>cluster up</c> prints once the cluster answers: endpoints, then how to call it (curl, OpenAI clients, .NET SDK).</summary>
+public static class UpBanner
+{
+    public static string Render(IRunningCluster cluster)
+    {
+        var spec = cluster.Spec;
+        var model = spec.EffectiveModelId;
+        var http = cluster.RouterHttp.ToString().TrimEnd('/');
+        var grpc = cluster.RouterGrpc.ToString().TrimEnd('/');
+        var key = spec.ApiKey.Length > 0 ? spec.ApiKey : "none";
+        var auth = spec.ApiKey.Length > 0 ? $" -H 'Authorization: Bearer {spec.ApiKey}'" : "";
+        var b = new StringBuilder();
+        b.AppendLine($"Cluster up ({cluster.Mode}); model '{model}' from {spec.ModelPath}");
+        b.AppendLine($"  router   gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /healthz)");
+        foreach (var w in cluster.Workers)
+        {
+            b.AppendLine($"  {w.Name,-8} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");
+        }
+
+        b.AppendLine();
+        b.AppendLine("curl (streamed chat):");
+        b.AppendLine($"  curl -N {http}/v1/chat/completions -H 'Content-Type: application/json'{auth} \\");
+        b.AppendLine($"    -d '{{\"model\":\"{model}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello\"}}],\"max_tokens\":32,\"stream\":true}}'");
+        b.AppendLine($"  curl {http}/v1/models{auth}");
+        b.AppendLine();
+        b.AppendLine("OpenAI Python client (pip install openai):");
+        b.AppendLine($"  from openai import OpenAI");
+        b.AppendLine($"  client = OpenAI(base_url=\"{http}/v1\", api_key=\"{key}\")");
+        b.AppendLine($"  for chunk in client.chat.completions.create(model=\"{model}\", messages=[{{\"role\": \"user\", \"content\": \"Hello\"}}], max_tokens=32, stream=True):");
+        b.AppendLine("      print(chunk.choices[0].delta.content or \"\", end=\"\")");
+        b.AppendLine();
+        b.AppendLine("OpenAI Node client (npm install openai):");
+        b.AppendLine($"  const client = new (require('openai').default)({{ baseURL: '{http}/v1', apiKey: '{key}' }});");
+        b.AppendLine($"  const r = await client.completions.create({{ model: '{model}', prompt: 'Hello', max_tokens: 32 }}); console.log(r.choices[0].text);");
+        b.AppendLine();
+        b.AppendLine(".NET SDK (src/Client, package Cluster.Client):");
+        b.AppendLine($"  using var client = new ClusterClient(new Uri(\"{grpc}\"));");
+        b.AppendLine("  await foreach (var chunk in client.GenerateAsync(\"Hello\")) Console.Write(chunk.Text);");
+        return b.ToString();
+    }
+}
