@@ -15,6 +15,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterIndexBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.KvTransferBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.ServeBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.ClusterTtftBenchCommand.Create());
         return bench;
     }
 }

@@ -28,6 +28,11 @@ public static class ClusterRoleArgs
         args.Add($"--Worker:ModelId={spec.EffectiveModelId}");
         args.Add($"--Worker:Device={spec.Device}");
         args.Add($"--Worker:AdvertiseHost={AdvertiseHost(spec.BindAddress)}");
+        if (id.StartsWith("prefill", StringComparison.Ordinal))
+        {
+            args.AddRange(spec.PrefillSettings.Select(kv => $"--{kv.Key}={kv.Value}"));
+        }
+
         return [.. args];
     }
 

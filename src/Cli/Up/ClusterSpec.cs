@@ -40,6 +40,9 @@ public sealed record ClusterSpec
     /// <summary>More configuration for every role, e.g. <c>Routing:PrefillPolicy</c> = <c>round-robin</c>.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>More configuration for the prefill workers only (e.g. a smaller <c>KvCache:NumBlocks</c>).</summary>
+    public IReadOnlyDictionary<string, string> PrefillSettings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The model id clients use.</summary>
     public string EffectiveModelId => ModelId.Length > 0 ? ModelId : new DirectoryInfo(ModelPath).Name;
 

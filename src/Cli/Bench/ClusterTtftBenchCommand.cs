@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Cluster.Cli.Up;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>
+/// <c>cluster bench cluster-ttft</c>: time to first token through the whole cluster (router → prefill → KV transfer →
+/// decode, in one process, 2 prefill + 1 decode workers) on a shared-prefix workload, with the prefill policy
+/// cache-aware next to round-robin in the same run, each on a fresh cluster. Prefill workers' KV caches are limited so
+/// one worker cannot hold every system prompt (the case cache-aware routing is for).
+/// </summary>
+internal static class ClusterTtftBenchCommand
+{
+    private static readonly string[] Policies = ["cache-aware", "round-robin"];
+
+    public static Command Create()
+    {
+        var model = new Option<string?>("--model") { Description = "Model directory (default: the generated tiny model, fp32 CPU)" };
+        var systems = new Option<int>("--system-prompts") { Description = "Distinct shared prefixes", DefaultValueFactory = _ => 8 };
+        var systemTokens = new Option<int>("--system-tokens") { Description = "Tokens per shared prefix", DefaultValueFactory = _ => 768 };
+        var requests = new Option<int>("--requests") { Description = "Measured requests per policy", DefaultValueFactory = _ => 96 };
+        var rate = new Option<double>("--rate") { Description = "Poisson arrival rate, requests/s", DefaultValueFactory = _ => 12 };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens generated per request", DefaultValueFactory = _ => 4 };
+        var blocks = new Option<int>("--prefill-kv-blocks") { Description = "KvCache:NumBlocks of each prefill worker (0 = engine default)", DefaultValueFactory = _ => 320 };
+        var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
+        var command = new Command("cluster-ttft", "TTFT through the cluster on a shared-prefix workload: cache-aware vs round-robin prefill routing, same run.")
+        {
+            model, systems, systemTokens, requests, rate, maxTokens, blocks, output,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
+            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, CancellationToken ct)
+    {
+        var modelPath = model ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _);
+        var workload = ClusterTtftBenchWorkload.Build(systems, systemTokens, requests, rate, seed: 7);
+        var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process (CPU); {requests} requests, Poisson {rate}/s, " +
+                    $"{systems} shared prefixes × {systemTokens} tokens + 16–63-token suffixes, {maxTokens} output tokens; prefill KvCache:NumBlocks {blocks} " +
+                    $"(block 16: one worker holds {(blocks > 0 ? (blocks * 16 / systemTokens).ToString(CultureInfo.InvariantCulture) : "all")} of {systems} prefixes)";
+        Console.WriteLine(setup);
+        var results = new List<ClusterTtftBenchRunner.Result>();
+        foreach (var policy in Policies)
+        {
+            Console.WriteLine($"running Routing:PrefillPolicy={policy} on a fresh cluster...");
+            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct));
+        }
+
+        var table = Table(results);
+        Console.WriteLine(table);
+        if (output is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+            await File.WriteAllTextAsync(output + ".md", $"# cluster bench cluster-ttft\n\n{setup}\n\n{table}\n", ct);
+            await File.WriteAllTextAsync(output + ".json", JsonSerializer.Serialize(results.Select(r => new
+            {
+                policy = r.Policy, requests = r.TtftMs.Length, failed = r.Failed, ttft_mean_ms = r.Mean, ttft_p50_ms = r.Percentile(50), ttft_p99_ms = r.Percentile(99),
+                prompt_tokens = r.PromptTokens, cached_prompt_tokens = r.CachedPromptTokens, computed_by_prefill_worker = r.ComputedByPrefillWorker,
+                wall_s = r.Wall.TotalSeconds,
+            }), new JsonSerializerOptions { WriteIndented = true }), ct);
+            Console.WriteLine($"wrote {output}.md and {output}.json");
+        }
+
+        return results.All(r => r.Failed == 0) ? 0 : 1;
+    }
+
+    private static string Table(IReadOnlyList<ClusterTtftBenchRunner.Result> results)
+    {
+        var b = new StringBuilder();
+        b.AppendLine("| prefill policy | requests ok | TTFT mean ms | p50 ms | p99 ms | prompt tokens from cache | prompt tokens computed per prefill worker | wall s |");
+        b.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var r in results)
+        {
+            b.AppendLine(CultureInfo.InvariantCulture, $"| {r.Policy} | {r.TtftMs.Length} (failed {r.Failed}) | {r.Mean:F1} | {r.Percentile(50):F1} | {r.Percentile(99):F1} | " +
+                $"{r.CacheHitFraction:P1} | {string.Join(", ", r.ComputedByPrefillWorker.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))} | {r.Wall.TotalSeconds:F1} |");
+        }
+
+        if (results.Count == 2 && results[1].Mean > 0)
+        {
+            b.AppendLine(CultureInfo.InvariantCulture, $"\n{results[0].Policy} / {results[1].Policy}: mean TTFT ×{results[0].Mean / results[1].Mean:F2}, p50 ×{results[0].Percentile(50) / results[1].Percentile(50):F2}, p99 ×{results[0].Percentile(99) / results[1].Percentile(99):F2}");
+        }
+
+        return b.ToString();
+    }
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Cluster.Cli.Up;
+using Cluster.Contracts.V1;
+using Cluster.Rpc;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>Runs the shared-prefix workload against a fresh in-process cluster (2 prefill + 1 decode) with one prefill policy.</summary>
+internal static class ClusterTtftBenchRunner
+{
+    /// <summary>What one policy achieved.</summary>
+    public sealed record Result(string Policy, double[] TtftMs, long PromptTokens, long CachedPromptTokens,
+        IReadOnlyDictionary<string, ulong> ComputedByPrefillWorker, TimeSpan Wall, int Failed)
+    {
+        public double Mean => TtftMs.Average();
+
+        public double Percentile(double p)
+        {
+            var sorted = TtftMs.Order().ToArray();
+            return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
+        }
+
+        public double CacheHitFraction => PromptTokens == 0 ? 0 : (double)CachedPromptTokens / PromptTokens;
+    }
+
+    public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct)
+    {
+        var spec = new ClusterSpec
+        {
+            ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1,
+            Settings = new Dictionary<string, string> { ["Routing:PrefillPolicy"] = policy },
+            PrefillSettings = prefillBlocks > 0 ? new Dictionary<string, string> { ["KvCache:NumBlocks"] = prefillBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture) } : new Dictionary<string, string>(),
+        };
+        await using var cluster = await InProcessCluster.StartAsync(spec, TimeSpan.FromSeconds(120), quiet: true, ct);
+        using var channel = RpcChannel.ForAddress(cluster.RouterGrpc);
+        var client = new Inference.InferenceClient(channel);
+        foreach (var warm in workload.Warmup)
+        {
+            await GenerateAsync(client, spec.EffectiveModelId, warm, maxTokens, ct);
+        }
+
+        var prefill = cluster.Workers.Where(w => w.Role == "prefill").ToArray();
+        var before = await ComputedAsync(prefill, ct);
+        var wall = Stopwatch.StartNew();
+        var tasks = workload.Requests.Select(async r =>
+        {
+            var wait = r.Arrival - wall.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+
+            try
+            {
+                return (Outcome?)await GenerateAsync(client, spec.EffectiveModelId, r.Prompt, maxTokens, ct);
+            }
+            catch (RpcException e)
+            {
+                await Console.Error.WriteLineAsync($"  request failed: {e.StatusCode} {e.Status.Detail}");
+                return null;
+            }
+        }).ToArray();
+        var outcomes = await Task.WhenAll(tasks);
+        wall.Stop();
+        var after = await ComputedAsync(prefill, ct);
+        var ok = outcomes.OfType<Outcome>().ToArray();
+        return new Result(policy, ok.Select(o => o.TtftMs).ToArray(), ok.Sum(o => (long)o.PromptTokens), ok.Sum(o => (long)o.CachedTokens),
+            after.ToDictionary(a => a.Key, a => a.Value - before[a.Key]), wall.Elapsed, outcomes.Length - ok.Length);
+    }
+
+    private sealed record Outcome(double TtftMs, uint PromptTokens, uint CachedTokens);
+
+    private static async Task<Outcome> GenerateAsync(Inference.InferenceClient client, string model, int[] prompt, int maxTokens, CancellationToken ct)
+    {
+        var request = new GenerateRequest
+        {
+            Model = model,
+            TokenIds = new TokenIds { Ids = { prompt.Select(t => (uint)t) } },
+            Sampling = new SamplingParams { Temperature = 0 },
+            Stop = new StopConditions { MaxTokens = (uint)maxTokens, IgnoreEos = true },
+        };
+        var started = Stopwatch.GetTimestamp();
+        double? ttft = null;
+        Usage? usage = null;
+        using var call = client.Generate(request, new CallOptions(deadline: DateTime.UtcNow.AddMinutes(5), cancellationToken: ct));
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync(ct))
+        {
+            if (ttft is null && chunk.TokenIds.Count > 0)
+            {
+                ttft = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+
+            usage = chunk.Usage ?? usage;
+        }
+
+        return new Outcome(ttft ?? throw new InvalidOperationException("the stream ended without a token"), usage?.PromptTokens ?? 0, usage?.CachedPromptTokens ?? 0);
+    }
+
+    private static async Task<Dictionary<string, ulong>> ComputedAsync(IEnumerable<RoleEndpoint> workers, CancellationToken ct)
+    {
+        var result = new Dictionary<string, ulong>();
+        foreach (var worker in workers)
+        {
+            using var channel = RpcChannel.ForAddress(worker.Grpc);
+            var status = await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct));
+            result[worker.Name] = status.ComputedPromptTokens;
+        }
+
+        return result;
+    }
+}
