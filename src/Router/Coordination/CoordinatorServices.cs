@@ -1,0 +1,17 @@
+using Cluster.ClusterState;
+using Cluster.Router.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace Cluster.Router.Coordination;
+
+/// <summary>What every request's state machine (<see cref="RequestRun"/>) shares.</summary>
+internal sealed record CoordinatorServices(
+    WorkerPool Pool,
+    WorkerClients Clients,
+    IPrefixIndex Index,
+    AdmissionQueue Admission,
+    IPrefillPolicy PrefillPolicy,
+    IDecodePolicy DecodePolicy,
+    RoutingOptions Options,
+    TimeProvider Time,
+    ILogger Logger);

@@ -1,0 +1,115 @@
+using System.Runtime.CompilerServices;
+using Cluster.ClusterState;
+using Cluster.Router.Routing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Router.Coordination;
+
+/// <summary>
+/// <see cref="IRequestCoordinator"/>: each request runs its own serial state machine (<see cref="RequestRun"/>) over
+/// shared, thread-safe parts: the live-worker pool, the worker channels, the prefix index, the admission queue and the
+/// two policies. See README.md in this folder for the states and failure handling.
+/// </summary>
+public sealed class RequestCoordinator : IRequestCoordinator
+{
+    private readonly CoordinatorServices _services;
+
+    public RequestCoordinator(
+        WorkerPool pool,
+        WorkerClients clients,
+        IPrefixIndex index,
+        AdmissionQueue admission,
+        IPrefillPolicy prefillPolicy,
+        IDecodePolicy decodePolicy,
+        IOptions<RoutingOptions> options,
+        TimeProvider timeProvider,
+        ILogger<RequestCoordinator> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, options.Value, timeProvider, logger);
+    }
+
+    public async IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Validate(request);
+        var run = new RequestRun(_services, request);
+        var completed = false;
+        try
+        {
+            await run.PrepareAsync(cancellationToken).ConfigureAwait(false);
+            while (!completed)
+            {
+                var (first, end) = await run.StartAsync(cancellationToken).ConfigureAwait(false);
+                if (first is not null)
+                {
+                    yield return first;
+                }
+
+                if (end is not null)
+                {
+                    completed = true;
+                    yield return end;
+                    yield break;
+                }
+
+                while (true)
+                {
+                    var (tokens, finished, lost) = await run.ReadAsync(cancellationToken).ConfigureAwait(false);
+                    if (tokens is not null)
+                    {
+                        yield return tokens;
+                    }
+
+                    if (finished is not null)
+                    {
+                        completed = true;
+                        yield return finished;
+                        yield break;
+                    }
+
+                    if (lost)
+                    {
+                        break; // migrate: StartAsync continues after the tokens already streamed
+                    }
+                }
+            }
+        }
+        finally
+        {
+            run.End(completed);
+        }
+    }
+
+    private static void Validate(TokenizedRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (string.IsNullOrWhiteSpace(request.Id.Value))
+        {
+            throw CoordinatorErrors.InvalidArgument("The request id is empty: assign a unique id before routing.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Model.Value))
+        {
+            throw CoordinatorErrors.InvalidArgument("The model is empty: name the model to serve.");
+        }
+
+        if (request.PromptTokens.Count == 0)
+        {
+            throw CoordinatorErrors.InvalidArgument("The prompt is empty: send at least one token.");
+        }
+
+        if (request.PromptTokens.Any(t => t < 0))
+        {
+            throw CoordinatorErrors.InvalidArgument("The prompt holds a negative token id: token ids are non-negative vocabulary indices.");
+        }
+
+        if (request.Stop is null || request.Stop.MaxTokens < 1)
+        {
+            throw CoordinatorErrors.InvalidArgument("max_tokens must be resolved to at least 1 before routing.");
+        }
+
+        ArgumentNullException.ThrowIfNull(request.Sampling);
+        ArgumentNullException.ThrowIfNull(request.CacheSalt);
+    }
+}

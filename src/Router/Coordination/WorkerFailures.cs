@@ -1,0 +1,24 @@
+using Cluster.Rpc;
+
+namespace Cluster.Router.Coordination;
+
+/// <summary>How the coordinator reads a worker's error status (ARCHITECTURE §7).</summary>
+public static class WorkerFailures
+{
+    /// <summary>
+    /// A Prefill error meaning "the prompt was computed but its KV did not reach the decode worker": the statuses of a
+    /// failed KV push (ABORTED, DATA_LOSS, FAILED_PRECONDITION, NOT_FOUND for a lost ticket). The coordinator then
+    /// cancels the reservation and has the decode worker recompute the prompt itself. Any other Prefill error counts
+    /// as the prefill worker failing: another prefill worker is tried.
+    /// </summary>
+    public static bool IsTransferFailure(StatusCode code) =>
+        code is StatusCode.Aborted or StatusCode.DataLoss or StatusCode.FailedPrecondition or StatusCode.NotFound;
+
+    /// <summary>
+    /// A Decode stream error meaning the worker (or the connection to it) is lost, when the router did not cause it:
+    /// the request migrates. Anything else (INVALID_ARGUMENT, RESOURCE_EXHAUSTED, ...) is the request's own error.
+    /// </summary>
+    public static bool IsWorkerLoss(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.Unknown
+            or StatusCode.Aborted or StatusCode.DataLoss or StatusCode.DeadlineExceeded;
+}

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using Cluster.ClusterState;
+
+namespace Cluster.Router.Routing;
+
+/// <summary>
+/// Default prefill policy: the lowest estimated time to first token.
+/// <code>
+/// estimated TTFT(w) = (uncached prompt tokens on w + queued prefill tokens on w) / prefill tokens per second of w
+/// uncached = max(1, prompt tokens − leading blocks w holds × block size)
+/// rate     = w's measured prefill rate, or <see cref="DefaultPrefillTokensPerSecond"/> until it has measured one
+/// </code>
+/// The queue term is never absent, so a worker holding the whole prefix still loses when its queue costs more than
+/// recomputing elsewhere (cache-only routing makes hot spots: Dynamo #737, SGLang's load-aware fallback). Ties (equal
+/// estimates) are broken by the injected <see cref="Random"/>.
+/// </summary>
+public sealed class CacheAwarePrefillPolicy(Random random, double defaultPrefillTokensPerSecond = CacheAwarePrefillPolicy.DefaultPrefillTokensPerSecond) : IPrefillPolicy
+{
+    /// <summary>The rate assumed for a worker that has not measured one yet (tokens/s).</summary>
+    public const double DefaultPrefillTokensPerSecond = 4000;
+
+    public string Name => RoutingPolicyNames.CacheAware;
+
+    public WorkerSelection Select(ImmutableArray<RoutingCandidate> candidates, PrefixOverlap overlap, RoutingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(overlap);
+        ArgumentNullException.ThrowIfNull(request);
+        return candidates.IsDefaultOrEmpty
+            ? WorkerSelection.NoCapacity("no live prefill worker")
+            : WorkerSelection.Of(TieBreak.Lowest(candidates, c => EstimatedSeconds(c, overlap, request, defaultPrefillTokensPerSecond), random));
+    }
+
+    /// <summary>The estimated time to first token on <paramref name="candidate"/>, in seconds.</summary>
+    public static double EstimatedSeconds(RoutingCandidate candidate, PrefixOverlap overlap, RoutingRequest request, double defaultRate = DefaultPrefillTokensPerSecond)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(overlap);
+        ArgumentNullException.ThrowIfNull(request);
+        var measured = candidate.Worker.Load.PrefillTokensPerSecond;
+        var rate = measured > 0 && double.IsFinite(measured) ? measured : defaultRate;
+        var uncached = request.UncachedTokens(overlap.MatchedBlocks(candidate.Id));
+        return (uncached + candidate.QueuedPrefillTokens) / rate;
+    }
+}

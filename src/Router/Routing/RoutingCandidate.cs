@@ -1,0 +1,38 @@
+using Cluster.ClusterState.Model;
+using Cluster.Core.Ids;
+
+namespace Cluster.Router.Routing;
+
+/// <summary>
+/// One live worker as the policies see it: its last heartbeat plus this router's own in-flight work on it.
+/// The effective figures combine the two with <c>max</c> (or <c>min</c> for free blocks): the heartbeat already
+/// includes whatever of our work had arrived when it was sent, so adding them would count it twice; taking the larger
+/// reacts to our own sends at once and to other routers' at the next heartbeat.
+/// </summary>
+/// <param name="Worker">The registry's snapshot of the worker.</param>
+/// <param name="InFlight">This router's work on it.</param>
+public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFlight)
+{
+    /// <summary>The worker's id.</summary>
+    public WorkerId Id => Worker.Info.Id;
+
+    /// <summary>Prompt tokens waiting to be prefilled on the worker.</summary>
+    public long QueuedPrefillTokens => Math.Max(Worker.Load.QueuedPrefillTokens, InFlight.PrefillTokens);
+
+    /// <summary>Sequences running on the worker.</summary>
+    public int Running => Math.Max(Worker.Load.Running, InFlight.Decodes);
+
+    /// <summary>KV blocks still free; <see cref="int.MaxValue"/> when the worker reports no capacity (0 blocks total).</summary>
+    public int FreeKvBlocks => Worker.Info.TotalKvBlocks <= 0
+        ? int.MaxValue
+        : Math.Max(0, Math.Min(Worker.Load.FreeKvBlocks, Worker.Info.TotalKvBlocks - InFlight.ReservedBlocks));
+
+    /// <summary>Free sequence slots in its batch; <see cref="int.MaxValue"/> when it reports no limit (MaxBatch 0).</summary>
+    public int FreeBatchSlots => Worker.Info.MaxBatch <= 0 ? int.MaxValue : Math.Max(0, Worker.Info.MaxBatch - Running);
+
+    /// <summary>True for prefill and colocated workers.</summary>
+    public bool CanPrefill => Worker.Info.Role is WorkerRole.Prefill or WorkerRole.Colocated;
+
+    /// <summary>True for decode and colocated workers.</summary>
+    public bool CanDecode => Worker.Info.Role is WorkerRole.Decode or WorkerRole.Colocated;
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using Cluster.ClusterState.Model;
+using Cluster.Contracts.V1;
+using Cluster.Core.Ids;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
+
+namespace Cluster.Router.Tests.Coordination;
+
+/// <summary>
+/// A scripted <c>cluster.v1.Worker</c> on a real h2c socket. Tokens are a function of their position in the sequence
+/// (<see cref="TokenAt"/>), so a gap or a repeat after a migration changes the output. It records every call; tests
+/// script failures through the <c>On…</c> hooks.
+/// </summary>
+internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, string> _tickets = new(); // ticket → request id
+    private WebApplication? _app;
+    private int _ticketCount;
+
+    private FakeWorker(string id, WorkerRole role)
+    {
+        Id = new WorkerId(id);
+        Role = role;
+    }
+
+    public WorkerId Id { get; }
+
+    public WorkerRole Role { get; }
+
+    public string Address { get; private set; } = "";
+
+    public string? ExpectedToken { get; init; }
+
+    public ConcurrentQueue<ReserveRequest> Reserves { get; } = new();
+
+    public ConcurrentQueue<PrefillRequest> Prefills { get; } = new();
+
+    public ConcurrentQueue<DecodeRequest> Decodes { get; } = new();
+
+    public ConcurrentQueue<string> Cancels { get; } = new();
+
+    public ConcurrentQueue<string> Authorizations { get; } = new();
+
+    public TaskCompletionSource<string> CancelSeen { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Decode started streaming (after its first token was written).</summary>
+    public TaskCompletionSource DecodeStreaming { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Throws instead of answering Prefill when set.</summary>
+    public RpcException? PrefillFailure { get; set; }
+
+    /// <summary>Prompt tokens the fake says it found cached.</summary>
+    public uint CachedTokens { get; set; }
+
+    /// <summary>After this many tokens of a Decode stream, the worker waits for <see cref="Kill"/> and then drops the stream
+    /// (connection reset), as a dying worker does. Waiting lets the test see those tokens arrive first.</summary>
+    public int? DieAfterTokens { get; set; }
+
+    /// <summary>Completing it kills the stream held at <see cref="DieAfterTokens"/>.</summary>
+    public TaskCompletionSource Kill { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Decode waits on this after its first token (to hold a request in flight).</summary>
+    public Task HoldAfterFirstToken { get; set; } = Task.CompletedTask;
+
+    public static int TokenAt(int position) => 1000 + (position * 7 % 997);
+
+    public static async Task<FakeWorker> StartAsync(string id, WorkerRole role, string? expectedToken = null)
+    {
+        var worker = new FakeWorker(id, role) { ExpectedToken = expectedToken };
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.Services.AddRpcServer(o => o.EnableDetailedErrors = true);
+        worker._app = builder.Build();
+        worker._app.MapRpcService(Worker.BindService(worker));
+        await worker._app.StartAsync();
+        worker.Address = worker._app.Urls.First();
+        return worker;
+    }
+
+    public WorkerInfo Info(int totalKvBlocks = 1000, int maxBatch = 8) =>
+        new(Id, Role, CoordinatorHarness.Model, Address, Role == WorkerRole.Prefill ? "" : Address, totalKvBlocks, maxBatch);
+
+    public override Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context)
+    {
+        CheckAuth(context);
+        Reserves.Enqueue(request);
+        var ticket = $"{Id}-t{Interlocked.Increment(ref _ticketCount)}";
+        _tickets[ticket] = request.RequestId;
+        return Task.FromResult(new ReserveResponse { Ticket = ticket, NumBlocks = (request.PromptTokens + 15) / 16 });
+    }
+
+    public override Task<PrefillResponse> Prefill(PrefillRequest request, ServerCallContext context)
+    {
+        CheckAuth(context);
+        Prefills.Enqueue(request);
+        if (PrefillFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        return Task.FromResult(new PrefillResponse
+        {
+            FirstTokenId = (uint)TokenAt(request.PromptTokenIds.Count),
+            FirstTokenLogprob = -0.5f,
+            CachedTokens = CachedTokens,
+            ComputedTokens = (uint)request.PromptTokenIds.Count - CachedTokens,
+        });
+    }
+
+    public override async Task Decode(DecodeRequest request, IServerStreamWriter<DecodeResponse> responseStream, ServerCallContext context)
+    {
+        CheckAuth(context);
+        Decodes.Enqueue(request);
+        if (request.Ticket.Length > 0 && !_tickets.TryRemove(request.Ticket, out _))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"unknown ticket {request.Ticket}"));
+        }
+
+        var position = request.PromptTokenIds.Count + request.GeneratedTokenIds.Count;
+        var produced = request.GeneratedTokenIds.Count;
+        var sent = 0;
+        while (produced < request.Stop.MaxTokens)
+        {
+            if (DieAfterTokens is { } k && sent == k)
+            {
+                await Kill.Task.WaitAsync(context.CancellationToken);
+                context.GetHttpContext().Abort();
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            }
+
+            var token = (uint)TokenAt(position++);
+            produced++;
+            var message = new DecodeResponse { TokenIds = { token } };
+            if (request.Logprobs)
+            {
+                message.Logprobs.Add(new TokenLogprob { TokenId = token, Logprob = -1f });
+            }
+
+            if (produced == request.Stop.MaxTokens)
+            {
+                message.FinishReason = FinishReason.Length;
+            }
+
+            await responseStream.WriteAsync(message, context.CancellationToken);
+            if (++sent == 1)
+            {
+                DecodeStreaming.TrySetResult();
+                await HoldAfterFirstToken.WaitAsync(context.CancellationToken);
+            }
+        }
+
+        if (produced == request.GeneratedTokenIds.Count)
+        {
+            await responseStream.WriteAsync(new DecodeResponse { FinishReason = FinishReason.Length }, context.CancellationToken);
+        }
+    }
+
+    public override Task<CancelResponse> Cancel(CancelRequest request, ServerCallContext context)
+    {
+        CheckAuth(context);
+        Cancels.Enqueue(request.RequestId);
+        var found = _tickets.Any(kv => kv.Value == request.RequestId);
+        foreach (var kv in _tickets.Where(kv => kv.Value == request.RequestId).ToList())
+        {
+            _tickets.TryRemove(kv.Key, out _);
+        }
+
+        CancelSeen.TrySetResult(request.RequestId);
+        return Task.FromResult(new CancelResponse { Found = found });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    private void CheckAuth(ServerCallContext context)
+    {
+        var presented = context.RequestHeaders.GetValue("authorization") ?? "";
+        Authorizations.Enqueue(presented);
+        if (ExpectedToken is not null && presented != "Bearer " + ExpectedToken)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "bad cluster token"));
+        }
+    }
+}
