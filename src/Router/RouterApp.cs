@@ -1,5 +1,10 @@
+using Cluster.ClusterState;
 using Cluster.Hosting;
+using Cluster.Router.Api;
+using Cluster.Router.Coordination;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cluster.Router;
 
@@ -9,5 +14,19 @@ public static class RouterApp
     /// <summary>Role name and default ports: gRPC 50051, HTTP 8080.</summary>
     public static readonly ClusterHostDefaults Defaults = new("router", GrpcPort: 50051, HttpPort: 8080);
 
-    public static WebApplication Build(string[] args) => ClusterHost.Build(args, Defaults);
+    /// <summary>
+    /// The router: cluster state, the model catalog and text front end, gRPC <c>cluster.v1.Inference</c> and the
+    /// OpenAI HTTP API. <paramref name="configure"/> runs after the router's own registrations, so tests can replace
+    /// services (e.g. register a fake <see cref="IRequestCoordinator"/>).
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
+        ClusterHost.Build(args, Defaults,
+            builder =>
+            {
+                builder.Services.AddClusterState(builder.Configuration);
+                builder.Services.AddRouterApi(builder.Configuration);
+                configure?.Invoke(builder);
+                builder.Services.TryAddSingleton<IRequestCoordinator, UnwiredRequestCoordinator>();
+            },
+            app => app.MapRouterApi());
 }

@@ -6,7 +6,7 @@ public sealed class RouterAppTests
 {
     [Fact]
     public Task Build_StartedOnFreePorts_AnswersGrpcHealthAndHealthz() =>
-        HostProbe.AssertServesHealthAsync(RouterApp.Build, "router");
+        HostProbe.AssertServesHealthAsync(args => RouterApp.Build(args), "router");
 
     [Fact]
     public void Defaults_GrpcAndHttpPorts_Differ()

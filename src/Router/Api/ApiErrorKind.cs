@@ -1,0 +1,23 @@
+namespace Cluster.Router.Api;
+
+/// <summary>Why a client request failed; each API maps it to its own status (gRPC code, HTTP status).</summary>
+public enum ApiErrorKind
+{
+    /// <summary>Bad input: INVALID_ARGUMENT / HTTP 400.</summary>
+    InvalidArgument,
+
+    /// <summary>Unknown model: NOT_FOUND / HTTP 404.</summary>
+    NotFound,
+
+    /// <summary>Overload: RESOURCE_EXHAUSTED / HTTP 429 with a retry delay.</summary>
+    ResourceExhausted,
+
+    /// <summary>The cluster cannot serve it now: UNAVAILABLE / HTTP 503.</summary>
+    Unavailable,
+
+    /// <summary>The request is larger than allowed: RESOURCE_EXHAUSTED / HTTP 413.</summary>
+    TooLarge,
+
+    /// <summary>A bug or an unexpected failure: INTERNAL / HTTP 500.</summary>
+    Internal,
+}

@@ -1,0 +1,27 @@
+using System.Globalization;
+using Cluster.Rpc;
+
+namespace Cluster.Router.Api.Grpc;
+
+/// <summary>Maps <see cref="ApiException"/> to gRPC statuses; overload keeps the <c>grpc-retry-pushback-ms</c> trailer.</summary>
+internal static class GrpcErrors
+{
+    public static RpcException ToRpc(ApiException e)
+    {
+        var code = e.Kind switch
+        {
+            ApiErrorKind.InvalidArgument => StatusCode.InvalidArgument,
+            ApiErrorKind.NotFound => StatusCode.NotFound,
+            ApiErrorKind.ResourceExhausted or ApiErrorKind.TooLarge => StatusCode.ResourceExhausted,
+            ApiErrorKind.Unavailable => StatusCode.Unavailable,
+            _ => StatusCode.Internal,
+        };
+        var trailers = new Metadata();
+        if (e.RetryAfter is { } wait)
+        {
+            trailers.Add(CoordinatorFailures.PushbackTrailer, ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture));
+        }
+
+        return new RpcException(new Status(code, e.Message), trailers, e.Message);
+    }
+}

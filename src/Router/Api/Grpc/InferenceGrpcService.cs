@@ -1,0 +1,100 @@
+using Cluster.Contracts.V1;
+using Cluster.Router.Api.Text;
+using Cluster.Router.Models;
+using Cluster.Rpc;
+
+namespace Cluster.Router.Api.Grpc;
+
+/// <summary>
+/// <c>cluster.v1.Inference</c> over the text front end: Generate streams chunks (finish reason and usage on the last),
+/// Complete returns the whole output, ListModels the catalog. The call's token (client cancel, deadline, disconnect)
+/// cancels the coordinator's enumeration.
+/// </summary>
+public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator) : Inference.InferenceBase
+{
+    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var prepared = Prepare(request);
+        var id = prepared.Request.Id.Value;
+        try
+        {
+            await foreach (var chunk in generator.GenerateAsync(prepared, context.CancellationToken))
+            {
+                var response = new GenerateResponse { RequestId = id, Text = chunk.Text, FinishReason = chunk.FinishReason };
+                response.TokenIds.AddRange(chunk.TokenIds.Select(t => (uint)t));
+                response.Logprobs.AddRange(Logprobs(chunk.TokenIds, chunk.Logprobs));
+                if (chunk.Usage is { } usage)
+                {
+                    response.Usage = ToProto(usage);
+                }
+
+                await responseStream.WriteAsync(response, context.CancellationToken);
+            }
+        }
+        catch (ApiException e)
+        {
+            throw GrpcErrors.ToRpc(e);
+        }
+    }
+
+    public override async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var prepared = Prepare(request);
+        try
+        {
+            var done = await generator.CompleteAsync(prepared, context.CancellationToken);
+            var response = new CompleteResponse
+            {
+                RequestId = prepared.Request.Id.Value,
+                Text = done.Text,
+                FinishReason = done.FinishReason,
+                Usage = ToProto(done.Usage),
+            };
+            response.TokenIds.AddRange(done.TokenIds.Select(t => (uint)t));
+            response.Logprobs.AddRange(Logprobs(done.TokenIds, done.Logprobs));
+            return response;
+        }
+        catch (ApiException e)
+        {
+            throw GrpcErrors.ToRpc(e);
+        }
+    }
+
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        var response = new ListModelsResponse();
+        response.Models.AddRange(catalog.Models.Select(m => new ModelInfo
+        {
+            Id = m.Id.Value,
+            MaxModelLength = (uint)m.MaxModelLength,
+            OwnedBy = m.OwnedBy,
+        }));
+        return Task.FromResult(response);
+    }
+
+    private PreparedRequest Prepare(GenerateRequest request)
+    {
+        try
+        {
+            return preparer.Prepare(request, RequestFieldNames.Grpc);
+        }
+        catch (ApiException e)
+        {
+            throw GrpcErrors.ToRpc(e);
+        }
+    }
+
+    private static IEnumerable<TokenLogprob> Logprobs(IReadOnlyList<int> ids, IReadOnlyList<float> logprobs) =>
+        logprobs.Select((p, i) => new TokenLogprob { TokenId = (uint)ids[i], Logprob = p });
+
+    private static Usage ToProto(GenerationUsage usage) => new()
+    {
+        PromptTokens = (uint)usage.PromptTokens,
+        CompletionTokens = (uint)usage.CompletionTokens,
+        TotalTokens = (uint)usage.TotalTokens,
+        CachedPromptTokens = (uint)usage.CachedPromptTokens,
+    };
+}

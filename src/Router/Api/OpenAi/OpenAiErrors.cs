@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Cluster.Router.Api.OpenAi;
+
+/// <summary>Writes <see cref="ApiException"/>s as OpenAI error bodies: <c>{"error":{"message","type","param","code"}}</c>.</summary>
+internal static class OpenAiErrors
+{
+    public static int StatusCode(ApiErrorKind kind) => kind switch
+    {
+        ApiErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
+        ApiErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        ApiErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
+        ApiErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static OpenAiErrorBody Body(ApiException e)
+    {
+        var (type, code) = e.Kind switch
+        {
+            ApiErrorKind.InvalidArgument => ("invalid_request_error", (string?)null),
+            ApiErrorKind.NotFound => ("invalid_request_error", "model_not_found"),
+            ApiErrorKind.TooLarge => ("invalid_request_error", "request_too_large"),
+            ApiErrorKind.ResourceExhausted => ("rate_limit_error", "rate_limit_exceeded"),
+            ApiErrorKind.Unavailable => ("service_unavailable_error", "service_unavailable"),
+            _ => ("server_error", "internal_error"),
+        };
+        return new OpenAiErrorBody(new OpenAiError(e.Message, type, e.Param, code));
+    }
+
+    public static async Task WriteAsync(HttpContext context, ApiException e)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCode(e.Kind);
+        if (e.Kind == ApiErrorKind.ResourceExhausted)
+        {
+            // Whole seconds, rounded up; at least 1 unless the cluster said "do not retry" (negative pushback).
+            var seconds = e.RetryAfter is { } wait ? Math.Ceiling(wait.TotalSeconds) : 1;
+            if (seconds >= 0)
+            {
+                response.Headers.RetryAfter = Math.Max(1, seconds).ToString(CultureInfo.InvariantCulture);
+            }
+        }
+
+        response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(response.Body, Body(e), OpenAiJsonContext.Default.OpenAiErrorBody, context.RequestAborted);
+    }
+
+    public static ApiException FromJson(JsonException e)
+    {
+        var param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+        var where = param is null ? "" : $" at '{param}'";
+        return new ApiException(ApiErrorKind.InvalidArgument,
+            $"The request body is not valid JSON for this endpoint{where}: {FirstLine(e.Message)}", param);
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

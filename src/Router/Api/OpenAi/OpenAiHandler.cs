@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Cluster.Router.Api.Text;
+using Cluster.Router.Models;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Router.Api.OpenAi;
+
+/// <summary>
+/// POST /v1/completions and /v1/chat/completions: body → shared front end → coordinator → JSON or SSE. A streamed
+/// response starts only once the first chunk exists, so failures before the first token keep their HTTP status;
+/// a failure after it is sent as an SSE <c>error</c> event. The client going away cancels the coordinator.
+/// </summary>
+public sealed class OpenAiHandler(
+    RequestPreparer preparer, TextGenerator generator, ModelCatalog catalog, IOptions<RouterModelsOptions> options, TimeProvider clock)
+{
+    public const string RequestIdHeader = "x-request-id";
+
+    public async Task CompletionsAsync(HttpContext context, bool chat)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var aborted = context.RequestAborted;
+        try
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            {
+                limit.MaxRequestBodySize = options.Value.MaxRequestBytes + 1;
+            }
+
+            var body = await OpenAiBodyReader.ReadAsync(context, options.Value.MaxRequestBytes);
+            var headerId = context.Request.Headers[RequestIdHeader].ToString();
+            var (request, shape) = OpenAiRequestMapper.Map(body, chat, headerId.Length > 0 ? headerId : null);
+            var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi);
+            context.Response.Headers[RequestIdHeader] = prepared.Request.Id.Value;
+            var builder = new OpenAiResponseBuilder(prepared, clock.GetUtcNow().ToUnixTimeSeconds(), chat);
+            if (shape.Stream)
+            {
+                await OpenAiSseWriter.StreamAsync(context, generator.GenerateAsync(prepared, aborted), builder, shape, chat);
+                return;
+            }
+
+            var done = await generator.CompleteAsync(prepared, aborted);
+            context.Response.ContentType = "application/json";
+            if (chat)
+            {
+                await JsonSerializer.SerializeAsync(context.Response.Body, builder.Chat(done, shape.Logprobs), OpenAiJsonContext.Default.ChatCompletionResponse, aborted);
+            }
+            else
+            {
+                await JsonSerializer.SerializeAsync(context.Response.Body, builder.Completion(done, shape.Logprobs), OpenAiJsonContext.Default.CompletionResponse, aborted);
+            }
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await OpenAiErrors.WriteAsync(context, e);
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (!context.Response.HasStarted && e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await OpenAiErrors.WriteAsync(context, new ApiException(ApiErrorKind.TooLarge,
+                $"The request body is larger than {options.Value.MaxRequestBytes} bytes (Router:MaxRequestBytes)."));
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away; the coordinator's enumeration was cancelled with it.
+        }
+    }
+
+    public Task ModelsAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var list = new OpenAiModelList("list", catalog.Models.Select(m => new OpenAiModel(m.Id.Value, "model", m.Created, m.OwnedBy)).ToArray());
+        context.Response.ContentType = "application/json";
+        return JsonSerializer.SerializeAsync(context.Response.Body, list, OpenAiJsonContext.Default.OpenAiModelList, context.RequestAborted);
+    }
+}

@@ -1,0 +1,57 @@
+using Cluster.Contracts.V1;
+using Cluster.Hosting.Auth;
+using Cluster.Router.Api.Grpc;
+using Cluster.Router.Api.OpenAi;
+using Cluster.Router.Api.Text;
+using Cluster.Router.Models;
+using Cluster.Rpc;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Router.Api;
+
+/// <summary>DI and endpoint wiring of the router's client APIs (gRPC Inference, OpenAI HTTP).</summary>
+public static class RouterApiExtensions
+{
+    /// <summary>
+    /// Binds and validates section <c>Router</c> (models, limits) at start-up, loads the model catalog before the
+    /// host starts listening, and registers the text front end and both APIs. An <c>IRequestCoordinator</c> must be
+    /// registered separately.
+    /// </summary>
+    public static IServiceCollection AddRouterApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<RouterModelsOptions>().Bind(configuration.GetSection(RouterModelsOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RouterModelsOptions>, RouterModelsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<RequestPreparer>();
+        services.TryAddSingleton<TextGenerator>();
+        services.TryAddSingleton<InferenceGrpcService>();
+        services.TryAddSingleton<OpenAiHandler>();
+        services.AddHostedService<ModelCatalogLoader>();
+        return services;
+    }
+
+    /// <summary>
+    /// Maps <c>cluster.v1.Inference</c> (gRPC port) and <c>/v1/completions</c>, <c>/v1/chat/completions</c>,
+    /// <c>/v1/models</c> (HTTP port), all requiring an API key when <c>Auth:ApiKeys</c> is set.
+    /// </summary>
+    public static IEndpointRouteBuilder MapRouterApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var services = endpoints.ServiceProvider;
+        endpoints.MapRpcService(Inference.BindService(services.GetRequiredService<InferenceGrpcService>())).RequireApiKey();
+        var openAi = services.GetRequiredService<OpenAiHandler>();
+        endpoints.MapPost("/v1/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: false)).RequireApiKey();
+        endpoints.MapPost("/v1/chat/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: true)).RequireApiKey();
+        endpoints.MapGet("/v1/models", (HttpContext c) => openAi.ModelsAsync(c)).RequireApiKey();
+        return endpoints;
+    }
+}

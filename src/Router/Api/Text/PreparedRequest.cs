@@ -1,0 +1,10 @@
+using Cluster.Router.Coordination;
+using Cluster.Router.Models;
+
+namespace Cluster.Router.Api.Text;
+
+/// <summary>A validated, tokenized request and what the front end keeps for itself (stop strings, the model's tokenizer).</summary>
+/// <param name="Model">The served model.</param>
+/// <param name="Request">What the coordinator runs.</param>
+/// <param name="StopStrings">Stop strings, applied to the detokenized output by the front end.</param>
+public sealed record PreparedRequest(ServedModel Model, TokenizedRequest Request, IReadOnlyList<string> StopStrings);

@@ -1,0 +1,117 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Cluster.Contracts.V1;
+using Cluster.Router.Coordination;
+using Cluster.Rpc;
+
+namespace Cluster.Router.Api.Text;
+
+/// <summary>
+/// Runs a prepared request through the coordinator and turns its tokens into text chunks: streaming detokenization
+/// (never half a character), stop strings (held back until they cannot match; on a match the coordinator's stream is
+/// disposed, which ends the request on the workers), the finish reason and usage on the last chunk. Coordinator
+/// failures surface as <see cref="ApiException"/>s.
+/// </summary>
+public sealed class TextGenerator(IRequestCoordinator coordinator)
+{
+    public async IAsyncEnumerable<TextChunk> GenerateAsync(PreparedRequest prepared, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
+        var matcher = new StopStringMatcher(prepared.StopStrings);
+        var promptTokens = prepared.Request.PromptTokens.Count;
+        var completionTokens = 0;
+        await using var events = Start(prepared, cancellationToken);
+        while (await NextAsync(events))
+        {
+            switch (events.Current)
+            {
+                case CoordinatorEvent.Tokens tokens:
+                    var text = new StringBuilder();
+                    var count = 0;
+                    var stopped = false;
+                    for (; count < tokens.Ids.Count && !stopped; count++)
+                    {
+                        (var emit, stopped) = matcher.Push(decoder.Append(tokens.Ids[count]));
+                        text.Append(emit);
+                    }
+
+                    completionTokens += count;
+                    var ids = Take(tokens.Ids, count);
+                    var logprobs = Take(tokens.Logprobs, Math.Min(count, tokens.Logprobs.Count));
+                    if (stopped)
+                    {
+                        // Leaving the loop disposes the coordinator's enumerator: the workers stop generating.
+                        yield return new TextChunk(text.ToString(), ids, logprobs, FinishReason.Stop,
+                            new GenerationUsage(promptTokens, completionTokens, 0));
+                        yield break;
+                    }
+
+                    yield return new TextChunk(text.ToString(), ids, logprobs);
+                    break;
+
+                case CoordinatorEvent.Finished finished:
+                    var (tail, stoppedAtEnd) = matcher.Push(decoder.Flush());
+                    var rest = stoppedAtEnd ? tail : tail + matcher.Flush();
+                    var reason = stoppedAtEnd ? FinishReason.Stop : finished.Reason;
+                    yield return new TextChunk(rest, [], [], reason == FinishReason.Unspecified ? FinishReason.Stop : reason,
+                        new GenerationUsage(finished.PromptTokens, finished.CompletionTokens, finished.CachedPromptTokens));
+                    yield break;
+            }
+        }
+
+        throw new ApiException(ApiErrorKind.Unavailable, "The cluster ended the request without finishing it; retry.");
+    }
+
+    /// <summary>The whole generation at once (non-streaming APIs).</summary>
+    public async Task<CompletedText> CompleteAsync(PreparedRequest prepared, CancellationToken cancellationToken = default)
+    {
+        var text = new StringBuilder();
+        var ids = new List<int>();
+        var logprobs = new List<float>();
+        await foreach (var chunk in GenerateAsync(prepared, cancellationToken))
+        {
+            text.Append(chunk.Text);
+            ids.AddRange(chunk.TokenIds);
+            logprobs.AddRange(chunk.Logprobs);
+            if (chunk.IsLast)
+            {
+                return new CompletedText(text.ToString(), ids, logprobs, chunk.FinishReason, chunk.Usage!);
+            }
+        }
+
+        throw new ApiException(ApiErrorKind.Unavailable, "The cluster ended the request without finishing it; retry.");
+    }
+
+    // A coordinator may also throw when called (before any enumeration).
+    private IAsyncEnumerator<CoordinatorEvent> Start(PreparedRequest prepared, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return coordinator.RunAsync(prepared.Request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        }
+        catch (RpcException e)
+        {
+            throw CoordinatorFailures.ToApi(e);
+        }
+    }
+
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CoordinatorEvent> events)
+    {
+        try
+        {
+            return await events.MoveNextAsync();
+        }
+        catch (RpcException e)
+        {
+            throw CoordinatorFailures.ToApi(e);
+        }
+    }
+
+    private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> items, int count) =>
+        count == items.Count ? items : items.Take(count).ToArray();
+}
+
+/// <summary>A whole generation: text, tokens, logprobs (when asked for), why it ended, usage.</summary>
+public sealed record CompletedText(string Text, IReadOnlyList<int> TokenIds, IReadOnlyList<float> Logprobs,
+    FinishReason FinishReason, GenerationUsage Usage);
