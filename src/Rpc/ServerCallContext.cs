@@ -1,8 +1,9 @@
-using Microsoft.AspNetCore.Http;
-
 namespace Cluster.Rpc;
 
-/// <summary>The server-side state of one call, given to every handler.</summary>
+/// <summary>
+/// The server-side state of one call, given to every handler. Transport-neutral: the Kestrel host
+/// (Cluster.Rpc.Server) implements it and exposes the HTTP context through <c>GetHttpContext()</c>.
+/// </summary>
 public abstract class ServerCallContext
 {
     /// <summary>The method's full name, <c>/package.Service/Method</c>.</summary>
@@ -28,9 +29,6 @@ public abstract class ServerCallContext
 
     /// <summary>The status sent when the handler returns normally (default OK).</summary>
     public abstract Status Status { get; set; }
-
-    /// <summary>The HTTP context of the call.</summary>
-    public abstract HttpContext HttpContext { get; }
 
     /// <summary>Sends response headers now; at most once, before the first message.</summary>
     public abstract Task WriteResponseHeadersAsync(Metadata responseHeaders);

@@ -1,5 +1,3 @@
-using Cluster.Rpc.Server;
-
 namespace Cluster.Rpc;
 
 public sealed partial class ServerServiceDefinition
@@ -7,34 +5,33 @@ public sealed partial class ServerServiceDefinition
     /// <summary>Collects methods and handlers; each full method name may be added once.</summary>
     public sealed class Builder
     {
-        private readonly List<ServerMethodBinding> _methods = [];
+        private readonly List<MethodEntry> _methods = [];
         private readonly HashSet<string> _names = new(StringComparer.Ordinal);
 
         /// <summary>Adds a unary method.</summary>
         public Builder AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse> handler) =>
-            Add(method, MethodType.Unary, handler, (m, h) => ServerMethodBinding.Unary(m, h));
+            Add(method, MethodType.Unary, handler, binder => binder.AddMethod(method, handler));
 
         /// <summary>Adds a client-streaming method.</summary>
         public Builder AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse> handler) =>
-            Add(method, MethodType.ClientStreaming, handler, (m, h) => ServerMethodBinding.ClientStreaming(m, h));
+            Add(method, MethodType.ClientStreaming, handler, binder => binder.AddMethod(method, handler));
 
         /// <summary>Adds a server-streaming method.</summary>
         public Builder AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse> handler) =>
-            Add(method, MethodType.ServerStreaming, handler, (m, h) => ServerMethodBinding.ServerStreaming(m, h));
+            Add(method, MethodType.ServerStreaming, handler, binder => binder.AddMethod(method, handler));
 
         /// <summary>Adds a duplex-streaming method.</summary>
         public Builder AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse> handler) =>
-            Add(method, MethodType.DuplexStreaming, handler, (m, h) => ServerMethodBinding.DuplexStreaming(m, h));
+            Add(method, MethodType.DuplexStreaming, handler, binder => binder.AddMethod(method, handler));
 
         /// <summary>The finished definition.</summary>
         public ServerServiceDefinition Build() => new([.. _methods]);
 
-        private Builder Add<TRequest, TResponse, THandler>(
+        private Builder Add<TRequest, TResponse>(
             Method<TRequest, TResponse> method,
             MethodType expected,
-            THandler handler,
-            Func<Method<TRequest, TResponse>, THandler, ServerMethodBinding> bind)
-            where THandler : Delegate
+            Delegate handler,
+            Action<ServiceBinderBase> bind)
         {
             ArgumentNullException.ThrowIfNull(method);
             ArgumentNullException.ThrowIfNull(handler);
@@ -48,7 +45,7 @@ public sealed partial class ServerServiceDefinition
                 throw new ArgumentException($"Method {method.FullName} was already added.", nameof(method));
             }
 
-            _methods.Add(bind(method, handler));
+            _methods.Add(new MethodEntry(method, bind));
             return this;
         }
     }

@@ -22,7 +22,7 @@ public static class RpcEndpointRouteBuilderExtensions
         endpoints.ServiceProvider.GetRequiredService<UnimplementedEndpoints>().MapOnce(endpoints, runtime);
 
         var builders = new List<IEndpointConventionBuilder>();
-        foreach (var binding in service.Methods)
+        foreach (var binding in EndpointServiceBinder.Bind(service))
         {
             var builder = endpoints.MapPost(binding.Method.FullName, httpContext => binding.HandleAsync(httpContext, runtime))
                 .WithDisplayName("gRPC " + binding.Method.FullName)

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 namespace Cluster.Rpc.Server;
 
 /// <summary>One server call on one HTTP/2 stream: the handler's context, its streams and its status.</summary>
-internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallContext, IDisposable
+internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallContext, IHttpContextCall, IDisposable
 {
     private static readonly TimeSpan MaxTimerTimeout = TimeSpan.FromDays(40);
 
@@ -50,7 +50,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
     public override Status Status { get; set; } = Status.DefaultSuccess;
 
-    public override HttpContext HttpContext => _httpContext;
+    public HttpContext HttpContext => _httpContext;
 
     public IAsyncStreamReader<TRequest> RequestStream { get; }
 
