@@ -17,6 +17,18 @@ public sealed class KvTransferOptions
     /// <summary>Largest chunk payload a sender produces.</summary>
     public int MaxChunkBytes { get; set; } = DefaultMaxChunkBytes;
 
+    /// <summary>Default size of a sender's shared-memory ring: 32 MiB.</summary>
+    public const long DefaultSharedMemoryRingBytes = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Same-host fast path: the sender proposes a shared-memory ring under /dev/shm and the stream carries only slot
+    /// numbers; a receiver that cannot map it (another host) refuses and the sender pushes inline from then on.
+    /// </summary>
+    public bool SharedMemory { get; set; }
+
+    /// <summary>Bytes of a sender's ring (slots of <see cref="MaxChunkBytes"/>, at least 2).</summary>
+    public long SharedMemoryRingBytes { get; set; } = DefaultSharedMemoryRingBytes;
+
     /// <summary>Times a sender re-opens a broken push stream (resuming from the last committed chunk) before giving up.</summary>
     public int MaxResumeAttempts { get; set; } = 3;
 }

@@ -62,7 +62,7 @@ internal sealed class TransferFixture : IAsyncDisposable
         });
         builder.Services.AddRpcServer();
         var app = builder.Build();
-        app.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
         await app.StartAsync();
         return app;
     }

@@ -1,5 +1,6 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
+using Cluster.KvTransfer.SharedMemory;
 using Cluster.Rpc;
 using Google.Protobuf;
 
@@ -10,12 +11,19 @@ namespace Cluster.KvTransfer.Client;
 /// pending write (memory stays bounded while prefill produces later layers), and resumes a broken stream from the
 /// receiver's last committed chunk. Refusals that retrying cannot fix (bad ticket, layout, ranges) are thrown.
 /// </summary>
-public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
+public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
 {
-    /// <summary>A push client configured by <paramref name="options"/> (<see cref="KvTransferOptions.MaxResumeAttempts"/>): the path hosts use.</summary>
+    /// <summary>
+    /// A push client configured by <paramref name="options"/> (<see cref="KvTransferOptions.MaxResumeAttempts"/>, the
+    /// same-host shared-memory ring): the path hosts use.
+    /// </summary>
     public KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, KvTransferOptions options, Metadata? headers = null)
         : this(client, ValidResumeAttempts(options), headers)
     {
+        if (options.SharedMemory)
+        {
+            SharedMemory = new SharedMemoryRingShape(options.SharedMemoryRingBytes, options.MaxChunkBytes);
+        }
     }
 
     /// <summary>Pushes every chunk of <paramref name="request"/>; returns the receiver's final account.</summary>
@@ -32,11 +40,20 @@ public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client
     private async Task<PushResult> PushFromAsync(KvPushRequest request, uint from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var sharedMemory = UsesSharedMemory;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await PushOnceAsync(request, from, cancellationToken);
+                return await PushOnceAsync(request, from, sharedMemory, cancellationToken);
+            }
+            catch (RpcException e) when (sharedMemory && e.StatusCode == StatusCode.Unimplemented && !cancellationToken.IsCancellationRequested)
+            {
+                // The receiver cannot map the ring (another host): this and later pushes go inline; no attempt is used up.
+                sharedMemory = false;
+                _sharedMemoryRefused = true;
+                attempt--;
+                from = await NextSequenceAsync(request.Ticket, cancellationToken);
             }
             catch (RpcException e) when (IsResumable(e.StatusCode) && attempt < maxResumeAttempts && !cancellationToken.IsCancellationRequested)
             {
@@ -51,8 +68,10 @@ public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client
         return state.NextSequence;
     }
 
-    private async Task<PushResult> PushOnceAsync(KvPushRequest request, uint from, CancellationToken cancellationToken)
+    private async Task<PushResult> PushOnceAsync(KvPushRequest request, uint from, bool sharedMemory, CancellationToken cancellationToken)
     {
+        // The ring outlives the call: the receiver has mapped it (or refused) by the time the call ends.
+        using var ring = sharedMemory ? SharedMemoryChunkRing.Create(SharedMemory!.Slots, SharedMemory.SlotBytes, from) : null;
         // Disposing the call resets the stream, so a failing source or a cancellation ends the push on both sides.
         using var call = client.Push(new CallOptions(headers, cancellationToken: cancellationToken));
         var header = new KvHeader
@@ -62,12 +81,17 @@ public sealed class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client
             Layout = request.Layout.ToProto(),
             TokenCount = (uint)request.Tokens,
             ResumeFromSequence = from,
+            SharedMemory = ring?.ToProto(),
         };
         await WriteAsync(call, new KvFrame { Header = header }, cancellationToken);
         var sequence = from;
         await foreach (var chunk in request.Source(from, cancellationToken).WithCancellation(cancellationToken))
         {
-            await WriteAsync(call, new KvFrame { Chunk = ToChunk(sequence++, chunk) }, cancellationToken);
+            var frame = ring is null || chunk.Data.Length > ring.SlotBytes
+                ? ToChunk(sequence, chunk)
+                : await ToSlotAsync(ring, call, sequence, chunk, cancellationToken);
+            sequence++;
+            await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
         }
 
         await call.RequestStream.CompleteAsync();

@@ -1,6 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.Reservations;
+using Cluster.KvTransfer.SharedMemory;
 using Cluster.Rpc;
 using Microsoft.Extensions.Logging;
 
@@ -28,9 +29,17 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
             throw Fail(StatusCode.InvalidArgument, "The first frame of a push must be a header.");
         }
 
-        var reservation = BeginPush(requestStream.Current.Header);
+        var header = requestStream.Current.Header;
+        var reservation = BeginPush(header);
+        SharedMemoryChunkRing? ring = null;
         try
         {
+            if (header.SharedMemory is { } announced)
+            {
+                ring = SharedMemoryChunkRing.TryOpen(announced, out var error)
+                    ?? throw Fail(StatusCode.Unimplemented, $"Shared memory is not usable here: {error}; push the chunks inline.");
+            }
+
             while (await requestStream.MoveNext(cancellation))
             {
                 var frame = requestStream.Current;
@@ -39,7 +48,14 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
                     throw Fail(StatusCode.InvalidArgument, "Only chunk frames may follow the header.");
                 }
 
-                Commit(reservation, frame.Chunk);
+                try
+                {
+                    Commit(reservation, frame.Chunk, ring);
+                }
+                finally
+                {
+                    PooledKvFrameParser.Return(frame.Chunk);
+                }
             }
 
             lock (reservation.Gate)
@@ -50,11 +66,30 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
         }
         finally
         {
+            ring?.Dispose();
             lock (reservation.Gate)
             {
                 reservation.Pushing = false;
             }
         }
+    }
+
+    /// <summary>
+    /// Binds <paramref name="service"/> for <c>MapRpcService</c> with received chunks parsed into pooled buffers
+    /// (<see cref="PooledKvFrameParser"/>): use this rather than <c>KvTransfer.BindService</c>.
+    /// </summary>
+    public static ServerServiceDefinition Bind(KvTransferGrpcService service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var push = Contracts.V1.KvTransfer.PushMethod;
+        var pooled = new Method<KvFrame, PushResult>(
+            push.Type, push.ServiceName, push.Name,
+            Marshallers.Create(push.RequestMarshaller.ContextualSerializer, context => PooledKvFrameParser.Parse(context.PayloadAsReadOnlySequence())),
+            push.ResponseMarshaller);
+        return ServerServiceDefinition.CreateBuilder()
+            .AddMethod(pooled, service.Push)
+            .AddMethod(Contracts.V1.KvTransfer.GetTicketMethod, service.GetTicket)
+            .Build();
     }
 
     public override Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
@@ -111,7 +146,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
         return reservation;
     }
 
-    private void Commit(KvReservation reservation, KvChunk chunk)
+    private void Commit(KvReservation reservation, KvChunk chunk, SharedMemoryChunkRing? ring)
     {
         var layout = reservation.Layout;
         if (chunk.LayerCount == 0 || chunk.LayerStart >= layout.Layers || chunk.LayerCount > layout.Layers - chunk.LayerStart)
@@ -125,7 +160,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
         }
 
         var expectedBytes = layout.RangeBytes((int)chunk.LayerCount, (int)chunk.BlockCount);
-        var data = chunk.Data.Span;
+        var data = chunk.ShmSlot == 0 ? chunk.Data.Span : SlotOf(chunk, ring, expectedBytes);
         if (data.Length != expectedBytes)
         {
             throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: {data.Length} bytes, but {chunk.LayerCount} layers × {chunk.BlockCount} blocks take {expectedBytes}.");
@@ -152,6 +187,24 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
             reservation.RecordCommit((int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data.Length);
             reservations.RenewLocked(reservation);
         }
+
+        ring?.MarkConsumed(chunk.Sequence + 1UL);
+    }
+
+    // The chunk's bytes in the shared-memory ring the header announced.
+    private static Span<byte> SlotOf(KvChunk chunk, SharedMemoryChunkRing? ring, long expectedBytes)
+    {
+        if (ring is null)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence} names shared-memory slot {chunk.ShmSlot}, but the header announced no ring.");
+        }
+
+        if (chunk.ShmSlot > ring.Slots || !chunk.Data.IsEmpty || expectedBytes > ring.SlotBytes)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: slot {chunk.ShmSlot} of {ring.Slots} (1-based), {expectedBytes} bytes in slots of {ring.SlotBytes}, and no inline data are required.");
+        }
+
+        return ring.Slot((int)chunk.ShmSlot - 1, (int)expectedBytes);
     }
 
     private static PushResult Result(KvReservation reservation) => new()
