@@ -3,8 +3,6 @@ using Cluster.Hosting;
 using Cluster.Router.Api;
 using Cluster.Router.Coordination;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Cluster.Router;
 
@@ -15,18 +13,19 @@ public static class RouterApp
     public static readonly ClusterHostDefaults Defaults = new("router", GrpcPort: 50051, HttpPort: 8080);
 
     /// <summary>
-    /// The router: cluster state, the model catalog and text front end, gRPC <c>cluster.v1.Inference</c> and the
-    /// OpenAI HTTP API. <paramref name="configure"/> runs after the router's own registrations, so tests can replace
-    /// services (e.g. register a fake <see cref="IRequestCoordinator"/>).
+    /// The router: cluster state, the request coordinator (routing, workers), the model catalog and text front end,
+    /// gRPC <c>cluster.v1.Inference</c> and the OpenAI HTTP API. <paramref name="configure"/> runs after the router's
+    /// own registrations, so tests can replace services (a later registration wins, e.g. a fake
+    /// <see cref="IRequestCoordinator"/>).
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null) =>
         ClusterHost.Build(args, Defaults,
             builder =>
             {
                 builder.Services.AddClusterState(builder.Configuration);
+                builder.Services.AddRequestCoordinator(builder.Configuration);
                 builder.Services.AddRouterApi(builder.Configuration);
                 configure?.Invoke(builder);
-                builder.Services.TryAddSingleton<IRequestCoordinator, UnwiredRequestCoordinator>();
             },
             app => app.MapRouterApi());
 }
