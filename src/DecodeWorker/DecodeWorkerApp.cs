@@ -1,4 +1,5 @@
 using Cluster.Hosting;
+using Cluster.Worker;
 using Microsoft.AspNetCore.Builder;
 
 namespace Cluster.DecodeWorker;
@@ -9,5 +10,5 @@ public static class DecodeWorkerApp
     /// <summary>Role name and default ports: gRPC 50071, HTTP 8082.</summary>
     public static readonly ClusterHostDefaults Defaults = new("decode", GrpcPort: 50071, HttpPort: 8082);
 
-    public static WebApplication Build(string[] args) => ClusterHost.Build(args, Defaults);
+    public static WebApplication Build(string[] args) => WorkerApp.Build(args, Defaults);
 }

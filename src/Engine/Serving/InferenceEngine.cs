@@ -66,14 +66,12 @@ public sealed partial class InferenceEngine : IDisposable
 
     /// <summary>
     /// Queues a request. Throws <see cref="ArgumentException"/> before any work when the prompt is empty, longer than
-    /// the model's positions, or its tokens cannot fit the whole cache; <see cref="InvalidOperationException"/> on a decode-role engine.
+    /// the model's positions, or its tokens cannot fit the whole cache. A decode-role engine takes prompts too (a short
+    /// uncached prompt, a migrated request): it computes them locally like a colocated one.
     /// </summary>
     public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, CancellationToken cancellationToken = default)
     {
-        if (Role == EngineRole.Decode)
-        {
-            throw new InvalidOperationException("A decode-role engine only takes requests with imported KV (SubmitImported); route prompts to a prefill or colocated worker.");
-        }
+        // A decode-role engine also computes prompts it is given directly (conditional disaggregation, migration).
         var sequence = NewSequence(id, prompt, parameters);
         Post(new EngineCommand.Add(sequence), sequence, cancellationToken);
         return sequence.Handle;
@@ -128,7 +126,10 @@ public sealed partial class InferenceEngine : IDisposable
                 $"The request needs KV for {kvTokens} tokens ({Kv.BlocksFor(kvTokens)} blocks) but the cache holds {Kv.Pool.TotalBlocks} blocks of {Kv.BlockSize}; lower max_tokens or raise KvCache:MemoryFraction.",
                 nameof(prompt));
         }
-        return new EngineSequence(id, prompt, parameters, Interlocked.Increment(ref _arrivals), positions, new RequestHandle(id));
+        var handle = new RequestHandle(id);
+        var sequence = new EngineSequence(id, prompt, parameters, Interlocked.Increment(ref _arrivals), positions, handle);
+        handle.Attach(sequence, _sync);
+        return sequence;
     }
 
     private void Post(EngineCommand command, EngineSequence sequence, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Cluster.Core.Ids;
 using Cluster.Engine.Generation;
+using Cluster.Engine.Scheduling;
 
 namespace Cluster.Engine.Serving;
 
@@ -22,6 +23,32 @@ public sealed class RequestHandle
 
     /// <summary>The result, once the request stops (max tokens, stop id, length) or fails.</summary>
     public Task<GenerationResult> Completion => _completion.Task;
+
+    private EngineSequence? _sequence;
+    private object? _sync;
+
+    /// <summary>
+    /// The log-probability of output token <paramref name="index"/> (0 = the first generated token) once it has been
+    /// emitted, else null. NaN for a first token sampled elsewhere (<c>SubmitImported</c>).
+    /// </summary>
+    public float? LogProbAt(int index)
+    {
+        if (_sequence is null || _sync is null) return null;
+        lock (_sync) return index >= 0 && index < _sequence.LogProbs.Count ? _sequence.LogProbs[index] : null;
+    }
+
+    /// <summary>Prompt tokens whose KV came from the prefix cache (over every admission of the request so far).</summary>
+    public int CachedPromptTokens
+    {
+        get
+        {
+            if (_sequence is null || _sync is null) return 0;
+            lock (_sync) return _sequence.CachedTokens;
+        }
+    }
+
+    // The engine's sequence behind this handle and the lock under which the loop changes it.
+    internal void Attach(EngineSequence sequence, object sync) => (_sequence, _sync) = (sequence, sync);
 
     internal void Emit(int token) => _tokens.Writer.TryWrite(token);
 

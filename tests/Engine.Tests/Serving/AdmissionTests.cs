@@ -45,11 +45,14 @@ public sealed class AdmissionTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
-    public void Submit_DecodeRole_RefusesPrompts()
+    public async Task Submit_DecodeRole_ComputesThePromptLocallyAndFreesItsBlocks()
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
         using var engine = NewEngine(model, blocks: 8, role: EngineRoleNames.Decode);
-        Assert.Throws<InvalidOperationException>(() => engine.Submit(Id(0), Prompt(3, seed: 0), Greedy(2)));
+        var handle = engine.Submit(Id(0), Prompt(3, seed: 0), Greedy(2));
+        engine.RunUntilIdle();
+        Assert.Equal(2, (await handle.Completion).Tokens.Count);
+        Assert.Equal(0, engine.Stats.UsedBlocks);
     }
 
     [Fact]

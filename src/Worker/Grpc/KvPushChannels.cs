@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Cluster.Hosting.Auth;
+using Cluster.KvTransfer;
+using Cluster.KvTransfer.Client;
+using Cluster.Rpc;
+using Microsoft.Extensions.Options;
+using KvTransferService = Cluster.Contracts.V1.KvTransfer;
+
+namespace Cluster.Worker.Grpc;
+
+/// <summary>
+/// Push clients to decode workers, one cached HTTP/2 channel per endpoint; calls carry
+/// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
+/// </summary>
+internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer) : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<RpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Metadata? _headers = Headers(auth.Value.ClusterToken);
+
+    public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
+
+    /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
+    public KvPushClient For(Uri endpoint)
+    {
+        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key))).Value;
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value.MaxResumeAttempts, _headers);
+    }
+
+    public void Dispose()
+    {
+        foreach (var channel in _channels.Values)
+        {
+            if (channel.IsValueCreated) channel.Value.Dispose();
+        }
+    }
+
+    private static Metadata? Headers(string? token)
+    {
+        if (string.IsNullOrEmpty(token)) return null;
+        return new Metadata { { "authorization", $"Bearer {token}" } };
+    }
+}

@@ -1,0 +1,109 @@
+using Cluster.Contracts.V1;
+using Cluster.Core.Ids;
+using Cluster.Engine.Scheduling;
+using Cluster.KvTransfer.Engine;
+using Cluster.Rpc;
+using Cluster.Worker.Engine;
+using Cluster.Worker.Requests;
+
+namespace Cluster.Worker.Grpc;
+
+/// <summary>
+/// <c>Prefill</c>: runs the prompt, takes the first token, pushes the prompt's KV to the decode worker that issued the
+/// ticket, and frees the KV here once the push is acknowledged (or failed, or was cancelled).
+/// </summary>
+internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels)
+{
+    public async Task<PrefillResponse> HandleAsync(PrefillRequest request, ServerCallContext context)
+    {
+        RequestValidation.RequireId(request.RequestId);
+        guards.Admit("Prefill", request.Model, EngineRole.Decode);
+        var prompt = RequestValidation.Tokens(request.PromptTokenIds, "prompt_token_ids", worker.VocabSize, required: true);
+        var sampling = RequestValidation.Sampling(request.Sampling, null, maxTokens: 1, worker.VocabSize);
+        var target = PushTarget(request);
+        var id = new RequestId(request.RequestId);
+        using var active = requests.TryBegin(id, prompt.Length, context.CancellationToken)
+            ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
+        var engine = worker.Engine;
+        try
+        {
+            var handle = CallFailures.Submit(() => engine.Submit(id, prompt, sampling, active.Token));
+            Cluster.Engine.Generation.GenerationResult result;
+            try
+            {
+                result = await handle.Completion.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                throw CallFailures.Map(e, active, context);
+            }
+
+            active.MarkStarted();
+            var cached = Math.Min(handle.CachedPromptTokens, prompt.Length);
+            requests.RecordPrefill(prompt.Length - cached, cached, result.PrefillTime);
+            var bytes = target is null ? 0UL : await PushAsync(id, request.Ticket, target, active, context).ConfigureAwait(false);
+            return new PrefillResponse
+            {
+                FirstTokenId = (uint)result.Tokens[0],
+                FirstTokenLogprob = result.LogProbs.Count > 0 ? result.LogProbs[0] : float.NaN,
+                ComputedTokens = (uint)(prompt.Length - cached),
+                CachedTokens = (uint)cached,
+                TransferredBytes = bytes,
+            };
+        }
+        finally
+        {
+            // The KV a prefill-role engine keeps for export is freed on every path (sent, failed, cancelled).
+            if (worker.Role == EngineRole.Prefill) engine.ReleaseKv(id);
+        }
+    }
+
+    private Uri? PushTarget(PrefillRequest request)
+    {
+        if (string.IsNullOrEmpty(request.DecodeEndpoint)) return null;
+        if (!Uri.TryCreate(request.DecodeEndpoint, UriKind.Absolute, out var target) || (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps))
+        {
+            throw RequestValidation.Invalid($"decode_endpoint '{request.DecodeEndpoint}' is not an absolute http:// or https:// address.");
+        }
+
+        if (string.IsNullOrEmpty(request.Ticket)) throw RequestValidation.Invalid("ticket is empty: a push to decode_endpoint needs the ticket its Reserve returned.");
+        if (worker.Role != EngineRole.Prefill)
+        {
+            throw CallFailures.Status(StatusCode.FailedPrecondition, "A colocated worker does not keep KV for export: send Prefill with a decode_endpoint to a prefill worker, or Decode without a ticket here.");
+        }
+
+        return target;
+    }
+
+    private async Task<ulong> PushAsync(RequestId id, string ticket, Uri target, ActiveRequest active, ServerCallContext context)
+    {
+        PushResult result;
+        try
+        {
+            var push = EngineKvSource.Create(worker.Engine, id, ticket, channels.MaxChunkBytes);
+            result = await channels.For(target).PushAsync(push, active.Token).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (!active.Token.IsCancellationRequested)
+        {
+            var code = e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
+                ? StatusCode.Unavailable
+                : StatusCode.Aborted;
+            throw CallFailures.Status(code, $"KV transfer to {target} failed ({e.StatusCode}: {e.Status.Detail}); recompute the prompt on the decode worker.");
+        }
+        catch (Exception e) when (e is not RpcException && !active.Token.IsCancellationRequested)
+        {
+            throw CallFailures.Status(StatusCode.Unavailable, $"KV transfer to {target} failed ({e.GetType().Name}: {e.Message}); recompute the prompt on the decode worker.");
+        }
+        catch (Exception e) when (active.Token.IsCancellationRequested)
+        {
+            throw CallFailures.Map(e is RpcException ? new OperationCanceledException(active.Token) : e, active, context);
+        }
+
+        if (!result.Complete)
+        {
+            throw CallFailures.Status(StatusCode.Aborted, $"The decode worker {target} acknowledged the KV push of ticket {ticket} but reports it incomplete ({result.CommittedChunks} chunks); recompute the prompt on the decode worker.");
+        }
+
+        return result.CommittedBytes;
+    }
+}

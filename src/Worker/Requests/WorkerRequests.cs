@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Cluster.Core.Ids;
+
+namespace Cluster.Worker.Requests;
+
+/// <summary>
+/// The requests in flight on this worker (load for heartbeats and Status, targets of Cancel, the drain's wait) and
+/// the measured prefill throughput. Thread-safe.
+/// </summary>
+internal sealed class WorkerRequests(WorkerDrain drain)
+{
+    private const double ThroughputSmoothing = 0.2;
+    private readonly ConcurrentDictionary<RequestId, ActiveRequest> _active = new();
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _computedPromptTokens;
+    private long _cachedPromptTokens;
+    private double _prefillTokensPerSecond;
+
+    public int Count => _active.Count;
+
+    public int Running => _active.Values.Count(r => r.Started);
+
+    public int Waiting => _active.Values.Count(r => !r.Started);
+
+    /// <summary>Prompt tokens of requests that have not produced their first token yet.</summary>
+    public long QueuedPrefillTokens => _active.Values.Where(r => !r.Started).Sum(r => (long)r.PromptTokens);
+
+    public long ComputedPromptTokens => Interlocked.Read(ref _computedPromptTokens);
+
+    public long CachedPromptTokens => Interlocked.Read(ref _cachedPromptTokens);
+
+    /// <summary>Exponential average of prompt tokens computed per second of time to first token (0 until measured).</summary>
+    public double PrefillTokensPerSecond
+    {
+        get
+        {
+            lock (_gate) return _prefillTokensPerSecond;
+        }
+    }
+
+    /// <summary>Tracks a new request; null when a request with this id is already in flight here.</summary>
+    public ActiveRequest? TryBegin(RequestId id, int promptTokens, CancellationToken callToken)
+    {
+        var request = new ActiveRequest(this, id, promptTokens, callToken, drain.Expired);
+        if (_active.TryAdd(id, request)) return request;
+        request.Dispose();
+        return null;
+    }
+
+    /// <summary>Cancels the request if it is in flight here.</summary>
+    public bool TryCancel(RequestId id)
+    {
+        if (!_active.TryGetValue(id, out var request)) return false;
+        request.Cancel();
+        return true;
+    }
+
+    /// <summary>Records a prompt's prefill: <paramref name="computed"/> tokens run, <paramref name="cached"/> found cached.</summary>
+    public void RecordPrefill(int computed, int cached, TimeSpan elapsed)
+    {
+        Interlocked.Add(ref _computedPromptTokens, computed);
+        Interlocked.Add(ref _cachedPromptTokens, cached);
+        if (computed <= 0 || elapsed <= TimeSpan.Zero) return;
+        var rate = computed / elapsed.TotalSeconds;
+        lock (_gate)
+        {
+            _prefillTokensPerSecond = _prefillTokensPerSecond == 0 ? rate : _prefillTokensPerSecond + (ThroughputSmoothing * (rate - _prefillTokensPerSecond));
+        }
+    }
+
+    /// <summary>Completes when no request is in flight.</summary>
+    public async Task WaitIdleAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            lock (_gate) changed = _changed.Task;
+            if (_active.IsEmpty) return;
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    internal void End(ActiveRequest request)
+    {
+        if (!_active.TryRemove(new KeyValuePair<RequestId, ActiveRequest>(request.Id, request))) return;
+        TaskCompletionSource changed;
+        lock (_gate)
+        {
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+}
