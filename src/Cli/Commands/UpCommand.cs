@@ -32,10 +32,11 @@ internal static class UpCommand
         var settings = new Option<string[]>("--set") { Description = "More configuration for every role, KEY=VALUE (e.g. Routing:PrefillPolicy=round-robin)", AllowMultipleArgumentsPerToken = false };
         var logDir = new Option<string?>("--log-dir") { Description = "Log folder of the child processes (--redis; default: a new temporary folder)" };
         var smoke = new Option<bool>("--smoke") { Description = "Send one streamed chat request through the router, print it, stop; exit code 0 only if it succeeded" };
+        var demo = new Option<bool>("--demo") { Description = "Send one streamed chat request through the router and print it, then keep serving" };
         var verbose = new Option<bool>("--verbose") { Description = "In-process mode: show the hosts' Information logs" };
         var command = new Command("up", "Start a local cluster: router + prefill + decode workers (one process by default; --redis: processes + Redis).")
         {
-            model, modelId, cacheDir, redis, grpcPort, httpPort, prefill, decode, device, apiKey, clusterToken, settings, logDir, smoke, verbose,
+            model, modelId, cacheDir, redis, grpcPort, httpPort, prefill, decode, device, apiKey, clusterToken, settings, logDir, smoke, demo, verbose,
         };
         command.SetAction((parse, ct) =>
         {
@@ -44,7 +45,7 @@ internal static class UpCommand
                 parse.GetResult(redis) is not null, parse.GetValue(redis),
                 parse.GetValue(grpcPort), parse.GetValue(httpPort), parse.GetValue(prefill), parse.GetValue(decode),
                 parse.GetValue(device)!, parse.GetValue(apiKey)!, parse.GetValue(clusterToken)!,
-                ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(verbose));
+                ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(demo), parse.GetValue(verbose));
             return UpRunner.RunAsync(options, ReadyTimeout, ct);
         });
         return command;

@@ -72,13 +72,14 @@ public sealed class InProcessCluster : IRunningCluster
             }
 
             var routerArgs = ClusterRoleArgs.Router(spec, spec.RouterGrpcPort, spec.RouterHttpPort, redis: "").Concat(logging).ToArray();
-            var router = ClusterHost.Build(routerArgs, Cluster.Router.RouterApp.Defaults, cluster.ShareState);
+            var router = Cluster.Router.RouterApp.Build(routerArgs, cluster.ShareState);
             cluster._apps.Add(router);
             await router.StartAsync(cancellationToken).ConfigureAwait(false);
             var endpoints = router.Services.GetRequiredService<HostEndpoints>();
             (cluster.Router, cluster.RouterGrpc, cluster.RouterHttp) = (router, endpoints.GrpcAddress, endpoints.HttpAddress);
             await ClusterReadiness.WaitRegisteredAsync(cluster.Registry, new ModelId(spec.EffectiveModelId), cluster._workers.Count,
                 () => null, readyTimeout, cancellationToken).ConfigureAwait(false);
+            await RoutableProbe.WaitAsync(cluster.RouterGrpc, spec.ApiKey, spec.EffectiveModelId, () => null, readyTimeout, cancellationToken).ConfigureAwait(false);
             return cluster;
         }
         catch

@@ -168,6 +168,7 @@ public sealed class ProcessCluster : IRunningCluster
         roles.AddRange(_workers.Select(w => (w.Name, w.Http)));
         await ClusterReadiness.WaitHealthyAsync(roles, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
         await ClusterReadiness.WaitRegisteredAsync(Registry, new ModelId(Spec.EffectiveModelId), _workers.Count, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
+        await RoutableProbe.WaitAsync(RouterGrpc, Spec.ApiKey, Spec.EffectiveModelId, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     private string? DeadChild() => _children.FirstOrDefault(c => c.HasExited && _workers.Any(w => w.Name == c.Name) || c.HasExited && c.Name == "router") is { } dead

@@ -9,7 +9,7 @@ internal static class UpRunner
     public sealed record Options(
         string? Model, string ModelId, string CacheDir, bool UseRedis, string? RedisConnection,
         int GrpcPort, int HttpPort, int Prefill, int Decode, string Device, string ApiKey, string ClusterToken,
-        IReadOnlyDictionary<string, string> Settings, string? LogDir, bool Smoke, bool Verbose);
+        IReadOnlyDictionary<string, string> Settings, string? LogDir, bool Smoke, bool Demo, bool Verbose);
 
     public static async Task<int> RunAsync(Options o, TimeSpan readyTimeout, CancellationToken cancellationToken)
     {
@@ -58,9 +58,13 @@ internal static class UpRunner
         await using (cluster.ConfigureAwait(false))
         {
             Console.WriteLine(UpBanner.Render(cluster));
-            if (o.Smoke)
+            if (o.Smoke || o.Demo)
             {
-                return await SmokeAsync(cluster, cancellationToken).ConfigureAwait(false);
+                var smoke = await SmokeAsync(cluster, cancellationToken).ConfigureAwait(false);
+                if (o.Smoke || smoke != 0)
+                {
+                    return smoke;
+                }
             }
 
             Console.WriteLine("Serving. Press Ctrl+C to stop.");
