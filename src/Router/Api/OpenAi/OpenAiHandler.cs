@@ -3,6 +3,7 @@ using Cluster.Router.Api.Text;
 using Cluster.Router.Models;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Router.Api.OpenAi;
@@ -12,8 +13,9 @@ namespace Cluster.Router.Api.OpenAi;
 /// response starts only once the first chunk exists, so failures before the first token keep their HTTP status;
 /// a failure after it is sent as an SSE <c>error</c> event. The client going away cancels the coordinator.
 /// </summary>
-public sealed class OpenAiHandler(
-    RequestPreparer preparer, TextGenerator generator, ModelCatalog catalog, IOptions<RouterModelsOptions> options, TimeProvider clock)
+public sealed partial class OpenAiHandler(
+    RequestPreparer preparer, TextGenerator generator, ModelCatalog catalog, IOptions<RouterModelsOptions> options, TimeProvider clock,
+    ILogger<OpenAiHandler> logger)
 {
     public const string RequestIdHeader = "x-request-id";
 
@@ -64,6 +66,11 @@ public sealed class OpenAiHandler(
         {
             // The client went away; the coordinator's enumeration was cancelled with it.
         }
+        catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            LogUnexpected(logger, context.Request.Path, e);
+            await OpenAiErrors.WriteAsync(context, new ApiException(ApiErrorKind.Internal, "The router failed unexpectedly; the error is in its log."));
+        }
     }
 
     public Task ModelsAsync(HttpContext context)
@@ -73,4 +80,7 @@ public sealed class OpenAiHandler(
         context.Response.ContentType = "application/json";
         return JsonSerializer.SerializeAsync(context.Response.Body, list, OpenAiJsonContext.Default.OpenAiModelList, context.RequestAborted);
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Path} failed unexpectedly")]
+    private static partial void LogUnexpected(ILogger logger, PathString path, Exception exception);
 }

@@ -23,6 +23,9 @@ internal sealed class FakeCoordinator : IRequestCoordinator
     /// <summary>When set, thrown before the first token.</summary>
     public Exception? FailWith { get; set; }
 
+    /// <summary>When set, thrown after the first event of tokens (a failure mid-stream).</summary>
+    public Exception? FailMidStreamWith { get; set; }
+
     /// <summary>When set, the run waits (for cancellation) after this many tokens.</summary>
     public int? HangAfterTokens { get; set; }
 
@@ -71,6 +74,11 @@ internal sealed class FakeCoordinator : IRequestCoordinator
                 {
                     Hanging.TrySetResult();
                     await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+
+                if (i > 0 && FailMidStreamWith is { } midStream)
+                {
+                    throw midStream;
                 }
 
                 var batch = ids.Skip(i).Take(Math.Min(TokensPerEvent, limit - i)).ToArray();

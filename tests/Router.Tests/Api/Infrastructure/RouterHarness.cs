@@ -46,7 +46,7 @@ internal sealed class RouterHarness : IAsyncDisposable
 
     public bool RequiresKey { get; }
 
-    public static async Task<RouterHarness> StartAsync(bool requireKey = false, int maxRequestBytes = 0, string? modelDirectory = null)
+    public static async Task<RouterHarness> StartAsync(bool requireKey = false, int maxRequestBytes = 0, string? modelDirectory = null, string[]? extraArgs = null)
     {
         var args = new List<string>
         {
@@ -64,6 +64,7 @@ internal sealed class RouterHarness : IAsyncDisposable
             args.Add($"--Router:MaxRequestBytes={maxRequestBytes}");
         }
 
+        args.AddRange(extraArgs ?? []);
         var coordinator = new FakeCoordinator();
         var app = RouterApp.Build([.. args], b => b.Services.AddSingleton<IRequestCoordinator>(coordinator));
         await app.StartAsync();

@@ -118,4 +118,17 @@ public sealed class OpenAiErrorTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, code);
         Assert.Equal("no decode worker is live", json.GetProperty("error").Str("message"));
     }
+
+    [Fact]
+    public async Task Post_StreamFailsAfterFirstChunk_SseErrorEventAndNoDone()
+    {
+        await using var router = await RouterHarness.StartAsync();
+        router.Coordinator.FailMidStreamWith = new RpcException(new Status(StatusCode.Unavailable, "decode worker lost"));
+        var (events, done, response) = await OpenAiHttp.PostSseAsync(router.Http, "/v1/completions", """{"prompt":"hi","stream":true}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(done);
+        Assert.Equal("Hel", events[0].GetProperty("choices")[0].Str("text"));
+        Assert.Equal("decode worker lost", events[^1].GetProperty("error").Str("message"));
+        Assert.Equal("service_unavailable_error", events[^1].GetProperty("error").Str("type"));
+    }
 }
