@@ -8,8 +8,8 @@ internal sealed partial class RequestRun
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} routed {Mode}: prefill {Prefill}, decode {Decode}, {PromptTokens} prompt tokens")]
     private static partial void LogRouted(ILogger logger, string requestId, string mode, string prefill, string decode, int promptTokens);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: prefix index lookup failed; routing on load alone")]
-    private static partial void LogIndexFailed(ILogger logger, string requestId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId}: prefix index unavailable; routing on load alone")]
+    private static partial void LogIndexUnavailable(ILogger logger, string requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: prefill on {Prefill} failed ({Code}: {Detail}); trying another prefill worker")]
     private static partial void LogPrefillFailed(ILogger logger, string requestId, string prefill, StatusCode code, string detail);

@@ -218,19 +218,35 @@ internal sealed partial class RequestRun
         return (first, null);
     }
 
+    /// <summary>
+    /// Opens D's Decode stream. Without a ticket: the prompt and every token generated so far (D prefills them itself).
+    /// With a ticket (the worker contract): the reserved KV covers <c>prompt_token_ids</c>, <c>generated_token_ids</c> is
+    /// exactly the prefill's first token, and <c>max_tokens</c> counts from it, so after a migration the tokens generated
+    /// before it go in the prompt and <c>max_tokens</c> shrinks by their number.
+    /// </summary>
     private void OpenDecode(string ticket, CancellationToken cancellationToken)
     {
+        var imported = ticket.Length > 0;
+        var earlier = imported ? _generated.Count - 1 : 0;
+        var stop = request.Stop;
+        if (earlier > 0)
+        {
+            stop = stop.Clone();
+            stop.MaxTokens -= (uint)earlier;
+        }
+
         var decode = new DecodeRequest
         {
             RequestId = request.Id.Value,
             Ticket = ticket,
             Sampling = request.Sampling,
-            Stop = request.Stop,
+            Stop = stop,
             Logprobs = request.Logprobs,
             CacheSalt = request.CacheSalt,
         };
         decode.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
-        decode.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
+        decode.PromptTokenIds.AddRange(_generated.Take(earlier).Select(t => (uint)t));
+        decode.GeneratedTokenIds.AddRange(_generated.Skip(earlier).Select(t => (uint)t));
         _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(cancellationToken: cancellationToken));
     }
 }

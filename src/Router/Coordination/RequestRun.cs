@@ -1,6 +1,5 @@
 using Cluster.ClusterState;
 using Cluster.Contracts.V1;
-using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.Router.Routing;
 using Cluster.Rpc;
@@ -35,17 +34,10 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     /// <summary>Hashes the prompt and asks the prefix index (one round trip); an index failure means no overlap.</summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
-        var blocks = new BlockHasher(request.Model, Options.BlockSize, request.CacheSalt).HashBlocks(request.PromptTokens.ToArray());
-        try
+        _overlap = await PrefixLookup.FindAsync(services.Index, request.Model, request.PromptTokens, Options.BlockSize, request.CacheSalt, cancellationToken).ConfigureAwait(false);
+        if (!_overlap.IndexAvailable)
         {
-            _overlap = blocks.Length == 0
-                ? PrefixOverlap.None
-                : await services.Index.FindOverlapAsync(request.Model, blocks, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            LogIndexFailed(services.Logger, request.Id.Value, e);
-            _overlap = PrefixOverlap.Unavailable;
+            LogIndexUnavailable(services.Logger, request.Id.Value);
         }
 
         if (!services.Pool.HasSnapshot)

@@ -18,7 +18,7 @@ namespace Cluster.Router.Tests.Coordination;
 /// </summary>
 internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<string, string> _tickets = new(); // ticket → request id
+    private readonly ConcurrentDictionary<string, (string Request, uint Tokens)> _tickets = new();
     private WebApplication? _app;
     private int _ticketCount;
 
@@ -91,7 +91,7 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
         CheckAuth(context);
         Reserves.Enqueue(request);
         var ticket = $"{Id}-t{Interlocked.Increment(ref _ticketCount)}";
-        _tickets[ticket] = request.RequestId;
+        _tickets[ticket] = (request.RequestId, request.PromptTokens);
         return Task.FromResult(new ReserveResponse { Ticket = ticket, NumBlocks = (request.PromptTokens + 15) / 16 });
     }
 
@@ -117,9 +117,19 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
     {
         CheckAuth(context);
         Decodes.Enqueue(request);
-        if (request.Ticket.Length > 0 && !_tickets.TryRemove(request.Ticket, out _))
+        if (request.Ticket.Length > 0)
         {
-            throw new RpcException(new Status(StatusCode.NotFound, $"unknown ticket {request.Ticket}"));
+            // The real worker's contract (src/Worker/Grpc/DecodeHandler.cs): the ticket's KV covers exactly the prompt,
+            // generated_token_ids is only the prefill's first token.
+            if (!_tickets.TryRemove(request.Ticket, out var reserved))
+            {
+                throw new RpcException(new Status(StatusCode.NotFound, $"unknown ticket {request.Ticket}"));
+            }
+
+            if (reserved.Request != request.RequestId || reserved.Tokens != request.PromptTokenIds.Count || request.GeneratedTokenIds.Count != 1)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, "ticket, prompt length or generated tokens do not match the reservation"));
+            }
         }
 
         var position = request.PromptTokenIds.Count + request.GeneratedTokenIds.Count;
@@ -165,8 +175,8 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
     {
         CheckAuth(context);
         Cancels.Enqueue(request.RequestId);
-        var found = _tickets.Any(kv => kv.Value == request.RequestId);
-        foreach (var kv in _tickets.Where(kv => kv.Value == request.RequestId).ToList())
+        var found = _tickets.Any(kv => kv.Value.Request == request.RequestId);
+        foreach (var kv in _tickets.Where(kv => kv.Value.Request == request.RequestId).ToList())
         {
             _tickets.TryRemove(kv.Key, out _);
         }

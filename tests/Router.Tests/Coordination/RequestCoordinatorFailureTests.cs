@@ -94,8 +94,9 @@ public sealed class RequestCoordinatorFailureTests
         Assert.Equal(Expected(40, 4).Select(t => (uint)t), prefills[1].PromptTokenIds.Skip(40));
         Assert.Equal(spare.Address, prefills[1].DecodeEndpoint);
         var resumed = Assert.Single(spare.Decodes);
-        Assert.Equal(Expected(40, 5).Select(t => (uint)t), resumed.GeneratedTokenIds);
-        Assert.Equal(40, resumed.PromptTokenIds.Count);
+        Assert.Equal(prefills[1].PromptTokenIds, resumed.PromptTokenIds); // the ticket's KV covers prompt + the 4 earlier tokens
+        Assert.Equal([(uint)Expected(40, 5)[4]], resumed.GeneratedTokenIds); // the new prefill's first token
+        Assert.Equal(8u, resumed.Stop.MaxTokens); // 12 minus the 4 streamed before the migration
         Assert.Equal(44u, Assert.Single(spare.Reserves).PromptTokens);
     }
 
