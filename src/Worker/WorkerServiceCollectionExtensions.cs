@@ -18,7 +18,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 using WorkerService = Cluster.Contracts.V1.Worker;
 
 namespace Cluster.Worker;
@@ -92,7 +91,7 @@ public static class WorkerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapRpcService(WorkerService.BindService(app.Services.GetRequiredService<WorkerGrpcService>())).RequireClusterToken();
-        app.MapRpcService(KvTransferService.BindService(app.Services.GetRequiredService<KvTransferGrpcService>())).RequireClusterToken();
+        app.MapRpcService(KvTransferGrpcService.Bind(app.Services.GetRequiredService<KvTransferGrpcService>())).RequireClusterToken();
         return app;
     }
 }

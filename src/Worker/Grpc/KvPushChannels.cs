@@ -23,7 +23,7 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
     public KvPushClient For(Uri endpoint)
     {
         var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value.MaxResumeAttempts, _headers);
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers);
     }
 
     public void Dispose()
