@@ -21,8 +21,9 @@ namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// <c>cluster bench kv-transfer</c>: pushes the KV of whole prompts (default: 2,048 tokens of the Llama-3.1-8B
-/// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c, one stream and N
-/// concurrent, next to a raw TCP copy of the same bytes measured in the same run.
+/// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c and through the same-host
+/// shared-memory ring, one stream and N concurrent, next to a raw TCP copy of the same bytes measured in the same run.
+/// With <c>--model</c>: engines on both sides (<see cref="KvTransferEngineBench"/>).
 /// </summary>
 internal static class KvTransferBenchCommand
 {
@@ -32,10 +33,29 @@ internal static class KvTransferBenchCommand
         var streams = new Option<int>("--streams") { Description = "Concurrent transfers of the multi-stream row", DefaultValueFactory = _ => 8 };
         var repeat = new Option<int>("--repeat") { Description = "Runs per figure; the median is shown", DefaultValueFactory = _ => 3 };
         var chunkKib = new Option<int>("--chunk-kib") { Description = "Largest chunk payload", DefaultValueFactory = _ => KvTransferOptions.DefaultMaxChunkBytes / 1024 };
-        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP, loopback h2c.") { tokens, streams, repeat, chunkKib };
+        var model = new Option<string?>("--model") { Description = "Model directory: prefill and decode engines on --device, prefill then push vs layer-by-layer streaming" };
+        var device = new Option<string>("--device") { Description = "Device of both engines (with --model)", DefaultValueFactory = _ => "cpu" };
+        var dtype = new Option<string>("--dtype") { Description = "Model dtype (with --model)", DefaultValueFactory = _ => "bf16" };
+        var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
+        var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
+        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c and the same-host shared-memory ring.")
+        {
+            tokens, streams, repeat, chunkKib, model, device, dtype, processes, decodeServer,
+        };
         command.SetAction(async (parse, ct) =>
         {
-            await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), parse.GetValue(chunkKib) * 1024, ct);
+            var chunk = parse.GetValue(chunkKib) * 1024;
+            if (parse.GetValue(model) is not { } dir)
+            {
+                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, ct);
+                return 0;
+            }
+            if (parse.GetValue(decodeServer))
+            {
+                return await KvTransferBenchDecodeSide.ServeStdinAsync(dir, Torch.Device.Parse(parse.GetValue(device)!), Torch.ScalarTypeExtensions.Parse(parse.GetValue(dtype)!), parse.GetValue(tokens));
+            }
+            if (parse.GetValue(processes) is not (1 or 2)) throw new ArgumentException("--processes must be 1 or 2");
+            await KvTransferEngineBench.RunAsync(dir, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(tokens), Math.Max(1, parse.GetValue(repeat)), parse.GetValue(processes), chunk, ct);
             return 0;
         });
         return command;
@@ -53,20 +73,24 @@ internal static class KvTransferBenchCommand
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var app = await StartServerAsync(table);
         using var channel = RpcChannel.ForAddress(app.Urls.First());
-        var client = new KvPushClient(new KvTransferService.KvTransferClient(channel));
+        var service = new KvTransferService.KvTransferClient(channel);
+        var grpc = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes });
+        var shm = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true });
         var payload = new byte[chunkBytes];
         Random.Shared.NextBytes(payload);
 
-        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"kv push",8} {"push/raw",9}");
+        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"shm",8} {"shm/raw",8}");
         foreach (var n in new[] { 1, streams })
         {
             var raw = await MedianAsync(repeat, () => TimeAsync(() => RpcBenchRawSocket.RunAsync(n, bytesPerTransfer, chunkBytes, cancellationToken)));
-            var push = await MedianAsync(repeat, () => TimeAsync(async () =>
+            Task<double> Push(KvPushClient client) => MedianAsync(repeat, () => TimeAsync(async () =>
             {
                 var results = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => PushOneAsync(client, table, layout, tokens, blocks, chunkBytes, payload, cancellationToken)));
                 return results.Sum();
             }));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n + " stream(s)",-12} {raw,8:F2} {push,8:F2} {push / raw,9:P0}"));
+            var viaGrpc = await Push(grpc);
+            var viaShm = shm.UsesSharedMemory ? await Push(shm) : double.NaN;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n + " stream(s)",-12} {raw,8:F2} {viaGrpc,8:F2} {viaGrpc / raw,9:P0} {viaShm,8:F2} {viaShm / raw,8:P0}"));
         }
     }
 
@@ -94,7 +118,7 @@ internal static class KvTransferBenchCommand
         }
     }
 
-    private static async Task<WebApplication> StartServerAsync(KvReservationTable table)
+    internal static async Task<WebApplication> StartServerAsync(KvReservationTable table)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -105,7 +129,7 @@ internal static class KvTransferBenchCommand
         });
         builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
         var app = builder.Build();
-        app.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
         await app.StartAsync();
         return app;
     }

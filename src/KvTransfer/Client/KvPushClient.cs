@@ -71,7 +71,7 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
     private async Task<PushResult> PushOnceAsync(KvPushRequest request, uint from, bool sharedMemory, CancellationToken cancellationToken)
     {
         // The ring outlives the call: the receiver has mapped it (or refused) by the time the call ends.
-        using var ring = sharedMemory ? SharedMemoryChunkRing.Create(SharedMemory!.Slots, SharedMemory.SlotBytes, from) : null;
+        using var ring = sharedMemory ? SharedMemoryChunkRing.TryCreate(SharedMemory!.Slots, SharedMemory.SlotBytes, from) : null;
         // Disposing the call resets the stream, so a failing source or a cancellation ends the push on both sides.
         using var call = client.Push(new CallOptions(headers, cancellationToken: cancellationToken));
         var header = new KvHeader

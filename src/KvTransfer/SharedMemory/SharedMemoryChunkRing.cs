@@ -57,6 +57,24 @@ public sealed unsafe class SharedMemoryChunkRing : IDisposable
     /// <summary>Chunks the receiver has consumed (an absolute sequence count).</summary>
     public ulong Consumed => Volatile.Read(ref *(ulong*)(_base + ConsumedOffset));
 
+    /// <summary>
+    /// A ring of <paramref name="slots"/> × <paramref name="slotBytes"/> whose consumed count starts at <paramref name="consumed"/>,
+    /// or null when /dev/shm lacks the space (a mapped file past a tmpfs's limit would fault on first write).
+    /// </summary>
+    public static SharedMemoryChunkRing? TryCreate(int slots, int slotBytes, ulong consumed)
+    {
+        var needed = DataOffset + ((long)slots * slotBytes);
+        try
+        {
+            if (new DriveInfo(Directory).AvailableFreeSpace < 2 * needed) return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        return Create(slots, slotBytes, consumed);
+    }
+
     /// <summary>Creates a ring of <paramref name="slots"/> × <paramref name="slotBytes"/> whose consumed count starts at <paramref name="consumed"/>.</summary>
     public static SharedMemoryChunkRing Create(int slots, int slotBytes, ulong consumed)
     {
