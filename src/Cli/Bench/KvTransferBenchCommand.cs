@@ -23,7 +23,7 @@ namespace Cluster.Cli.Bench;
 /// <c>cluster bench kv-transfer</c>: pushes the KV of whole prompts (default: 2,048 tokens of the Llama-3.1-8B
 /// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c and through the same-host
 /// shared-memory ring, one stream and N concurrent, next to a raw TCP copy of the same bytes measured in the same run.
-/// With <c>--model</c>: engines on both sides (<see cref="KvTransferEngineBench"/>).
+/// With <c>--model</c>: engines on both sides (<see cref="KvTransferBenchEngines"/>).
 /// </summary>
 internal static class KvTransferBenchCommand
 {
@@ -36,11 +36,12 @@ internal static class KvTransferBenchCommand
         var model = new Option<string?>("--model") { Description = "Model directory: prefill and decode engines on --device, prefill then push vs layer-by-layer streaming" };
         var device = new Option<string>("--device") { Description = "Device of both engines (with --model)", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "Model dtype (with --model)", DefaultValueFactory = _ => "bf16" };
+        var decodeDevice = new Option<string?>("--decode-device") { Description = "Device of the decode engine (with --model; default --device), e.g. cuda:1" };
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
         var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c and the same-host shared-memory ring.")
         {
-            tokens, streams, repeat, chunkKib, model, device, dtype, processes, decodeServer,
+            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, decodeServer,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,7 +56,7 @@ internal static class KvTransferBenchCommand
                 return await KvTransferBenchDecodeSide.ServeStdinAsync(dir, Torch.Device.Parse(parse.GetValue(device)!), Torch.ScalarTypeExtensions.Parse(parse.GetValue(dtype)!), parse.GetValue(tokens));
             }
             if (parse.GetValue(processes) is not (1 or 2)) throw new ArgumentException("--processes must be 1 or 2");
-            await KvTransferEngineBench.RunAsync(dir, parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(tokens), Math.Max(1, parse.GetValue(repeat)), parse.GetValue(processes), chunk, ct);
+            await KvTransferBenchEngines.RunAsync(dir, parse.GetValue(device)!, parse.GetValue(decodeDevice) ?? parse.GetValue(device)!, parse.GetValue(dtype)!, parse.GetValue(tokens), Math.Max(1, parse.GetValue(repeat)), parse.GetValue(processes), chunk, ct);
             return 0;
         });
         return command;

@@ -17,12 +17,12 @@ namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// <c>bench kv-transfer --model DIR</c>: a prefill-role engine here, a decode-role engine in a child process (or this
-/// one), both on the same device. Per transport (gRPC inline, shared-memory ring): prefill then push (sequential) vs
+/// one), on the same device or on <c>--decode-device</c>. Per transport (gRPC inline, shared-memory ring): prefill then push (sequential) vs
 /// push while prefill computes (layer-by-layer streaming), next to host↔device copies and raw loopback TCP of the same bytes.
 /// </summary>
-internal static class KvTransferEngineBench
+internal static class KvTransferBenchEngines
 {
-    public static async Task RunAsync(string modelDir, string device, string dtype, int tokens, int repeat, int processes, int chunkBytes, CancellationToken cancellationToken)
+    public static async Task RunAsync(string modelDir, string device, string decodeDevice, string dtype, int tokens, int repeat, int processes, int chunkBytes, CancellationToken cancellationToken)
     {
         var dev = Device.Parse(device);
         using var llama = LlamaModel.Load(modelDir, dev, ScalarTypeExtensions.Parse(dtype), maxPositions: tokens + 16);
@@ -31,15 +31,15 @@ internal static class KvTransferEngineBench
         var layout = engine.Storage.Layout;
         var bytes = layout.RangeBytes(layout.Layers, layout.BlocksFor(tokens));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kv-transfer engine bench: {modelDir} on {device} ({dtype}), {tokens} tokens → {bytes / 1048576.0:F0} MiB of KV ({layout}), decode engine in {(processes == 2 ? "a second process" : "this process")}, {chunkBytes / 1024} KiB chunks, median of {repeat}"));
+            $"kv-transfer engine bench: {modelDir} on {device} ({dtype}), {tokens} tokens → {bytes / 1048576.0:F0} MiB of KV ({layout}), decode engine on {decodeDevice} in {(processes == 2 ? "a second process" : "this process")}, {chunkBytes / 1024} KiB chunks, median of {repeat}"));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var loop = Task.Run(() => engine.RunAsync(stop.Token), CancellationToken.None);
         KvTransferBenchChild? child = null;
         KvTransferBenchDecodeSide? local = null;
         try
         {
-            if (processes == 2) child = await KvTransferBenchChild.StartAsync(modelDir, device, dtype, tokens);
-            else local = await KvTransferBenchDecodeSide.StartAsync(modelDir, dev, ScalarTypeExtensions.Parse(dtype), tokens);
+            if (processes == 2) child = await KvTransferBenchChild.StartAsync(modelDir, decodeDevice, dtype, tokens);
+            else local = await KvTransferBenchDecodeSide.StartAsync(modelDir, Device.Parse(decodeDevice), ScalarTypeExtensions.Parse(dtype), tokens);
             Func<Task<string>> reserve = child is not null ? () => child.ReserveAsync(tokens) : () => Task.FromResult(local!.Reserve(tokens));
             Func<string, Task> take = child is not null ? child.TakeAsync : t => { local!.Take(t); return Task.CompletedTask; };
             using var channel = RpcChannel.ForAddress(child?.Address ?? local!.Address);
