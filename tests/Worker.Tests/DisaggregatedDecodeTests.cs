@@ -31,6 +31,23 @@ public sealed class DisaggregatedDecodeTests(WorkerPair pair) : IClassFixture<Wo
     }
 
     [Fact]
+    public async Task ConcurrentRequests_BatchedOnBothWorkers_EachEqualsSingleEngineGeneration()
+    {
+        var prompts = Enumerable.Range(0, 6).Select(i => TinyModel.Prompt(3 + (7 * i), seed: 200 + i)).ToArray();
+
+        var outputs = await Task.WhenAll(prompts.Select(async (prompt, i) =>
+        {
+            var id = $"concurrent-{i}";
+            var (ticket, first) = await Calls.PrefillToAsync(pair.Prefill, pair.Decode, id, prompt);
+            var messages = await Calls.ReadAllAsync(pair.Decode, Calls.Decode(id, prompt, [(int)first.FirstTokenId], 10, ticket));
+            return (IReadOnlyList<int>)[(int)first.FirstTokenId, .. Calls.Tokens(messages)];
+        }));
+
+        for (var i = 0; i < prompts.Length; i++) Assert.Equal(pair.Model.Greedy(prompts[i], 10), outputs[i]);
+        await pair.Decode.WaitAllBlocksFreeAsync();
+    }
+
+    [Fact]
     public async Task Decode_WithLogprobs_StreamsOneFiniteLogprobPerNewToken()
     {
         var prompt = TinyModel.Prompt(9, seed: 5);

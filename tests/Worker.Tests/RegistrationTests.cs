@@ -68,6 +68,24 @@ public sealed class RegistrationTests(WorkerPair pair) : IClassFixture<WorkerPai
     }
 
     [Fact]
+    public async Task IndexLostTheWorkersEntries_NextEventsTriggerAFullRepublish()
+    {
+        var prefillId = new WorkerId((await pair.Prefill.StatusAsync()).WorkerId);
+        var first = TinyModel.Prompt(8, seed: 44);
+        await PrefillAsync("before-loss", first);
+        var firstHashes = new BlockHasher(Model, blockSize: 4).HashBlocks(first);
+        await Eventually.ReturnsAsync(() => pair.State.Index.FindOverlapAsync(Model, firstHashes), o => o.MatchedBlocks(prefillId) == 2, "the first prompt indexed");
+
+        await pair.State.Index.RemoveWorkerAsync(Model, prefillId);   // e.g. a Redis restart: entries and sequence gone
+        var second = TinyModel.Prompt(12, seed: 45);
+        await PrefillAsync("after-loss", second);
+
+        var secondHashes = new BlockHasher(Model, blockSize: 4).HashBlocks(second);
+        await Eventually.ReturnsAsync(() => pair.State.Index.FindOverlapAsync(Model, secondHashes), o => o.MatchedBlocks(prefillId) == 3, "the second prompt indexed");
+        Assert.Equal(2, (await pair.State.Index.FindOverlapAsync(Model, firstHashes)).MatchedBlocks(prefillId));
+    }
+
+    [Fact]
     public async Task Stop_DeregistersTheWorker()
     {
         var state = new SharedClusterState();
@@ -78,6 +96,13 @@ public sealed class RegistrationTests(WorkerPair pair) : IClassFixture<WorkerPai
         await host.DisposeAsync();
 
         Assert.Empty(await state.Registry.ListAsync());
+    }
+
+    private async Task PrefillAsync(string id, int[] prompt)
+    {
+        var request = new PrefillRequest { RequestId = id, Model = TinyModel.Id };
+        request.PromptTokenIds.Add(prompt.Select(t => (uint)t));
+        await pair.Prefill.Client.PrefillAsync(request, pair.Prefill.Options());
     }
 
     private async Task<WorkerSnapshot?> Snapshot(WorkerRole role) =>
