@@ -76,6 +76,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ct_varlen_flash_applies(Tensor q);
     [LibraryImport(Lib)] internal static partial IntPtr ct_varlen_attention(Tensor q, Tensor k, Tensor v, Tensor cuQ, Tensor cuK, long* cuQHost, long* cuKHost,
         int chunks, long maxQ, long maxK, double scale, int reference);
+    [LibraryImport(Lib)] internal static partial int ct_paged_decode_applies(Tensor q, Tensor k);
+    [LibraryImport(Lib)] internal static partial IntPtr ct_paged_decode_attention(Tensor q, Tensor k, Tensor v, Tensor blockTables, Tensor lengths,
+        long blockSize, double scale, int splits, int reference);
 
     [LibraryImport(Lib)] internal static partial int ct_cuda_device_count();
     [LibraryImport(Lib)] internal static partial int ct_cuda_synchronize(int device);

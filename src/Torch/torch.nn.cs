@@ -84,6 +84,34 @@ public static partial class torch
             }
 
             /// <summary>
+            /// True when <see cref="paged_decode_attention"/> runs the CUDA kernel for q and cache k (the native library built
+            /// with CUDA kernels, q on CUDA in half/bfloat16, head size 32/64/128/256, 1/2/4/8 query heads per KV head).
+            /// </summary>
+            public static bool paged_decode_attention_is_fused(Tensor q, Tensor kCache) => ct_paged_decode_applies(q, kCache) switch
+            {
+                1 => true,
+                0 => false,
+                _ => throw LastError(),
+            };
+
+            /// <summary>
+            /// Decode attention over the paged KV cache: sequence s's one query q[s] [Hq, D] attends over its keys 0 …
+            /// lengths[s] − 1, key p lying in cache slot blockTables[s, p / blockSize] · blockSize + p % blockSize.
+            /// q [S, Hq, D]; kCache/vCache [slots, Hkv, D] (Hq a multiple of Hkv); blockTables int32 [S, maxBlocks];
+            /// lengths int32 [S], all on one device. Returns [S, Hq, D]. The CUDA kernel where
+            /// <see cref="paged_decode_attention_is_fused"/> (float32 accumulation; <paramref name="splits"/> key-range
+            /// splits per sequence, 0 = chosen from the shapes); elsewhere, or with <paramref name="reference"/>, a float32
+            /// computation with ATen ops over the gathered keys (synchronises with the device).
+            /// </summary>
+            public static Tensor paged_decode_attention(Tensor q, Tensor kCache, Tensor vCache, Tensor blockTables, Tensor lengths, int blockSize,
+                double? scale = null, int splits = 0, bool reference = false)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(splits);
+                var s = scale ?? 1.0 / Math.Sqrt(q.size(-1));
+                return new(ct_paged_decode_attention(q, kCache, vCache, blockTables, lengths, blockSize, s, splits, reference ? 1 : 0));
+            }
+
+            /// <summary>
             /// Attention. q [B, H, Tq, D], k/v [B, Hkv, Tk, D] with H a multiple of Hkv (grouped-query);
             /// mask bool (true = attend) or additive, broadcastable to [B, H, Tq, Tk]; causal aligns the
             /// last query with the last key. Uses libtorch's fused kernel where present (2.1+ on CUDA).

@@ -21,9 +21,9 @@ public sealed partial class LlamaModel
         var cos = Rope.Cos.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var sin = Rope.Sin.index_select(0, batch.Positions).view(1, n, 1, d);  // [1, N, 1, D]
         var x = F.embedding(batch.Tokens.view(1, n), Weights.Embed);            // [1, N, hidden]
-        Func<int, Tensor, Tensor> attention = batch.Mode == PagedAttentionMode.Varlen
-            ? (i, hidden) => VarlenAttention(i, hidden, cos, sin, cache, batch)
-            : (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch);
+        Func<int, Tensor, Tensor> attention = batch.Mode == PagedAttentionMode.Padded
+            ? (i, hidden) => PagedAttention(i, hidden, cos, sin, cache, batch)
+            : (i, hidden) => VarlenAttention(i, hidden, cos, sin, cache, batch);
         var h = Blocks(x, attention, layerComputed);                             // [1, N, hidden]
         var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
         var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
@@ -40,11 +40,36 @@ public sealed partial class LlamaModel
         var k = F.rotary_embedding(qkv.narrow(2, heads, kvHeads), cos, sin);           // [1, N, Hkv, D]
         var v = qkv.narrow(2, heads + kvHeads, kvHeads);                                // [1, N, Hkv, D]
         cache.Write(i, batch.Slots, k.view(n, kvHeads, d), v.reshape(n, kvHeads, d));   // [N, Hkv, D]
+        if (batch.Mode == PagedAttentionMode.DecodeKernel && F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i)))
+        {
+            return F.linear(DecodeKernelAttention(i, q.reshape(n, heads, d), cache, batch).view(1, n, heads * d), w.O);  // [1, N, hidden]
+        }
         var keys = cache.SlotKeys(i).index_select(0, batch.KeySlots!);                  // [K, Hkv, D]
         var values = cache.SlotValues(i).index_select(0, batch.KeySlots!);              // [K, Hkv, D]
         var o = F.varlen_attention(q.reshape(n, heads, d), keys, values, batch.CuQueries!, batch.CuKeys!,
             batch.CuQueriesHost, batch.CuKeysHost, batch.MaxQueries, batch.MaxKeys);    // [N, H, D]
         return F.linear(o.reshape(1, n, heads * d), w.O);                               // [1, N, hidden]
+    }
+
+    // Decode kernel: rows 0 … S − 1 (decodes) read their keys through the block tables; the longer chunks after them
+    // attend through the varlen call over their own gathered keys. Returns [N, H, D].
+    private static Tensor DecodeKernelAttention(int i, Tensor q, PagedKvStorage cache, PagedAttentionBatch batch)
+    {
+        long n = batch.TokenCount, s = batch.DecodeCount;
+        var parts = new List<Tensor>(2);
+        if (s > 0)
+        {
+            parts.Add(F.paged_decode_attention(q.narrow(0, 0, s), cache.SlotKeys(i), cache.SlotValues(i),
+                batch.DecodeBlockTables!, batch.DecodeLengths!, batch.BlockSize));                              // [S, H, D]
+        }
+        if (n > s)
+        {
+            var keys = cache.SlotKeys(i).index_select(0, batch.PrefillKeySlots!);                              // [Kp, Hkv, D]
+            var values = cache.SlotValues(i).index_select(0, batch.PrefillKeySlots!);                          // [Kp, Hkv, D]
+            parts.Add(F.varlen_attention(q.narrow(0, s, n - s), keys, values, batch.PrefillCuQueries!, batch.PrefillCuKeys!,
+                batch.PrefillCuQueriesHost, batch.PrefillCuKeysHost, batch.PrefillMaxQueries, batch.PrefillMaxKeys));  // [N − S, H, D]
+        }
+        return parts.Count == 1 ? parts[0] : torch.cat(parts, 0);                                               // [N, H, D]
     }
 
     private Tensor PagedAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)

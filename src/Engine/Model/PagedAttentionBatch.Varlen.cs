@@ -18,16 +18,22 @@ public sealed partial class PagedAttentionBatch
     public long MaxKeys { get; private set; }
 
     // Every index of the pass is written into one host buffer, copied to the device in one transfer and viewed from
-    // there: tokens [N] | positions [N] | slots [N] | last rows [C] | key slots [K] | cu queries [C+1] | cu keys [C+1].
-    private static PagedAttentionBatch CreateVarlen(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device)
+    // there: tokens [N] | positions [N] | slots [N] | last rows [C] | key slots [K] | then the int32 part, converted at
+    // once: cu queries [C+1] | cu keys [C+1] | (decode kernel: the rest, PagedAttentionBatch.DecodeKernel.cs).
+    // Chunks are packed in the given order, except with the decode kernel: single-token chunks first.
+    private static PagedAttentionBatch CreateVarlen(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device, bool decodeKernel)
     {
+        var order = Enumerable.Range(0, chunks.Count).ToArray();
+        if (decodeKernel) order = [.. order.OrderBy(i => chunks[i].Tokens.Count == 1 ? 0 : 1)];   // stable: decodes first
         int n = 0, k = 0, c = chunks.Count;
         foreach (var chunk in chunks)
         {
             n += chunk.Tokens.Count;
             k += chunk.End;
         }
-        var buffer = new long[3 * n + c + k + 2 * (c + 1)];
+        var layout = decodeKernel ? DecodeKernelLayout.Of(chunks, order, blockSize) : default;
+        var ints = 2 * (c + 1) + layout.Length;
+        var buffer = new long[3 * n + c + k + ints];
         var span = buffer.AsSpan();
         Span<long> tokens = span.Slice(0, n), positions = span.Slice(n, n), slots = span.Slice(2 * n, n);
         Span<long> lastRows = span.Slice(3 * n, c), keySlots = span.Slice(3 * n + c, k);
@@ -35,9 +41,9 @@ public sealed partial class PagedAttentionBatch
         int row = 0, key = 0, maxQ = 0, maxK = 0;
         for (var i = 0; i < c; i++)
         {
-            var chunk = chunks[i];
+            var chunk = chunks[order[i]];
             int count = chunk.Tokens.Count, end = chunk.End;
-            if (count < 1) throw new ArgumentException($"Chunk {i} has no tokens.", nameof(chunks));
+            if (count < 1) throw new ArgumentException($"Chunk {order[i]} has no tokens.", nameof(chunks));
             if (end > chunk.BlockTable.Count * blockSize)
             {
                 throw new InvalidOperationException($"Position {end - 1} lies past the sequence's {chunk.BlockTable.Count} blocks; grow its block table before scheduling it.");
@@ -53,27 +59,30 @@ public sealed partial class PagedAttentionBatch
             }
             row += count;
             key += end;
-            lastRows[i] = row - 1;
+            lastRows[order[i]] = row - 1;
             maxQ = Math.Max(maxQ, count);
             maxK = Math.Max(maxK, end);
         }
         cuQ[c] = row;
         cuK[c] = key;
+        if (decodeKernel) layout.Write(chunks, order, blockSize, cuQ, cuK, span.Slice(3 * n + c + k + 2 * (c + 1), layout.Length));
 
-        var batch = new PagedAttentionBatch { Mode = PagedAttentionMode.Varlen, TokenCount = n, DecodeCount = 0, Prefills = [] };
-        var all = batch.Own(torch.tensor(buffer, device));                                   // [3N + C + K + 2(C+1)]
+        var mode = decodeKernel ? PagedAttentionMode.DecodeKernel : PagedAttentionMode.Varlen;
+        var batch = new PagedAttentionBatch { Mode = mode, TokenCount = n, DecodeCount = layout.Decodes, Prefills = [], BlockSize = blockSize };
+        var all = batch.Own(torch.tensor(buffer, device));                                   // [3N + C + K + ints]
         batch.Tokens = batch.Own(all.narrow(0, 0, n));                                       // [N]
         batch.Positions = batch.Own(all.narrow(0, n, n));                                    // [N]
         batch.Slots = batch.Own(all.narrow(0, 2 * n, n));                                    // [N]
         batch.LastRows = batch.Own(all.narrow(0, 3 * n, c));                                 // [C]
         batch.KeySlots = batch.Own(all.narrow(0, 3 * n + c, k));                             // [K]
-        var cu = batch.Own(all.narrow(0, 3 * n + c + k, 2 * (c + 1)).to(ScalarType.Int32));  // [2(C+1)] int32
-        batch.CuQueries = batch.Own(cu.narrow(0, 0, c + 1));                                 // [C+1]
-        batch.CuKeys = batch.Own(cu.narrow(0, c + 1, c + 1));                                // [C+1]
+        var int32 = batch.Own(all.narrow(0, 3 * n + c + k, ints).to(ScalarType.Int32));      // [ints] int32
+        batch.CuQueries = batch.Own(int32.narrow(0, 0, c + 1));                              // [C+1]
+        batch.CuKeys = batch.Own(int32.narrow(0, c + 1, c + 1));                             // [C+1]
         batch.CuQueriesHost = cuQ.ToArray();
         batch.CuKeysHost = cuK.ToArray();
         batch.MaxQueries = maxQ;
         batch.MaxKeys = maxK;
+        if (decodeKernel) batch.ViewDecodeKernel(layout, int32.narrow(0, 2 * (c + 1), layout.Length), cuQ, cuK);
         return batch;
     }
 }

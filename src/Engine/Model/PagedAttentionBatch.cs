@@ -6,6 +6,8 @@ namespace Cluster.Engine.Model;
 /// Device tensors of one packed forward pass over the paged cache (no padding of prefill tokens).
 /// <see cref="PagedAttentionMode.Varlen"/> (PagedAttentionBatch.Varlen.cs): chunks in the given order, the key slots of
 /// every chunk packed back to back, built in one host buffer and copied to the device at once.
+/// <see cref="PagedAttentionMode.DecodeKernel"/> (PagedAttentionBatch.DecodeKernel.cs): the same, with single-token chunks
+/// packed first and their block tables and lengths added for the paged decode kernel.
 /// <see cref="PagedAttentionMode.Padded"/>: single-token chunks (decodes) come first and attend as one batch over
 /// gathered keys padded to the longest; each longer chunk attends on its own: causally over its own keys when it
 /// starts at 0, else over its gathered past.
@@ -44,12 +46,18 @@ public sealed partial class PagedAttentionBatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(chunks);
         if (chunks.Count == 0) throw new ArgumentException("A forward pass needs at least one chunk.", nameof(chunks));
-        return mode == PagedAttentionMode.Varlen ? CreateVarlen(chunks, blockSize, device) : CreatePadded(chunks, blockSize, device);
+        return mode switch
+        {
+            PagedAttentionMode.Varlen => CreateVarlen(chunks, blockSize, device, decodeKernel: false),
+            PagedAttentionMode.DecodeKernel => CreateVarlen(chunks, blockSize, device, decodeKernel: true),
+            PagedAttentionMode.Padded => CreatePadded(chunks, blockSize, device),
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown paged attention mode."),
+        };
     }
 
     private static PagedAttentionBatch CreatePadded(IReadOnlyList<PagedChunk> chunks, int blockSize, Device device)
     {
-        var batch = new PagedAttentionBatch { Mode = PagedAttentionMode.Padded };
+        var batch = new PagedAttentionBatch { Mode = PagedAttentionMode.Padded, BlockSize = blockSize };
         var order = chunks.Select((c, i) => (c, i)).OrderBy(p => p.c.Tokens.Count == 1 ? 0 : 1).ToList();
         var n = chunks.Sum(c => c.Tokens.Count);
         long[] tokens = new long[n], positions = new long[n], slots = new long[n], lastRows = new long[chunks.Count];
