@@ -1,0 +1,96 @@
+using Cluster.Cli.Up;
+using Cluster.Contracts.V1;
+using Cluster.Core.Hashing;
+using Cluster.Core.Ids;
+using Cluster.Integration.Tests.Infrastructure;
+
+namespace Cluster.Integration.Tests;
+
+/// <summary>
+/// Cache-aware prefill routing with 2 prefill workers (counts from each worker's Status rpc): a prompt sharing a cached
+/// prefix goes to the worker holding it and computes only the suffix; under a burst on one prefix the load term still
+/// spreads work to the other worker.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class PrefixRoutingTests(ClusterFixture fixture)
+{
+    private const int BlockSize = 16;
+
+    [Fact]
+    public async Task SecondRequestSharingPrefix_GoesToHolder_AndComputesOnlySuffix()
+    {
+        using var cts = Deadline.ForTest();
+        var prefix = Prompts.Make(3000, 4 * BlockSize);
+        var first = Prompts.WithPrefix(prefix, 3001, 10);
+        var second = Prompts.WithPrefix(prefix, 3002, 21);
+
+        var before = await PrefillCountersAsync(cts.Token);
+        await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(first, 4), cts.Token);
+        var afterFirst = await PrefillCountersAsync(cts.Token);
+        var computedFirst = Delta(afterFirst, before, c => c.Computed);
+        var holder = Assert.Single(computedFirst, d => d.Value > 0).Key;
+        Assert.Equal(first.Length, computedFirst[holder]);
+        await WaitIndexedAsync(holder, prefix);
+
+        var output = await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(second, 4), cts.Token);
+        var afterSecond = await PrefillCountersAsync(cts.Token);
+
+        var computed = Delta(afterSecond, afterFirst, c => c.Computed);
+        var cached = Delta(afterSecond, afterFirst, c => c.Cached);
+        Assert.Equal(second.Length - prefix.Length, computed[holder]);
+        Assert.Equal(prefix.Length, cached[holder]);
+        Assert.All(computed.Where(d => d.Key != holder), d => Assert.Equal(0, d.Value));
+        Assert.Equal((uint)prefix.Length, output.Usage!.CachedPromptTokens);
+    }
+
+    [Fact(Skip = "Fails today (reported): every burst request goes to the prefix holder. The workers' measured " +
+                 "PrefillTokensPerSecond (computed tokens / time to first token of ONE request, incl. fixed overheads and queueing) " +
+                 "reads 20-50 tok/s on the tiny model, so the cache-aware cost of the idle worker looks like ~30 s and never wins.")]
+    public async Task BurstOnOneCachedPrefix_SpreadsOverBothPrefillWorkers()
+    {
+        using var cts = Deadline.ForTest();
+        var prefix = Prompts.Make(4000, 16 * BlockSize);
+        await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 4001, 5), 2), cts.Token);
+        var before = await PrefillCountersAsync(cts.Token);
+
+        // Each request's own part (384 tokens) costs more than the shared prefix (256): a queue on the holder soon outweighs its cache.
+        var burst = Enumerable.Range(0, 32).Select(i => Prompts.WithPrefix(prefix, 4100 + i, 384)).ToArray();
+        await Task.WhenAll(burst.Select(p => fixture.Calls.GenerateAsync(fixture.Calls.Greedy(p, 2), cts.Token)));
+        var after = await PrefillCountersAsync(cts.Token);
+
+        var computed = Delta(after, before, c => c.Computed);
+        var loads = string.Join("; ", (await fixture.Cluster.Registry.ListAsync(new ModelId(TestModel.Id))).Select(w => $"{w.Info.Id}: {w.Load}"));
+        Assert.All(computed, d => Assert.True(d.Value > 0,
+            $"prefill worker {d.Key} computed nothing of a 32-request burst on one cached prefix: routing ignored load " +
+            $"(computed {string.Join(", ", computed.Select(c => $"{c.Key}={c.Value}"))}; registry loads {loads})"));
+    }
+
+    private IEnumerable<RoleEndpoint> PrefillWorkers => fixture.Cluster.Workers.Where(w => w.Role == "prefill");
+
+    private async Task<Dictionary<string, (long Computed, long Cached)>> PrefillCountersAsync(CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, (long, long)>();
+        foreach (var worker in PrefillWorkers)
+        {
+            var status = await fixture.Calls.StatusAsync(worker, cancellationToken);
+            result[worker.Name] = ((long)status.ComputedPromptTokens, (long)status.CachedPromptTokens);
+        }
+
+        return result;
+    }
+
+    private static Dictionary<string, long> Delta(Dictionary<string, (long Computed, long Cached)> after, Dictionary<string, (long Computed, long Cached)> before,
+        Func<(long Computed, long Cached), long> field) =>
+        after.ToDictionary(a => a.Key, a => field(a.Value) - field(before[a.Key]));
+
+    /// <summary>The worker's KV events reach the index asynchronously; the router can only route by what the index shows.</summary>
+    private async Task WaitIndexedAsync(string worker, int[] prefix)
+    {
+        var hashes = new BlockHasher(new ModelId(TestModel.Id), BlockSize).HashBlocks(prefix);
+        await Deadline.UntilAsync(async () =>
+        {
+            var overlap = await fixture.Cluster.Index.FindOverlapAsync(new ModelId(TestModel.Id), hashes);
+            return overlap.MatchedBlocks(new WorkerId(worker)) >= hashes.Length;
+        }, TimeSpan.FromSeconds(10), $"the prefix index shows {hashes.Length} blocks on {worker}");
+    }
+}
