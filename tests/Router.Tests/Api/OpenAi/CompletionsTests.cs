@@ -108,4 +108,23 @@ public sealed class CompletionsTests
         Assert.Equal("abc fox", body.GetProperty("choices")[0].Str("text"));
         Assert.Equal("stop", body.GetProperty("choices")[0].Str("finish_reason"));
     }
+
+    [Fact]
+    public async Task Completions_MultiByteCharactersOverSeveralTokens_NeverSplitAndStopMatchesThem()
+    {
+        await using var router = await RouterHarness.StartAsync();
+        router.Coordinator.Output = "café ☕ then more";
+        router.Coordinator.TokensPerEvent = 1;
+        var (events, done, _) = await OpenAiHttp.PostSseAsync(router.Http, "/v1/completions",
+            """{"prompt":"Hi","max_tokens":40,"stream":true,"stop":"☕"}""");
+
+        Assert.True(done);
+        var texts = events.Select(c => c.GetProperty("choices")[0].Str("text")).ToList();
+        Assert.Equal("café ", string.Concat(texts));
+        Assert.DoesNotContain(texts, t => t.Contains('\uFFFD', StringComparison.Ordinal));
+        Assert.Contains("é", texts);
+        Assert.Equal("stop", events[^1].GetProperty("choices")[0].Str("finish_reason"));
+        // Byte-level tokens: one per UTF-8 byte, so the stop completes on token GetByteCount("café ☕").
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount("café ☕"), (await OpenAiHttp.PostJsonAsync(router.Http, "/v1/completions", """{"prompt":"Hi","max_tokens":40,"stop":"☕"}""")).Body.GetProperty("usage").Int("completion_tokens"));
+    }
 }
