@@ -24,6 +24,9 @@ public sealed class AdmissionQueue
     /// <summary>Raised with the new count whenever a request enters or leaves the queue.</summary>
     public event Action<int>? WaitingChanged;
 
+    /// <summary>Raised with the reason (<c>queue_full</c>, <c>queue_timeout</c>) when a request is refused.</summary>
+    public event Action<string>? Rejected;
+
     /// <summary>Requests waiting now.</summary>
     public int Waiting => Volatile.Read(ref _waiting);
 
@@ -38,6 +41,7 @@ public sealed class AdmissionQueue
         if (waiting > max)
         {
             Interlocked.Decrement(ref _waiting);
+            Rejected?.Invoke("queue_full");
             throw CoordinatorErrors.ResourceExhausted($"Overloaded: {reason}, and the admission queue is full ({max} waiting, Routing:MaxQueuedRequests). Retry later.", RetryAfter);
         }
 
@@ -76,6 +80,7 @@ public sealed class AdmissionQueue
             }
             catch (TimeoutException)
             {
+                _queue.Rejected?.Invoke("queue_timeout");
                 throw CoordinatorErrors.ResourceExhausted($"Overloaded: {_reason} for {_queue._options.Value.QueueTimeout} (Routing:QueueTimeout). Retry later.", _queue.RetryAfter);
             }
         }

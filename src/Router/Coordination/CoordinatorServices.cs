@@ -14,4 +14,5 @@ internal sealed record CoordinatorServices(
     IDecodePolicy DecodePolicy,
     RoutingOptions Options,
     TimeProvider Time,
+    CoordinatorInstruments Instruments,
     ILogger Logger);

@@ -24,10 +24,11 @@ public sealed class RequestCoordinator : IRequestCoordinator
         IDecodePolicy decodePolicy,
         IOptions<RoutingOptions> options,
         TimeProvider timeProvider,
+        CoordinatorInstruments instruments,
         ILogger<RequestCoordinator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, options.Value, timeProvider, logger);
+        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, options.Value, timeProvider, instruments, logger);
     }
 
     public async IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)

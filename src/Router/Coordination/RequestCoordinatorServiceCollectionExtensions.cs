@@ -23,6 +23,8 @@ public static class RequestCoordinatorServiceCollectionExtensions
         services.AddOptions<Hosting.Auth.AuthOptions>(); // bound by the host (AddClusterHost); empty token otherwise
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
+        services.AddMetrics();
+        services.TryAddSingleton<CoordinatorInstruments>();
         services.TryAddSingleton<WorkerClients>();
         services.TryAddSingleton<InFlightTracker>();
         services.TryAddSingleton<WorkerPool>();

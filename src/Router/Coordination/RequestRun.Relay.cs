@@ -64,6 +64,7 @@ internal sealed partial class RequestRun
         if (_generated.Count == 0)
         {
             LogDecodeFailed(services.Logger, request.Id.Value, decode.Id.Value, reason);
+            services.Instruments.Recovered("decode_retry");
             if (++_decodeFailures >= Options.MaxDecodeAttempts)
             {
                 throw CoordinatorErrors.Unavailable($"Decode failed on {_decodeFailures} worker(s) (Routing:MaxDecodeAttempts = {Options.MaxDecodeAttempts}); last: {_lastError}.");
@@ -73,6 +74,7 @@ internal sealed partial class RequestRun
         }
 
         LogMigrating(services.Logger, request.Id.Value, decode.Id.Value, _generated.Count, reason);
+        services.Instruments.Recovered("migration");
         if (++_migrations > Options.MaxMigrations)
         {
             throw CoordinatorErrors.Unavailable($"The decode worker was lost after {_generated.Count} tokens and the request already migrated {_migrations - 1} time(s) (Routing:MaxMigrations = {Options.MaxMigrations}); last: {_lastError}.");

@@ -30,6 +30,7 @@ internal sealed partial class RequestRun
             if (prefill is null)
             {
                 LogRouted(services.Logger, request.Id.Value, "local", decode.Id.Value, decode.Id.Value, promptLength);
+                services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
             }
@@ -41,6 +42,7 @@ internal sealed partial class RequestRun
             }
 
             LogRouted(services.Logger, request.Id.Value, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
+            services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize));
             var (response, error) = await PrefillAsync(prefill, decode, ticket, routing, cancellationToken).ConfigureAwait(false);
             if (response is not null)
             {
@@ -52,6 +54,7 @@ internal sealed partial class RequestRun
             if (WorkerFailures.IsTransferFailure(error!.StatusCode))
             {
                 LogTransferFailed(services.Logger, request.Id.Value, prefill.Id.Value, decode.Id.Value, error.StatusCode, error.Status.Detail);
+                services.Instruments.Recovered("transfer_recompute");
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
             }
@@ -61,6 +64,7 @@ internal sealed partial class RequestRun
             _failedPrefill.Add(prefill.Id);
             _lastError = $"prefill on {prefill.Id}: {error.StatusCode} {error.Status.Detail}";
             LogPrefillFailed(services.Logger, request.Id.Value, prefill.Id.Value, error.StatusCode, error.Status.Detail);
+            services.Instruments.Recovered("prefill_retry");
             if (_failedPrefill.Count >= Options.MaxPrefillAttempts)
             {
                 throw CoordinatorErrors.Unavailable($"Prefill failed on {_failedPrefill.Count} worker(s) (Routing:MaxPrefillAttempts = {Options.MaxPrefillAttempts}); last: {_lastError}.");

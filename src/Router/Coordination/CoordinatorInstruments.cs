@@ -1,0 +1,43 @@
+using System.Diagnostics.Metrics;
+
+namespace Cluster.Router.Coordination;
+
+/// <summary>Metrics of request coordination (meter <c>Cluster.Router</c>, ARCHITECTURE §9), created through <see cref="IMeterFactory"/>.</summary>
+public sealed class CoordinatorInstruments
+{
+    public const string MeterName = "Cluster.Router";
+    public const string Decisions = "cluster.router.routing.decisions";
+    public const string MatchedPrefixTokens = "cluster.router.routing.prefix_matched_tokens";
+    public const string Recoveries = "cluster.router.recoveries";
+    public const string AdmissionRejections = "cluster.router.admission.rejections";
+    public const string QueueDepth = "cluster.router.admission.queue_depth";
+
+    private readonly Counter<long> _decisions;
+    private readonly Counter<long> _matched;
+    private readonly Counter<long> _recoveries;
+    private readonly Counter<long> _rejections;
+
+    public CoordinatorInstruments(IMeterFactory meterFactory, AdmissionQueue admission)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        ArgumentNullException.ThrowIfNull(admission);
+        var meter = meterFactory.Create(MeterName);
+        _decisions = meter.CreateCounter<long>(Decisions, "{decision}", "Routing decisions, by mode (disaggregated, local) and whether the prefix index answered");
+        _matched = meter.CreateCounter<long>(MatchedPrefixTokens, "{token}", "Prompt tokens the chosen prefill worker holds in its prefix cache, per the index");
+        _recoveries = meter.CreateCounter<long>(Recoveries, "{event}", "Failures handled inside a request, by kind (prefill_retry, transfer_recompute, decode_retry, migration)");
+        _rejections = meter.CreateCounter<long>(AdmissionRejections, "{request}", "Requests refused with RESOURCE_EXHAUSTED, by reason (queue_full, queue_timeout)");
+        meter.CreateObservableGauge(QueueDepth, () => admission.Waiting, "{request}", "Requests waiting for decode headroom");
+        admission.Rejected += reason => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
+    }
+
+    public void Decided(bool disaggregated, bool indexAvailable, int matchedTokens)
+    {
+        _decisions.Add(1, new KeyValuePair<string, object?>("mode", disaggregated ? "disaggregated" : "local"), new KeyValuePair<string, object?>("index", indexAvailable ? "available" : "unavailable"));
+        if (matchedTokens > 0)
+        {
+            _matched.Add(matchedTokens);
+        }
+    }
+
+    public void Recovered(string kind) => _recoveries.Add(1, new KeyValuePair<string, object?>("kind", kind));
+}

@@ -1,0 +1,49 @@
+using System.Diagnostics.Metrics;
+using Cluster.ClusterState.Model;
+using Cluster.Router.Coordination;
+using Microsoft.Extensions.DependencyInjection;
+using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
+using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
+
+namespace Cluster.Router.Tests.Coordination;
+
+public sealed class CoordinatorInstrumentsTests
+{
+    [Fact]
+    public async Task RunAsync_MigrationAndTransferFailure_CountDecisionsAndRecoveriesByKind()
+    {
+        await using var harness = Create();
+        var meterFactory = harness.Services.GetRequiredService<IMeterFactory>();
+        var measured = new List<(string Name, string Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == CoordinatorInstruments.MeterName && ReferenceEquals(instrument.Meter.Scope, meterFactory))
+            {
+                l.EnableMeasurementEvents(instrument); // only this test's meter: other tests run in parallel
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (measured) { measured.Add((instrument.Name, string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}")))); }
+        });
+        listener.Start();
+        _ = harness.Coordinator; // instruments are created with the coordinator
+        var prefill = await harness.AddWorkerAsync("p1", WorkerRole.Prefill);
+        var dying = await harness.AddWorkerAsync("d1", WorkerRole.Decode);
+        await harness.AddWorkerAsync("d2", WorkerRole.Decode, new WorkerLoad(1000, 4, 0, 0, 0, 0));
+        dying.DieAfterTokens = 1;
+
+        await CollectAsync(harness.Coordinator.RunAsync(Request(maxTokens: 5)), n => { if (n >= 2) { dying.Kill.TrySetResult(); } });
+        dying.DieAfterTokens = null;
+        prefill.PrefillFailure = new Rpc.RpcException(new Rpc.Status(Rpc.StatusCode.Aborted, "push failed"));
+        await CollectAsync(harness.Coordinator.RunAsync(Request(maxTokens: 2)));
+
+        lock (measured)
+        {
+            Assert.Equal(3, measured.Count(m => m is { Name: CoordinatorInstruments.Decisions, Tags: "mode=disaggregated,index=available" }));
+            Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=migration" });
+            Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=transfer_recompute" });
+        }
+    }
+}
