@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian machine (the .NET 10 SDK and node 20 are expected on PATH):
-#   ./cluster.sh demo   installs what is missing, builds, starts a local cluster and shows it answering
+#   ./cluster.sh demo   installs what is missing, builds, starts a local cluster (cluster up) and streams one request
+#                       through it, then serves until Ctrl+C; --check: stop after the request (exit 0 only if it worked)
 #   ./cluster.sh test   installs what is missing, builds and runs every test; last line "N passed, N failed"
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -62,44 +63,24 @@ run_tests() {
   [ "$rc" -eq 0 ]
 }
 
-# Host name, gRPC port, HTTP port: one process per role, as in a real deployment.
-DEMO_HOSTS=("Router 50051 8080" "PrefillWorker 50061 8081" "DecodeWorker 50071 8082")
+CLI="dotnet src/Cli/bin/Release/net10.0/cluster.dll"
+MODEL_CACHE=.cluster/models   # the generated tiny model (random weights) lives here, written on first use
 
 run_demo() {
   local check_only=false
   [ "${1:-}" = "--check" ] && check_only=true
   setup
-  log "dotnet build"
-  dotnet build Cluster.sln -c Release -nologo -v quiet
-  local pids=() logs; logs=$(mktemp -d)
-  trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT
-  for h in "${DEMO_HOSTS[@]}"; do
-    read -r name grpc http <<<"$h"
-    log "starting $name (gRPC h2c :$grpc, HTTP :$http; log $logs/$name.log)"
-    dotnet "src/$name/bin/Release/net10.0/Cluster.$name.dll" --Hosting:GrpcPort="$grpc" --Hosting:HttpPort="$http" \
-      >"$logs/$name.log" 2>&1 &
-    pids+=($!)
-  done
-  for h in "${DEMO_HOSTS[@]}"; do
-    read -r name grpc http <<<"$h"
-    dotnet src/Cli/bin/Release/net10.0/cluster.dll health --address "http://127.0.0.1:$grpc" --wait 60
-    printf '%-14s HTTP /healthz: %s\n' "$name" "$(curl -fsS "http://127.0.0.1:$http/healthz")"
-  done
-  local cli="dotnet src/Cli/bin/Release/net10.0/cluster.dll" model=.cluster/models/tiny
-  log "the engine on a generated tiny model (random weights, so the text is noise; the point is the path)"
-  [ -f "$model/config.json" ] || $cli make-model --preset tiny --out "$model"
-  $cli generate --model "$model" --prompt "Hello, cluster" --max-tokens 16 --device cpu
-  cat <<MSG
-
-The router and both workers are up and answer grpc.health.v1.Health over h2c and /healthz over HTTP.
-Try:  dotnet src/Cli/bin/Release/net10.0/cluster.dll health --address http://127.0.0.1:50051
-      curl http://127.0.0.1:8080/healthz
-      dotnet src/Cli/bin/Release/net10.0/cluster.dll generate --model $model --prompt "..." --temperature 0.8
-Serving through the router (prefill → KV transfer → decode) arrives with the cluster issue.
-MSG
-  $check_only && return 0
-  echo "Press Ctrl+C to stop."
-  wait
+  log "dotnet build src/Cli (the cluster command, router and worker hosts)"
+  dotnet build src/Cli/Cli.csproj -c Release -nologo -v quiet
+  if $check_only; then
+    log "cluster up --smoke: router + prefill + decode workers in one process, one streamed chat request"
+    $CLI up --smoke --cache-dir "$MODEL_CACHE"
+    log "cluster up --redis --smoke: the same as three processes sharing a local redis-server"
+    $CLI up --smoke --redis --cache-dir "$MODEL_CACHE" --grpc-port 0 --http-port 0
+    return 0
+  fi
+  log "cluster up --demo: router (gRPC :50051, HTTP :8080) + prefill + decode workers; one streamed request, then serving"
+  exec $CLI up --demo --cache-dir "$MODEL_CACHE" "$@"
 }
 
 case "${1:-}" in

@@ -15,10 +15,10 @@ public static class UpBanner
         var auth = spec.ApiKey.Length > 0 ? $" -H 'Authorization: Bearer {spec.ApiKey}'" : "";
         var b = new StringBuilder();
         b.AppendLine($"Cluster up ({cluster.Mode}); model '{model}' from {spec.ModelPath}");
-        b.AppendLine($"  router   gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /healthz)");
+        b.AppendLine($"  router    gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /healthz)");
         foreach (var w in cluster.Workers)
         {
-            b.AppendLine($"  {w.Name,-8} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");
+            b.AppendLine($"  {w.Name,-9} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");
         }
 
         b.AppendLine();
