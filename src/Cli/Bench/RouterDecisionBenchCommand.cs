@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Cluster.ClusterState;
+using Cluster.ClusterState.Events;
+using Cluster.ClusterState.Redis;
+using Cluster.Router.Coordination;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cluster.Cli.Bench;
+
+/// <summary>
+/// <c>cluster bench router-decision</c>: the router's whole routing decision per request, as the coordinator makes it:
+/// hash the prompt (BlockHasher) + one prefix-index lookup in Redis (<see cref="PrefixLookup"/>) + candidates from the
+/// live-worker snapshot (<see cref="WorkerPool"/>) + the cache-aware prefill and decode policies. Workload of
+/// <c>router-index</c> (1,000 cached prompts × 8 workers); a Redis PING measured interleaved in the same run is the
+/// bound (one round trip). Goal: decision p99 ≤ 1 ms.
+/// </summary>
+internal static class RouterDecisionBenchCommand
+{
+    public static Command Create()
+    {
+        var prompts = new Option<int>("--prompts") { Description = "Cached prompts in the index", DefaultValueFactory = _ => 1000 };
+        var workers = new Option<int>("--workers") { Description = "Workers holding them (all registered as colocated: both pools)", DefaultValueFactory = _ => 8 };
+        var tokens = new Option<int>("--prompt-tokens") { Description = "Tokens per prompt", DefaultValueFactory = _ => 2000 };
+        var decisions = new Option<int>("--decisions") { Description = "Measured decisions (one at a time)", DefaultValueFactory = _ => 10_000 };
+        var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of starting redis-server on 127.0.0.1" };
+        var command = new Command("router-decision", "Routing decision latency (hash + Redis prefix lookup + policies) next to Redis PING, 1,000 prompts × 8 workers.")
+        {
+            prompts, workers, tokens, decisions, redis,
+        };
+        command.SetAction((parse, ct) => RunAsync(
+            parse.GetValue(prompts), parse.GetValue(workers), parse.GetValue(tokens), parse.GetValue(decisions), parse.GetValue(redis), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(int prompts, int workers, int promptTokens, int decisions, string? redisAddress, CancellationToken ct)
+    {
+        const int blockSize = 16;
+        await using var server = redisAddress is null ? await LocalRedisServer.StartAsync(ct) : null;
+        var address = redisAddress ?? server!.ConnectionString;
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ClusterState:RedisConnectionString"] = address,
+            ["ClusterState:KeyPrefix"] = $"benchdecision{Environment.ProcessId}:",
+            ["ClusterState:OperationTimeout"] = "00:00:05",
+            ["Routing:BlockSize"] = blockSize.ToString(CultureInfo.InvariantCulture),
+        }).Build();
+        await using var services = new ServiceCollection().AddClusterState(configuration).AddRequestCoordinator(configuration).BuildServiceProvider();
+        var index = services.GetRequiredService<RedisPrefixIndex>();
+        var connection = services.GetRequiredService<RedisConnection>();
+
+        var workload = RouterIndexBenchWorkload.Build(prompts, workers, promptTokens, blockSize, systemPrompts: 20, queries: 1000, seed: 42);
+        foreach (var batch in workload.Batches)
+        {
+            if (await index.ApplyAsync(batch, ct) != IndexWriteOutcome.Applied)
+            {
+                await Console.Error.WriteLineAsync($"loading failed at batch {batch.FirstSequence} of {batch.Worker}: is Redis reachable at {address}?");
+                return 1;
+            }
+        }
+
+        var decider = await RouterDecisionBenchDecider.CreateAsync(services, workload.Model, workers, blockSize, ct);
+        Console.WriteLine(Invariant($"router-decision: {prompts} cached prompts x {promptTokens} tokens ({promptTokens / blockSize} blocks of {blockSize}), {workers} colocated workers with random load (both pools), cache-aware prefill + decode policies; Redis at {address}"));
+
+        for (var i = 0; i < 1000; i++) // warm-up (JIT, connection, Lua script cache), not measured
+        {
+            decider.Decide(await PrefixLookup.FindAsync(index, workload.Model, workload.QueryTokens[i % workload.QueryTokens.Length], blockSize, "", ct), promptTokens);
+        }
+
+        var ping = new double[decisions];
+        var total = new double[decisions];
+        var lookup = new double[decisions];
+        var policies = new double[decisions];
+        var unavailable = 0;
+        for (var i = 0; i < decisions; i++)
+        {
+            var prompt = workload.QueryTokens[i % workload.QueryTokens.Length];
+            var t = Stopwatch.GetTimestamp();
+            await connection.PingAsync();
+            ping[i] = Micros(t);
+
+            t = Stopwatch.GetTimestamp();
+            var overlap = await PrefixLookup.FindAsync(index, workload.Model, prompt, blockSize, "", ct);
+            lookup[i] = Micros(t);
+            var p = Stopwatch.GetTimestamp();
+            decider.Decide(overlap, prompt.Length);
+            policies[i] = Micros(p);
+            total[i] = Micros(t);
+            unavailable += overlap.IndexAvailable ? 0 : 1;
+        }
+
+        Console.WriteLine(Invariant($"{decisions} decisions one at a time after 1,000 unmeasured, PING interleaved; {unavailable} lookups answered unavailable; prefill choices: {decider.Summary}"));
+        Console.WriteLine($"{"microseconds",-44} {"p50",8} {"p90",8} {"p99",8} {"max",8} {"mean",8}");
+        Print("Redis PING round trip (bound)", ping);
+        Print("decision: hash + lookup + policies (total)", total);
+        Print("  hash + Redis lookup (PrefixLookup)", lookup);
+        Print("  candidates + prefill and decode policies", policies);
+        var p99 = Percentile(total, 0.99);
+        Console.WriteLine(Invariant($"decision p99 {p99:F1} us vs goal 1000 us: {(p99 <= 1000 ? "met" : "NOT met")}; decision p50 minus PING p50: {Percentile(total, 0.5) - Percentile(ping, 0.5):F1} us"));
+        return 0;
+    }
+
+    private static double Micros(long start) => Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+
+    private static void Print(string label, double[] values) =>
+        Console.WriteLine(Invariant($"{label,-44} {Percentile(values, 0.50),8:F1} {Percentile(values, 0.90),8:F1} {Percentile(values, 0.99),8:F1} {values.Max(),8:F1} {values.Average(),8:F1}"));
+
+    private static double Percentile(double[] values, double p)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
