@@ -91,7 +91,7 @@ internal static class RouterDecisionBenchCommand
             unavailable += overlap.IndexAvailable ? 0 : 1;
         }
 
-        Console.WriteLine(Invariant($"{decisions} decisions one at a time after 1,000 unmeasured, PING interleaved; {unavailable} lookups answered unavailable; prefill choices: {decider.Summary}"));
+        Console.WriteLine(Invariant($"{decisions} decisions one at a time after 1,000 unmeasured, PING interleaved; {unavailable} lookups answered unavailable; prefill choices (warm-up included): {decider.Summary}"));
         Console.WriteLine($"{"microseconds",-44} {"p50",8} {"p90",8} {"p99",8} {"max",8} {"mean",8}");
         Print("Redis PING round trip (bound)", ping);
         Print("decision: hash + lookup + policies (total)", total);
