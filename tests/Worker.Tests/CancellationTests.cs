@@ -28,7 +28,7 @@ public sealed class CancellationTests(WorkerPair pair) : IClassFixture<WorkerPai
         });
         Assert.Equal(StatusCode.Cancelled, e.StatusCode);
         await pair.Decode.WaitAllBlocksFreeAsync();
-        Assert.Equal(0u, (await pair.Decode.StatusAsync()).RunningRequests);
+        await Eventually.ReturnsAsync(pair.Decode.StatusAsync, s => s.RunningRequests == 0, "the call to end on the worker");
     }
 
     [Fact]
@@ -38,11 +38,14 @@ public sealed class CancellationTests(WorkerPair pair) : IClassFixture<WorkerPai
         using var cts = new CancellationTokenSource();
         using var call = pair.Decode.Client.Decode(Calls.Decode("cancel-client", prompt, [], Long), pair.Decode.Options(cts.Token));
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        Assert.True((await pair.Decode.StatusAsync()).KvBlocksFree < (await pair.Decode.StatusAsync()).KvBlocksTotal);
+        var running = await pair.Decode.StatusAsync();
+        Assert.True(running.KvBlocksFree < running.KvBlocksTotal);
+        Assert.Equal(1u, running.RunningRequests);
 
         await cts.CancelAsync();
 
         await pair.Decode.WaitAllBlocksFreeAsync();
+        await Eventually.ReturnsAsync(pair.Decode.StatusAsync, s => s.RunningRequests == 0 && s.WaitingRequests == 0, "the call to end on the worker");
         Assert.False((await pair.Decode.Client.CancelAsync(new CancelRequest { RequestId = "cancel-client" }, pair.Decode.Options())).Found);
     }
 
