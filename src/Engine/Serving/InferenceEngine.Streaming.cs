@@ -55,15 +55,27 @@ public sealed partial class InferenceEngine
             }
         }
         if (streaming is null) return null;
-        var published = streaming.Select(s => (s.Stream, Ready: ReadyBlocks(s.Chunk), Blocks: Kv.GetBlocks(s.Chunk.Sequence.Id))).ToArray();
+        // Index tensors built here, before the forward pass: made inside it, each host→device copy would wait for the
+        // layers queued so far. Every layer normally publishes the same block range in a step.
+        var plans = streaming.Select(s =>
+        {
+            var ready = ReadyBlocks(s.Chunk);
+            var blocks = Kv.GetBlocks(s.Chunk.Sequence.Id).Select(b => (long)b.Value).ToArray();
+            var start = s.Stream.Published[0];
+            var index = ready > start ? torch.tensor(blocks[start..ready], Storage.Device).DetachFromDisposeScope() : null;   // [n]
+            return (s.Stream, Ready: ready, Blocks: blocks, Start: start, Index: index);
+        }).ToArray();
         return layer =>
         {
-            foreach (var (stream, ready, blocks) in published)
+            foreach (var (stream, ready, blocks, start, index) in plans)
             {
-                var start = stream.Published[layer];
-                if (ready <= start) continue;
+                var from = stream.Published[layer];
+                if (ready <= from) continue;
                 stream.Published[layer] = ready;
-                stream.Sink.LayerReady(Stage(layer, start, [.. blocks.Skip(start).Take(ready - start).Select(b => (long)b.Value)]));
+                stream.Sink.LayerReady(from == start && index is not null
+                    ? Stage(layer, from, ready - from, index)
+                    : StageFresh(layer, from, blocks[from..ready]));
+                if (layer == Storage.Layout.Layers - 1) index?.Dispose();
             }
         };
     }
@@ -76,18 +88,23 @@ public sealed partial class InferenceEngine
         return end == chunk.Sequence.PromptLength ? (end + blockSize - 1) / blockSize : end / blockSize;
     }
 
+    private KvLayerSlab StageFresh(int layer, int blockStart, long[] physicalBlocks)
+    {
+        using var index = torch.tensor(physicalBlocks, Storage.Device);                                          // [n]
+        return Stage(layer, blockStart, physicalBlocks.Length, index);
+    }
+
     // Gathers the layer's blocks into tensors of their own (queued on the compute stream on CUDA), kept past the step's scope.
-    private KvLayerSlab Stage(int layer, int blockStart, long[] physicalBlocks)
+    private KvLayerSlab Stage(int layer, int blockStart, int count, Tensor index)
     {
         var layout = Storage.Layout;
-        using var index = torch.tensor(physicalBlocks, Storage.Device);                                          // [n]
         using var slotKeys = Storage.SlotKeys(layer);                                                              // [S, Hkv, D]
         using var slotValues = Storage.SlotValues(layer);                                                          // [S, Hkv, D]
         using var keys = slotKeys.view(-1, layout.BlockSize, layout.KvHeads, layout.HeadDim);                      // [blocks, blockSize, Hkv, D]
         using var values = slotValues.view(-1, layout.BlockSize, layout.KvHeads, layout.HeadDim);                  // [blocks, blockSize, Hkv, D]
         var stagedKeys = keys.index_select(0, index).DetachFromDisposeScope();                                     // [n, blockSize, Hkv, D]
         var stagedValues = values.index_select(0, index).DetachFromDisposeScope();                                 // [n, blockSize, Hkv, D]
-        return new KvLayerSlab(layout, layer, blockStart, physicalBlocks.Length, stagedKeys, stagedValues);
+        return new KvLayerSlab(layout, layer, blockStart, count, stagedKeys, stagedValues);
     }
 
     private sealed class LayerStream(IKvLayerSink sink, int layers)
