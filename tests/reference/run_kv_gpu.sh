@@ -2,6 +2,7 @@
 # The GPU run of issue 6 (KV transfer), in one device command, after
 #   ../shared/device/pack.sh -o .device-kv --native src/Torch/Native --publish src/Cli/Cli.csproj
 # there:  bash .device-kv/bootstrap.sh env DEVICE_DIR=.device-kv bash tests/reference/run_kv_gpu.sh
+#         (GPU2=1 on a 2-GPU machine adds the cuda:0 → cuda:1 run)
 # 1. Bounds of the same run: pinned and pageable host↔device copies (PyTorch), loopback TCP (in the bench).
 # 2. bench kv-transfer without a model: 256 MiB pushes through gRPC h2c and the /dev/shm ring vs raw TCP, 1 and 8 streams.
 # 3. bench kv-transfer --model: random-weight Llama-3.1-8B (bf16, the real shape: 32 layers, 8 kv heads, head dim 128),
@@ -31,4 +32,8 @@ step "make model"
 $cluster make-model --preset llama-3.1-8b --out /tmp/llama-8b --dtype bf16 --seed 1 | tail -1
 step "engines on cuda:0 in two processes"
 timeout 400 $cluster bench kv-transfer --model /tmp/llama-8b --device cuda --dtype bf16 --processes 2 --tokens 2048 --repeat 3 2>&1 | tail -12
+if [ "${GPU2:-0}" = 1 ]; then
+  step "prefill engine on cuda:0, decode engine on cuda:1 (second process)"
+  timeout 400 $cluster bench kv-transfer --model /tmp/llama-8b --device cuda:0 --decode-device cuda:1 --dtype bf16 --processes 2 --tokens 2048 --repeat 3 2>&1 | tail -12
+fi
 step "done"
