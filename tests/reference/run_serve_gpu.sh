@@ -5,7 +5,8 @@
 # transformers' continuous batching (hf_serve.py) and then our engine, same weights and requests, one process at a time.
 # Also: greedy checks (tiny fp32, 1B bf16 with the varlen kernel checked against its per-chunk reference, 1B fp32 as the
 # diagnosis of bf16 disagreements) and per-phase step profiles of the engine (--profile: the device is synchronised after
-# each phase), for the varlen attention and for the first, padded implementation (PROFILE_PADDED=0 skips the latter).
+# each phase), for the default attention (decode kernel + varlen since the paged-kernel run; varlen before) and for the
+# first, padded implementation (PROFILE_PADDED=0 skips the latter). The kernel's own checks: run_paged_kernel_gpu.sh.
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
