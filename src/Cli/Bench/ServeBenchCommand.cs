@@ -23,7 +23,7 @@ internal static class ServeBenchCommand
         var model = new Option<string?>("--model") { Description = "Model directory (cluster make-model)" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cuda" };
         var dtype = new Option<string>("--dtype") { DefaultValueFactory = _ => "bf16" };
-        var workload = new Option<string>("--workload") { Description = "Workload JSON (read, or written with --write-workload)", Required = true };
+        var workload = new Option<string?>("--workload") { Description = "Workload JSON (read, or written with --write-workload); required except with --paged-kernel" };
         var write = new Option<bool>("--write-workload") { Description = "Generate the workload, write it and stop" };
         var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 256 };
         var rate = new Option<double>("--rate") { Description = "Arrivals per second", DefaultValueFactory = _ => 16 };
@@ -38,15 +38,28 @@ internal static class ServeBenchCommand
         var check = new Option<int>("--check") { Description = "First compare this many requests' greedy tokens with the single-sequence Generator", DefaultValueFactory = _ => 0 };
         var checkOnly = new Option<bool>("--check-only") { Description = "Stop after --check" };
         var profile = new Option<bool>("--profile") { Description = "Time each step's phases, waiting for the device after each (slows the run)" };
-        var attention = new Option<string>("--attention") { Description = "Paged attention: varlen (default) or padded (the first implementation, to compare)", DefaultValueFactory = _ => "varlen" };
+        var attention = new Option<string>("--attention")
+        {
+            Description = "Paged attention: decode-kernel (default: decodes through the paged decode kernel on CUDA half/bf16, prefills varlen; elsewhere as varlen), varlen or padded (the first implementation)",
+            DefaultValueFactory = _ => "decode-kernel",
+        };
+        var pagedKernel = new Option<bool>("--paged-kernel") { Description = "Check the paged decode kernel against the varlen path and time both per layer (no model, no workload), then stop" };
         var command = new Command("serve", "Serving workload: throughput, TTFT/TPOT percentiles and KV use, engine vs transformers continuous batching.")
         {
             model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json, check, checkOnly,
-            profile, attention,
+            profile, attention, pagedKernel,
         };
         command.SetAction(async (parse, _) =>
         {
-            var file = parse.GetValue(workload)!;
+            if (parse.GetValue(pagedKernel))
+            {
+                var target = Device.Parse(parse.GetValue(device)!);
+                var correct = ServeBenchPagedKernelCheck.Run(target);
+                Console.WriteLine(correct ? "paged decode kernel: every case within 2 rounding steps of float32" : "paged decode kernel: FAILED (an error above 2 rounding steps)");
+                if (target.IsCuda) ServeBenchPagedKernelTiming.Run(target);
+                return correct ? 0 : 1;
+            }
+            var file = parse.GetValue(workload) ?? throw new ArgumentException("--workload is required (the workload JSON to read or, with --write-workload, to write)");
             if (parse.GetValue(write))
             {
                 var name = parse.GetValue(prefix) > 0 ? $"shared-prefix {parse.GetValue(prefix)}×{parse.GetValue(prefixes)}" : "sharegpt-like";
@@ -59,8 +72,9 @@ internal static class ServeBenchCommand
             var mode = parse.GetValue(attention) switch
             {
                 "varlen" => PagedAttentionMode.Varlen,
+                "decode-kernel" => PagedAttentionMode.DecodeKernel,
                 "padded" => PagedAttentionMode.Padded,
-                var other => throw new ArgumentException($"--attention {other}: use varlen or padded"),
+                var other => throw new ArgumentException($"--attention {other}: use varlen, decode-kernel or padded"),
             };
             var load = ServeBenchWorkload.Load(file);
             var dev = Device.Parse(parse.GetValue(device)!);
