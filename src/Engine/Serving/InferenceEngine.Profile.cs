@@ -16,7 +16,7 @@ public sealed partial class InferenceEngine
         }
     }
 
-    /// <summary>How the forward pass attends over the paged cache (<see cref="PagedAttentionMode.Varlen"/> unless a benchmark compares).</summary>
+    /// <summary>How the forward pass attends over the paged cache (<see cref="PagedAttentionMode.DecodeKernel"/>, which runs as Varlen off CUDA half/bf16, unless a benchmark compares).</summary>
     public PagedAttentionMode AttentionMode
     {
         get => _runner.AttentionMode;

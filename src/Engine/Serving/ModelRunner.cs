@@ -13,7 +13,7 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
     public StepProfile Profile { get; } = new();
 
     /// <summary>How the forward pass attends over the paged cache.</summary>
-    public PagedAttentionMode AttentionMode { get; set; } = PagedAttentionMode.Varlen;
+    public PagedAttentionMode AttentionMode { get; set; } = PagedAttentionMode.DecodeKernel;
 
     /// <summary>
     /// The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.
