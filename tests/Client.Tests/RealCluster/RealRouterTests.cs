@@ -1,0 +1,163 @@
+using Cluster.Rpc;
+using Xunit.Abstractions;
+
+namespace Cluster.Client.Tests.RealCluster;
+
+/// <summary>
+/// The SDK against the real router and workers (<see cref="RealClusterFixture"/>): streaming, cancellation and
+/// deadlines freeing the workers' resources, the router's errors, many concurrent calls. Retries before the first
+/// token are covered against the scripted server (<see cref="ClusterClientTests"/>): a real router cannot be made
+/// to fail on cue.
+/// </summary>
+[Collection(RealClusterCollection.Name)]
+public sealed class RealRouterTests(RealClusterFixture fixture, ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>Near the tiny model's 2048-token context: several seconds of decoding on a CPU.</summary>
+    private const int LongGeneration = 1900;
+
+    private readonly ClusterClient _client = fixture.CreateClient();
+    private readonly CancellationTokenSource _timeout = new(TestTimeout);
+
+    /// <summary>Greedy, past end-of-sequence, so the length is exact.</summary>
+    private static GenerationOptions Greedy(int maxTokens) => new() { MaxTokens = maxTokens, Temperature = 0, IgnoreEos = true };
+
+    [Fact]
+    public async Task GenerateAsync_TextPrompt_StreamsChunksThenFinishAndUsage()
+    {
+        var chunks = await _client.GenerateAsync("The cluster streams", Greedy(12), _timeout.Token).ToListAsync(_timeout.Token);
+
+        Assert.True(chunks.Count(c => c.TokenIds.Count > 0) >= 2, $"expected the 12 tokens over several chunks, got {chunks.Count} chunk(s)");
+        Assert.Equal(12, chunks.Sum(c => c.TokenIds.Count));
+        Assert.All(chunks.SkipLast(1), c => Assert.Null(c.FinishReason));
+        Assert.Equal(FinishReason.Length, chunks[^1].FinishReason);
+        var usage = Assert.IsType<TokenUsage>(chunks[^1].Usage);
+        Assert.Equal(12, usage.CompletionTokens);
+        Assert.Equal("The cluster streams".Length, usage.PromptTokens); // byte-level vocabulary, no BOS added to raw prompts
+
+        var completion = await _client.CompleteAsync("The cluster streams", Greedy(12), _timeout.Token);
+        Assert.Equal(chunks.SelectMany(c => c.TokenIds), completion.TokenIds);
+        Assert.Equal(string.Concat(chunks.Select(c => c.Text)), completion.Text);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_CancelledMidStream_WorkersReturnToIdleWithEveryBlockFree()
+    {
+        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_timeout.Token);
+        var stream = new TimedStream();
+        var busyWhileStreaming = false;
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var chunk in _client.GenerateAsync("Cancel me part way through", Greedy(LongGeneration), stop.Token))
+            {
+                stream.Add(chunk);
+                if (stream.Tokens >= 10 && !stop.IsCancellationRequested)
+                {
+                    // The idle check below means something only if the request really holds resources now.
+                    busyWhileStreaming = !(await fixture.WorkerStatusesAsync(_timeout.Token)).All(RealClusterFixture.IsIdle);
+                    await stop.CancelAsync();
+                }
+            }
+        });
+
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode); // as grpc-dotnet: the caller's token ends the call CANCELLED
+        Assert.True(busyWhileStreaming, "a worker should report a running request or used KV blocks mid-stream");
+        await AssertWorkersFreedBeforeGenerationCouldEndAsync(stream);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_DeadlineShorterThanGeneration_DeadlineExceededAndWorkersFreed()
+    {
+        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+        var options = Greedy(LongGeneration) with { Timeout = TimeSpan.FromSeconds(1) };
+        var stream = new TimedStream();
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var chunk in _client.GenerateAsync("Too long for the deadline", options, _timeout.Token))
+            {
+                stream.Add(chunk);
+            }
+        });
+
+        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+        await AssertWorkersFreedBeforeGenerationCouldEndAsync(stream);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_TemperatureOutOfRange_InvalidArgumentWithRouterMessage()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            await _client.GenerateAsync("hello", new GenerationOptions { Temperature = 5 }, _timeout.Token).ToListAsync(_timeout.Token));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.Contains("sampling.temperature must be in [0, 2]", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CompleteAsync_UnknownModel_NotFoundNamingTheModel()
+    {
+        var e = await Assert.ThrowsAsync<RpcException>(() =>
+            _client.CompleteAsync("hello", new GenerationOptions { Model = "no-such-model", MaxTokens = 2 }, _timeout.Token));
+
+        Assert.Equal(StatusCode.NotFound, e.StatusCode);
+        Assert.Contains("no-such-model", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GenerateAsync_32ConcurrentTasks_EqualSequentialOutputs()
+    {
+        var prompts = Enumerable.Range(0, 32).Select(i => $"prompt {i}: count to {i * 7}").ToArray();
+        var options = Greedy(8);
+        async Task<string> RunAsync(string prompt) =>
+            string.Join(',', (await _client.GenerateAsync(prompt, options, _timeout.Token).ToListAsync(_timeout.Token)).SelectMany(c => c.TokenIds));
+
+        var sequential = new List<string>();
+        foreach (var prompt in prompts)
+        {
+            sequential.Add(await RunAsync(prompt));
+        }
+
+        var concurrent = await Task.WhenAll(prompts.Select(p => Task.Run(() => RunAsync(p))));
+
+        Assert.Equal(sequential, concurrent);
+        Assert.True(sequential.Distinct().Count() > 1, "different prompts should not all give the same tokens");
+        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+    }
+
+    [Fact]
+    public async Task ListModelsAndHealth_ServedModelAndServing()
+    {
+        var model = Assert.Single(await _client.ListModelsAsync(_timeout.Token));
+
+        Assert.Equal(RealClusterFixture.ModelId, model.Id);
+        Assert.Equal(2048, model.MaxModelLength);
+        Assert.True(await _client.CheckHealthAsync(_timeout.Token));
+    }
+
+    /// <summary>
+    /// Waits until every worker is idle and checks it happened well before the abandoned generation could have
+    /// finished on its own (at the pace the stream showed): otherwise idleness proves nothing about cancellation.
+    /// </summary>
+    private async Task AssertWorkersFreedBeforeGenerationCouldEndAsync(TimedStream stream)
+    {
+        var sinceEnd = System.Diagnostics.Stopwatch.StartNew();
+        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+        var idleAfter = sinceEnd.Elapsed;
+        Assert.InRange(stream.Tokens, 2, LongGeneration - 1);
+        var wouldRunFor = stream.PerToken * (LongGeneration - stream.Tokens);
+        output.WriteLine($"{stream.Tokens} tokens streamed at {stream.PerToken.TotalMilliseconds:F2} ms/token; workers idle {idleAfter.TotalMilliseconds:F0} ms after the call ended; the rest would have taken ~{wouldRunFor.TotalMilliseconds:F0} ms");
+        Assert.True(idleAfter < wouldRunFor / 2,
+            $"workers idle {idleAfter.TotalMilliseconds:F0} ms after the call ended; the rest of the generation would have taken ~{wouldRunFor.TotalMilliseconds:F0} ms");
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _timeout.Dispose();
+    }
+}
