@@ -57,6 +57,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<WorkerDrain>();
         services.AddSingleton<WorkerRequests>();
+        services.AddSingleton<PrefillRateMeter>();
         services.AddSingleton<WorkerGuards>();
         services.AddSingleton<KvIndexResync>();
         services.AddSingleton(sp => new KvReservationTable(

@@ -43,9 +43,7 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
         Assert.Equal((uint)prefix.Length, output.Usage!.CachedPromptTokens);
     }
 
-    [Fact(Skip = "Fails today (reported): every burst request goes to the prefix holder. The workers' measured " +
-                 "PrefillTokensPerSecond (computed tokens / time to first token of ONE request, incl. fixed overheads and queueing) " +
-                 "reads 20-50 tok/s on the tiny model, so the cache-aware cost of the idle worker looks like ~30 s and never wins.")]
+    [Fact]
     public async Task BurstOnOneCachedPrefix_SpreadsOverBothPrefillWorkers()
     {
         using var cts = Deadline.ForTest();

@@ -19,6 +19,9 @@ internal sealed partial class RequestRun
             var promptLength = request.PromptTokens.Count + _generated.Count;
             var prefill = ChoosePrefill(promptLength);
             var routing = new RoutingRequest(promptLength, Options.BlockSize, LocalPrefill: prefill is null);
+            // Counted from the choice, not from the Prefill call: requests choosing while this one reserves on D must
+            // see its tokens queued on P, or a burst all lands on the worker holding their common prefix.
+            using var prefillLease = prefill is null ? null : services.Pool.InFlight.TrackPrefill(prefill.Id, routing.UncachedTokens(_overlap.MatchedBlocks(prefill.Id)));
             var decode = await ChooseDecodeAsync(routing, cancellationToken).ConfigureAwait(false);
             if (prefill is not null && (prefill.Id == decode.Id || string.IsNullOrEmpty(decode.Worker.Info.KvTransferEndpoint)))
             {
@@ -184,7 +187,6 @@ internal sealed partial class RequestRun
         };
         call.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         call.PromptTokenIds.AddRange(_generated.Select(t => (uint)t));
-        using var lease = services.Pool.InFlight.TrackPrefill(prefill.Id, routing.UncachedTokens(_overlap.MatchedBlocks(prefill.Id)));
         try
         {
             return (await Client(prefill).PrefillAsync(call, CallOptions(Options.PrefillTimeout, cancellationToken)).ResponseAsync.ConfigureAwait(false), null);

@@ -44,11 +44,10 @@ internal sealed class DecodeHandler(
         var local = imported ? prompt : [.. prompt, .. generated];
         using var active = requests.TryBegin(id, imported ? 0 : local.Length, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
-        var startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         var handle = imported ? SubmitImported(id, request.Ticket, prompt, generated[0], sampling, active) : CallFailures.Submit(() => worker.Engine.Submit(id, local, sampling, active.Token));
         try
         {
-            await StreamAsync(handle, imported, local.Length, startedAt, request.Logprobs, active, stream).ConfigureAwait(false);
+            await StreamAsync(handle, imported, local.Length, request.Logprobs, active, stream).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -89,7 +88,7 @@ internal sealed class DecodeHandler(
         }
     }
 
-    private async Task StreamAsync(RequestHandle handle, bool imported, int promptTokens, long startedAt, bool logprobs, ActiveRequest active, IServerStreamWriter<DecodeResponse> stream)
+    private async Task StreamAsync(RequestHandle handle, bool imported, int promptTokens, bool logprobs, ActiveRequest active, IServerStreamWriter<DecodeResponse> stream)
     {
         var skip = imported ? 1 : 0;   // the imported first token is the caller's already
         var index = 0;
@@ -99,7 +98,7 @@ internal sealed class DecodeHandler(
             var message = new DecodeResponse();
             while (reader.TryRead(out var token))
             {
-                if (index == 0 && !imported) RecordLocalPrefill(handle, promptTokens, startedAt, active);
+                if (index == 0 && !imported) RecordLocalPrefill(handle, promptTokens, active);
                 if (index >= skip)
                 {
                     message.TokenIds.Add((uint)token);
@@ -116,10 +115,10 @@ internal sealed class DecodeHandler(
         await stream.WriteAsync(new DecodeResponse { FinishReason = WorkerGuards.Finish(result.FinishReason) }, active.Token).ConfigureAwait(false);
     }
 
-    private void RecordLocalPrefill(RequestHandle handle, int promptTokens, long startedAt, ActiveRequest active)
+    private void RecordLocalPrefill(RequestHandle handle, int promptTokens, ActiveRequest active)
     {
         active.MarkStarted();
         var cached = Math.Min(handle.CachedPromptTokens, promptTokens);
-        requests.RecordPrefill(promptTokens - cached, cached, System.Diagnostics.Stopwatch.GetElapsedTime(startedAt));
+        requests.RecordPrefill(promptTokens - cached, cached);
     }
 }

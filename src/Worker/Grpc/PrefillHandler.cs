@@ -40,7 +40,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
 
             active.MarkStarted();
             var cached = Math.Min(handle.CachedPromptTokens, prompt.Length);
-            requests.RecordPrefill(prompt.Length - cached, cached, result.PrefillTime);
+            requests.RecordPrefill(prompt.Length - cached, cached);
             var bytes = target is null ? 0UL : await PushAsync(id, request.Ticket, target, active, context).ConfigureAwait(false);
             return new PrefillResponse
             {

@@ -14,6 +14,7 @@ internal sealed class WorkerGrpcService(
     WorkerEngine worker,
     WorkerIdentity identity,
     WorkerRequests requests,
+    PrefillRateMeter prefillRate,
     WorkerGuards guards,
     KvReservationTable reservations,
     PrefillHandler prefill,
@@ -105,7 +106,7 @@ internal sealed class WorkerGrpcService(
             WaitingRequests = (uint)requests.Waiting,
             ComputedPromptTokens = (ulong)requests.ComputedPromptTokens,
             CachedPromptTokens = (ulong)requests.CachedPromptTokens,
-            PrefillTokensPerSecond = requests.PrefillTokensPerSecond,
+            PrefillTokensPerSecond = prefillRate.TokensPerSecond,
         });
     }
 }

@@ -5,17 +5,15 @@ namespace Cluster.Worker.Requests;
 
 /// <summary>
 /// The requests in flight on this worker (load for heartbeats and Status, targets of Cancel, the drain's wait) and
-/// the measured prefill throughput. Thread-safe.
+/// prompt token counters. Thread-safe. (The advertised prefill rate is <see cref="PrefillRateMeter"/>'s.)
 /// </summary>
 internal sealed class WorkerRequests(WorkerDrain drain)
 {
-    private const double ThroughputSmoothing = 0.2;
     private readonly ConcurrentDictionary<RequestId, ActiveRequest> _active = new();
     private readonly Lock _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _computedPromptTokens;
     private long _cachedPromptTokens;
-    private double _prefillTokensPerSecond;
 
     public int Count => _active.Count;
 
@@ -29,15 +27,6 @@ internal sealed class WorkerRequests(WorkerDrain drain)
     public long ComputedPromptTokens => Interlocked.Read(ref _computedPromptTokens);
 
     public long CachedPromptTokens => Interlocked.Read(ref _cachedPromptTokens);
-
-    /// <summary>Exponential average of prompt tokens computed per second of time to first token (0 until measured).</summary>
-    public double PrefillTokensPerSecond
-    {
-        get
-        {
-            lock (_gate) return _prefillTokensPerSecond;
-        }
-    }
 
     /// <summary>Tracks a new request; null when a request with this id is already in flight here.</summary>
     public ActiveRequest? TryBegin(RequestId id, int promptTokens, CancellationToken callToken)
@@ -57,16 +46,10 @@ internal sealed class WorkerRequests(WorkerDrain drain)
     }
 
     /// <summary>Records a prompt's prefill: <paramref name="computed"/> tokens run, <paramref name="cached"/> found cached.</summary>
-    public void RecordPrefill(int computed, int cached, TimeSpan elapsed)
+    public void RecordPrefill(int computed, int cached)
     {
         Interlocked.Add(ref _computedPromptTokens, computed);
         Interlocked.Add(ref _cachedPromptTokens, cached);
-        if (computed <= 0 || elapsed <= TimeSpan.Zero) return;
-        var rate = computed / elapsed.TotalSeconds;
-        lock (_gate)
-        {
-            _prefillTokensPerSecond = _prefillTokensPerSecond == 0 ? rate : _prefillTokensPerSecond + (ThroughputSmoothing * (rate - _prefillTokensPerSecond));
-        }
     }
 
     /// <summary>Completes when no request is in flight.</summary>

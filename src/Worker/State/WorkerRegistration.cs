@@ -18,6 +18,7 @@ internal sealed partial class WorkerRegistration(
     WorkerIdentity identity,
     WorkerEngine engine,
     WorkerRequests requests,
+    PrefillRateMeter prefillRate,
     WorkerDrain drain,
     KvIndexResync resync,
     IHostApplicationLifetime lifetime,
@@ -33,7 +34,7 @@ internal sealed partial class WorkerRegistration(
         var stats = engine.Engine.Stats;
         return new WorkerLoad(
             stats.TotalBlocks - stats.UsedBlocks, requests.Running, requests.Waiting, requests.QueuedPrefillTokens,
-            requests.PrefillTokensPerSecond, resync.LastPublished);
+            prefillRate.TokensPerSecond, resync.LastPublished);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
