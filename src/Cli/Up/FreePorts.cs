@@ -1,21 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
+using Cluster.Core.Net;
 
 namespace Cluster.Cli.Up;
 
-/// <summary>Free loopback TCP ports for child processes, whose bound port the parent must know before they start.</summary>
+/// <summary>Free loopback TCP ports for child processes (see <see cref="LoopbackPorts"/> for how they are picked).</summary>
 public static class FreePorts
 {
-    /// <summary><paramref name="port"/> itself when non-zero, else a port the OS had free a moment ago.</summary>
-    public static int Resolve(int port)
-    {
-        if (port != 0)
-        {
-            return port;
-        }
-
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary><paramref name="port"/> itself when non-zero, else a port that was free a moment ago.</summary>
+    public static int Resolve(int port) => LoopbackPorts.Resolve(port);
 }

@@ -112,12 +112,8 @@ public sealed class LocalRedisServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    // Below the ephemeral range: a restart on the same port cannot find it taken by some outgoing connection.
+    private static int FreePort() => Cluster.Core.Net.LoopbackPorts.Resolve(0);
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)

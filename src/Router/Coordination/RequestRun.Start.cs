@@ -98,7 +98,7 @@ internal sealed partial class RequestRun
     private async Task<RoutingCandidate> ChooseDecodeAsync(RoutingRequest routing, CancellationToken cancellationToken)
     {
         AdmissionQueue.Place? place = null;
-        var refreshed = false;
+        long? waitingSince = null;
         try
         {
             while (true)
@@ -107,14 +107,25 @@ internal sealed partial class RequestRun
                 var candidates = services.Pool.Candidates(request.Model, c => c.CanDecode, _failedDecode);
                 if (candidates.IsEmpty)
                 {
-                    if (!refreshed)
+                    // None live: re-read the registry at once, then wait (bounded by Routing:NoWorkerWait) for one to
+                    // (re)register, e.g. after a worker restart or a registry that restarted empty.
+                    var first = waitingSince is null;
+                    waitingSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
+                    var left = Options.NoWorkerWait - System.Diagnostics.Stopwatch.GetElapsedTime(waitingSince.Value);
+                    if (!first && (left <= TimeSpan.Zero || _failedDecode.Count > 0))
                     {
-                        refreshed = true;
-                        await services.Pool.RefreshAsync(cancellationToken).ConfigureAwait(false);
-                        continue;
+                        throw NoDecodeWorker();
                     }
 
-                    throw NoDecodeWorker();
+                    if (!first)
+                    {
+                        var pause = left < Options.RefreshInterval ? left : Options.RefreshInterval;
+                        await Task.WhenAny(change, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    await services.Pool.RefreshAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
                 }
 
                 var selection = services.DecodePolicy.Select(candidates, _overlap, routing);

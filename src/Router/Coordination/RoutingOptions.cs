@@ -13,6 +13,7 @@ public sealed class RoutingOptions
     public const int DefaultMaxMigrations = 3;
     public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan DefaultNoWorkerWait = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultControlCallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultPrefillTimeout = TimeSpan.FromMinutes(2);
     public static readonly TimeSpan DefaultCancelTimeout = TimeSpan.FromSeconds(2);
@@ -47,6 +48,12 @@ public sealed class RoutingOptions
 
     /// <summary>How often the live-worker snapshot is re-read from the registry.</summary>
     public TimeSpan RefreshInterval { get; set; } = DefaultRefreshInterval;
+
+    /// <summary>
+    /// How long a request waits for a decode worker of its model to (re)appear in the registry before failing: covers
+    /// worker restarts and a registry that restarted empty until the workers' next heartbeat re-registers them. 0 = fail at once.
+    /// </summary>
+    public TimeSpan NoWorkerWait { get; set; } = DefaultNoWorkerWait;
 
     /// <summary>Deadline of Reserve and Status calls.</summary>
     public TimeSpan ControlCallTimeout { get; set; } = DefaultControlCallTimeout;
