@@ -1,6 +1,8 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
+using Cluster.Engine.Serving;
+using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Engine;
 using Cluster.Rpc;
 using Cluster.Worker.Engine;
@@ -10,7 +12,8 @@ namespace Cluster.Worker.Grpc;
 
 /// <summary>
 /// <c>Prefill</c>: runs the prompt, takes the first token, pushes the prompt's KV to the decode worker that issued the
-/// ticket, and frees the KV here once the push is acknowledged (or failed, or was cancelled).
+/// ticket layer by layer while the prefill computes, and frees the KV here once the push is acknowledged (or failed,
+/// or was cancelled).
 /// </summary>
 internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels)
 {
@@ -25,9 +28,24 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         using var active = requests.TryBegin(id, prompt.Length, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var engine = worker.Engine;
+        StreamingPrefill? streaming = null;
+        Task<ulong>? push = null;
         try
         {
-            var handle = CallFailures.Submit(() => engine.Submit(id, prompt, sampling, active.Token));
+            // With a push target the KV streams layer by layer while the prefill computes (StreamingPrefill); the push
+            // starts now and sends each layer's chunks as soon as the engine publishes them.
+            RequestHandle handle;
+            if (target is null)
+            {
+                handle = CallFailures.Submit(() => engine.Submit(id, prompt, sampling, active.Token));
+            }
+            else
+            {
+                streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, id, prompt, sampling, request.Ticket, channels.MaxChunkBytes, active.Token));
+                handle = streaming.Handle;
+                push = PushAsync(request.Ticket, target, streaming.Push, active, context);
+            }
+
             Cluster.Engine.Generation.GenerationResult result;
             try
             {
@@ -35,13 +53,15 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             }
             catch (Exception e)
             {
+                // A failed or cancelled prefill ends the push's chunk stream; let it finish before the KV is released.
+                if (push is not null) await push.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
                 throw CallFailures.Map(e, active, context);
             }
 
             active.MarkStarted();
             var cached = Math.Min(handle.CachedPromptTokens, prompt.Length);
             requests.RecordPrefill(prompt.Length - cached, cached);
-            var bytes = target is null ? 0UL : await PushAsync(id, request.Ticket, target, active, context).ConfigureAwait(false);
+            var bytes = push is null ? 0UL : await push.ConfigureAwait(false);
             return new PrefillResponse
             {
                 FirstTokenId = (uint)result.Tokens[0],
@@ -53,6 +73,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         }
         finally
         {
+            streaming?.Dispose();
             // The KV a prefill-role engine keeps for export is freed on every path (sent, failed, cancelled).
             if (worker.Role == EngineRole.Prefill) engine.ReleaseKv(id);
         }
@@ -75,12 +96,11 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         return target;
     }
 
-    private async Task<ulong> PushAsync(RequestId id, string ticket, Uri target, ActiveRequest active, ServerCallContext context)
+    private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, ActiveRequest active, ServerCallContext context)
     {
         PushResult result;
         try
         {
-            var push = EngineKvSource.Create(worker.Engine, id, ticket, channels.MaxChunkBytes);
             result = await channels.For(target).PushAsync(push, active.Token).ConfigureAwait(false);
         }
         catch (RpcException e) when (!active.Token.IsCancellationRequested)
