@@ -30,8 +30,9 @@ public sealed partial class LlamaModel
         return logits.MoveToOuterDisposeScope();
     }
 
-    // Varlen: each chunk's queries attend causally over its keys, gathered from the cache once per layer with no padding.
-    private Tensor VarlenAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)
+    // Both attention paths: the step's q, k, v projections with rotary positions; k and v go into their cache slots.
+    // Returns q [1, N, H, D], k and v [1, N, Hkv, D].
+    private (Tensor Q, Tensor K, Tensor V) ProjectAndStore(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)
     {
         var w = Weights.Layers[i];
         long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
@@ -40,6 +41,15 @@ public sealed partial class LlamaModel
         var k = F.rotary_embedding(qkv.narrow(2, heads, kvHeads), cos, sin);           // [1, N, Hkv, D]
         var v = qkv.narrow(2, heads + kvHeads, kvHeads);                                // [1, N, Hkv, D]
         cache.Write(i, batch.Slots, k.view(n, kvHeads, d), v.reshape(n, kvHeads, d));   // [N, Hkv, D]
+        return (q, k, v);
+    }
+
+    // Varlen: each chunk's queries attend causally over its keys, gathered from the cache once per layer with no padding.
+    private Tensor VarlenAttention(int i, Tensor x, Tensor cos, Tensor sin, PagedKvStorage cache, PagedAttentionBatch batch)
+    {
+        var w = Weights.Layers[i];
+        long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
+        var (q, _, _) = ProjectAndStore(i, x, cos, sin, cache, batch);                  // [1, N, H, D]
         if (batch.Mode == PagedAttentionMode.DecodeKernel && F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i)))
         {
             return F.linear(DecodeKernelAttention(i, q.reshape(n, heads, d), cache, batch).view(1, n, heads * d), w.O);  // [1, N, hidden]
@@ -76,11 +86,7 @@ public sealed partial class LlamaModel
     {
         var w = Weights.Layers[i];
         long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
-        var qkv = F.linear(x, w.Qkv, w.QkvBias).view(1, n, heads + 2 * kvHeads, d);    // [1, N, H + 2·Hkv, D]
-        var q = F.rotary_embedding(qkv.narrow(2, 0, heads), cos, sin);                 // [1, N, H, D]
-        var k = F.rotary_embedding(qkv.narrow(2, heads, kvHeads), cos, sin);           // [1, N, Hkv, D]
-        var v = qkv.narrow(2, heads + kvHeads, kvHeads);                                // [1, N, Hkv, D]
-        cache.Write(i, batch.Slots, k.view(n, kvHeads, d), v.reshape(n, kvHeads, d));   // [N, Hkv, D]
+        var (q, k, v) = ProjectAndStore(i, x, cos, sin, cache, batch);                  // [1, N, H|Hkv, D]
 
         var parts = new List<Tensor>();                                                 // each [1, T, H·D]
         if (batch.DecodeCount > 0)
