@@ -38,7 +38,7 @@ public sealed class KvPushTests
         var checksum = XxHash64.Hash(data);
         data[5] ^= 0x10;
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8), Chunk(0, range, data, checksum)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8), Chunk(0, range, data, checksum)));
 
         Assert.Equal(StatusCode.DataLoss, e.StatusCode);
         Assert.Equal(0, f.Store.Writes);
@@ -57,7 +57,7 @@ public sealed class KvPushTests
         var range = new KvChunkRange(layerStart, layerCount, blockStart, blockCount);
         var data = new byte[TransferFixture.Layout.RangeBytes(Math.Max(1, layerCount), blockCount)];
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8), Chunk(0, range, data, XxHash64.Hash(data))));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8), Chunk(0, range, data, XxHash64.Hash(data))));
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains(message, e.Status.Detail);
@@ -70,7 +70,7 @@ public sealed class KvPushTests
         await using var f = await TransferFixture.StartAsync();
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
         var data = new byte[100];
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8), Chunk(0, new KvChunkRange(0, 1, 0, 1), data, XxHash64.Hash(data))));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8), Chunk(0, new KvChunkRange(0, 1, 0, 1), data, XxHash64.Hash(data))));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("100 bytes", e.Status.Detail);
     }
@@ -93,7 +93,7 @@ public sealed class KvPushTests
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
         var header = Header(ticket, 8);
         header.Layout.HeadDim = 64;
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, header));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(header));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("differs from the reservation", e.Status.Detail);
     }
@@ -105,7 +105,7 @@ public sealed class KvPushTests
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
         var header = Header(ticket, 8);
         header.ResumeFromSequence = 3;
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, header));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(header));
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         Assert.Contains("Resume from chunk 0", e.Status.Detail);
     }
@@ -218,25 +218,4 @@ public sealed class KvPushTests
         Data = ByteString.CopyFrom(data),
         Xxh64 = checksum,
     };
-
-    private static async Task<PushResult> PushRawAsync(TransferFixture f, KvHeader header, params KvChunk[] chunks)
-    {
-        using var call = f.Client.Push();
-        try
-        {
-            await call.RequestStream.WriteAsync(new KvFrame { Header = header });
-            foreach (var chunk in chunks)
-            {
-                await call.RequestStream.WriteAsync(new KvFrame { Chunk = chunk });
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (RpcException)
-        {
-            // The server ended the call early; its status is in ResponseAsync.
-        }
-
-        return await call.ResponseAsync;
-    }
 }

@@ -41,7 +41,7 @@ public sealed class SharedMemoryPushTests
         var checksum = XxHash64.Hash(slot);
         slot[3] ^= 1;
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8, ring.ToProto()), Chunk(range, 1, checksum)));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8, ring.ToProto()), Chunk(range, 1, checksum)));
 
         Assert.Equal(StatusCode.DataLoss, e.StatusCode);
         Assert.Equal(0, f.Store.Writes);
@@ -55,7 +55,7 @@ public sealed class SharedMemoryPushTests
         await using var f = await TransferFixture.StartAsync();
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8, new SharedMemoryRing { Path = path, Slots = 2, SlotBytes = 256, Nonce = 1 })));
+        var e = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8, new SharedMemoryRing { Path = path, Slots = 2, SlotBytes = 256, Nonce = 1 })));
 
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
         Assert.Contains(message, e.Status.Detail, StringComparison.Ordinal);
@@ -69,8 +69,8 @@ public sealed class SharedMemoryPushTests
         using var ring = SharedMemoryChunkRing.Create(slots: 2, slotBytes: 256, consumed: 0);
         var range = KvChunkPlanner.ForAllLayers(TransferFixture.Layout, blocks, 256).First();
 
-        var noRing = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8, null), Chunk(range, 1, 0)));
-        var outside = await Assert.ThrowsAsync<RpcException>(() => PushRawAsync(f, Header(ticket, 8, ring.ToProto()), Chunk(range, 3, 0)));
+        var noRing = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8, null), Chunk(range, 1, 0)));
+        var outside = await Assert.ThrowsAsync<RpcException>(() => f.PushRawAsync(Header(ticket, 8, ring.ToProto()), Chunk(range, 3, 0)));
 
         Assert.Equal(StatusCode.InvalidArgument, noRing.StatusCode);
         Assert.Contains("announced no ring", noRing.Status.Detail, StringComparison.Ordinal);
@@ -100,25 +100,4 @@ public sealed class SharedMemoryPushTests
         ShmSlot = slot,
         Xxh64 = checksum,
     };
-
-    private static async Task<PushResult> PushRawAsync(TransferFixture f, KvHeader header, params KvChunk[] chunks)
-    {
-        using var call = f.Client.Push();
-        try
-        {
-            await call.RequestStream.WriteAsync(new KvFrame { Header = header });
-            foreach (var chunk in chunks)
-            {
-                await call.RequestStream.WriteAsync(new KvFrame { Chunk = chunk });
-            }
-
-            await call.RequestStream.CompleteAsync();
-        }
-        catch (RpcException)
-        {
-            // The server ended the call early; its status is in ResponseAsync.
-        }
-
-        return await call.ResponseAsync;
-    }
 }

@@ -1,3 +1,4 @@
+using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Core.Kv;
 using Cluster.KvTransfer.Client;
@@ -40,6 +41,28 @@ internal sealed class TransferFixture : IAsyncDisposable
     public RpcChannel Channel { get; }
 
     public KvTransferService.KvTransferClient Client { get; }
+
+    /// <summary>A Push of exactly these frames (a header, then chunks), bypassing KvPushClient; ends with the server's answer.</summary>
+    public async Task<PushResult> PushRawAsync(KvHeader header, params KvChunk[] chunks)
+    {
+        using var call = Client.Push();
+        try
+        {
+            await call.RequestStream.WriteAsync(new KvFrame { Header = header });
+            foreach (var chunk in chunks)
+            {
+                await call.RequestStream.WriteAsync(new KvFrame { Chunk = chunk });
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // The server ended the call early; its status is in ResponseAsync.
+        }
+
+        return await call.ResponseAsync;
+    }
 
     public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024)
     {
