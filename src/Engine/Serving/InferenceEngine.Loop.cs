@@ -2,7 +2,7 @@ namespace Cluster.Engine.Serving;
 
 public sealed partial class InferenceEngine
 {
-    /// <summary>The loop: steps while there is work, else waits for a command; no sleeps. Ends when <paramref name="stoppingToken"/> fires.</summary>
+    /// <summary>The loop: steps while there is work, else waits for a command; no sleeps. Returns normally when <paramref name="stoppingToken"/> fires (idle or between steps); a failed step fails every request and rethrows.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -17,7 +17,15 @@ public sealed partial class InferenceEngine
                 FailAll(error);
                 throw;
             }
-            if (!ran) await _commands.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+            if (ran) continue;
+            try
+            {
+                await _commands.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;   // stopped while idle: the same normal return as a stop noticed between steps
+            }
         }
     }
 

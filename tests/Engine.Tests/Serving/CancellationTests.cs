@@ -66,6 +66,7 @@ public sealed class CancellationTests : IClassFixture<TinyModelFixture>
         var result = await engine.Submit(Id(0), prompt, Greedy(5)).Completion;
         Assert.Equal(Reference(model, prompt, 5), result.Tokens);
         await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
+        await loop;   // a stop is a normal return, whether the loop was idle or between steps
+        Assert.True(loop.IsCompletedSuccessfully);
     }
 }
