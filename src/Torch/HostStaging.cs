@@ -10,7 +10,7 @@ namespace Cluster.Torch;
 /// the work queued so far on the caller's stream; the caller waits for that stream only); <see cref="Scatter"/> writes
 /// its bytes back into rows with one host→device copy. <see cref="MemoryManager{T}.Memory"/> is the buffer itself (no
 /// managed copy). Memory held: <see cref="Capacity"/> bytes of host memory, plus as much device memory on CUDA for
-/// gathered rows. One thread at a time; Memory and spans taken from it are invalid after <see cref="IDisposable.Dispose"/>.
+/// gathered rows. One thread at a time; Memory and spans taken from it are invalid after <see cref="Dispose()"/>.
 /// </summary>
 public sealed unsafe class HostStaging : MemoryManager<byte>
 {
@@ -83,6 +83,9 @@ public sealed unsafe class HostStaging : MemoryManager<byte>
         }
         return bytes;
     }
+
+    /// <summary>Frees the host buffer (and the device buffer on CUDA) once the copies queued on it are done. Idempotent.</summary>
+    public void Dispose() => ((IDisposable)this).Dispose();
 
     public override Span<byte> GetSpan() => new(Host, Capacity);
 

@@ -100,13 +100,13 @@ public sealed class HostStagingTests
         var held = ResidentBytes();
         Assert.True(held - before > size / 2, $"resident memory grew by {held - before} bytes with a {size}-byte staging");
 
-        ((IDisposable)staging).Dispose();
+        staging.Dispose();
         var after = ResidentBytes();
         Assert.True(held - after > size / 2, $"resident memory fell by {held - after} bytes after disposing a {size}-byte staging");
         Assert.Throws<ObjectDisposedException>(() => staging.GetSpan());
         using var t = torch.zeros([1, 4], ScalarType.Float32);
         Assert.Throws<ObjectDisposedException>(() => staging.Pack([t]));
-        ((IDisposable)staging).Dispose();   // idempotent
+        staging.Dispose();   // idempotent
     }
 
     [Fact]

@@ -6,9 +6,10 @@ namespace Cluster.Engine.KvCache;
 
 /// <summary>
 /// The paged cache's tensors: per layer K and V of shape [blocks, blockSize, Hkv, D], preallocated from a budget.
-/// Token slot = block · blockSize + offset. Import/export in the byte layout of <see cref="KvCacheLayout"/> (README.md).
+/// Token slot = block · blockSize + offset. Import/export in the byte layout of <see cref="KvCacheLayout"/> (README.md),
+/// through pinned host staging (PagedKvStorage.Staging.cs).
 /// </summary>
-public sealed class PagedKvStorage : IDisposable
+public sealed partial class PagedKvStorage : IDisposable
 {
     private readonly Tensor[] _keys;
     private readonly Tensor[] _values;
@@ -73,39 +74,7 @@ public sealed class PagedKvStorage : IDisposable
         values.index_copy_(0, slots, v);
     }
 
-    /// <summary>Copies layers [start, +count) of <paramref name="blocks"/> into <paramref name="destination"/> (layout of README.md).</summary>
-    public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination)
-    {
-        var half = CheckRange(layout, layerStart, layerCount, blocks, destination.Length);
-        using var scope = torch.NewDisposeScope();
-        var index = BlockIndex(blocks);
-        for (var l = 0; l < layerCount; l++)
-        {
-            var offset = 2 * half * l;
-            _keys[layerStart + l].index_select(0, index).CopyTo(destination.Slice((int)offset, (int)half));            // [n, blockSize, Hkv, D]
-            _values[layerStart + l].index_select(0, index).CopyTo(destination.Slice((int)(offset + half), (int)half)); // [n, blockSize, Hkv, D]
-        }
-    }
-
-    /// <summary>Writes layers [start, +count) of <paramref name="blocks"/> from <paramref name="source"/> (layout of README.md).</summary>
-    public unsafe void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, ReadOnlySpan<byte> source)
-    {
-        var half = CheckRange(layout, layerStart, layerCount, blocks, source.Length);
-        using var scope = torch.NewDisposeScope();
-        var index = BlockIndex(blocks);
-        long[] shape = [blocks.Count, Layout.BlockSize, Layout.KvHeads, Layout.HeadDim];  // [n, blockSize, Hkv, D]
-        fixed (byte* p = source)
-        {
-            for (var l = 0; l < layerCount; l++)
-            {
-                var offset = 2 * half * l;
-                _keys[layerStart + l].index_copy_(0, index, torch.from_host((IntPtr)(p + offset), shape, DType, Device));
-                _values[layerStart + l].index_copy_(0, index, torch.from_host((IntPtr)(p + offset + half), shape, DType, Device));
-            }
-        }
-    }
-
-    private long CheckRange(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, int length)
+    private long CheckRange(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, long length)
     {
         ArgumentNullException.ThrowIfNull(layout);
         ArgumentNullException.ThrowIfNull(blocks);
@@ -126,9 +95,6 @@ public sealed class PagedKvStorage : IDisposable
         return Layout.HalfBlockBytes * blocks.Count;
     }
 
-    private Tensor BlockIndex(IReadOnlyList<KvBlockId> blocks) =>
-        torch.tensor(blocks.Select(b => (long)b.Value).ToArray(), Device);   // [n]
-
     /// <summary>The KV data type of a model dtype; other dtypes cannot be cached.</summary>
     public static KvDataType ToKvDataType(ScalarType dtype) => dtype switch
     {
@@ -140,6 +106,7 @@ public sealed class PagedKvStorage : IDisposable
 
     public void Dispose()
     {
+        DisposeStaging();
         foreach (var t in _keys) t.Dispose();
         foreach (var t in _values) t.Dispose();
     }

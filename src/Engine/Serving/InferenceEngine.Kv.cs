@@ -1,6 +1,7 @@
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.Engine.KvCache;
+using Cluster.Torch;
 
 namespace Cluster.Engine.Serving;
 
@@ -20,16 +21,28 @@ public sealed partial class InferenceEngine
     /// </summary>
     public void ExportKv(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, Span<byte> destination)
     {
-        lock (_sync)
+        lock (_sync) Storage.Export(Storage.Layout, layerStart, layerCount, ExportBlocks(id, blockStart, blockCount), destination);
+    }
+
+    /// <summary>
+    /// <see cref="ExportKv(RequestId, int, int, int, int, Span{byte})"/> into bytes [0, n) of <paramref name="staging"/>
+    /// (pinned host memory on CUDA: one gather and one device→host copy); returns n.
+    /// </summary>
+    public int ExportKvStaged(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, HostStaging staging)
+    {
+        lock (_sync) return Storage.Export(Storage.Layout, layerStart, layerCount, ExportBlocks(id, blockStart, blockCount), staging);
+    }
+
+    // The request's blocks [blockStart, +blockCount), positions in its block table; call under _sync.
+    private List<KvBlockId> ExportBlocks(RequestId id, int blockStart, int blockCount)
+    {
+        if (!_exports.ContainsKey(id)) throw new InvalidOperationException($"Request {id} has no KV kept for export (prefill role, before ReleaseKv).");
+        var blocks = Kv.GetBlocks(id);
+        if (blockStart < 0 || blockCount < 1 || blockStart + blockCount > blocks.Count)
         {
-            if (!_exports.ContainsKey(id)) throw new InvalidOperationException($"Request {id} has no KV kept for export (prefill role, before ReleaseKv).");
-            var blocks = Kv.GetBlocks(id);
-            if (blockStart < 0 || blockCount < 1 || blockStart + blockCount > blocks.Count)
-            {
-                throw new ArgumentOutOfRangeException(nameof(blockCount), $"Blocks [{blockStart}, +{blockCount}) are outside the request's {blocks.Count}.");
-            }
-            Storage.Export(Storage.Layout, layerStart, layerCount, [.. blocks.Skip(blockStart).Take(blockCount)], destination);
+            throw new ArgumentOutOfRangeException(nameof(blockCount), $"Blocks [{blockStart}, +{blockCount}) are outside the request's {blocks.Count}.");
         }
+        return [.. blocks.Skip(blockStart).Take(blockCount)];
     }
 
     /// <summary>Frees the KV kept for export (sent, or given up). Idempotent.</summary>

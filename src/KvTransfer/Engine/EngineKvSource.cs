@@ -1,13 +1,16 @@
 using Cluster.Core.Ids;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
+using Cluster.Torch;
 
 namespace Cluster.KvTransfer.Engine;
 
 /// <summary>
 /// Builds the push of a request whose KV a prefill-role engine keeps: chunks in <see cref="KvChunkPlanner"/> order,
-/// each exported from the engine into one reused buffer (the push client has one pending write, and a write has
-/// copied the chunk into its frame before the next chunk is asked for).
+/// each exported from the engine (one gather, one device→host copy) into one reused <see cref="HostStaging"/> of the
+/// largest chunk, pinned on CUDA, and handed on from there without a managed copy (the push client has one pending
+/// write, and a write has copied the chunk into its frame before the next chunk is asked for). Memory per push: that
+/// staging (about one chunk, default 1 MiB) on the host and as much on the device, freed when the push ends.
 /// </summary>
 public static class EngineKvSource
 {
@@ -28,14 +31,14 @@ public static class EngineKvSource
     {
         await Task.CompletedTask;
         var layout = engine.Storage.Layout;
-        var buffer = new byte[ranges.Length == 0 ? 0 : ranges.Max(r => layout.RangeBytes(r.LayerCount, r.BlockCount))];
+        var largest = ranges.Length == 0 ? 1 : ranges.Max(r => layout.RangeBytes(r.LayerCount, r.BlockCount));
+        using var staging = HostStaging.Allocate((int)largest, engine.Storage.Device);
         for (var i = (int)from; i < ranges.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var r = ranges[i];
-            var bytes = buffer.AsMemory(0, (int)layout.RangeBytes(r.LayerCount, r.BlockCount));
-            engine.ExportKv(request, r.LayerStart, r.LayerCount, r.BlockStart, r.BlockCount, bytes.Span);
-            yield return new KvChunkData(r, bytes);
+            var bytes = engine.ExportKvStaged(request, r.LayerStart, r.LayerCount, r.BlockStart, r.BlockCount, staging);
+            yield return new KvChunkData(r, staging.Memory[..bytes]);
         }
     }
 }

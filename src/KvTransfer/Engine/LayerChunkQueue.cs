@@ -1,6 +1,7 @@
 using Cluster.Core.Ids;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
+using Cluster.Torch;
 
 namespace Cluster.KvTransfer.Engine;
 
@@ -54,23 +55,26 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
         appended.TrySetResult();
     }
 
-    /// <summary>The chunks from sequence <paramref name="from"/> on, each as soon as it is published.</summary>
+    /// <summary>
+    /// The chunks from sequence <paramref name="from"/> on, each as soon as it is published, in one reused host staging of
+    /// one chunk (pinned on CUDA; the push has copied a chunk into its frame before it asks for the next).
+    /// </summary>
     public async IAsyncEnumerable<KvChunkData> Chunks(uint from, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var layout = engine.Storage.Layout;
-        var buffer = new byte[layout.RangeBytes(1, (int)Math.Max(1, maxChunkBytes / layout.BlockLayerBytes))];
+        using var staging = HostStaging.Allocate((int)layout.RangeBytes(1, (int)Math.Max(1, maxChunkBytes / layout.BlockLayerBytes)), engine.Storage.Device);
         for (var i = (int)from; ; i++)
         {
             var entry = await NextAsync(i, cancellationToken);
             if (entry is null) yield break;
             var range = entry.Range;
-            var bytes = buffer.AsMemory(0, (int)layout.RangeBytes(1, range.BlockCount));
-            if (!TryCopyFromSlab(entry, bytes.Span))
+            var bytes = TryCopyFromSlab(entry, staging);
+            if (bytes is null)
             {
                 await _prefill.WaitAsync(cancellationToken);
-                engine.ExportKv(request, range.LayerStart, 1, range.BlockStart, range.BlockCount, bytes.Span);
+                bytes = engine.ExportKvStaged(request, range.LayerStart, 1, range.BlockStart, range.BlockCount, staging);
             }
-            yield return new KvChunkData(range, bytes);
+            yield return new KvChunkData(range, staging.Memory[..bytes.Value]);
         }
     }
 
@@ -94,22 +98,22 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
         }
     }
 
-    private bool TryCopyFromSlab(Entry entry, Span<byte> destination)
+    // The chunk's bytes copied out of its slab into the staging (their count), or null when the slab is gone.
+    private int? TryCopyFromSlab(Entry entry, HostStaging staging)
     {
         lock (_gate)
         {
-            if (entry.Copied || _disposed) return false;
+            if (entry.Copied || _disposed) return null;
             entry.Copied = true;
         }
         try
         {
-            entry.Owner.Slab.CopyTo(entry.Offset, entry.Range.BlockCount, destination);
+            return entry.Owner.Slab.CopyTo(entry.Offset, entry.Range.BlockCount, staging);
         }
         finally
         {
             entry.Owner.Release();
         }
-        return true;
     }
 
     /// <summary>Frees the slabs not sent yet (the push ended early); later slabs are freed as they arrive.</summary>

@@ -1,0 +1,155 @@
+using Cluster.Core.Kv;
+using Cluster.Torch;
+
+namespace Cluster.Engine.KvCache;
+
+/// <summary>
+/// Export and import through <see cref="HostStaging"/>: the blocks of a layer range are gathered on the device into one
+/// contiguous buffer and cross to the host in one copy into pinned memory (CUDA), and back the same way. The overloads
+/// taking a staging leave the bytes in it (a caller that sends them from there makes no managed copy); the span
+/// overloads go through the storage's own staging of at most <see cref="DefaultStagingBytes"/> (pinned host memory,
+/// plus as much device memory on CUDA, made at first use), piece by piece, so memory stays bounded whatever the range.
+/// </summary>
+public sealed partial class PagedKvStorage
+{
+    /// <summary>Bytes of the storage's own staging (at least one block of one layer, at most the whole cache).</summary>
+    public const int DefaultStagingBytes = 8 << 20;
+
+    private readonly Lock _stagingGate = new();
+
+    /// <summary>Bytes of the own staging, before its first use (tests make it small to split ranges into pieces).</summary>
+    internal int StagingBytes { get; set; } = DefaultStagingBytes;
+
+    private HostStaging? _staging;   // guarded by _stagingGate
+
+    /// <summary>
+    /// Copies layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> into bytes [0, n) of
+    /// <paramref name="staging"/> (layout of README.md) and returns n, once the bytes are there.
+    /// </summary>
+    public int Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging)
+    {
+        var bytes = CheckStaged(layout, layerStart, layerCount, blocks, staging);
+        var n = staging.Gather(Tensors(layerStart, layerCount), Rows(blocks));
+        return n == bytes ? n : throw new InvalidOperationException($"The staging holds {n} bytes of KV; the layout needs {bytes}.");
+    }
+
+    /// <summary>Writes layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> from bytes [0, n) of <paramref name="staging"/>.</summary>
+    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging)
+    {
+        CheckStaged(layout, layerStart, layerCount, blocks, staging);
+        staging.Scatter(Tensors(layerStart, layerCount), Rows(blocks));
+    }
+
+    /// <summary>Copies layers [start, +count) of <paramref name="blocks"/> into <paramref name="destination"/> (layout of README.md).</summary>
+    public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination)
+    {
+        var half = (int)CheckRange(layout, layerStart, layerCount, blocks, destination.Length);
+        if (blocks.Count == 0) return;
+        lock (_stagingGate)
+        {
+            var staging = OwnStaging();
+            foreach (var (layer, layers, first, count) in Pieces(layerCount, blocks.Count, staging.Capacity))
+            {
+                var n = Export(layout, layerStart + layer, layers, Slice(blocks, first, count), staging);
+                var staged = staging.GetSpan()[..n];
+                var at = 2 * half * layer + first * (int)Layout.HalfBlockBytes;
+                if (count == blocks.Count) staged.CopyTo(destination[at..]);
+                else
+                {
+                    staged[..(n / 2)].CopyTo(destination[at..]);              // K of the blocks
+                    staged[(n / 2)..].CopyTo(destination[(at + half)..]);     // V of the blocks
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes layers [start, +count) of <paramref name="blocks"/> from <paramref name="source"/> (layout of README.md).</summary>
+    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, ReadOnlySpan<byte> source)
+    {
+        var half = (int)CheckRange(layout, layerStart, layerCount, blocks, source.Length);
+        if (blocks.Count == 0) return;
+        lock (_stagingGate)
+        {
+            var staging = OwnStaging();
+            foreach (var (layer, layers, first, count) in Pieces(layerCount, blocks.Count, staging.Capacity))
+            {
+                var staged = staging.GetSpan();
+                var at = 2 * half * layer + first * (int)Layout.HalfBlockBytes;
+                var n = (int)Layout.RangeBytes(layers, count);
+                if (count == blocks.Count) source.Slice(at, n).CopyTo(staged);
+                else
+                {
+                    source.Slice(at, n / 2).CopyTo(staged);
+                    source.Slice(at + half, n / 2).CopyTo(staged[(n / 2)..]);
+                }
+                Import(layout, layerStart + layer, layers, Slice(blocks, first, count), staging);
+            }
+        }
+    }
+
+    // Pieces of a layers × blocks range that fit `capacity` bytes: groups of whole layers when a layer's blocks fit,
+    // else runs of blocks of one layer. Offsets relative to the range.
+    private IEnumerable<(int Layer, int Layers, int First, int Count)> Pieces(int layers, int blocks, int capacity)
+    {
+        var layerBytes = Layout.RangeBytes(1, blocks);
+        if (layerBytes <= capacity)
+        {
+            var per = (int)Math.Min(layers, capacity / layerBytes);
+            for (var l = 0; l < layers; l += per) yield return (l, Math.Min(per, layers - l), 0, blocks);
+            yield break;
+        }
+        var blocksPer = (int)Math.Max(1, capacity / Layout.BlockLayerBytes);
+        for (var l = 0; l < layers; l++)
+        {
+            for (var b = 0; b < blocks; b += blocksPer) yield return (l, 1, b, Math.Min(blocksPer, blocks - b));
+        }
+    }
+
+    private int CheckStaged(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging)
+    {
+        ArgumentNullException.ThrowIfNull(staging);
+        ArgumentNullException.ThrowIfNull(blocks);
+        var bytes = Layout.RangeBytes(Math.Max(0, layerCount), blocks.Count);
+        CheckRange(layout, layerStart, layerCount, blocks, bytes);
+        if (staging.Device != Device)
+        {
+            throw new ArgumentException($"The staging copies for {staging.Device}; this cache is on {Device}.", nameof(staging));
+        }
+        if (bytes > staging.Capacity)
+        {
+            throw new ArgumentException(
+                $"{bytes} bytes of KV ({layerCount} layers × {blocks.Count} blocks) do not fit the staging's {staging.Capacity}; copy fewer at a time or allocate a larger staging.",
+                nameof(staging));
+        }
+        return (int)bytes;
+    }
+
+    // Per layer K then V: the order of the byte layout.
+    private Tensor[] Tensors(int layerStart, int layerCount)
+    {
+        var tensors = new Tensor[2 * layerCount];
+        for (var l = 0; l < layerCount; l++)
+        {
+            tensors[2 * l] = _keys[layerStart + l];       // [blocks, blockSize, Hkv, D]
+            tensors[2 * l + 1] = _values[layerStart + l]; // [blocks, blockSize, Hkv, D]
+        }
+        return tensors;
+    }
+
+    private static long[] Rows(IReadOnlyList<KvBlockId> blocks) => [.. blocks.Select(b => (long)b.Value)];
+
+    private static IReadOnlyList<KvBlockId> Slice(IReadOnlyList<KvBlockId> blocks, int first, int count) =>
+        first == 0 && count == blocks.Count ? blocks : [.. blocks.Skip(first).Take(count)];
+
+    private HostStaging OwnStaging() =>
+        _staging ??= HostStaging.Allocate((int)Math.Max(Layout.BlockLayerBytes, Math.Min(StagingBytes, Bytes)), Device);
+
+    private void DisposeStaging()
+    {
+        lock (_stagingGate)
+        {
+            _staging?.Dispose();
+            _staging = null;
+        }
+    }
+}
