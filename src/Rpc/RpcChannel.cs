@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using Cluster.Rpc.Client;
+using Cluster.Rpc.Client.Http2;
 
 namespace Cluster.Rpc;
 
@@ -23,6 +24,7 @@ public sealed class RpcChannel : IDisposable
 
         Address = new Uri(address.GetLeftPart(UriPartial.Authority));
         Options = options;
+        DirectHttp2 = options.ClientStreamingTransport == RpcClientStreamingTransport.DirectHttp2 ? new Http2ConnectionPool(Address, options) : null;
         if (options.HttpClient is not null)
         {
             _clients = [options.HttpClient];
@@ -47,6 +49,9 @@ public sealed class RpcChannel : IDisposable
 
     internal RpcChannelOptions Options { get; }
 
+    /// <summary>The direct HTTP/2 transport's connections, when client-streaming calls use it.</summary>
+    internal Http2ConnectionPool? DirectHttp2 { get; }
+
     /// <summary>The HttpClient for the next call (round-robin when there are several connections).</summary>
     internal HttpClient HttpClient =>
         _clients.Length == 1 ? _clients[0] : _clients[(int)((uint)Interlocked.Increment(ref _next) % (uint)_clients.Length)];
@@ -68,6 +73,7 @@ public sealed class RpcChannel : IDisposable
     /// <summary>Disposes the channel's own HttpClient (not one given in options).</summary>
     public void Dispose()
     {
+        DirectHttp2?.Dispose();
         if (_ownsClient)
         {
             foreach (var client in _clients)

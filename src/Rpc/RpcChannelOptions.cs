@@ -45,4 +45,11 @@ public sealed class RpcChannelOptions
     /// uses the system's validation.
     /// </summary>
     public System.Net.Security.RemoteCertificateValidationCallback? ServerCertificateValidation { get; set; }
+
+    /// <summary>
+    /// What carries client-streaming calls: HttpClient (default) or the channel's own HTTP/2 connections
+    /// (<see cref="RpcClientStreamingTransport.DirectHttp2"/>, which ignores <see cref="HttpClient"/> and
+    /// <see cref="HttpHandler"/> but honours <see cref="ConnectionCount"/> and <see cref="ServerCertificateValidation"/>).
+    /// </summary>
+    public RpcClientStreamingTransport ClientStreamingTransport { get; set; } = RpcClientStreamingTransport.HttpClient;
 }

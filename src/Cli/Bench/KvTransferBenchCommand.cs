@@ -74,13 +74,15 @@ internal static class KvTransferBenchCommand
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var app = await StartServerAsync(table);
         using var channel = RpcChannel.ForAddress(app.Urls.First());
+        using var directChannel = RpcChannel.ForAddress(app.Urls.First(), new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2 });
         var service = new KvTransferService.KvTransferClient(channel);
         var grpc = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes });
+        var direct = new KvPushClient(new KvTransferService.KvTransferClient(directChannel), new KvTransferOptions { MaxChunkBytes = chunkBytes });
         var shm = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true });
         var payload = new byte[chunkBytes];
         Random.Shared.NextBytes(payload);
 
-        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"shm",8} {"shm/raw",8}");
+        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"direct h2",9} {"h2/raw",7} {"shm",8} {"shm/raw",8}");
         foreach (var n in new[] { 1, streams })
         {
             var raw = await MedianAsync(repeat, () => TimeAsync(() => RpcBenchRawSocket.RunAsync(n, bytesPerTransfer, chunkBytes, cancellationToken)));
@@ -90,8 +92,10 @@ internal static class KvTransferBenchCommand
                 return results.Sum();
             }));
             var viaGrpc = await Push(grpc);
+            var viaDirect = await Push(direct);
             var viaShm = shm.UsesSharedMemory ? await Push(shm) : double.NaN;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n + " stream(s)",-12} {raw,8:F2} {viaGrpc,8:F2} {viaGrpc / raw,9:P0} {viaShm,8:F2} {viaShm / raw,8:P0}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{n + " stream(s)",-12} {raw,8:F2} {viaGrpc,8:F2} {viaGrpc / raw,9:P0} {viaDirect,9:F2} {viaDirect / raw,7:P0} {viaShm,8:F2} {viaShm / raw,8:P0}"));
         }
     }
 

@@ -19,6 +19,13 @@ internal sealed class HttpCallInvoker(RpcChannel channel) : CallInvoker
 
     public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options)
     {
+        if (channel.DirectHttp2 is { } pool)
+        {
+            var direct = new Http2.Http2ClientCall<TRequest, TResponse>(channel, pool, method, options);
+            direct.Start();
+            return new AsyncClientStreamingCall<TRequest, TResponse>(direct, direct.GetSingleResponseAsync(), direct.ResponseHeadersAsync, direct.GetStatus, direct.GetTrailers, direct.Dispose);
+        }
+
         var call = new ClientCall<TRequest, TResponse>(channel, method, options);
         var writer = call.StartStreaming();
         return new AsyncClientStreamingCall<TRequest, TResponse>(writer, call.GetSingleResponseAsync(), call.ResponseHeadersAsync, call.GetStatus, call.GetTrailers, call.Dispose);
