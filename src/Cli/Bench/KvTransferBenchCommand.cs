@@ -133,6 +133,7 @@ internal static class KvTransferBenchCommand
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        builder.Services.AddRpcLargeReceiveBuffers();
         var app = builder.Build();
         app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
         await app.StartAsync();
