@@ -52,6 +52,7 @@ internal static class KvTransferBenchEngines
             var round = new Round(engine, tokens, llama.Config.VocabSize, chunkBytes, reserve, take);
 
             PrintCopies(dev, bytes);
+            await KvStagingBench.PrintAsync(engine, tokens, chunkBytes, llama.Config.VocabSize);
             var raw = await MedianAsync(repeat, async () => { var w = Stopwatch.StartNew(); await RpcBenchRawSocket.RunAsync(1, bytes, chunkBytes, cancellationToken); return w.Elapsed.TotalSeconds; });
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"raw loopback TCP, 1 stream: {bytes / raw / 1e9:F2} GB/s ({raw * 1000:F1} ms)"));
             await round.PrefillAsync();                                                           // warm-up
