@@ -20,7 +20,9 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
     public async Task SecondRequestSharingPrefix_GoesToHolder_AndComputesOnlySuffix()
     {
         using var cts = Deadline.ForTest();
-        var prefix = Prompts.Make(3000, 4 * BlockSize);
+        // A long shared prefix and a short suffix: the holder's estimate (21 uncached tokens) beats the other worker's
+        // (277) even when their measured prefill rates differ several-fold, as they do on a loaded machine.
+        var prefix = Prompts.Make(3000, 16 * BlockSize);
         var first = Prompts.WithPrefix(prefix, 3001, 10);
         var second = Prompts.WithPrefix(prefix, 3002, 21);
 
@@ -31,6 +33,7 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
         var holder = Assert.Single(computedFirst, d => d.Value > 0).Key;
         Assert.Equal(first.Length, computedFirst[holder]);
         await WaitIndexedAsync(holder, prefix);
+        await WaitPrefillQueuesReportedEmptyAsync();
 
         var output = await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(second, 4), cts.Token);
         var afterSecond = await PrefillCountersAsync(cts.Token);
@@ -81,6 +84,15 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
         Func<(long Computed, long Cached), long> field) =>
         after.ToDictionary(a => a.Key, a => field(a.Value) - field(before[a.Key]));
 
+    /// <summary>
+    /// Load reaches the registry by heartbeat (every second): one sent while the first request was prefilling counts its
+    /// tokens as queued on the holder until the next, enough to send the second request elsewhere.
+    /// </summary>
+    private Task WaitPrefillQueuesReportedEmptyAsync() => Deadline.UntilAsync(async () =>
+            (await fixture.Cluster.Registry.ListAsync(new ModelId(TestModel.Id), global::Cluster.ClusterState.Model.WorkerRole.Prefill))
+                .All(w => w.Load is { QueuedPrefillTokens: 0, Running: 0, Waiting: 0 }),
+        TimeSpan.FromSeconds(30), "every prefill worker's heartbeat reports nothing queued or running");
+
     /// <summary>The worker's KV events reach the index asynchronously; the router can only route by what the index shows.</summary>
     private async Task WaitIndexedAsync(string worker, int[] prefix)
     {
@@ -89,6 +101,6 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
         {
             var overlap = await fixture.Cluster.Index.FindOverlapAsync(new ModelId(TestModel.Id), hashes);
             return overlap.MatchedBlocks(new WorkerId(worker)) >= hashes.Length;
-        }, TimeSpan.FromSeconds(10), $"the prefix index shows {hashes.Length} blocks on {worker}");
+        }, TimeSpan.FromSeconds(30), $"the prefix index shows {hashes.Length} blocks on {worker}");
     }
 }

@@ -21,7 +21,7 @@ public sealed class RedisOutageTests(ClusterFixture fixture)
 
         Assert.Equal(fixture.Golden.Greedy(prompt, 8), (await calls.GenerateAsync(calls.Greedy(prompt, 8), cts.Token)).Tokens);
         await Deadline.UntilAsync(async () => (await cluster.Index.FindOverlapAsync(model, hashes)).Blocks.Values.Any(n => n == hashes.Length),
-            TimeSpan.FromSeconds(10), "the prefix index shows the prompt's blocks before the outage");
+            TimeSpan.FromSeconds(30), "the prefix index shows the prompt's blocks before the outage");
 
         await redis.StopAsync();
         var during = Enumerable.Range(0, 4).Select(i => Prompts.Make(6100 + i, 30 + i)).ToArray();
@@ -33,7 +33,7 @@ public sealed class RedisOutageTests(ClusterFixture fixture)
 
         await redis.RestartAsync(cts.Token);
         await Deadline.UntilAsync(async () => (await cluster.Index.FindOverlapAsync(model, hashes)).Blocks.Values.Any(n => n == hashes.Length),
-            TimeSpan.FromSeconds(30), "after Redis restarted empty, a worker re-published its blocks and the index shows the prompt's blocks again");
+            TimeSpan.FromSeconds(60), "after Redis restarted empty, a worker re-published its blocks and the index shows the prompt's blocks again");
         var after = Prompts.Make(6200, 25);
         Assert.Equal(fixture.Golden.Greedy(after, 8), (await calls.GenerateAsync(calls.Greedy(after, 8), cts.Token)).Tokens);
     }

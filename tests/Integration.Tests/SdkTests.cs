@@ -60,7 +60,7 @@ public sealed class SdkTests(ClusterFixture fixture) : IDisposable
             {
                 var status = await fixture.Calls.StatusAsync(worker, cts.Token);
                 return status.RunningRequests == 0 && status.WaitingRequests == 0 && status.KvBlocksFree == status.KvBlocksTotal;
-            }, TimeSpan.FromSeconds(15), $"{worker.Name} has no running request and every KV block free after the client cancelled");
+            }, TimeSpan.FromSeconds(30), $"{worker.Name} has no running request and every KV block free after the client cancelled");
         }
     }
 

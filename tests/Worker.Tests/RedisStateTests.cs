@@ -47,8 +47,8 @@ public sealed class RedisStateTests : IAsyncLifetime
         await DisaggregatedAsync("during", TinyModel.Prompt(9, seed: 78));   // no request fails because the state store is down
 
         await _redis.RestartAsync();   // empty state: the workers must register and re-publish on their own
-        await Eventually.ReturnsAsync(() => registry.ListAsync(Model), w => w.Length == 2, "both workers registered again", timeoutSeconds: 20);
-        await Eventually.ReturnsAsync(() => index.FindOverlapAsync(Model, hashes), o => o.MatchedBlocks(prefillId) == 3, "the blocks re-published", timeoutSeconds: 20);
+        await Eventually.ReturnsAsync(() => registry.ListAsync(Model), w => w.Length == 2, "both workers registered again", timeoutSeconds: 60);
+        await Eventually.ReturnsAsync(() => index.FindOverlapAsync(Model, hashes), o => o.MatchedBlocks(prefillId) == 3, "the blocks re-published", timeoutSeconds: 60);
     }
 
     private async Task DisaggregatedAsync(string id, int[] prompt)

@@ -41,7 +41,7 @@ public sealed class RealClusterFixture : IAsyncLifetime
             }
 
             statuses.Add(await new Contracts.V1.Worker.WorkerClient(channel)
-                .StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: cancellationToken)));
+                .StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(30), cancellationToken: cancellationToken)));
         }
 
         return statuses;

@@ -13,7 +13,7 @@ namespace Cluster.Client.Tests.RealCluster;
 public sealed class RealRouterTests(RealClusterFixture fixture, ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Near the tiny model's 2048-token context: several seconds of decoding on a CPU.</summary>
     private const int LongGeneration = 1900;

@@ -65,9 +65,9 @@ public sealed class ExpiredWorkerSweeperTests(RedisServerFixture redis) : IClass
         };
 
         await sweeper.StartAsync(CancellationToken.None);
-        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(10));
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(30));
         advance();
-        await removedOne.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await removedOne.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await sweeper.StopAsync(CancellationToken.None);
         Assert.True(sweeper.ExecuteTask!.IsCompletedSuccessfully);
     }

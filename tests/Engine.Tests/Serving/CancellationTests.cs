@@ -63,10 +63,10 @@ public sealed class CancellationTests : IClassFixture<TinyModelFixture>
         using var stop = new CancellationTokenSource();
         var loop = Task.Run(() => engine.RunAsync(stop.Token));
         var prompt = Prompt(9, seed: 2);
-        var result = await engine.Submit(Id(0), prompt, Greedy(5)).Completion;
+        var result = await engine.Submit(Id(0), prompt, Greedy(5)).Completion.WaitAsync(TimeSpan.FromSeconds(60)); // bounds a hang only
         Assert.Equal(Reference(model, prompt, 5), result.Tokens);
         await stop.CancelAsync();
-        await loop;   // a stop is a normal return, whether the loop was idle or between steps
+        await loop.WaitAsync(TimeSpan.FromSeconds(60));   // a stop is a normal return, whether the loop was idle or between steps
         Assert.True(loop.IsCompletedSuccessfully);
     }
 }

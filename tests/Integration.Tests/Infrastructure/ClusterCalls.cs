@@ -64,7 +64,7 @@ internal sealed class ClusterCalls : IDisposable
             channel = _workers[worker.Grpc] = RpcChannel.ForAddress(worker.Grpc);
         }
 
-        var options = new CallOptions(Bearer(_cluster.Spec.ClusterToken), DateTime.UtcNow.AddSeconds(10), cancellationToken);
+        var options = new CallOptions(Bearer(_cluster.Spec.ClusterToken), DateTime.UtcNow.AddSeconds(30), cancellationToken);
         return await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), options);
     }
 

@@ -9,7 +9,7 @@ namespace Cluster.Router.Tests.Coordination;
 
 public sealed class AdmissionQueueTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task RunAsync_NoHeadroomAndQueueFull_ResourceExhaustedWithPushbackThenQueuedRequestIsServed()

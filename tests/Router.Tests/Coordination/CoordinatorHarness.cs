@@ -33,7 +33,7 @@ internal sealed class CoordinatorHarness : IAsyncDisposable
 
     public static CoordinatorHarness Create(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
     {
-        var all = new Dictionary<string, string?> { ["Auth:ClusterToken"] = ClusterToken, ["Routing:CancelTimeout"] = "00:00:05" };
+        var all = new Dictionary<string, string?> { ["Auth:ClusterToken"] = ClusterToken, ["Routing:CancelTimeout"] = "00:00:30" };
         foreach (var (key, value) in settings ?? [])
         {
             all[key] = value;
@@ -74,7 +74,7 @@ internal sealed class CoordinatorHarness : IAsyncDisposable
     {
         var tokens = new List<int>();
         CoordinatorEvent.Finished? finished = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await foreach (var e in events.WithCancellation(timeout.Token))
         {
             Assert.Null(finished); // nothing after Finished

@@ -120,7 +120,7 @@ public sealed class RequestCoordinatorTests
         Assert.Equal(Expected(10, 1), tokens);
         Assert.Equal(FinishReason.Length, finished.Reason);
         Assert.Empty(decode.Decodes);
-        Assert.Equal(request.Id.Value, await decode.CancelSeen.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(request.Id.Value, await decode.CancelSeen.Task.WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

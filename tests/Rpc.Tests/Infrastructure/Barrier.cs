@@ -3,7 +3,7 @@ namespace Cluster.Rpc.Tests.Infrastructure;
 /// <summary>Bounded waits on TaskCompletionSource barriers, so a broken test fails instead of hanging.</summary>
 internal static class Bounded
 {
-    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     public static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -64,7 +64,7 @@ public sealed class WorkerHost : IAsyncDisposable
     /// <summary>Waits (bounded) until every KV block of the worker is free again.</summary>
     public async Task WaitAllBlocksFreeAsync()
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             var status = await StatusAsync();

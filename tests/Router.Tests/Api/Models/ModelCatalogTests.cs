@@ -12,14 +12,23 @@ public sealed class ModelCatalogTests
     [InlineData("--Router:Models:0:Id=a|--Router:Models:0:Path=/no/such/dir", "Router:Models:0:Path '/no/such/dir' is not a directory")]
     [InlineData("--Router:Models:0:Id=|--Router:Models:0:Path={tiny}", "Router:Models:0:Id is empty")]
     [InlineData("--Router:Models:0:Id=a|--Router:Models:0:Path={tiny}|--Router:Models:1:Id=a|--Router:Models:1:Path={tiny}", "Router:Models:1:Id 'a' is listed twice")]
-    [InlineData("--Router:Models:0:Id=a|--Router:Models:0:Path={tmp}", "has no tokenizer.json")]
+    [InlineData("--Router:Models:0:Id=a|--Router:Models:0:Path={empty}", "has no tokenizer.json")]
     [InlineData("--Router:MaxRequestBytes=10", "Router:MaxRequestBytes must be at least 1024")]
     public async Task Start_BadRouterSection_FailsNamingTheKey(string settings, string message)
     {
-        var args = settings.Replace("{tiny}", TinyModel.Directory, StringComparison.Ordinal)
-            .Replace("{tmp}", Path.GetTempPath(), StringComparison.Ordinal).Split('|');
-        var e = Assert.IsType<OptionsValidationException>(await BuildAndStartFailureAsync([.. FreePorts, .. args]));
-        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        // An empty folder of this test's own, not the shared temp folder (where anything may appear meanwhile).
+        var empty = Directory.CreateTempSubdirectory("router-tests-empty-");
+        try
+        {
+            var args = settings.Replace("{tiny}", TinyModel.Directory, StringComparison.Ordinal)
+                .Replace("{empty}", empty.FullName, StringComparison.Ordinal).Split('|');
+            var e = Assert.IsType<OptionsValidationException>(await BuildAndStartFailureAsync([.. FreePorts, .. args]));
+            Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
     }
 
     [Fact]

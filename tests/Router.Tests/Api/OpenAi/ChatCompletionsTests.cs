@@ -92,9 +92,9 @@ public sealed class ChatCompletionsTests
         using var http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = router.HttpAddress };
         var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        await router.Coordinator.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await router.Coordinator.Hanging.Task.WaitAsync(TimeSpan.FromSeconds(30));
         response.Dispose();
 
-        await router.Coordinator.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await router.Coordinator.Cancelled.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

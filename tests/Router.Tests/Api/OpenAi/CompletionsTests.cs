@@ -95,7 +95,7 @@ public sealed class CompletionsTests
         Assert.Equal("Hello, world! The ", string.Concat(texts));
         Assert.DoesNotContain(texts, t => t.Contains('q', StringComparison.Ordinal));
         Assert.Equal("stop", events[^1].GetProperty("choices")[0].Str("finish_reason"));
-        await router.Coordinator.EndedEarly.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await router.Coordinator.EndedEarly.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
     [Fact]
