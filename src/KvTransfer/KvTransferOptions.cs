@@ -1,3 +1,5 @@
+using Cluster.Rpc;
+
 namespace Cluster.KvTransfer;
 
 /// <summary>KV-transfer settings (configuration section <c>KvTransfer</c>).</summary>
@@ -31,4 +33,15 @@ public sealed class KvTransferOptions
 
     /// <summary>Times a sender re-opens a broken push stream (resuming from the last committed chunk) before giving up.</summary>
     public int MaxResumeAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// What carries a sender's Push streams: <see cref="RpcClientStreamingTransport.DirectHttp2"/> (default: the channel's
+    /// own HTTP/2 connections, DATA frames as large as the receiver allows) or <see cref="RpcClientStreamingTransport.HttpClient"/>
+    /// (the fallback: SocketsHttpHandler, 16 KiB frames). GetTicket and every other call stay on HttpClient; the shared-memory
+    /// ring, when on and mappable, is still preferred for the chunk bytes.
+    /// </summary>
+    public RpcClientStreamingTransport PushTransport { get; set; } = RpcClientStreamingTransport.DirectHttp2;
+
+    /// <summary>Options of the channel a sender opens to a decode worker (<see cref="PushTransport"/>).</summary>
+    public RpcChannelOptions CreatePushChannelOptions() => new() { ClientStreamingTransport = PushTransport };
 }

@@ -65,6 +65,7 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KvTransferOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KvTransferGrpcService>();
+        services.AddRpcLargeReceiveBuffers(); // Kestrel reads pushed KV in 64 KiB blocks, not 4 KiB (src/Rpc/README.md)
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
         services.AddSingleton<DecodeHandler>();

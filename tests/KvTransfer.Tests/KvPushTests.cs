@@ -9,10 +9,11 @@ namespace Cluster.KvTransfer.Tests;
 
 public sealed class KvPushTests
 {
-    [Fact]
-    public async Task Push_LayerByLayerChunks_ArrivesBitExactAndCompletes()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_LayerByLayerChunks_ArrivesBitExactAndCompletes(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r1");
         var (ticket, blocks, kv) = f.Reserve(request, tokens: 37);
 
@@ -28,10 +29,11 @@ public sealed class KvPushTests
         Assert.Equal(blocks, f.Store.UsedBlocks);
     }
 
-    [Fact]
-    public async Task Push_FlippedByte_FailsWithDataLossAndWritesNothingOfThatChunk()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_FlippedByte_FailsWithDataLossAndWritesNothingOfThatChunk(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 8);
         var range = new KvChunkRange(0, 1, 0, blocks);
         var data = MemoryKvStore.Slice(TransferFixture.Layout, kv, blocks, range);
@@ -98,10 +100,11 @@ public sealed class KvPushTests
         Assert.Contains("differs from the reservation", e.Status.Detail);
     }
 
-    [Fact]
-    public async Task Push_ResumeFromWrongSequence_FailsWithFailedPreconditionSayingWhereToResume()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_ResumeFromWrongSequence_FailsWithFailedPreconditionSayingWhereToResume(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
         var header = Header(ticket, 8);
         header.ResumeFromSequence = 3;
@@ -110,10 +113,11 @@ public sealed class KvPushTests
         Assert.Contains("Resume from chunk 0", e.Status.Detail);
     }
 
-    [Fact]
-    public async Task Resume_AfterRefusedChunk_ContinuesFromLastCommittedChunkBitExact()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Resume_AfterRefusedChunk_ContinuesFromLastCommittedChunkBitExact(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
         var (ticket, blocks, kv) = f.Reserve(request, tokens: 40);
         var failed = 0;
@@ -134,10 +138,11 @@ public sealed class KvPushTests
         Assert.Equal(kv, f.Store.Contents(request));
     }
 
-    [Fact]
-    public async Task Push_ReceiverFailsOnceMidStream_ResumesAutomaticallyBitExact()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_ReceiverFailsOnceMidStream_ResumesAutomaticallyBitExact(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
         var (ticket, blocks, kv) = f.Reserve(request, tokens: 40);
         f.Store.FailWriteNumber = 4;
@@ -149,10 +154,11 @@ public sealed class KvPushTests
         Assert.Equal((ulong)kv.Length, result.CommittedBytes);
     }
 
-    [Fact]
-    public async Task Push_SenderCancelsMidStream_ReservationStaysUntilLeaseExpires()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_SenderCancelsMidStream_ReservationStaysUntilLeaseExpires(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
         var (ticket, blocks, kv) = f.Reserve(request, tokens: 40);
         using var cts = new CancellationTokenSource();
@@ -178,10 +184,11 @@ public sealed class KvPushTests
         Assert.Equal(0, f.Store.UsedBlocks);
     }
 
-    [Fact]
-    public async Task Push_ReceiverKilledMidStream_FailsUnavailableAfterBoundedResumeAttempts()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_ReceiverKilledMidStream_FailsUnavailableAfterBoundedResumeAttempts(RpcClientStreamingTransport transport)
     {
-        var f = await TransferFixture.StartAsync();
+        var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
         var push = TransferFixture.PushOf(ticket, 40, blocks, kv, maxChunkBytes: 256, tamper: (sequence, chunk) =>
         {

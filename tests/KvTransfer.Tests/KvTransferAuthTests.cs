@@ -18,8 +18,9 @@ public sealed class KvTransferAuthTests
 {
     private const string Token = "kv-test-token";
 
-    [Fact]
-    public async Task Push_WithoutClusterToken_IsUnauthenticatedAndWithItCompletes()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_WithoutClusterToken_IsUnauthenticatedAndWithItCompletes(RpcClientStreamingTransport transport)
     {
         var store = new MemoryKvStore(TransferFixture.Layout, totalBlocks: 64);
         using var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), new ManualTimeProvider());
@@ -27,7 +28,7 @@ public sealed class KvTransferAuthTests
         await using var app = ClusterHost.Build(args, new ClusterHostDefaults("decode", 50999, 8999), map: a =>
             a.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance))).RequireClusterToken());
         await app.StartAsync();
-        using var channel = RpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress);
+        using var channel = RpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress, new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
         var client = new KvTransferService.KvTransferClient(channel);
         var id = new RequestId("r");
         var reservation = table.Reserve(id, 10, "tiny", TransferFixture.Layout);

@@ -64,13 +64,17 @@ internal sealed class TransferFixture : IAsyncDisposable
         return await call.ResponseAsync;
     }
 
-    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024)
+    /// <summary>Both ways a sender's Push can travel (<see cref="KvTransferOptions.PushTransport"/>): tests run over each.</summary>
+    public static TheoryData<RpcClientStreamingTransport> Transports => [RpcClientStreamingTransport.HttpClient, RpcClientStreamingTransport.DirectHttp2];
+
+    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, RpcClientStreamingTransport transport = RpcClientStreamingTransport.HttpClient)
     {
         var store = new MemoryKvStore(Layout, totalBlocks);
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
         var app = await StartServerAsync(table);
-        return new TransferFixture(app, store, table, time, RpcChannel.ForAddress(app.Urls.First()));
+        var channel = RpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
+        return new TransferFixture(app, store, table, time, channel);
     }
 
     /// <summary>Serves <c>cluster.v1.KvTransfer</c> over <paramref name="table"/> on 127.0.0.1 (h2c, large windows).</summary>
@@ -84,6 +88,7 @@ internal sealed class TransferFixture : IAsyncDisposable
             k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddRpcServer();
+        builder.Services.AddRpcLargeReceiveBuffers(); // as worker hosts do
         var app = builder.Build();
         app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
         await app.StartAsync();

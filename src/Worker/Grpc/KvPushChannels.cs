@@ -9,7 +9,8 @@ using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 namespace Cluster.Worker.Grpc;
 
 /// <summary>
-/// Push clients to decode workers, one cached HTTP/2 channel per endpoint; calls carry
+/// Push clients to decode workers, one cached HTTP/2 channel per endpoint (Push over <c>KvTransfer:PushTransport</c>,
+/// the direct HTTP/2 transport by default); calls carry
 /// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
 /// </summary>
 internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer) : IDisposable
@@ -22,7 +23,7 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
     /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
     public KvPushClient For(Uri endpoint)
     {
-        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key))).Value;
+        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
         return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers);
     }
 
