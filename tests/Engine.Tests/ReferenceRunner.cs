@@ -6,6 +6,9 @@ namespace Cluster.Engine.Tests;
 /// <summary>Runs tests/reference/llama_reference.py (the independent implementation) with a Python that has torch.</summary>
 internal static class ReferenceRunner
 {
+    /// <summary>Only bounds a hang: importing torch and running the tiny model takes seconds, more on a loaded machine.</summary>
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(180);
+
     public sealed record Expected(int[] Tokens, float[][] Logits);
 
     public static Expected Run(string modelDir, IReadOnlyList<int> prompt, int steps)
@@ -24,10 +27,16 @@ internal static class ReferenceRunner
         }
         using var process = Process.Start(psi)!;
         var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        if (!process.WaitForExit(RunTimeout))
+        {
+            process.Kill(entireProcessTree: true);   // a hung reference must not hang the test run, nor outlive it
+            Assert.Fail($"reference ({python}) did not exit within {RunTimeout.TotalSeconds:F0} s");
+        }
+
+        process.WaitForExit();   // the output streams to their end
         Assert.True(process.ExitCode == 0, $"reference failed ({python}): {stderr.Result}");
-        using var doc = JsonDocument.Parse(stdout);
+        using var doc = JsonDocument.Parse(stdout.Result);
         var tokens = doc.RootElement.GetProperty("tokens").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         var logits = doc.RootElement.GetProperty("logits").EnumerateArray()
             .Select(row => row.EnumerateArray().Select(e => (float)e.GetDouble()).ToArray()).ToArray();

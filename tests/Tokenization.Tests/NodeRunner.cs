@@ -5,6 +5,9 @@ namespace Cluster.Tokenization.Tests;
 /// <summary>Runs a script of the reference directory with node and returns its stdout.</summary>
 internal static class NodeRunner
 {
+    /// <summary>Only bounds a hang: a run takes about a second, more on a loaded machine.</summary>
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromSeconds(120);
+
     public static string Run(string script, string? stdin, params string[] args)
     {
         ReferenceFiles.Require(".package-lock.json");
@@ -23,7 +26,13 @@ internal static class NodeRunner
         var stderrTask = process.StandardError.ReadToEndAsync();
         if (stdin is not null) process.StandardInput.Write(stdin);
         process.StandardInput.Close();
-        process.WaitForExit();
+        if (!process.WaitForExit(RunTimeout))
+        {
+            process.Kill(entireProcessTree: true);   // a hung node must not hang the test run, nor outlive it
+            Assert.Fail($"node {script} {string.Join(' ', args)} did not exit within {RunTimeout.TotalSeconds:F0} s");
+        }
+
+        process.WaitForExit();   // the output streams to their end
         var stdout = stdoutTask.GetAwaiter().GetResult();
         var stderr = stderrTask.GetAwaiter().GetResult();
         if (process.ExitCode != 0)
