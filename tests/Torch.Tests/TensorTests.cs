@@ -26,6 +26,20 @@ public sealed class TensorTests
     }
 
     [Fact]
+    public void CopyTo_NonContiguousViews_CopiesRowMajorAndRefusesWrongSizes()
+    {
+        using var scope = torch.NewDisposeScope();
+        var t = torch.arange(0, 6, 1, torch.float32).view(2, 3);   // [[0,1,2],[3,4,5]]
+        Assert.Equal([0f, 3f, 1f, 4f, 2f, 5f], t.transpose(0, 1).data<float>());
+        var bytes = new byte[4 * 4];
+        t.narrow(1, 1, 2).CopyTo(bytes);
+        Assert.Equal([1f, 2f, 4f, 5f], System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+        var error = Assert.Throws<TorchException>(() => t.CopyTo(new byte[8]));
+        Assert.Contains("tensor holds 24 bytes, destination 8", error.Message);
+        t.narrow(1, 0, 0).CopyTo([]);   // nothing to copy
+    }
+
+    [Fact]
     public void Arithmetic_MatmulAndBroadcasting_MatchHandComputedValues()
     {
         using var scope = torch.NewDisposeScope();

@@ -1,6 +1,5 @@
 // Ops exported to Cluster.Torch. Ops only: the model is written in C#.
 #include "common.h"
-#include <cstring>
 
 static thread_local std::string g_error;
 void ct::set_error(const char* message) { g_error = message ? message : "(null)"; }
@@ -42,12 +41,14 @@ CT_EXPORT void* ct_from_host(const void* data, const int64_t* shape, int n, int 
   CT_TENSOR(at::from_blob(const_cast<void*>(data), ct::dims(shape, n), at::TensorOptions().dtype(static_cast<at::ScalarType>(dtype)))
                 .to(ct::device(dt, di), /*non_blocking=*/false, /*copy=*/true))
 }
+// One copy straight into the destination (no intermediate host tensor); pageable, so it waits for the copy.
 CT_EXPORT int ct_to_host(void* t, void* dst, int64_t nbytes) {
   CT_STATUS(
-    auto c = T(t).contiguous().cpu();
-    int64_t have = static_cast<int64_t>(c.numel() * c.element_size());
+    auto& src = T(t);
+    int64_t have = static_cast<int64_t>(src.numel() * src.element_size());
     TORCH_CHECK(have == nbytes, "ct_to_host: tensor holds ", have, " bytes, destination ", nbytes);
-    std::memcpy(dst, c.data_ptr(), static_cast<size_t>(nbytes)))
+    if (nbytes == 0) return 0;
+    at::from_blob(dst, src.sizes(), at::TensorOptions().dtype(src.scalar_type())).copy_(src))
 }
 // Normal(mean, std) from a CPU generator seeded with `seed`: deterministic for a seed and shape.
 CT_EXPORT void* ct_randn(const int64_t* shape, int n, double mean, double std, uint64_t seed, int dtype) {
