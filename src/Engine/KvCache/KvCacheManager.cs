@@ -11,7 +11,7 @@ namespace Cluster.Engine.KvCache;
 public sealed class KvCacheManager
 {
     private readonly Dictionary<RequestId, SequenceBlocks> _sequences = [];
-    private readonly Dictionary<string, BlockHasher> _hashers = new(StringComparer.Ordinal);
+    private readonly BlockHasher _unsalted;
     private readonly ModelId _model;
 
     public KvCacheManager(BlockPool pool, ModelId model, int blockSize)
@@ -21,6 +21,7 @@ public sealed class KvCacheManager
         Pool = pool;
         _model = model;
         BlockSize = blockSize;
+        _unsalted = new BlockHasher(model, blockSize);
     }
 
     /// <summary>The physical blocks.</summary>
@@ -102,6 +103,22 @@ public sealed class KvCacheManager
 
         _sequences.Add(id, new SequenceBlocks(HasherFor(cacheSalt), [.. fresh], tokens));
         return fresh;
+    }
+
+    /// <summary>
+    /// Sets the salt under which a reservation's blocks will be cached (the salt arrives with the request that takes
+    /// the reservation). Only before any of its blocks is cached: a cached block's hash never changes.
+    /// </summary>
+    public void SetCacheSalt(RequestId id, string cacheSalt)
+    {
+        ArgumentNullException.ThrowIfNull(cacheSalt);
+        var sequence = Get(id);
+        if (sequence.Hashes.Count > 0)
+        {
+            throw new InvalidOperationException($"Request {id} already cached {sequence.Hashes.Count} blocks under its salt; set the salt before committing.");
+        }
+
+        sequence.Hasher = HasherFor(cacheSalt);
     }
 
     /// <summary>Tokens the sequence's blocks have room for.</summary>
@@ -188,19 +205,16 @@ public sealed class KvCacheManager
             ? sequence
             : throw new InvalidOperationException($"Request {id} holds no KV blocks.");
 
+    // The unsalted hasher is shared; a salted one is made per sequence (one short hash), so per-tenant salts never pile up.
     private BlockHasher HasherFor(string cacheSalt)
     {
-        if (!_hashers.TryGetValue(cacheSalt, out var hasher))
-        {
-            _hashers[cacheSalt] = hasher = new BlockHasher(_model, BlockSize, cacheSalt);
-        }
-
-        return hasher;
+        ArgumentNullException.ThrowIfNull(cacheSalt);
+        return cacheSalt.Length == 0 ? _unsalted : new BlockHasher(_model, BlockSize, cacheSalt);
     }
 
     private sealed class SequenceBlocks(BlockHasher hasher, List<KvBlockId> blocks, int capacity)
     {
-        public BlockHasher Hasher { get; } = hasher;
+        public BlockHasher Hasher { get; set; } = hasher;
 
         public List<KvBlockId> Blocks { get; } = blocks;
 

@@ -6,7 +6,10 @@ namespace Cluster.Engine.Sampling;
 /// Picks tokens for one sequence from logits [vocab] (float32, on the model's device): penalties, then greedy
 /// or temperature → top-k → softmax → min-p → top-p → an inverse-CDF draw with a uniform from a seeded
 /// <see cref="Random"/> (so a seed gives the same tokens on any device). Reports the chosen token's
-/// log-probability under the unprocessed logits.
+/// log-probability under the unprocessed logits. Output generated before this sampler existed (elsewhere: the prefill
+/// worker's first token, tokens before a migration) is counted as output and, for a seeded draw, skips one uniform
+/// per token (each non-greedy <see cref="Sample"/> draws exactly one), so the tokens that follow equal an
+/// uninterrupted run's.
 /// </summary>
 public sealed class Sampler : IDisposable
 {
@@ -17,7 +20,16 @@ public sealed class Sampler : IDisposable
     private readonly Device _device;
 
     public Sampler(SamplingParams parameters, int vocabSize, Device device, IReadOnlyList<int> prompt)
+        : this(parameters, vocabSize, device, prompt, [])
     {
+    }
+
+    /// <summary>A sampler for a request that already has <paramref name="priorOutput"/> output tokens.</summary>
+    public Sampler(SamplingParams parameters, int vocabSize, Device device, IReadOnlyList<int> prompt, IReadOnlyList<int> priorOutput)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(priorOutput);
         parameters.Validate();
         _p = parameters;
         _device = device;
@@ -31,6 +43,8 @@ public sealed class Sampler : IDisposable
         {
             _outputCounts = torch.zeros([vocabSize], torch.float32, device).DetachFromDisposeScope();
         }
+        for (var i = 0; i < priorOutput.Count && !_p.IsGreedy; i++) _random.NextDouble();   // the draws those tokens took
+        Observe(priorOutput);
     }
 
     /// <summary>Chooses the next token from <paramref name="logits"/> [vocab]; returns it with its log-probability.</summary>
@@ -67,7 +81,7 @@ public sealed class Sampler : IDisposable
         }
         var id = (int)token.itemLong();
         var logProb = (float)logits.log_softmax(0).index_select(0, token).item();
-        Observe(id);
+        Observe([id]);
         return (id, logProb);
     }
 
@@ -86,14 +100,15 @@ public sealed class Sampler : IDisposable
         return x;
     }
 
-    private void Observe(int token)
+    private void Observe(IReadOnlyList<int> tokens)
     {
+        if (tokens.Count == 0) return;
         using var scope = torch.NewDisposeScope();
-        if (_seen is not null) Mark(_seen, [token]);
+        if (_seen is not null) Mark(_seen, tokens);
         if (_outputCounts is not null)
         {
-            var index = torch.tensor([(long)token], _device);
-            _outputCounts.index_add_(0, index, torch.ones([1], torch.float32, _device));
+            var index = torch.tensor(tokens.Select(t => (long)t).ToArray(), _device);
+            _outputCounts.index_add_(0, index, torch.ones([tokens.Count], torch.float32, _device));
         }
     }
 

@@ -8,12 +8,29 @@ namespace Cluster.Engine.Scheduling;
 /// <summary>
 /// One request's state in the engine: its tokens (prompt, then output), how many have KV in the cache, its sampler
 /// and its output. Touched only by the engine loop.
+/// <paramref name="input"/> is what the engine was given (prompt, then any output generated before);
+/// <paramref name="outputStart"/> is where the request's output begins in it.
 /// </summary>
-internal sealed class EngineSequence(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, long arrival, int maxPositions, RequestHandle handle)
+internal sealed class EngineSequence(
+    RequestId id, IReadOnlyList<int> input, int outputStart, string cacheSalt, SamplingParams parameters, long arrival, int maxPositions, RequestHandle handle)
 {
+    /// <summary>A new request: <paramref name="prompt"/> with no output yet, unsalted.</summary>
+    public EngineSequence(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, long arrival, int maxPositions, RequestHandle handle)
+        : this(id, prompt, prompt.Count, "", parameters, arrival, maxPositions, handle)
+    {
+    }
+
     public RequestId Id { get; } = id;
-    public List<int> Tokens { get; } = [.. prompt];
-    public int PromptLength { get; } = prompt.Count;
+    public List<int> Tokens { get; } = [.. input];
+
+    /// <summary>Tokens given at submission (their KV is computed or imported here; tokens after them are this engine's output).</summary>
+    public int PromptLength { get; } = input.Count;
+
+    /// <summary>Where the request's output begins in <see cref="Tokens"/>: the prompt proper ends here (≤ <see cref="PromptLength"/>).</summary>
+    public int OutputStart { get; } = outputStart;
+
+    /// <summary>The prefix cache's salt (part of every block hash).</summary>
+    public string CacheSalt { get; } = cacheSalt;
     public SamplingParams Parameters { get; } = parameters;
     public long Arrival { get; } = arrival;
     public int MaxPositions { get; } = maxPositions;
@@ -32,8 +49,9 @@ internal sealed class EngineSequence(RequestId id, IReadOnlyList<int> prompt, Sa
     /// <summary>Tokens still to compute before the next sample.</summary>
     public int Remaining => Tokens.Count - Computed;
 
-    public int OutputCount => Tokens.Count - PromptLength;
+    /// <summary>Output tokens of the request so far, those generated before its submission included.</summary>
+    public int OutputCount => Tokens.Count - OutputStart;
 
-    /// <summary>Prompt tokens found in the prefix cache, over every (re)admission.</summary>
-    public int CachedTokens { get; set; }
+    /// <summary>Prompt tokens found in the prefix cache at the first admission (what usage reports), null before it.</summary>
+    public int? CachedTokens { get; set; }
 }

@@ -84,12 +84,12 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         while (!preempted && budget > 0 && _waiting.Count > 0 && _running.Count < options.MaxSequences)
         {
             var sequence = _waiting[0];
-            var allocation = kv.TryAllocate(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens));
+            var allocation = kv.TryAllocate(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens), sequence.CacheSalt);
             if (allocation is null) break;
             _waiting.RemoveAt(0);
             sequence.HoldsBlocks = true;
             sequence.Computed = allocation.CachedTokens;
-            sequence.CachedTokens += allocation.CachedTokens;
+            sequence.CachedTokens ??= Math.Min(allocation.CachedTokens, sequence.OutputStart);
             CachedTokens += allocation.CachedTokens;
             InsertByArrival(_running, sequence);
             var count = Math.Min(sequence.Remaining, budget);

@@ -12,13 +12,16 @@ public sealed partial class InferenceEngine
     private readonly Dictionary<RequestId, LayerStream> _layerStreams = [];   // guarded by _streamGate
 
     /// <summary>
-    /// <see cref="Submit"/> for a prefill-role engine, with <paramref name="sink"/> receiving each layer of the prompt's
-    /// KV during the step that computes it (so the KV can travel while later layers and chunks compute). The KV is also
-    /// kept for <see cref="ExportKv"/> until <see cref="ReleaseKv"/>, as for any prefill request.
+    /// <see cref="Submit(EngineRequest, CancellationToken)"/> for a prefill-role engine, with <paramref name="sink"/>
+    /// receiving each layer's KV of the request's tokens (prompt, then any output generated before) during the step that
+    /// computes it (so the KV can travel while later layers and chunks compute). The KV is also kept for
+    /// <see cref="ExportKv"/> until <see cref="ReleaseKv"/>, as for any prefill request.
     /// </summary>
-    public RequestHandle SubmitStreaming(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, IKvLayerSink sink, CancellationToken cancellationToken = default)
+    public RequestHandle SubmitStreaming(EngineRequest request, IKvLayerSink sink, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(sink);
+        var id = request.Id;
         if (Role != EngineRole.Prefill) throw new InvalidOperationException("KV streaming publishes a prefill-role request's KV; this engine's role is " + Role + ".");
         lock (_streamGate)
         {
@@ -30,7 +33,7 @@ public sealed partial class InferenceEngine
         RequestHandle handle;
         try
         {
-            handle = Submit(id, prompt, parameters, cancellationToken);
+            handle = Submit(request, cancellationToken);
         }
         catch
         {

@@ -69,10 +69,17 @@ public sealed partial class InferenceEngine : IDisposable
     /// the model's positions, or its tokens cannot fit the whole cache. A decode-role engine takes prompts too (a short
     /// uncached prompt, a migrated request): it computes them locally like a colocated one.
     /// </summary>
-    public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, CancellationToken cancellationToken = default)
+    public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, CancellationToken cancellationToken = default) =>
+        Submit(new EngineRequest(id, prompt, parameters), cancellationToken);
+
+    /// <summary>
+    /// <see cref="Submit(RequestId, IReadOnlyList{int}, SamplingParams, CancellationToken)"/> with the request's cache
+    /// salt and the output it generated before (computed here after the prompt, counted as output by sampling).
+    /// </summary>
+    public RequestHandle Submit(EngineRequest request, CancellationToken cancellationToken = default)
     {
-        // A decode-role engine also computes prompts it is given directly (conditional disaggregation, migration).
-        var sequence = NewSequence(id, prompt, parameters);
+        ArgumentNullException.ThrowIfNull(request);
+        var sequence = NewSequence(request, request.AllTokens());
         Post(new EngineCommand.Add(sequence), sequence, cancellationToken);
         return sequence.Handle;
     }
@@ -81,18 +88,29 @@ public sealed partial class InferenceEngine : IDisposable
     /// Starts decoding a request whose prompt KV was written into its reservation (<see cref="KvImportPort"/>);
     /// <paramref name="firstToken"/> is the token the prefill worker sampled. The reservation becomes the sequence's.
     /// </summary>
-    public RequestHandle SubmitImported(RequestId id, IReadOnlyList<int> prompt, int firstToken, SamplingParams parameters, CancellationToken cancellationToken = default)
+    public RequestHandle SubmitImported(RequestId id, IReadOnlyList<int> prompt, int firstToken, SamplingParams parameters, CancellationToken cancellationToken = default) =>
+        SubmitImported(new EngineRequest(id, prompt, parameters) { Generated = [firstToken] }, cancellationToken);
+
+    /// <summary>
+    /// Starts decoding a request whose KV was written into its reservation (<see cref="KvImportPort"/>): the reservation
+    /// covers the prompt and every generated token but the last, which the prefill worker sampled (the handle emits it
+    /// first, with a NaN log-probability). Its blocks join the prefix cache under the request's salt.
+    /// </summary>
+    public RequestHandle SubmitImported(EngineRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (Role == EngineRole.Prefill) throw new InvalidOperationException("A prefill-role engine does not decode imported KV.");
-        var sequence = NewSequence(id, prompt, parameters);
-        if (!Import.TryTake(id, prompt.Count))
+        if (request.Generated.Count == 0) throw new ArgumentException("An imported request needs the prefill worker's first token as its last generated token.", nameof(request));
+        var all = request.AllTokens();
+        var sequence = NewSequence(request, all[..^1]);
+        if (!Import.TryTake(request.Id, all.Length - 1, request.CacheSalt))
         {
-            throw new InvalidOperationException($"Request {id} has no reservation of {prompt.Count} tokens; reserve and write its KV first.");
+            throw new InvalidOperationException($"Request {request.Id} has no reservation of {all.Length - 1} tokens; reserve and write its KV first.");
         }
         sequence.HoldsBlocks = true;
-        sequence.Computed = prompt.Count;
+        sequence.Computed = all.Length - 1;
         // The first token is the prefill worker's (its log-probability stays there).
-        Post(new EngineCommand.AddImported(sequence, firstToken), sequence, cancellationToken);
+        Post(new EngineCommand.AddImported(sequence, all[^1]), sequence, cancellationToken);
         return sequence.Handle;
     }
 
@@ -105,29 +123,37 @@ public sealed partial class InferenceEngine : IDisposable
         while (Step()) { }
     }
 
-    private EngineSequence NewSequence(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters)
+    private EngineSequence NewSequence(EngineRequest request, IReadOnlyList<int> input)
     {
-        ArgumentNullException.ThrowIfNull(prompt);
-        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(request.Prompt);
+        ArgumentNullException.ThrowIfNull(request.Sampling);
+        ArgumentNullException.ThrowIfNull(request.Generated);
+        ArgumentNullException.ThrowIfNull(request.CacheSalt);
+        var parameters = request.Sampling;
         parameters.Validate();
-        if (prompt.Count == 0) throw new ArgumentException("The prompt is empty.", nameof(prompt));
+        if (request.Prompt.Count == 0) throw new ArgumentException("The prompt is empty.", nameof(request));
         var vocab = _model.Config.VocabSize;
-        if (prompt.Any(t => t < 0 || t >= vocab)) throw new ArgumentException($"The prompt holds token ids outside 0 … {vocab - 1}.", nameof(prompt));
-        var positions = _model.MaxPositions;
-        if (prompt.Count > positions)
+        if (request.Prompt.Any(t => t < 0 || t >= vocab)) throw new ArgumentException($"The prompt holds token ids outside 0 … {vocab - 1}.", nameof(request));
+        if (request.Generated.Any(t => t < 0 || t >= vocab)) throw new ArgumentException($"The generated tokens hold ids outside 0 … {vocab - 1}.", nameof(request));
+        if (request.Generated.Count >= parameters.MaxTokens)
         {
-            throw new ArgumentException($"The prompt has {prompt.Count} tokens; this model instance runs at most {positions} positions.", nameof(prompt));
+            throw new ArgumentException($"max_tokens = {parameters.MaxTokens} counts the {request.Generated.Count} tokens generated before: nothing is left to generate.", nameof(request));
+        }
+        var positions = _model.MaxPositions;
+        if (input.Count > positions)
+        {
+            throw new ArgumentException($"The prompt has {input.Count} tokens; this model instance runs at most {positions} positions.", nameof(request));
         }
         // The last token's KV is never needed; every other token's must fit the cache at once.
-        var kvTokens = Math.Min(prompt.Count + parameters.MaxTokens - 1, positions);
+        var kvTokens = Math.Min(request.Prompt.Count + parameters.MaxTokens - 1, positions);
         if (Kv.BlocksFor(kvTokens) > Kv.Pool.TotalBlocks)
         {
             throw new ArgumentException(
                 $"The request needs KV for {kvTokens} tokens ({Kv.BlocksFor(kvTokens)} blocks) but the cache holds {Kv.Pool.TotalBlocks} blocks of {Kv.BlockSize}; lower max_tokens or raise KvCache:MemoryFraction.",
-                nameof(prompt));
+                nameof(request));
         }
-        var handle = new RequestHandle(id);
-        var sequence = new EngineSequence(id, prompt, parameters, Interlocked.Increment(ref _arrivals), positions, handle);
+        var handle = new RequestHandle(request.Id);
+        var sequence = new EngineSequence(request.Id, input, request.Prompt.Count, request.CacheSalt, parameters, Interlocked.Increment(ref _arrivals), positions, handle);
         handle.Attach(sequence, _sync);
         return sequence;
     }

@@ -61,12 +61,17 @@ public sealed class KvImportPort
         _engine.Wake();
     }
 
-    /// <summary>Hands the reservation of <paramref name="tokens"/> tokens to a decoding sequence; false if there is none.</summary>
-    internal bool TryTake(RequestId request, int tokens)
+    /// <summary>
+    /// Hands the reservation of <paramref name="tokens"/> tokens to a decoding sequence whose blocks will be cached under
+    /// <paramref name="cacheSalt"/>; false if there is none.
+    /// </summary>
+    internal bool TryTake(RequestId request, int tokens, string cacheSalt)
     {
         lock (_engine.Sync)
         {
-            return _reservations.TryGetValue(request, out var r) && r.Tokens == tokens && _reservations.Remove(request);
+            if (!_reservations.TryGetValue(request, out var r) || r.Tokens != tokens) return false;
+            _engine.Kv.SetCacheSalt(request, cacheSalt);
+            return _reservations.Remove(request);
         }
     }
 }

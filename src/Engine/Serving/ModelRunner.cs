@@ -44,7 +44,9 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
         {
             if (!chunks[c].Samples || results[c] is not null) continue;
             var sequence = chunks[c].Sequence;
-            sequence.Sampler ??= new Sampler(sequence.Parameters, model.Config.VocabSize, model.Device, sequence.Tokens.GetRange(0, sequence.PromptLength));
+            // Made at the sequence's first sample here: output generated before (elsewhere) counts as output.
+            sequence.Sampler ??= new Sampler(sequence.Parameters, model.Config.VocabSize, model.Device,
+                sequence.Tokens.GetRange(0, sequence.OutputStart), sequence.Tokens.GetRange(sequence.OutputStart, sequence.Tokens.Count - sequence.OutputStart));
             results[c] = sequence.Sampler.Sample(logits.select(0, c));                     // [vocab]
         }
         Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), (int)batch.TokenCount, start, packed, forwarded);

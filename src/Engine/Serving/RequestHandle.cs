@@ -37,13 +37,16 @@ public sealed class RequestHandle
         lock (_sync) return index >= 0 && index < _sequence.LogProbs.Count ? _sequence.LogProbs[index] : null;
     }
 
-    /// <summary>Prompt tokens whose KV came from the prefix cache (over every admission of the request so far).</summary>
+    /// <summary>
+    /// Prompt tokens (of the request's prompt proper, not tokens generated before a migration) whose KV the first
+    /// admission took from the prefix cache instead of computing it; 0 before admission and for imported KV.
+    /// </summary>
     public int CachedPromptTokens
     {
         get
         {
             if (_sequence is null || _sync is null) return 0;
-            lock (_sync) return _sequence.CachedTokens;
+            lock (_sync) return _sequence.CachedTokens ?? 0;
         }
     }
 

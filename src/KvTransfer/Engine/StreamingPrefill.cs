@@ -40,20 +40,34 @@ public sealed class StreamingPrefill : IDisposable
         int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, CancellationToken cancellationToken = default) =>
         Start(engine, request, prompt, parameters, ticket, maxChunkBytes, sink => sink, cancellationToken);
 
+    /// <summary>
+    /// <see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/>
+    /// with the request's cache salt and the output it generated before (a migrated request): the push carries the KV of
+    /// prompt + generated tokens.
+    /// </summary>
+    public static StreamingPrefill Start(
+        InferenceEngine engine, EngineRequest request, string ticket,
+        int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, CancellationToken cancellationToken = default) =>
+        Start(engine, request, ticket, maxChunkBytes, sink => sink, cancellationToken);
+
     /// <summary><see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/> with the sink wrapped (tests observe publication).</summary>
     internal static StreamingPrefill Start(
         InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
-        int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken)
+        int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken) =>
+        Start(engine, new EngineRequest(request, prompt, parameters), ticket, maxChunkBytes, wrap, cancellationToken);
+
+    private static StreamingPrefill Start(
+        InferenceEngine engine, EngineRequest request, string ticket, int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkBytes, 1);
-        var queue = new LayerChunkQueue(engine, request, maxChunkBytes);
+        var queue = new LayerChunkQueue(engine, request.Id, maxChunkBytes);
         try
         {
-            var handle = engine.SubmitStreaming(request, prompt, parameters, wrap(queue), cancellationToken);
+            var handle = engine.SubmitStreaming(request, wrap(queue), cancellationToken);
             queue.Attach(handle.Completion);
-            var push = new KvPushRequest(ticket, engine.ModelId.Value, engine.Storage.Layout, prompt.Count, queue.Chunks);
+            var push = new KvPushRequest(ticket, engine.ModelId.Value, engine.Storage.Layout, request.Prompt.Count + request.Generated.Count, queue.Chunks);
             return new StreamingPrefill(handle, push, queue);
         }
         catch

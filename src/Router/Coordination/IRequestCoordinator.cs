@@ -43,8 +43,12 @@ public abstract record CoordinatorEvent
 {
     private CoordinatorEvent() { }
 
-    /// <summary>New tokens, in order; <paramref name="Logprobs"/> is parallel to <paramref name="Ids"/> when asked for, else empty.</summary>
-    public sealed record Tokens(IReadOnlyList<int> Ids, IReadOnlyList<float> Logprobs) : CoordinatorEvent;
+    /// <summary>
+    /// New tokens, in order; <paramref name="Logprobs"/> is parallel to <paramref name="Ids"/> when asked for, else empty.
+    /// <paramref name="CachedPromptTokens"/>: prompt tokens whose KV came from a prefix cache, known from the first token
+    /// on (a front end that ends the request early, on a stop string, reports it as usage).
+    /// </summary>
+    public sealed record Tokens(IReadOnlyList<int> Ids, IReadOnlyList<float> Logprobs, int CachedPromptTokens = 0) : CoordinatorEvent;
 
     /// <summary>The end: why, and the usage counts (cached = prompt tokens whose KV came from a prefix cache).</summary>
     public sealed record Finished(FinishReason Reason, int PromptTokens, int CompletionTokens, int CachedPromptTokens) : CoordinatorEvent;

@@ -33,10 +33,16 @@ internal sealed partial class RequestRun
         CoordinatorEvent.Tokens? tokens = null;
         if (message.TokenIds.Count > 0)
         {
+            if (_generated.Count == 0)
+            {
+                // D computed the prompt itself (no ticket): its prefix-cache hit is the request's.
+                _cachedPromptTokens = (int)Math.Min(message.CachedPromptTokens, (uint)request.PromptTokens.Count);
+            }
+
             var ids = message.TokenIds.Select(t => (int)t).ToArray();
             _generated.AddRange(ids);
             IReadOnlyList<float> logprobs = request.Logprobs ? message.Logprobs.Select(l => l.Logprob).ToArray() : [];
-            tokens = new CoordinatorEvent.Tokens(ids, logprobs);
+            tokens = new CoordinatorEvent.Tokens(ids, logprobs, _cachedPromptTokens);
         }
 
         if (message.FinishReason == FinishReason.Unspecified)

@@ -197,7 +197,7 @@ internal sealed partial class RequestRun
             Logprobs = request.Logprobs,
         };
         call.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
-        call.PromptTokenIds.AddRange(_generated.Select(t => (uint)t));
+        call.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
         try
         {
             return (await Client(prefill).PrefillAsync(call, CallOptions(Options.PrefillTimeout, cancellationToken)).ResponseAsync.ConfigureAwait(false), null);
@@ -218,7 +218,7 @@ internal sealed partial class RequestRun
         }
 
         _generated.Add(token);
-        var first = new CoordinatorEvent.Tokens([token], request.Logprobs ? [response.FirstTokenLogprob] : []);
+        var first = new CoordinatorEvent.Tokens([token], request.Logprobs ? [response.FirstTokenLogprob] : [], _cachedPromptTokens);
         var end = _generated.Count >= MaxTokens ? FinishReason.Length
             : request.Stop.StopTokenIds.Contains((uint)token) ? FinishReason.Stop
             : FinishReason.Unspecified;
@@ -236,34 +236,24 @@ internal sealed partial class RequestRun
     }
 
     /// <summary>
-    /// Opens D's Decode stream. Without a ticket: the prompt and every token generated so far (D prefills them itself).
-    /// With a ticket (the worker contract): the reserved KV covers <c>prompt_token_ids</c>, <c>generated_token_ids</c> is
-    /// exactly the prefill's first token, and <c>max_tokens</c> counts from it, so after a migration the tokens generated
-    /// before it go in the prompt and <c>max_tokens</c> shrinks by their number.
+    /// Opens D's Decode stream: the prompt, every token generated so far (counted as output by D's sampling, also after a
+    /// migration) and the request's <c>max_tokens</c>, which counts them. Without a ticket D computes prompt + generated
+    /// itself; with one (the worker contract) the reserved KV covers the prompt and every generated token but the last,
+    /// the prefill's first token.
     /// </summary>
     private void OpenDecode(string ticket, CancellationToken cancellationToken)
     {
-        var imported = ticket.Length > 0;
-        var earlier = imported ? _generated.Count - 1 : 0;
-        var stop = request.Stop;
-        if (earlier > 0)
-        {
-            stop = stop.Clone();
-            stop.MaxTokens -= (uint)earlier;
-        }
-
         var decode = new DecodeRequest
         {
             RequestId = request.Id.Value,
             Ticket = ticket,
             Sampling = request.Sampling,
-            Stop = stop,
+            Stop = request.Stop,
             Logprobs = request.Logprobs,
             CacheSalt = request.CacheSalt,
         };
         decode.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
-        decode.PromptTokenIds.AddRange(_generated.Take(earlier).Select(t => (uint)t));
-        decode.GeneratedTokenIds.AddRange(_generated.Skip(earlier).Select(t => (uint)t));
+        decode.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
         _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(cancellationToken: cancellationToken));
     }
 }

@@ -11,9 +11,10 @@ using Microsoft.Extensions.Options;
 namespace Cluster.Worker.Grpc;
 
 /// <summary>
-/// <c>Decode</c>: with a ticket, decodes from the transferred KV (the first token came from the prefill worker);
-/// without one, computes prompt + generated_token_ids here and goes on. Streams only new tokens; stop.max_tokens
-/// counts every output token of the request, generated_token_ids included.
+/// <c>Decode</c>: with a ticket, decodes from the transferred KV of prompt + generated_token_ids but the last (the token
+/// the prefill worker sampled); without one, computes prompt + generated_token_ids here and goes on. Either way the
+/// engine counts generated_token_ids as output (penalties, seeded draws) and salts its prefix cache with cache_salt.
+/// Streams only new tokens; stop.max_tokens counts every output token of the request, generated_token_ids included.
 /// </summary>
 internal sealed class DecodeHandler(
     WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvReservationTable reservations, IOptions<WorkerOptions> options)
@@ -26,28 +27,28 @@ internal sealed class DecodeHandler(
         var generated = RequestValidation.Tokens(request.GeneratedTokenIds, "generated_token_ids", worker.VocabSize, required: false);
         var maxTokens = request.Stop?.MaxTokens is > 0 and var m ? (int)Math.Min(m, int.MaxValue) : options.Value.DefaultMaxTokens;
         var imported = !string.IsNullOrEmpty(request.Ticket);
-        if (imported && generated.Length != 1)
+        if (imported && generated.Length == 0)
         {
-            throw RequestValidation.Invalid($"generated_token_ids must hold exactly the prefill worker's first token when a ticket is given (got {generated.Length} tokens).");
+            throw RequestValidation.Invalid("generated_token_ids is empty: with a ticket it ends with the prefill worker's first token.");
         }
 
-        var engineMaxTokens = imported ? maxTokens : maxTokens - generated.Length;
-        var sampling = RequestValidation.Sampling(request.Sampling, request.Stop, Math.Max(engineMaxTokens, 1), worker.VocabSize);
-        if (engineMaxTokens <= 0)
+        var sampling = RequestValidation.Sampling(request.Sampling, request.Stop, maxTokens, worker.VocabSize);
+        var id = new RequestId(request.RequestId);
+        if (maxTokens <= generated.Length)
         {
-            // A migrated request that already has all its tokens: nothing left to generate.
+            // A request that already has all its tokens: nothing left to generate (nor to decode from a reservation).
+            if (imported) reservations.Cancel(id);
             await stream.WriteAsync(new DecodeResponse { FinishReason = FinishReason.Length }, context.CancellationToken).ConfigureAwait(false);
             return;
         }
 
-        var id = new RequestId(request.RequestId);
-        var local = imported ? prompt : [.. prompt, .. generated];
-        using var active = requests.TryBegin(id, imported ? 0 : local.Length, context.CancellationToken)
+        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt };
+        using var active = requests.TryBegin(id, imported ? 0 : prompt.Length + generated.Length, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
-        var handle = imported ? SubmitImported(id, request.Ticket, prompt, generated[0], sampling, active) : CallFailures.Submit(() => worker.Engine.Submit(id, local, sampling, active.Token));
+        var handle = imported ? SubmitImported(engineRequest, request.Ticket, active) : CallFailures.Submit(() => worker.Engine.Submit(engineRequest, active.Token));
         try
         {
-            await StreamAsync(handle, imported, local.Length, request.Logprobs, active, stream).ConfigureAwait(false);
+            await StreamAsync(handle, imported, prompt.Length, generated.Length, request.Logprobs, active, stream).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -59,15 +60,18 @@ internal sealed class DecodeHandler(
         }
     }
 
-    private RequestHandle SubmitImported(RequestId id, string ticket, int[] prompt, int firstToken, Cluster.Engine.Sampling.SamplingParams sampling, ActiveRequest active)
+    private RequestHandle SubmitImported(EngineRequest request, string ticket, ActiveRequest active)
     {
         active.MarkStarted();
+        var id = request.Id;
         var reservation = reservations.Find(ticket)
             ?? throw CallFailures.Status(StatusCode.NotFound, $"Ticket {ticket} is unknown here: never issued, expired, cancelled or already decoding. Decode without a ticket to recompute the prompt.");
         if (reservation.Request != id) throw RequestValidation.Invalid($"ticket {ticket} belongs to request {reservation.Request}, not {id}.");
-        if (reservation.Tokens != prompt.Length)
+        var kvTokens = request.Prompt.Count + request.Generated.Count - 1;
+        if (reservation.Tokens != kvTokens)
         {
-            throw RequestValidation.Invalid($"prompt_token_ids has {prompt.Length} tokens but ticket {ticket} reserved KV for {reservation.Tokens}.");
+            throw RequestValidation.Invalid(
+                $"prompt_token_ids ({request.Prompt.Count}) + generated_token_ids but the last ({request.Generated.Count - 1}) make {kvTokens} tokens but ticket {ticket} reserved KV for {reservation.Tokens}.");
         }
 
         if (reservations.TakeForDecode(ticket) is null)
@@ -79,7 +83,7 @@ internal sealed class DecodeHandler(
 
         try
         {
-            return CallFailures.Submit(() => worker.Engine.SubmitImported(id, prompt, firstToken, sampling, active.Token));
+            return CallFailures.Submit(() => worker.Engine.SubmitImported(request, active.Token));
         }
         catch
         {
@@ -88,7 +92,7 @@ internal sealed class DecodeHandler(
         }
     }
 
-    private async Task StreamAsync(RequestHandle handle, bool imported, int promptTokens, bool logprobs, ActiveRequest active, IServerStreamWriter<DecodeResponse> stream)
+    private async Task StreamAsync(RequestHandle handle, bool imported, int promptTokens, int generatedTokens, bool logprobs, ActiveRequest active, IServerStreamWriter<DecodeResponse> stream)
     {
         var skip = imported ? 1 : 0;   // the imported first token is the caller's already
         var index = 0;
@@ -98,7 +102,7 @@ internal sealed class DecodeHandler(
             var message = new DecodeResponse();
             while (reader.TryRead(out var token))
             {
-                if (index == 0 && !imported) RecordLocalPrefill(handle, promptTokens, active);
+                if (index == 0 && !imported) message.CachedPromptTokens = (uint)RecordLocalPrefill(handle, promptTokens, generatedTokens, active);
                 if (index >= skip)
                 {
                     message.TokenIds.Add((uint)token);
@@ -115,10 +119,12 @@ internal sealed class DecodeHandler(
         await stream.WriteAsync(new DecodeResponse { FinishReason = WorkerGuards.Finish(result.FinishReason) }, active.Token).ConfigureAwait(false);
     }
 
-    private void RecordLocalPrefill(RequestHandle handle, int promptTokens, ActiveRequest active)
+    // The local prefill is done (its first token is out): counts it, and answers the prompt tokens taken from the cache.
+    private int RecordLocalPrefill(RequestHandle handle, int promptTokens, int generatedTokens, ActiveRequest active)
     {
         active.MarkStarted();
         var cached = Math.Min(handle.CachedPromptTokens, promptTokens);
-        requests.RecordPrefill(promptTokens - cached, cached);
+        requests.RecordPrefill(promptTokens + generatedTokens - cached, cached);
+        return cached;
     }
 }

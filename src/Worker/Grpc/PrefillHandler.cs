@@ -13,7 +13,8 @@ namespace Cluster.Worker.Grpc;
 /// <summary>
 /// <c>Prefill</c>: runs the prompt, takes the first token, pushes the prompt's KV to the decode worker that issued the
 /// ticket layer by layer while the prefill computes, and frees the KV here once the push is acknowledged (or failed,
-/// or was cancelled).
+/// or was cancelled). A migrated request's generated_token_ids are computed (and pushed) after the prompt but counted as
+/// output when the next token is drawn; cache_salt salts the prefix cache.
 /// </summary>
 internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels)
 {
@@ -22,10 +23,13 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         RequestValidation.RequireId(request.RequestId);
         guards.Admit("Prefill", request.Model, EngineRole.Decode);
         var prompt = RequestValidation.Tokens(request.PromptTokenIds, "prompt_token_ids", worker.VocabSize, required: true);
-        var sampling = RequestValidation.Sampling(request.Sampling, null, maxTokens: 1, worker.VocabSize);
+        var generated = RequestValidation.Tokens(request.GeneratedTokenIds, "generated_token_ids", worker.VocabSize, required: false);
+        var sampling = RequestValidation.Sampling(request.Sampling, null, maxTokens: generated.Length + 1, worker.VocabSize);
         var target = PushTarget(request);
         var id = new RequestId(request.RequestId);
-        using var active = requests.TryBegin(id, prompt.Length, context.CancellationToken)
+        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt };
+        var inputTokens = prompt.Length + generated.Length;
+        using var active = requests.TryBegin(id, inputTokens, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var engine = worker.Engine;
         StreamingPrefill? streaming = null;
@@ -37,11 +41,11 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             RequestHandle handle;
             if (target is null)
             {
-                handle = CallFailures.Submit(() => engine.Submit(id, prompt, sampling, active.Token));
+                handle = CallFailures.Submit(() => engine.Submit(engineRequest, active.Token));
             }
             else
             {
-                streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, id, prompt, sampling, request.Ticket, channels.MaxChunkBytes, active.Token));
+                streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, engineRequest, request.Ticket, channels.MaxChunkBytes, active.Token));
                 handle = streaming.Handle;
                 push = PushAsync(request.Ticket, target, streaming.Push, active, context);
             }
@@ -60,13 +64,13 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
 
             active.MarkStarted();
             var cached = Math.Min(handle.CachedPromptTokens, prompt.Length);
-            requests.RecordPrefill(prompt.Length - cached, cached);
+            requests.RecordPrefill(inputTokens - cached, cached);
             var bytes = push is null ? 0UL : await push.ConfigureAwait(false);
             return new PrefillResponse
             {
                 FirstTokenId = (uint)result.Tokens[0],
                 FirstTokenLogprob = result.LogProbs.Count > 0 ? result.LogProbs[0] : float.NaN,
-                ComputedTokens = (uint)(prompt.Length - cached),
+                ComputedTokens = (uint)(inputTokens - cached),
                 CachedTokens = (uint)cached,
                 TransferredBytes = bytes,
             };

@@ -37,6 +37,7 @@ internal sealed class WorkerGrpcService(
             throw RequestValidation.Invalid($"prompt_tokens = {request.PromptTokens} needs more KV blocks than this worker's whole cache ({worker.Engine.Stats.TotalBlocks} blocks of {layout.BlockSize}).");
         }
 
+        ReserveAdmission.Check(request, positions, worker.Engine);
         Cluster.Core.Kv.KvCacheLayout? sender = null;
         if (request.Layout is not null)
         {

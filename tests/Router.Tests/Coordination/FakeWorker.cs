@@ -57,6 +57,9 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
     /// <summary>Prompt tokens the fake says it found cached.</summary>
     public uint CachedTokens { get; set; }
 
+    /// <summary>Prompt tokens a Decode without ticket says it took from its prefix cache (on its first token message).</summary>
+    public uint LocalCachedTokens { get; set; }
+
     /// <summary>After this many tokens of a Decode stream, the worker waits for <see cref="Kill"/> and then drops the stream
     /// (connection reset), as a dying worker does. Waiting lets the test see those tokens arrive first.</summary>
     public int? DieAfterTokens { get; set; }
@@ -106,10 +109,10 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
 
         return Task.FromResult(new PrefillResponse
         {
-            FirstTokenId = (uint)TokenAt(request.PromptTokenIds.Count),
+            FirstTokenId = (uint)TokenAt(request.PromptTokenIds.Count + request.GeneratedTokenIds.Count),
             FirstTokenLogprob = -0.5f,
             CachedTokens = CachedTokens,
-            ComputedTokens = (uint)request.PromptTokenIds.Count - CachedTokens,
+            ComputedTokens = (uint)(request.PromptTokenIds.Count + request.GeneratedTokenIds.Count) - CachedTokens,
         });
     }
 
@@ -119,14 +122,15 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
         Decodes.Enqueue(request);
         if (request.Ticket.Length > 0)
         {
-            // The real worker's contract (src/Worker/Grpc/DecodeHandler.cs): the ticket's KV covers exactly the prompt,
-            // generated_token_ids is only the prefill's first token.
+            // The real worker's contract (src/Worker/Grpc/DecodeHandler.cs): the ticket's KV covers the prompt and every
+            // generated token but the last (the prefill's first token).
             if (!_tickets.TryRemove(request.Ticket, out var reserved))
             {
                 throw new RpcException(new Status(StatusCode.NotFound, $"unknown ticket {request.Ticket}"));
             }
 
-            if (reserved.Request != request.RequestId || reserved.Tokens != request.PromptTokenIds.Count || request.GeneratedTokenIds.Count != 1)
+            if (reserved.Request != request.RequestId || request.GeneratedTokenIds.Count < 1
+                || reserved.Tokens != request.PromptTokenIds.Count + request.GeneratedTokenIds.Count - 1)
             {
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "ticket, prompt length or generated tokens do not match the reservation"));
             }
@@ -147,6 +151,11 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
             var token = (uint)TokenAt(position++);
             produced++;
             var message = new DecodeResponse { TokenIds = { token } };
+            if (sent == 0 && request.Ticket.Length == 0)
+            {
+                message.CachedPromptTokens = LocalCachedTokens;
+            }
+
             if (request.Logprobs)
             {
                 message.Logprobs.Add(new TokenLogprob { TokenId = token, Logprob = -1f });

@@ -90,14 +90,16 @@ public sealed class RequestCoordinatorFailureTests
         Assert.Equal(new CoordinatorEvent.Finished(FinishReason.Length, 40, 12, 32), finished);
         var prefills = prefill.Prefills.ToArray();
         Assert.Equal(2, prefills.Length);
-        Assert.Equal(44, prefills[1].PromptTokenIds.Count); // prompt + the 4 tokens already streamed (1 from prefill, 3 from d1)
-        Assert.Equal(Expected(40, 4).Select(t => (uint)t), prefills[1].PromptTokenIds.Skip(40));
+        Assert.Equal(prefills[0].PromptTokenIds, prefills[1].PromptTokenIds); // the prompt stays the prompt
+        Assert.Equal(Expected(40, 4).Select(t => (uint)t), prefills[1].GeneratedTokenIds); // the 4 already streamed (1 from prefill, 3 from d1): output
         Assert.Equal(spare.Address, prefills[1].DecodeEndpoint);
         var resumed = Assert.Single(spare.Decodes);
-        Assert.Equal(prefills[1].PromptTokenIds, resumed.PromptTokenIds); // the ticket's KV covers prompt + the 4 earlier tokens
-        Assert.Equal([(uint)Expected(40, 5)[4]], resumed.GeneratedTokenIds); // the new prefill's first token
-        Assert.Equal(8u, resumed.Stop.MaxTokens); // 12 minus the 4 streamed before the migration
-        Assert.Equal(44u, Assert.Single(spare.Reserves).PromptTokens);
+        Assert.Equal(prefills[0].PromptTokenIds, resumed.PromptTokenIds);
+        Assert.Equal(Expected(40, 5).Select(t => (uint)t), resumed.GeneratedTokenIds); // the 4 earlier + the new prefill's first token
+        Assert.Equal(12u, resumed.Stop.MaxTokens); // counts every output token, the generated ones included
+        var reserve = Assert.Single(spare.Reserves);
+        Assert.Equal(44u, reserve.PromptTokens); // the ticket's KV covers prompt + the 4 earlier tokens
+        Assert.Equal(8u, reserve.MaxNewTokens);
     }
 
     [Fact]

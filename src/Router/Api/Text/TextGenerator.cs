@@ -21,6 +21,7 @@ public sealed class TextGenerator(IRequestCoordinator coordinator)
         var matcher = new StopStringMatcher(prepared.StopStrings);
         var promptTokens = prepared.Request.PromptTokens.Count;
         var completionTokens = 0;
+        var cachedPromptTokens = 0;
         await using var events = Start(prepared, cancellationToken);
         while (await NextAsync(events))
         {
@@ -37,13 +38,14 @@ public sealed class TextGenerator(IRequestCoordinator coordinator)
                     }
 
                     completionTokens += count;
+                    cachedPromptTokens = tokens.CachedPromptTokens;
                     var ids = Take(tokens.Ids, count);
                     var logprobs = Take(tokens.Logprobs, Math.Min(count, tokens.Logprobs.Count));
                     if (stopped)
                     {
                         // Leaving the loop disposes the coordinator's enumerator: the workers stop generating.
                         yield return new TextChunk(text.ToString(), ids, logprobs, FinishReason.Stop,
-                            new GenerationUsage(promptTokens, completionTokens, 0));
+                            new GenerationUsage(promptTokens, completionTokens, cachedPromptTokens));
                         yield break;
                     }
 

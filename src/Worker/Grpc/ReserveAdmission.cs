@@ -1,0 +1,48 @@
+using Cluster.Contracts.V1;
+using Cluster.Engine.Serving;
+using Cluster.Rpc;
+
+namespace Cluster.Worker.Grpc;
+
+/// <summary>
+/// Reserve's use of <c>max_new_tokens</c> (the output the request may still generate; 0 = unknown, only the prompt is
+/// checked). A request whose prompt + output can never be served here is refused RESOURCE_EXHAUSTED (another decode
+/// worker, with a longer context or a larger cache, may take it): past the worker's positions, or needing KV for more
+/// tokens (prompt + output − 1: the last token's KV is never needed) than the whole cache. Otherwise the reservation is
+/// admitted only while the free blocks also hold the first decoded token's KV (ARCHITECTURE §6: decode headroom is
+/// prompt + 1 token), so a decode does not start only to be preempted at once. The headroom check reads the engine's
+/// counters before the reservation takes its blocks; a step running in between may still take them (it then preempts).
+/// </summary>
+internal static class ReserveAdmission
+{
+    public static void Check(ReserveRequest request, int positions, InferenceEngine engine)
+    {
+        var prompt = (long)request.PromptTokens;
+        var output = (long)request.MaxNewTokens;
+        if (prompt + output > positions)
+        {
+            throw Exhausted($"prompt_tokens ({prompt}) + max_new_tokens ({output}) = {prompt + output} exceeds this worker's {positions} positions (Worker:MaxModelLength, capped by the model); lower max_tokens or use a worker with a longer context.");
+        }
+
+        var stats = engine.Stats;
+        var blockSize = engine.Storage.Layout.BlockSize;
+        var kvTokens = prompt + Math.Max(output - 1, 0);
+        var needed = BlocksFor(kvTokens, blockSize);
+        if (needed > stats.TotalBlocks)
+        {
+            throw Exhausted($"prompt_tokens ({prompt}) + max_new_tokens ({output}) need KV for {kvTokens} tokens ({needed} blocks of {blockSize}) but this worker's whole cache holds {stats.TotalBlocks} blocks; lower max_tokens or use a worker with a larger cache (KvCache:MemoryFraction).");
+        }
+
+        // The first output token comes with the transfer; the first decode step writes its KV (when there is a second).
+        var headroom = BlocksFor(prompt + (output > 1 ? 1 : 0), blockSize);
+        var free = stats.TotalBlocks - stats.UsedBlocks;
+        if (headroom > free)
+        {
+            throw Exhausted($"No room now: the prompt and its first decode step need {headroom} free KV blocks and {free} are free; retry later or on another worker.");
+        }
+    }
+
+    private static long BlocksFor(long tokens, int blockSize) => (tokens + blockSize - 1) / blockSize;
+
+    private static RpcException Exhausted(string message) => CallFailures.Status(StatusCode.ResourceExhausted, message);
+}
