@@ -23,6 +23,8 @@ namespace Cluster.Cli.Bench;
 /// <c>cluster bench kv-transfer</c>: pushes the KV of whole prompts (default: 2,048 tokens of the Llama-3.1-8B
 /// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c and through the same-host
 /// shared-memory ring, one stream and N concurrent, next to a raw TCP copy of the same bytes measured in the same run.
+/// Push paths: gRPC over HttpClient, gRPC over the direct HTTP/2 transport (the workers' default), shared memory; the
+/// server reads with 64 KiB Kestrel blocks as worker hosts do (<c>AddRpcLargeReceiveBuffers</c>).
 /// With <c>--model</c>: engines on both sides (<see cref="KvTransferBenchEngines"/>).
 /// </summary>
 internal static class KvTransferBenchCommand
@@ -38,17 +40,18 @@ internal static class KvTransferBenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Model dtype (with --model)", DefaultValueFactory = _ => "bf16" };
         var decodeDevice = new Option<string?>("--decode-device") { Description = "Device of the decode engine (with --model; default --device), e.g. cuda:1" };
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
+        var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (HttpClient), direct (own HTTP/2), shm", DefaultValueFactory = _ => "grpc,direct,shm" };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
-        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c and the same-host shared-memory ring.")
+        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c (HttpClient and direct HTTP/2) and the same-host shared-memory ring.")
         {
-            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, decodeServer,
+            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, decodeServer,
         };
         command.SetAction(async (parse, ct) =>
         {
             var chunk = parse.GetValue(chunkKib) * 1024;
             if (parse.GetValue(model) is not { } dir)
             {
-                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, ct);
+                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), ct);
                 return 0;
             }
             if (parse.GetValue(decodeServer))
@@ -62,7 +65,14 @@ internal static class KvTransferBenchCommand
         return command;
     }
 
-    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, CancellationToken cancellationToken)
+    private static HashSet<string> Paths(string list)
+    {
+        var paths = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var unknown = paths.Except(["grpc", "direct", "shm"], StringComparer.OrdinalIgnoreCase).ToArray();
+        return unknown.Length == 0 ? paths : throw new ArgumentException($"--transports: unknown path(s) {string.Join(", ", unknown)}; use grpc, direct, shm.");
+    }
+
+    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, CancellationToken cancellationToken)
     {
         var layout = new KvCacheLayout(Layers: 32, KvHeads: 8, HeadDim: 128, KvDataType.BFloat16, BlockSize: 16);
         var blocks = layout.BlocksFor(tokens);
@@ -91,9 +101,9 @@ internal static class KvTransferBenchCommand
                 var results = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => PushOneAsync(client, table, layout, tokens, blocks, chunkBytes, payload, cancellationToken)));
                 return results.Sum();
             }));
-            var viaGrpc = await Push(grpc);
-            var viaDirect = await Push(direct);
-            var viaShm = shm.UsesSharedMemory ? await Push(shm) : double.NaN;
+            var viaGrpc = paths.Contains("grpc") ? await Push(grpc) : double.NaN;
+            var viaDirect = paths.Contains("direct") ? await Push(direct) : double.NaN;
+            var viaShm = paths.Contains("shm") && shm.UsesSharedMemory ? await Push(shm) : double.NaN;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{n + " stream(s)",-12} {raw,8:F2} {viaGrpc,8:F2} {viaGrpc / raw,9:P0} {viaDirect,9:F2} {viaDirect / raw,7:P0} {viaShm,8:F2} {viaShm / raw,8:P0}"));
         }

@@ -107,10 +107,10 @@ public sealed class DirectTransportTests
     }
 
     [Fact]
-    public async Task ClientStreaming_OverTls_NegotiatesH2AndArrives()
+    public async Task ClientStreaming_OverTlsToLargeBlockKestrel_NegotiatesH2AndArrives()
     {
         using var certificate = DirectHost.SelfSigned();
-        await using var host = await DirectHost.StartAsync(HashingService(), certificate: certificate);
+        await using var host = await DirectHost.StartAsync(HashingService(), certificate: certificate, largeReceiveBuffers: true);
         using var channel = host.Channel(RpcClientStreamingTransport.DirectHttp2, o =>
             o.ServerCertificateValidation = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString());
         Assert.Equal(Uri.UriSchemeHttps, channel.Address.Scheme);

@@ -1,0 +1,34 @@
+using Cluster.Rpc;
+using Microsoft.Extensions.Configuration;
+
+namespace Cluster.KvTransfer.Tests;
+
+/// <summary><c>KvTransfer:PushTransport</c>: which transport a sender's Push channel uses.</summary>
+public sealed class PushTransportOptionsTests
+{
+    [Fact]
+    public void Default_IsTheDirectHttp2Transport()
+    {
+        var options = new KvTransferOptions();
+        Assert.Equal(RpcClientStreamingTransport.DirectHttp2, options.PushTransport);
+        Assert.Equal(RpcClientStreamingTransport.DirectHttp2, options.CreatePushChannelOptions().ClientStreamingTransport);
+    }
+
+    [Theory]
+    [InlineData("HttpClient", RpcClientStreamingTransport.HttpClient)]
+    [InlineData("directhttp2", RpcClientStreamingTransport.DirectHttp2)]
+    public void Configuration_NamesTheTransport(string value, RpcClientStreamingTransport expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KvTransfer:PushTransport"] = value }).Build();
+        var options = configuration.GetSection(KvTransferOptions.SectionName).Get<KvTransferOptions>()!;
+        Assert.Equal(expected, options.CreatePushChannelOptions().ClientStreamingTransport);
+    }
+
+    [Fact]
+    public void Configuration_UnknownTransport_FailsNamingTheValue()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KvTransfer:PushTransport"] = "quic" }).Build();
+        var e = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(KvTransferOptions.SectionName).Get<KvTransferOptions>());
+        Assert.Contains("quic", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
+    }
+}
