@@ -92,21 +92,34 @@ internal static class KvTransferBenchCommand
         var payload = new byte[chunkBytes];
         Random.Shared.NextBytes(payload);
 
+        var cpu = new List<string>();
         Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"direct h2",9} {"h2/raw",7} {"shm",8} {"shm/raw",8}");
         foreach (var n in new[] { 1, streams })
         {
             var raw = await MedianAsync(repeat, () => TimeAsync(() => RpcBenchRawSocket.RunAsync(n, bytesPerTransfer, chunkBytes, cancellationToken)));
-            Task<double> Push(KvPushClient client) => MedianAsync(repeat, () => TimeAsync(async () =>
+            Task<Figure> Push(KvPushClient client) => MedianAsync(repeat, () => TimeAsync(async () =>
             {
                 var results = await Task.WhenAll(Enumerable.Range(0, n).Select(_ => PushOneAsync(client, table, layout, tokens, blocks, chunkBytes, payload, cancellationToken)));
                 return results.Sum();
             }));
-            var viaGrpc = paths.Contains("grpc") ? await Push(grpc) : double.NaN;
-            var viaDirect = paths.Contains("direct") ? await Push(direct) : double.NaN;
-            var viaShm = paths.Contains("shm") && shm.UsesSharedMemory ? await Push(shm) : double.NaN;
+            var viaGrpc = paths.Contains("grpc") ? await Push(grpc) : Figure.None;
+            var viaDirect = paths.Contains("direct") ? await Push(direct) : Figure.None;
+            var viaShm = paths.Contains("shm") && shm.UsesSharedMemory ? await Push(shm) : Figure.None;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{n + " stream(s)",-12} {raw,8:F2} {viaGrpc,8:F2} {viaGrpc / raw,9:P0} {viaDirect,9:F2} {viaDirect / raw,7:P0} {viaShm,8:F2} {viaShm / raw,8:P0}"));
+                $"{n + " stream(s)",-12} {raw.Rate,8:F2} {viaGrpc.Rate,8:F2} {viaGrpc.Rate / raw.Rate,9:P0} {viaDirect.Rate,9:F2} {viaDirect.Rate / raw.Rate,7:P0} {viaShm.Rate,8:F2} {viaShm.Rate / raw.Rate,8:P0}"));
+            cpu.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{n + " stream(s)",-12} {raw.CpuPerGb,8:F2} {viaGrpc.CpuPerGb,8:F2} {viaDirect.CpuPerGb,9:F2} {viaShm.CpuPerGb,8:F2}"));
         }
+
+        // Process CPU time (both ends run in this process) per GB moved: less sensitive to other load than GB/s.
+        Console.WriteLine($"{"CPU s/GB",-12} {"raw TCP",8} {"gRPC",8} {"direct h2",9} {"shm",8}");
+        cpu.ForEach(Console.WriteLine);
+    }
+
+    /// <summary>A median throughput and the median process CPU seconds spent per GB moved.</summary>
+    private readonly record struct Figure(double Rate, double CpuPerGb)
+    {
+        public static Figure None => new(double.NaN, double.NaN);
     }
 
     private static async Task<long> PushOneAsync(KvPushClient client, KvReservationTable table, KvCacheLayout layout, int tokens, int blocks, int chunkBytes, byte[] payload, CancellationToken cancellationToken)
@@ -150,24 +163,28 @@ internal static class KvTransferBenchCommand
         return app;
     }
 
-    private static async Task<(long Bytes, double Seconds)> TimeAsync(Func<Task<long>> run)
+    private static async Task<(long Bytes, double Seconds, double CpuSeconds)> TimeAsync(Func<Task<long>> run)
     {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         var bytes = await run();
-        return (bytes, watch.Elapsed.TotalSeconds);
+        return (bytes, watch.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
     }
 
-    private static async Task<double> MedianAsync(int repeat, Func<Task<(long Bytes, double Seconds)>> run)
+    private static async Task<Figure> MedianAsync(int repeat, Func<Task<(long Bytes, double Seconds, double CpuSeconds)>> run)
     {
         await run(); // warm-up
         var rates = new List<double>();
+        var cpu = new List<double>();
         for (var i = 0; i < repeat; i++)
         {
-            var (bytes, seconds) = await run();
+            var (bytes, seconds, cpuSeconds) = await run();
             rates.Add(bytes / seconds / 1e9);
+            cpu.Add(cpuSeconds / (bytes / 1e9));
         }
 
         rates.Sort();
-        return rates[rates.Count / 2];
+        cpu.Sort();
+        return new Figure(rates[rates.Count / 2], cpu[cpu.Count / 2]);
     }
 }
