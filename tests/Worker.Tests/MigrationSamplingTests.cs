@@ -63,7 +63,9 @@ public sealed class MigrationSamplingTests(WorkerPair pair) : IClassFixture<Work
         var prefill = new PrefillRequest { RequestId = id, Model = TinyModel.Id, DecodeEndpoint = pair.Decode.Endpoint.ToString(), Ticket = reserve.Ticket, Sampling = Sampling(sampling) };
         prefill.PromptTokenIds.Add(prompt.Select(t => (uint)t));
         prefill.GeneratedTokenIds.Add(earlier.Select(t => (uint)t));
-        var first = (int)(await pair.Prefill.Client.PrefillAsync(prefill, pair.Prefill.Options())).FirstTokenId;
+        var response = await pair.Prefill.Client.PrefillAsync(prefill, pair.Prefill.Options());
+        Assert.Equal((uint)(prompt.Length + earlier.Count), response.ComputedTokens + response.CachedTokens);
+        var first = (int)response.FirstTokenId;
         var rest = Calls.Tokens(await Calls.ReadAllAsync(pair.Decode, Request(id, prompt, [.. earlier, first], sampling, reserve.Ticket)));
         return [first, .. rest];
     }

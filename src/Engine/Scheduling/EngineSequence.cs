@@ -52,6 +52,6 @@ internal sealed class EngineSequence(
     /// <summary>Output tokens of the request so far, those generated before its submission included.</summary>
     public int OutputCount => Tokens.Count - OutputStart;
 
-    /// <summary>Prompt tokens found in the prefix cache at the first admission (what usage reports), null before it.</summary>
+    /// <summary>Given tokens (<see cref="PromptLength"/>) found in the prefix cache at the first admission, null before it.</summary>
     public int? CachedTokens { get; set; }
 }

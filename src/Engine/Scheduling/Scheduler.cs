@@ -89,7 +89,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             _waiting.RemoveAt(0);
             sequence.HoldsBlocks = true;
             sequence.Computed = allocation.CachedTokens;
-            sequence.CachedTokens ??= Math.Min(allocation.CachedTokens, sequence.OutputStart);
+            sequence.CachedTokens ??= allocation.CachedTokens;
             CachedTokens += allocation.CachedTokens;
             InsertByArrival(_running, sequence);
             var count = Math.Min(sequence.Remaining, budget);

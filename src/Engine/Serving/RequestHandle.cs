@@ -38,10 +38,23 @@ public sealed class RequestHandle
     }
 
     /// <summary>
-    /// Prompt tokens (of the request's prompt proper, not tokens generated before a migration) whose KV the first
+    /// Prompt tokens (of the request's prompt proper, not output generated before a migration) whose KV the first
     /// admission took from the prefix cache instead of computing it; 0 before admission and for imported KV.
     /// </summary>
     public int CachedPromptTokens
+    {
+        get
+        {
+            if (_sequence is null || _sync is null) return 0;
+            lock (_sync) return Math.Min(_sequence.CachedTokens ?? 0, _sequence.OutputStart);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="CachedPromptTokens"/> counting the output generated before too: of the tokens given at submission
+    /// (prompt + generated), those the first admission took from the prefix cache.
+    /// </summary>
+    public int CachedInputTokens
     {
         get
         {

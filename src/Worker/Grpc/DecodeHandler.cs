@@ -123,8 +123,8 @@ internal sealed class DecodeHandler(
     private int RecordLocalPrefill(RequestHandle handle, int promptTokens, int generatedTokens, ActiveRequest active)
     {
         active.MarkStarted();
-        var cached = Math.Min(handle.CachedPromptTokens, promptTokens);
+        var cached = Math.Min(handle.CachedInputTokens, promptTokens + generatedTokens);
         requests.RecordPrefill(promptTokens + generatedTokens - cached, cached);
-        return cached;
+        return handle.CachedPromptTokens;
     }
 }

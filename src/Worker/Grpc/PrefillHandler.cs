@@ -63,7 +63,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             }
 
             active.MarkStarted();
-            var cached = Math.Min(handle.CachedPromptTokens, prompt.Length);
+            var cached = Math.Min(handle.CachedInputTokens, inputTokens);   // computed + cached = prompt + generated
             requests.RecordPrefill(inputTokens - cached, cached);
             var bytes = push is null ? 0UL : await push.ConfigureAwait(false);
             return new PrefillResponse
