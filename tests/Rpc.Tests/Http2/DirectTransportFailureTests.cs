@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Cluster.Rpc.Server;
 using Cluster.Rpc.Tests.Infrastructure;
 using Cluster.Rpc.Tests.Interop;
 
@@ -54,6 +55,35 @@ public sealed class DirectTransportFailureTests
         Assert.Equal(StatusCode.DataLoss, seen[0].Status.StatusCode);
         Assert.Equal("chunk 3: XXH64 differs — résumé from 2", seen[0].Status.Detail);
         Assert.Equal(seen[0], seen[1]);
+    }
+
+    [Fact]
+    public async Task ServerAbortsTheStream_InternalNamingTheResetCode()
+    {
+        var service = ServerServiceDefinition.CreateBuilder()
+            .AddMethod(EchoMethods.ClientStream, async (IAsyncStreamReader<EchoMessage> requests, ServerCallContext context) =>
+            {
+                Assert.True(await requests.MoveNext(context.CancellationToken));
+                context.GetHttpContext().Abort(); // RST_STREAM(INTERNAL_ERROR) from Kestrel
+                await Task.Delay(Timeout.Infinite, context.CancellationToken);
+                return new EchoMessage();
+            })
+            .Build();
+        await using var host = await DirectHost.StartAsync(service);
+        var statuses = new List<Status>();
+        foreach (var transport in Both)
+        {
+            using var channel = host.Channel(transport);
+            using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, new CallOptions());
+            await call.RequestStream.WriteAsync(EchoMethods.Payload(100)).WaitBounded();
+            statuses.Add((await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitBounded())).Status);
+        }
+
+        // The direct transport maps the reset's error code as gRPC's HTTP/2 mapping says (INTERNAL_ERROR → INTERNAL,
+        // the HttpClient path's wording); HttpClient itself reports the reset of a request still uploading as its own
+        // cancellation. Either way the call fails and KvPushClient resumes (both codes are resumable there).
+        Assert.NotEqual(StatusCode.OK, statuses[0].StatusCode);
+        Assert.Equal(new Status(StatusCode.Internal, "HTTP/2 stream error: The HTTP/2 server reset the stream. HTTP/2 error code 'INTERNAL_ERROR' (0x2)."), statuses[1]);
     }
 
     [Fact]
