@@ -213,4 +213,23 @@ public sealed class DirectTransportFailureTests
         Assert.StartsWith("Error connecting to the server", e.Status.Detail, StringComparison.Ordinal);
         await Assert.ThrowsAsync<RpcException>(() => call.RequestStream.WriteAsync(EchoMethods.Payload(1)));
     }
+
+    [Fact]
+    public async Task ServerThatIsNotHttp2_ClosesAfterThePreface_Unavailable()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var server = Task.Run(async () =>
+        {
+            using var socket = await listener.AcceptSocketAsync();
+            var buffer = new byte[64];
+            _ = await socket.ReceiveAsync(buffer);
+            await socket.SendAsync("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"u8.ToArray());
+        });
+        using var channel = RpcChannel.ForAddress($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}", new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2 });
+        using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, new CallOptions());
+        var e = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync.WaitBounded());
+        await server.WaitBounded();
+        Assert.True(e.StatusCode is StatusCode.Unavailable or StatusCode.Internal, e.Status.ToString());
+    }
 }

@@ -18,6 +18,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     /// <summary>Our connection receive window, raised from 65,535 right after the preface.</summary>
     public const int ConnectionReceiveWindow = 16 * 1024 * 1024;
 
+    /// <summary>How long a new connection waits for the server's first SETTINGS frame.</summary>
+    public static readonly TimeSpan SettingsTimeout = TimeSpan.FromSeconds(10);
+
     private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
@@ -175,7 +178,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         }
 
         _readLoop = Task.Run(ReadLoopAsync, CancellationToken.None);
-        await _settingsReceived.Task.WaitAsync(cancellationToken);
+        try
+        {
+            await _settingsReceived.Task.WaitAsync(SettingsTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"Error connecting to the server: no HTTP/2 SETTINGS within {SettingsTimeout.TotalSeconds:F0} s of the preface (is it an h2c/h2 gRPC server?)."));
+        }
     }
 
     private static void WriteSetting(Span<byte> destination, ushort id, int value)
