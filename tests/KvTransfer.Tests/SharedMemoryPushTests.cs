@@ -10,10 +10,11 @@ namespace Cluster.KvTransfer.Tests;
 /// <summary>The same-host fast path: chunk bytes in a /dev/shm ring, slot numbers on the stream.</summary>
 public sealed class SharedMemoryPushTests
 {
-    [Fact]
-    public async Task Push_SharedMemoryRingOfTwoSlots_ArrivesBitExactAndDeletesTheRing()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_SharedMemoryRingOfTwoSlots_ArrivesBitExactAndDeletesTheRing(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
         var before = RingFiles();
         // 2 slots for 40 chunks: every slot is reused many times, so the sender must wait for the receiver.
@@ -28,10 +29,11 @@ public sealed class SharedMemoryPushTests
         Assert.Equal(before, RingFiles());
     }
 
-    [Fact]
-    public async Task Push_FlippedByteInSlot_FailsWithDataLoss()
+    [Theory]
+    [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
+    public async Task Push_FlippedByteInSlot_FailsWithDataLoss(RpcClientStreamingTransport transport)
     {
-        await using var f = await TransferFixture.StartAsync();
+        await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 8);
         using var ring = SharedMemoryChunkRing.Create(slots: 2, slotBytes: 256, consumed: 0);
         var range = KvChunkPlanner.ForAllLayers(TransferFixture.Layout, blocks, 256).First();
