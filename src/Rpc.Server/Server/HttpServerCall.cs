@@ -130,8 +130,8 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
     public void Dispose()
     {
+        _deadlineCts?.Dispose();   // first: no deadline callback starts after this
         _callCts.Dispose();
-        _deadlineCts?.Dispose();
     }
 
     /// <summary>
@@ -141,9 +141,19 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
     internal void AbortFromTransport()
     {
         _transportAborted = true;
+        CancelCall(_callCts);
+    }
+
+    /// <summary>
+    /// Cancels the handler's token unless the call is already over. The deadline timer may fire while the call ends
+    /// (client and server deadlines expire together): a callback already running when Dispose disposes the token
+    /// source must not throw, for an exception on the timer thread ends the process.
+    /// </summary>
+    internal static void CancelCall(object? callCts)
+    {
         try
         {
-            _callCts.Cancel();
+            ((CancellationTokenSource)callCts!).Cancel();
         }
         catch (ObjectDisposedException)
         {
@@ -160,7 +170,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse> : ServerCallCo
 
         _deadline = DateTime.UtcNow + timeout;
         _deadlineCts = new CancellationTokenSource(timeout);
-        _deadlineCts.Token.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _callCts);
+        _deadlineCts.Token.UnsafeRegister(CancelCall, _callCts);
     }
 
     private Metadata ReadRequestHeaders()
