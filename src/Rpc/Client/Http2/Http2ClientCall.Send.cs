@@ -1,8 +1,9 @@
+using System.Buffers;
 using Cluster.Rpc.Internal;
 
 namespace Cluster.Rpc.Client.Http2;
 
-/// <summary>The request side: each message is serialized once and written as DATA frames; one pending write.</summary>
+/// <summary>The request side: each message is serialized once (large fields of a scatter serializer are sent from their own memory) and written as DATA frames; one pending write.</summary>
 internal sealed partial class Http2ClientCall<TRequest, TResponse> : IClientStreamWriter<TRequest>
 {
     private int _writing;
@@ -28,20 +29,18 @@ internal sealed partial class Http2ClientCall<TRequest, TResponse> : IClientStre
         try
         {
             using var frame = new PooledBufferWriter();
-            var context = new FrameSerializationContext(frame, compress: false, _channel.Options.MaxSendMessageSize);
+            using var scatter = new ScatterPayload();
+            ReadOnlySequence<byte> bytes;
             try
             {
-                _method.RequestMarshaller.ContextualSerializer(message, context);
+                bytes = ScatterSerializers.Find(_method.RequestMarshaller) is { } serializer && serializer(message, scatter)
+                    ? scatter.Build(_channel.Options.MaxSendMessageSize)
+                    : Serialize(message, frame);
             }
             catch (RpcException ex)
             {
                 Cancel(ex.Status);
                 throw;
-            }
-
-            if (!context.IsComplete)
-            {
-                throw new InvalidOperationException("The request marshaller did not complete the serialization context.");
             }
 
             using var linked = cancellationToken.CanBeCanceled
@@ -51,7 +50,7 @@ internal sealed partial class Http2ClientCall<TRequest, TResponse> : IClientStre
             try
             {
                 var stream = await _streamTask.WaitAsync(token) ?? throw CreateException();
-                await stream.WriteAsync(frame.WrittenMemory, endStream: false, token);
+                await stream.WriteAsync(bytes, endStream: false, token);
             }
             catch (Exception ex)
             {
@@ -69,6 +68,15 @@ internal sealed partial class Http2ClientCall<TRequest, TResponse> : IClientStre
         {
             Volatile.Write(ref _writing, 0);
         }
+    }
+
+    private ReadOnlySequence<byte> Serialize(TRequest message, PooledBufferWriter frame)
+    {
+        var context = new FrameSerializationContext(frame, compress: false, _channel.Options.MaxSendMessageSize);
+        _method.RequestMarshaller.ContextualSerializer(message, context);
+        return context.IsComplete
+            ? new ReadOnlySequence<byte>(frame.WrittenMemory)
+            : throw new InvalidOperationException("The request marshaller did not complete the serialization context.");
     }
 
     /// <summary>Ends the request stream (an empty DATA frame with END_STREAM); failures surface in the response.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using Cluster.Rpc.Internal;
 
@@ -58,11 +59,11 @@ internal sealed partial class Http2Connection
     /// Sends <paramref name="data"/> as DATA frames of at most the peer's frame size, waiting for stream and connection
     /// window; returns once the bytes are handed to the socket. A reset or ended stream throws <see cref="RpcException"/>.
     /// </summary>
-    public async ValueTask WriteDataAsync(Http2Stream stream, ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken)
+    public async ValueTask WriteDataAsync(Http2Stream stream, ReadOnlySequence<byte> data, bool endStream, CancellationToken cancellationToken)
     {
         do
         {
-            var credit = data.IsEmpty ? 0 : await ReserveWindowAsync(stream, data.Length, cancellationToken);
+            var credit = data.IsEmpty ? 0 : await ReserveWindowAsync(stream, (int)Math.Min(data.Length, int.MaxValue), cancellationToken);
             var last = credit == data.Length;
             try
             {
@@ -86,13 +87,13 @@ internal sealed partial class Http2Connection
                     throw;
                 }
 
-                var piece = data[..credit];
+                var piece = data.Slice(0, credit);
                 do
                 {
-                    var length = Math.Min(piece.Length, PeerMaxFrameSize);
+                    var length = (int)Math.Min(piece.Length, PeerMaxFrameSize);
                     var end = endStream && last && length == piece.Length;
-                    await WriteFrameLockedAsync(Http2FrameType.Data, end ? Http2Protocol.FlagEndStream : (byte)0, stream.Id, piece[..length]);
-                    piece = piece[length..];
+                    await WriteFrameLockedAsync(Http2FrameType.Data, end ? Http2Protocol.FlagEndStream : (byte)0, stream.Id, piece.Slice(0, length));
+                    piece = piece.Slice(length);
                 }
                 while (!piece.IsEmpty);
 
@@ -106,7 +107,7 @@ internal sealed partial class Http2Connection
                 _writeLock.Release();
             }
 
-            data = data[credit..];
+            data = data.Slice(credit);
         }
         while (!data.IsEmpty);
     }
@@ -203,15 +204,40 @@ internal sealed partial class Http2Connection
     }
 
     /// <summary>Writes one frame; the caller holds the write lock. A socket failure fails the whole connection.</summary>
-    private async ValueTask WriteFrameLockedAsync(Http2FrameType type, byte flags, int streamId, ReadOnlyMemory<byte> payload)
+    private ValueTask WriteFrameLockedAsync(Http2FrameType type, byte flags, int streamId, ReadOnlyMemory<byte> payload) =>
+        WriteFrameLockedAsync(type, flags, streamId, new ReadOnlySequence<byte>(payload));
+
+    /// <summary>
+    /// Writes one frame from the pieces of <paramref name="payload"/>: pieces that fit go out with the frame header in one
+    /// socket write (a message's small fields), larger ones straight from their memory.
+    /// </summary>
+    private async ValueTask WriteFrameLockedAsync(Http2FrameType type, byte flags, int streamId, ReadOnlySequence<byte> payload)
     {
-        Http2Protocol.WriteFrameHeader(_frameHeader, payload.Length, type, flags, streamId);
+        Http2Protocol.WriteFrameHeader(_frameHeader, (int)payload.Length, type, flags, streamId);
         try
         {
-            await _stream.WriteAsync(_frameHeader, _closed.Token);
-            if (!payload.IsEmpty)
+            var pending = Http2Protocol.FrameHeaderSize;
+            foreach (var piece in payload)
             {
-                await _stream.WriteAsync(payload, _closed.Token);
+                if (piece.Length <= _frameHeader.Length - pending)
+                {
+                    piece.Span.CopyTo(_frameHeader.AsSpan(pending));
+                    pending += piece.Length;
+                    continue;
+                }
+
+                if (pending > 0)
+                {
+                    await _stream.WriteAsync(_frameHeader.AsMemory(0, pending), _closed.Token);
+                    pending = 0;
+                }
+
+                await _stream.WriteAsync(piece, _closed.Token);
+            }
+
+            if (pending > 0)
+            {
+                await _stream.WriteAsync(_frameHeader.AsMemory(0, pending), _closed.Token);
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException)

@@ -29,7 +29,8 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly HpackDecoder _decoder = new();
     private readonly TaskCompletionSource _settingsReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closed = new();
-    private readonly byte[] _frameHeader = new byte[Http2Protocol.FrameHeaderSize];
+    // A frame's header and the small pieces of its payload that go out with it (one socket write).
+    private readonly byte[] _frameHeader = new byte[256];
     private TaskCompletionSource _windowGrew = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _readLoop = Task.CompletedTask;
     private int _nextStreamId = 1;

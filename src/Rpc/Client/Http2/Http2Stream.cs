@@ -1,8 +1,10 @@
+using System.Buffers;
+
 namespace Cluster.Rpc.Client.Http2;
 
 /// <summary>
 /// One client-initiated stream of an <see cref="Http2Connection"/>. Window and state fields are guarded by the
-/// connection's lock; the owner writes through <see cref="WriteAsync"/> and ends with <see cref="Reset"/> when it
+/// connection's lock; the owner writes through <c>WriteAsync</c> and ends with <see cref="Reset"/> when it
 /// gives up before both sides have closed.
 /// </summary>
 internal sealed class Http2Stream(Http2Connection connection, int id, IHttp2StreamHandler handler, long sendWindow, int receiveWindow)
@@ -29,6 +31,10 @@ internal sealed class Http2Stream(Http2Connection connection, int id, IHttp2Stre
 
     /// <summary>Writes request body bytes as DATA frames (END_STREAM on the last with <paramref name="endStream"/>).</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> data, bool endStream, CancellationToken cancellationToken) =>
+        connection.WriteDataAsync(this, new ReadOnlySequence<byte>(data), endStream, cancellationToken);
+
+    /// <summary>Writes the pieces of <paramref name="data"/> as DATA frames, from their own memory.</summary>
+    public ValueTask WriteAsync(ReadOnlySequence<byte> data, bool endStream, CancellationToken cancellationToken) =>
         connection.WriteDataAsync(this, data, endStream, cancellationToken);
 
     /// <summary>Resets the stream (RST_STREAM) unless both sides have already closed it.</summary>
