@@ -8,4 +8,5 @@ namespace Cluster.Engine.Serving;
 /// <param name="UsedBlocks">Blocks referenced by sequences, reservations or kept exports.</param>
 /// <param name="TotalBlocks">Blocks in the cache.</param>
 /// <param name="PeakUsedBlocks">The most blocks referenced at the end of any step.</param>
-public sealed record EngineStats(long Steps, long ComputedTokens, long CachedPromptTokens, long Preemptions, int UsedBlocks, int TotalBlocks, int PeakUsedBlocks);
+/// <param name="GeneratedTokens">Tokens sampled (first tokens of prefills and every decode step).</param>
+public sealed record EngineStats(long Steps, long ComputedTokens, long CachedPromptTokens, long Preemptions, int UsedBlocks, int TotalBlocks, int PeakUsedBlocks, long GeneratedTokens);

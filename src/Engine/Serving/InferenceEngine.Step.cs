@@ -26,7 +26,11 @@ public sealed partial class InferenceEngine
                 _computedTokens += count;
                 sequence.Computed += count;
                 Kv.Commit(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens)[..sequence.Computed]);
-                if (sampled[c] is { } s) Accept(sequence, s.Token, s.LogProb);
+                if (sampled[c] is { } s)
+                {
+                    _generatedTokens++;
+                    Accept(sequence, s.Token, s.LogProb);
+                }
             }
             _cachedTokens = _scheduler.CachedTokens;
             return true;

@@ -25,6 +25,7 @@ public sealed partial class InferenceEngine : IDisposable
     private long _arrivals;
     private long _steps;
     private long _computedTokens;
+    private long _generatedTokens;
     private long _cachedTokens;
     private int _peakUsedBlocks;
 
@@ -60,7 +61,7 @@ public sealed partial class InferenceEngine : IDisposable
     {
         get
         {
-            lock (_sync) return new EngineStats(_steps, _computedTokens, _cachedTokens, _scheduler.Preemptions, Kv.Pool.UsedBlocks, Kv.Pool.TotalBlocks, _peakUsedBlocks);
+            lock (_sync) return new EngineStats(_steps, _computedTokens, _cachedTokens, _scheduler.Preemptions, Kv.Pool.UsedBlocks, Kv.Pool.TotalBlocks, _peakUsedBlocks, _generatedTokens);
         }
     }
 

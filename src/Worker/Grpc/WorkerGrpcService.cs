@@ -108,6 +108,7 @@ internal sealed class WorkerGrpcService(
             ComputedPromptTokens = (ulong)requests.ComputedPromptTokens,
             CachedPromptTokens = (ulong)requests.CachedPromptTokens,
             PrefillTokensPerSecond = prefillRate.TokensPerSecond,
+            GeneratedTokens = (ulong)stats.GeneratedTokens,
         });
     }
 }
