@@ -41,17 +41,18 @@ internal static class KvTransferBenchCommand
         var decodeDevice = new Option<string?>("--decode-device") { Description = "Device of the decode engine (with --model; default --device), e.g. cuda:1" };
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
         var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (HttpClient), direct (own HTTP/2), shm", DefaultValueFactory = _ => "grpc,direct,shm" };
+        var connections = new Option<int>("--connections") { Description = "HTTP/2 connections of the direct path's channel (RpcChannelOptions.ConnectionCount), shared round-robin by the streams", DefaultValueFactory = _ => 1 };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
         var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c (HttpClient and direct HTTP/2) and the same-host shared-memory ring.")
         {
-            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, decodeServer,
+            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, connections, decodeServer,
         };
         command.SetAction(async (parse, ct) =>
         {
             var chunk = parse.GetValue(chunkKib) * 1024;
             if (parse.GetValue(model) is not { } dir)
             {
-                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), ct);
+                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), parse.GetValue(connections), ct);
                 return 0;
             }
             if (parse.GetValue(decodeServer))
@@ -72,19 +73,20 @@ internal static class KvTransferBenchCommand
         return unknown.Length == 0 ? paths : throw new ArgumentException($"--transports: unknown path(s) {string.Join(", ", unknown)}; use grpc, direct, shm.");
     }
 
-    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, CancellationToken cancellationToken)
+    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, int connections, CancellationToken cancellationToken)
     {
+        if (connections < 1) throw new ArgumentException($"--connections must be at least 1 (got {connections}).");
         var layout = new KvCacheLayout(Layers: 32, KvHeads: 8, HeadDim: 128, KvDataType.BFloat16, BlockSize: 16);
         var blocks = layout.BlocksFor(tokens);
         var bytesPerTransfer = layout.RangeBytes(layout.Layers, blocks);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores"));
+            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores, direct h2 over {connections} connection(s)"));
 
         var target = new KvTransferBenchTarget(layout, chunkBytes);
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var app = await StartServerAsync(table);
         using var channel = RpcChannel.ForAddress(app.Urls.First());
-        using var directChannel = RpcChannel.ForAddress(app.Urls.First(), new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2 });
+        using var directChannel = RpcChannel.ForAddress(app.Urls.First(), new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2, ConnectionCount = connections });
         var service = new KvTransferService.KvTransferClient(channel);
         var grpc = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes });
         var direct = new KvPushClient(new KvTransferService.KvTransferClient(directChannel), new KvTransferOptions { MaxChunkBytes = chunkBytes });
