@@ -42,6 +42,18 @@ public sealed class KvTransferOptions
     /// </summary>
     public RpcClientStreamingTransport PushTransport { get; set; } = RpcClientStreamingTransport.DirectHttp2;
 
-    /// <summary>Options of the channel a sender opens to a decode worker (<see cref="PushTransport"/>).</summary>
-    public RpcChannelOptions CreatePushChannelOptions() => new() { ClientStreamingTransport = PushTransport };
+    /// <summary>Default HTTP/2 connections per decode worker for Push streams on the direct transport: 4.</summary>
+    public const int DefaultPushConnections = 4;
+
+    /// <summary>
+    /// HTTP/2 connections a sender's channel to one decode worker spreads its Push streams over, round-robin
+    /// (<see cref="RpcChannelOptions.ConnectionCount"/>; direct transport only). Streams sharing one connection share its
+    /// socket and write lock: on 16 cores 8 concurrent pushes moved 3.25 GB/s over one connection, 6.7 over four.
+    /// </summary>
+    public int PushConnections { get; set; } = DefaultPushConnections;
+
+    /// <summary>Options of the channel a sender opens to a decode worker (<see cref="PushTransport"/>, <see cref="PushConnections"/>).</summary>
+    public RpcChannelOptions CreatePushChannelOptions() => PushConnections >= 1
+        ? new() { ClientStreamingTransport = PushTransport, ConnectionCount = PushConnections }
+        : throw new InvalidOperationException($"KvTransfer:PushConnections must be at least 1 (got {PushConnections}).");
 }

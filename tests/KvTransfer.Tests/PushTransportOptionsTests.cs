@@ -31,4 +31,23 @@ public sealed class PushTransportOptionsTests
         var e = Assert.Throws<InvalidOperationException>(() => configuration.GetSection(KvTransferOptions.SectionName).Get<KvTransferOptions>());
         Assert.Contains("quic", e.Message + e.InnerException?.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void PushConnections_DefaultFour_ConfiguredValueReachesTheChannel()
+    {
+        Assert.Equal(KvTransferOptions.DefaultPushConnections, new KvTransferOptions().CreatePushChannelOptions().ConnectionCount);
+        Assert.Equal(4, KvTransferOptions.DefaultPushConnections);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["KvTransfer:PushConnections"] = "2" }).Build();
+        var options = configuration.GetSection(KvTransferOptions.SectionName).Get<KvTransferOptions>()!;
+        Assert.Equal(2, options.CreatePushChannelOptions().ConnectionCount);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void PushConnections_BelowOne_FailsNamingTheSetting(int value)
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => new KvTransferOptions { PushConnections = value }.CreatePushChannelOptions());
+        Assert.Contains($"KvTransfer:PushConnections must be at least 1 (got {value})", e.Message, StringComparison.Ordinal);
+    }
 }

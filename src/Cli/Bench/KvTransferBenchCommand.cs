@@ -41,7 +41,7 @@ internal static class KvTransferBenchCommand
         var decodeDevice = new Option<string?>("--decode-device") { Description = "Device of the decode engine (with --model; default --device), e.g. cuda:1" };
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
         var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (HttpClient), direct (own HTTP/2), shm", DefaultValueFactory = _ => "grpc,direct,shm" };
-        var connections = new Option<int>("--connections") { Description = "HTTP/2 connections of the direct path's channel (RpcChannelOptions.ConnectionCount), shared round-robin by the streams", DefaultValueFactory = _ => 1 };
+        var connections = new Option<int>("--connections") { Description = "HTTP/2 connections of the direct path's channel (RpcChannelOptions.ConnectionCount), shared round-robin by the streams (default: KvTransfer:PushConnections' default, as worker hosts)", DefaultValueFactory = _ => KvTransferOptions.DefaultPushConnections };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
         var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c (HttpClient and direct HTTP/2) and the same-host shared-memory ring.")
         {
