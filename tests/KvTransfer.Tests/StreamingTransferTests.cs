@@ -76,12 +76,13 @@ public sealed class StreamingTransferTests : IDisposable
             published.Add(slab.Layer);
             if (slab.Layer == 0 && seen is null)
             {
-                seen = (target.FirstLayerWritten.Wait(TimeSpan.FromSeconds(20)), handle!.Completion.IsCompleted, [.. published]);
+                seen = (target.FirstLayerWritten.Wait(TimeSpan.FromSeconds(60)), handle!.Completion.IsCompleted, [.. published]);
             }
         }), CancellationToken.None);
         handle = streaming.Handle;
         var push = new KvPushClient(new KvTransferService.KvTransferClient(channel)).PushAsync(streaming.Push);
-        await Task.Run(prefill.RunUntilIdle);
+        // The held step gets a thread of its own, so the push never waits for a thread-pool thread while it blocks.
+        await Task.Factory.StartNew(prefill.RunUntilIdle, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var result = await push;
 
         Assert.NotNull(seen);
