@@ -43,10 +43,16 @@ internal static class KvTransferBenchEngines
             Func<Task<string>> reserve = child is not null ? () => child.ReserveAsync(tokens) : () => Task.FromResult(local!.Reserve(tokens));
             Func<string, Task> take = child is not null ? child.TakeAsync : t => { local!.Take(t); return Task.CompletedTask; };
             using var channel = RpcChannel.ForAddress(child?.Address ?? local!.Address);
+            using var directChannel = RpcChannel.ForAddress(child?.Address ?? local!.Address, new RpcChannelOptions
+            {
+                ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2,
+                ConnectionCount = KvTransferOptions.DefaultPushConnections,
+            });
             var service = new KvTransferService.KvTransferClient(channel);
             var transports = new (string Name, KvPushClient Client)[]
             {
-                ("gRPC inline", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })),
+                ("gRPC HttpClient", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })),
+                ("gRPC direct h2", new KvPushClient(new KvTransferService.KvTransferClient(directChannel), new KvTransferOptions { MaxChunkBytes = chunkBytes })),
                 ("shared memory", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true })),
             };
             var round = new Round(engine, tokens, llama.Config.VocabSize, chunkBytes, reserve, take);
@@ -58,7 +64,7 @@ internal static class KvTransferBenchEngines
             await round.PrefillAsync();                                                           // warm-up
             var prefill = await MedianAsync(repeat, round.PrefillAsync);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"prefill alone: {prefill * 1000:F1} ms"));
-            Console.WriteLine($"{"transport",-14} {"push GB/s",10} {"push ms",8} {"seq ms",8} {"stream ms",10} {"tail ms",8} {"hidden",7}");
+            Console.WriteLine($"{"transport",-16} {"push GB/s",10} {"push ms",8} {"seq ms",8} {"stream ms",10} {"tail ms",8} {"hidden",7}");
             foreach (var (name, client) in transports)
             {
                 await round.SequentialAsync(client);                                              // warm-up
@@ -68,7 +74,7 @@ internal static class KvTransferBenchEngines
                 // Hidden: the part of the sequential push that streaming removed from prefill + transfer.
                 var hidden = (seq.Total - str.Total) / seq.Push;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-14} {bytes / seq.Push / 1e9,10:F2} {seq.Push * 1000,8:F1} {seq.Total * 1000,8:F1} {str.Total * 1000,10:F1} {str.Push * 1000,8:F1} {hidden,7:P0}"));
+                    $"{name,-16} {bytes / seq.Push / 1e9,10:F2} {seq.Push * 1000,8:F1} {seq.Total * 1000,8:F1} {str.Total * 1000,10:F1} {str.Push * 1000,8:F1} {hidden,7:P0}"));
             }
             Console.WriteLine("push: after a finished prefill; seq = prefill + push; stream = push during prefill, start to last chunk; tail = stream's push after prefill ended; hidden = (seq − stream) / push");
         }
