@@ -108,9 +108,9 @@ internal static class KvTransferBenchCommand
             var viaDirect = paths.Contains("direct") ? await Push(direct) : Figure.None;
             var viaShm = paths.Contains("shm") && shm.UsesSharedMemory ? await Push(shm) : Figure.None;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{n + " stream(s)",-12} {raw.Rate,8:F2} {viaGrpc.Rate,8:F2} {viaGrpc.Rate / raw.Rate,9:P0} {viaDirect.Rate,9:F2} {viaDirect.Rate / raw.Rate,7:P0} {viaShm.Rate,8:F2} {viaShm.Rate / raw.Rate,8:P0}"));
+                $"{n + " stream(s)",-12} {raw.Rate,8:F2} {viaGrpc.Rate,8:F2} {viaGrpc.Rate / raw.Rate,9:P0} {viaDirect.Rate,9:F2} {viaDirect.Rate / raw.Rate,7:P0} {viaShm.Rate,8:F2} {viaShm.Rate / raw.Rate,8:P0}").Replace("NaN", "  —", StringComparison.Ordinal));   // — : path not measured
             cpu.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{n + " stream(s)",-12} {raw.CpuPerGb,8:F2} {viaGrpc.CpuPerGb,8:F2} {viaDirect.CpuPerGb,9:F2} {viaShm.CpuPerGb,8:F2}"));
+                $"{n + " stream(s)",-12} {raw.CpuPerGb,8:F2} {viaGrpc.CpuPerGb,8:F2} {viaDirect.CpuPerGb,9:F2} {viaShm.CpuPerGb,8:F2}").Replace("NaN", "  —", StringComparison.Ordinal));
         }
 
         // Process CPU time (both ends run in this process) per GB moved: less sensitive to other load than GB/s.
