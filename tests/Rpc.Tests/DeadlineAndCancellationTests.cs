@@ -38,13 +38,7 @@ public sealed class DeadlineAndCancellationTests
     public async Task Unary_ServerDeadlineWithUncooperativeClientTimer_ServerAnswersDeadlineExceeded()
     {
         // The client sends grpc-timeout but the server's own timer fires first: raw request, no client enforcement.
-        var service = ServerServiceDefinition.CreateBuilder()
-            .AddMethod(EchoMethods.Unary, async (EchoMessage request, ServerCallContext context) =>
-            {
-                await Task.Delay(Timeout.Infinite, context.CancellationToken);
-                return request;
-            })
-            .Build();
+        var service = EchoMethods.UnaryUntilCancelled();
         await using var server = await TestServer.StartAsync(service);
         using var client = RawGrpc.CreateClient();
 

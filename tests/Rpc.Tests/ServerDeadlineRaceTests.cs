@@ -37,13 +37,7 @@ public sealed class ServerDeadlineRaceTests
     public async Task Calls_WhoseClientAndServerDeadlinesExpireTogether_AllEndDeadlineExceeded()
     {
         // The same race on real sockets (probabilistic: a crash here would abort the whole test run).
-        var service = ServerServiceDefinition.CreateBuilder()
-            .AddMethod(EchoMethods.Unary, async (EchoMessage request, ServerCallContext context) =>
-            {
-                await Task.Delay(Timeout.Infinite, context.CancellationToken);
-                return request;
-            })
-            .Build();
+        var service = EchoMethods.UnaryUntilCancelled();
         await using var server = await TestServer.StartAsync(service);
         using var channel = server.CreateChannel();
         var invoker = channel.CreateCallInvoker();

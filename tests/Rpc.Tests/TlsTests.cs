@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Cluster.Rpc.Tests.Infrastructure;
 using Cluster.Rpc.Tests.Interop;
 
@@ -8,19 +5,6 @@ namespace Cluster.Rpc.Tests;
 
 public sealed class TlsTests
 {
-    private static X509Certificate2 CreateSelfSigned()
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddIpAddress(IPAddress.Loopback);
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(1));
-        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
-    }
-
     private static ServerServiceDefinition EchoService() => ServerServiceDefinition.CreateBuilder()
         .AddMethod(EchoMethods.Unary, (EchoMessage request, ServerCallContext context) =>
             Task.FromResult(new EchoMessage { Text = context.GetHttpContext().Request.IsHttps + " " + context.GetHttpContext().Request.Protocol }))
@@ -36,7 +20,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Unary_SelfSignedCertificateTrustedByThumbprint_SucceedsOverHttp2Tls()
     {
-        using var certificate = CreateSelfSigned();
+        using var certificate = TestCertificates.SelfSigned();
         await using var server = await TestServer.StartAsync(EchoService(), certificate: certificate);
         var https = new UriBuilder(server.Address) { Scheme = "https" }.Uri;
         using var channel = RpcChannel.ForAddress(https, new RpcChannelOptions
@@ -59,7 +43,7 @@ public sealed class TlsTests
     [Fact]
     public async Task Unary_UntrustedCertificate_Unavailable()
     {
-        using var certificate = CreateSelfSigned();
+        using var certificate = TestCertificates.SelfSigned();
         await using var server = await TestServer.StartAsync(EchoService(), certificate: certificate);
         var https = new UriBuilder(server.Address) { Scheme = "https" }.Uri;
         using var channel = RpcChannel.ForAddress(https);

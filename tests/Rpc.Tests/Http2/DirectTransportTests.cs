@@ -109,7 +109,7 @@ public sealed class DirectTransportTests
     [Fact]
     public async Task ClientStreaming_OverTlsToLargeBlockKestrel_NegotiatesH2AndArrives()
     {
-        using var certificate = DirectHost.SelfSigned();
+        using var certificate = TestCertificates.SelfSigned();
         await using var host = await DirectHost.StartAsync(HashingService(), certificate: certificate, largeReceiveBuffers: true);
         using var channel = host.Channel(RpcClientStreamingTransport.DirectHttp2, o =>
             o.ServerCertificateValidation = (_, cert, _, _) => cert?.GetCertHashString() == certificate.GetCertHashString());
@@ -125,7 +125,7 @@ public sealed class DirectTransportTests
     [Fact]
     public async Task ClientStreaming_UntrustedCertificate_Unavailable()
     {
-        using var certificate = DirectHost.SelfSigned();
+        using var certificate = TestCertificates.SelfSigned();
         await using var host = await DirectHost.StartAsync(HashingService(), certificate: certificate);
         using var channel = host.Channel(RpcClientStreamingTransport.DirectHttp2);
         using var call = channel.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, new CallOptions());

@@ -22,6 +22,15 @@ internal static class EchoMethods
     public static readonly Method<EchoMessage, EchoMessage> ClientStream = new(MethodType.ClientStreaming, ServiceName, "ClientStream", Marshaller, Marshaller);
     public static readonly Method<EchoMessage, EchoMessage> Duplex = new(MethodType.DuplexStreaming, ServiceName, "Duplex", Marshaller, Marshaller);
 
+    /// <summary>A service whose Unary handler never answers: it ends only when its call is cancelled (deadline, reset).</summary>
+    public static ServerServiceDefinition UnaryUntilCancelled() => ServerServiceDefinition.CreateBuilder()
+        .AddMethod(Unary, async (EchoMessage request, ServerCallContext context) =>
+        {
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
+            return request;
+        })
+        .Build();
+
     public static EchoMessage Text(string text) => new() { Text = text };
 
     public static EchoMessage Payload(int size, byte fill = 7) => new() { Payload = ByteString.CopyFrom(Enumerable.Repeat(fill, size).ToArray()) };

@@ -11,7 +11,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Cluster.Rpc.Tests.Infrastructure;
 
-/// <summary>A real Kestrel server on 127.0.0.1, port 0 (h2c, or TLS with the given certificate).</summary>
+/// <summary>
+/// A real Kestrel server on 127.0.0.1, port 0 (h2c, or TLS with the given certificate); HTTP/2 limits from
+/// <c>ConfigureRpcHttp2</c> unless the <c>http2</c> hook of <see cref="StartAsync"/> sets them.
+/// </summary>
 internal sealed class TestServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -28,13 +31,16 @@ internal sealed class TestServer : IAsyncDisposable
         ServerServiceDefinition service,
         Action<RpcServerOptions>? configure = null,
         X509Certificate2? certificate = null,
-        Action<IEndpointRouteBuilder>? mapMore = null)
+        Action<IEndpointRouteBuilder>? mapMore = null,
+        Action<KestrelServerOptions>? http2 = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ConfigureRpcHttp2();
+            if (http2 is null) kestrel.ConfigureRpcHttp2();
+            else http2(kestrel);
             kestrel.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = certificate is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
@@ -45,6 +51,7 @@ internal sealed class TestServer : IAsyncDisposable
             });
         });
         builder.Services.AddRpcServer(configure);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapRpcService(service);
         mapMore?.Invoke(app);
