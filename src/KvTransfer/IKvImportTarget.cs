@@ -19,6 +19,15 @@ public interface IKvImportTarget
     int? TryReserve(RequestId request, int tokens);
 
     /// <summary>
+    /// Reserves blocks for <paramref name="tokens"/> tokens whose ids are <paramref name="tokenIds"/> (or unknown: null),
+    /// reusing the leading blocks the cache already holds under <paramref name="cacheSalt"/> where it can
+    /// (<see cref="KvReservationGrant.CachedBlocks"/>: never written by a push); null when the cache is full now. A cache
+    /// without a prefix cache grants fresh blocks only.
+    /// </summary>
+    KvReservationGrant? TryReserve(RequestId request, int tokens, IReadOnlyList<int>? tokenIds, string cacheSalt) =>
+        TryReserve(request, tokens) is { } blocks ? new KvReservationGrant(blocks, 0) : null;
+
+    /// <summary>
     /// Writes layers [<paramref name="layerStart"/>, +<paramref name="layerCount"/>) of the request's reserved blocks
     /// [<paramref name="blockStart"/>, +<paramref name="blockCount"/>) (indices within the reservation). The caller has
     /// checked the ranges and that <paramref name="data"/> has exactly the range's byte length.

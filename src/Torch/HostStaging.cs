@@ -55,23 +55,25 @@ public sealed unsafe class HostStaging : MemoryManager<byte>
     /// <summary>
     /// Copies rows <paramref name="rows"/> (dimension 0) of each of <paramref name="sources"/>, one tensor after another, to
     /// the buffer from byte 0 and waits for the copy; returns the byte count. On CUDA the copy starts after the work
-    /// queued so far on the caller's current stream, or after <paramref name="after"/> when given.
+    /// queued so far on the caller's current stream, or after <paramref name="after"/> when given, or at once with
+    /// <see cref="StreamOrder.Independent"/>.
     /// </summary>
-    public int Gather(IReadOnlyList<Tensor> sources, ReadOnlySpan<long> rows, DeviceEvent? after = null)
+    public int Gather(IReadOnlyList<Tensor> sources, ReadOnlySpan<long> rows, DeviceEvent? after = null, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         if (rows.IsEmpty) throw new ArgumentException("Give at least one row to gather.", nameof(rows));
-        fixed (long* r = rows) return Copy(sources, r, rows.Length, after);
+        fixed (long* r = rows) return Copy(sources, r, rows.Length, after, order);
     }
 
     /// <summary>Copies all of each of <paramref name="sources"/>, one after another, to the buffer from byte 0 (see <see cref="Gather"/>).</summary>
-    public int Pack(IReadOnlyList<Tensor> sources, DeviceEvent? after = null) => Copy(sources, null, 0, after);
+    public int Pack(IReadOnlyList<Tensor> sources, DeviceEvent? after = null) => Copy(sources, null, 0, after, StreamOrder.AfterQueuedWork);
 
     /// <summary>
     /// Writes the buffer's bytes from 0 (rows for each of <paramref name="destinations"/>, one tensor after another) into
-    /// rows <paramref name="rows"/> of each tensor. On CUDA, later work on the caller's current stream sees the rows;
-    /// returns once the buffer may be overwritten. Returns the byte count read.
+    /// rows <paramref name="rows"/> of each tensor. Returns once the rows are written (so any later kernel sees them) and
+    /// the buffer may be overwritten; the byte count read. On CUDA the copy first waits for the work queued on the
+    /// caller's current stream, unless <paramref name="order"/> is <see cref="StreamOrder.Independent"/>.
     /// </summary>
-    public int Scatter(IReadOnlyList<Tensor> destinations, ReadOnlySpan<long> rows)
+    public int Scatter(IReadOnlyList<Tensor> destinations, ReadOnlySpan<long> rows, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         if (rows.IsEmpty) throw new ArgumentException("Give at least one row to scatter into.", nameof(rows));
         using var handles = new TensorHandles(destinations);
@@ -79,7 +81,7 @@ public sealed unsafe class HostStaging : MemoryManager<byte>
         fixed (IntPtr* h = handles.Handles)
         fixed (long* r = rows)
         {
-            Check(ct_staging_scatter(Handle, h, handles.Handles.Length, r, rows.Length));
+            Check(ct_staging_scatter(Handle, h, handles.Handles.Length, r, rows.Length, order == StreamOrder.Independent ? 1 : 0));
         }
         return bytes;
     }
@@ -107,13 +109,13 @@ public sealed unsafe class HostStaging : MemoryManager<byte>
 
     private byte* Host => _handle != IntPtr.Zero ? _host : throw new ObjectDisposedException(nameof(HostStaging));
 
-    private int Copy(IReadOnlyList<Tensor> sources, long* rows, int n, DeviceEvent? after)
+    private int Copy(IReadOnlyList<Tensor> sources, long* rows, int n, DeviceEvent? after, StreamOrder order)
     {
         using var handles = new TensorHandles(sources);
         long bytes;
         fixed (IntPtr* h = handles.Handles)
         {
-            Check(ct_staging_gather(Handle, h, handles.Handles.Length, rows, n, after?.Handle ?? IntPtr.Zero, out bytes));
+            Check(ct_staging_gather(Handle, h, handles.Handles.Length, rows, n, after?.Handle ?? IntPtr.Zero, order == StreamOrder.Independent ? 1 : 0, out bytes));
         }
         Check(ct_staging_wait(Handle));
         return (int)bytes;

@@ -98,9 +98,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ct_staging_new(long capacity, int devType, int devIndex, out IntPtr staging);
     [LibraryImport(Lib)] internal static partial int ct_staging_free(IntPtr staging);
     [LibraryImport(Lib)] internal static partial int ct_staging_info(IntPtr staging, out IntPtr host, out long capacity, out int pinned);
-    [LibraryImport(Lib)] internal static partial int ct_staging_gather(IntPtr staging, IntPtr* sources, int count, long* rows, long n, IntPtr after, out long bytes);
+    [LibraryImport(Lib)] internal static partial int ct_staging_gather(IntPtr staging, IntPtr* sources, int count, long* rows, long n, IntPtr after, int independent, out long bytes);
     [LibraryImport(Lib)] internal static partial int ct_staging_wait(IntPtr staging);
-    [LibraryImport(Lib)] internal static partial int ct_staging_scatter(IntPtr staging, IntPtr* destinations, int count, long* rows, long n);
+    [LibraryImport(Lib)] internal static partial int ct_staging_scatter(IntPtr staging, IntPtr* destinations, int count, long* rows, long n, int independent);
     [LibraryImport(Lib)] internal static partial int ct_event_record_current(int devType, int devIndex, out IntPtr ev);
     [LibraryImport(Lib)] internal static partial int ct_event_free(IntPtr ev);
 

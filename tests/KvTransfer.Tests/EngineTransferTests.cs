@@ -90,7 +90,9 @@ public sealed class EngineTransferTests : IDisposable
 
         var e = await Assert.ThrowsAsync<RpcException>(() => new KvPushClient(new KvTransferService.KvTransferClient(channel)).PushAsync(cancelling));
 
-        Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
+        // The sender pulls chunks ahead of the receiver: the cancel lands either during the push (FAILED_PRECONDITION) or
+        // before the receiver has read the header (NOT_FOUND: the ticket is gone). Either way nothing more is written.
+        Assert.Contains(e.StatusCode, new[] { StatusCode.FailedPrecondition, StatusCode.NotFound });
         Assert.Equal(1, chunks);
         Assert.Equal(0, decode.Stats.UsedBlocks);
         Assert.Equal(0, table.Count);

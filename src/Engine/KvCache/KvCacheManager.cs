@@ -83,27 +83,56 @@ public sealed class KvCacheManager
     }
 
     /// <summary>
-    /// Allocates fresh blocks (no prefix reuse) for <paramref name="tokens"/> tokens whose KV will be imported
-    /// (a KV-transfer reservation). Null, holding nothing, when the cache cannot fit them. Once the KV is written,
-    /// <see cref="Commit"/> with the prompt puts its full blocks into the prefix cache.
+    /// Allocates blocks for <paramref name="tokens"/> tokens whose KV will be imported (a KV-transfer reservation). With
+    /// <paramref name="tokenIds"/> (exactly those tokens) the leading full blocks already in the prefix cache under
+    /// <paramref name="cacheSalt"/> are reused and pinned (their KV need not be imported; the allocation's CachedTokens
+    /// says how many tokens they hold); without, every block is fresh. Null, holding nothing, when the cache cannot fit
+    /// the rest. Once the KV is written, <see cref="Commit"/> with the tokens puts the new full blocks into the prefix cache.
     /// </summary>
-    public IReadOnlyList<KvBlockId>? TryReserve(RequestId id, int tokens, string cacheSalt = "")
+    public SequenceAllocation? TryReserve(RequestId id, int tokens, ReadOnlySpan<int> tokenIds, string cacheSalt = "")
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(tokens, 1);
+        if (!tokenIds.IsEmpty && tokenIds.Length != tokens)
+        {
+            throw new ArgumentException($"{tokenIds.Length} token ids for a reservation of {tokens} tokens; give exactly the reserved tokens, or none.", nameof(tokenIds));
+        }
+
         if (_sequences.ContainsKey(id))
         {
             throw new InvalidOperationException($"Request {id} already holds KV blocks; free it before reserving again.");
         }
 
-        var fresh = Pool.TryAllocate(BlocksFor(tokens));
+        var hasher = HasherFor(cacheSalt);
+        var hashes = hasher.HashBlocks(tokenIds[..(tokenIds.Length / BlockSize * BlockSize)]);
+        var blocks = new List<KvBlockId>(BlocksFor(tokens));
+        foreach (var hash in hashes)
+        {
+            if (!Pool.TryReuse(hash, out var block))
+            {
+                break;
+            }
+
+            blocks.Add(block);
+        }
+
+        var cached = blocks.Count;
+        var fresh = Pool.TryAllocate(BlocksFor(tokens) - cached);
         if (fresh is null)
         {
+            ReleaseReversed(blocks);
             return null;
         }
 
-        _sequences.Add(id, new SequenceBlocks(HasherFor(cacheSalt), [.. fresh], tokens));
-        return fresh;
+        blocks.AddRange(fresh);
+        var sequence = new SequenceBlocks(hasher, blocks, tokens);
+        sequence.Hashes.AddRange(hashes.AsSpan(0, cached));
+        _sequences.Add(id, sequence);
+        return new SequenceAllocation(blocks.ToArray(), cached * BlockSize);
     }
+
+    /// <summary><see cref="TryReserve(RequestId, int, ReadOnlySpan{int}, string)"/> without prefix reuse: every block fresh.</summary>
+    public IReadOnlyList<KvBlockId>? TryReserve(RequestId id, int tokens, string cacheSalt = "") =>
+        TryReserve(id, tokens, [], cacheSalt)?.Blocks;
 
     /// <summary>
     /// Sets the salt under which a reservation's blocks will be cached (the salt arrives with the request that takes

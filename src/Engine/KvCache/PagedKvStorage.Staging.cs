@@ -7,50 +7,56 @@ namespace Cluster.Engine.KvCache;
 /// Export and import through <see cref="HostStaging"/>: the blocks of a layer range are gathered on the device into one
 /// contiguous buffer and cross to the host in one copy into pinned memory (CUDA), and back the same way. The overloads
 /// taking a staging leave the bytes in it (a caller that sends them from there makes no managed copy); the span
-/// overloads go through the storage's own staging of at most <see cref="DefaultStagingBytes"/> (pinned host memory,
-/// plus as much device memory on CUDA, made at first use), piece by piece, so memory stays bounded whatever the range.
+/// overloads go through one of the storage's own stagings of at most <see cref="DefaultStagingBytes"/> (pinned host
+/// memory, plus as much device memory on CUDA, made at first use; at most <see cref="MaxOwnStagings"/> copies run at
+/// once, so concurrent pushes do not queue behind one buffer), piece by piece, so memory stays bounded whatever the
+/// range. <see cref="StreamOrder.Independent"/> copies never wait for the compute stream (README.md: KV import and
+/// export never wait for a step).
 /// </summary>
 public sealed partial class PagedKvStorage
 {
     /// <summary>Bytes of the storage's own staging (at least one block of one layer, at most the whole cache).</summary>
     public const int DefaultStagingBytes = 8 << 20;
 
-    private readonly Lock _stagingGate = new();
+    /// <summary>Own stagings in use at once (span copies beyond it wait for one to come back).</summary>
+    public const int MaxOwnStagings = 4;
 
-    /// <summary>Bytes of the own staging, before its first use (tests make it small to split ranges into pieces).</summary>
+    private readonly SemaphoreSlim _stagingSlots = new(MaxOwnStagings, MaxOwnStagings);
+    private readonly System.Collections.Concurrent.ConcurrentBag<HostStaging> _spareStagings = [];
+    private bool _stagingDisposed;
+
+    /// <summary>Bytes of each own staging, before the first use (tests make it small to split ranges into pieces).</summary>
     internal int StagingBytes { get; set; } = DefaultStagingBytes;
-
-    private HostStaging? _staging;   // guarded by _stagingGate
 
     /// <summary>
     /// Copies layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> into bytes [0, n) of
     /// <paramref name="staging"/> (layout of README.md) and returns n, once the bytes are there.
     /// </summary>
-    public int Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging)
+    public int Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         var bytes = CheckStaged(layout, layerStart, layerCount, blocks, staging);
-        var n = staging.Gather(Tensors(layerStart, layerCount), Rows(blocks));
+        var n = staging.Gather(Tensors(layerStart, layerCount), Rows(blocks), order: order);
         return n == bytes ? n : throw new InvalidOperationException($"The staging holds {n} bytes of KV; the layout needs {bytes}.");
     }
 
     /// <summary>Writes layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> from bytes [0, n) of <paramref name="staging"/>.</summary>
-    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging)
+    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, HostStaging staging, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         CheckStaged(layout, layerStart, layerCount, blocks, staging);
-        staging.Scatter(Tensors(layerStart, layerCount), Rows(blocks));
+        staging.Scatter(Tensors(layerStart, layerCount), Rows(blocks), order);
     }
 
     /// <summary>Copies layers [start, +count) of <paramref name="blocks"/> into <paramref name="destination"/> (layout of README.md).</summary>
-    public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination)
+    public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         var half = (int)CheckRange(layout, layerStart, layerCount, blocks, destination.Length);
         if (blocks.Count == 0) return;
-        lock (_stagingGate)
+        var staging = RentStaging();
+        try
         {
-            var staging = OwnStaging();
             foreach (var (layer, layers, first, count) in Pieces(layerCount, blocks.Count, staging.Capacity))
             {
-                var n = Export(layout, layerStart + layer, layers, Slice(blocks, first, count), staging);
+                var n = Export(layout, layerStart + layer, layers, Slice(blocks, first, count), staging, order);
                 var staged = staging.GetSpan()[..n];
                 var at = 2 * half * layer + first * (int)Layout.HalfBlockBytes;
                 if (count == blocks.Count) staged.CopyTo(destination[at..]);
@@ -61,16 +67,20 @@ public sealed partial class PagedKvStorage
                 }
             }
         }
+        finally
+        {
+            ReturnStaging(staging);
+        }
     }
 
     /// <summary>Writes layers [start, +count) of <paramref name="blocks"/> from <paramref name="source"/> (layout of README.md).</summary>
-    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, ReadOnlySpan<byte> source)
+    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, ReadOnlySpan<byte> source, StreamOrder order = StreamOrder.AfterQueuedWork)
     {
         var half = (int)CheckRange(layout, layerStart, layerCount, blocks, source.Length);
         if (blocks.Count == 0) return;
-        lock (_stagingGate)
+        var staging = RentStaging();
+        try
         {
-            var staging = OwnStaging();
             foreach (var (layer, layers, first, count) in Pieces(layerCount, blocks.Count, staging.Capacity))
             {
                 var staged = staging.GetSpan();
@@ -82,8 +92,12 @@ public sealed partial class PagedKvStorage
                     source.Slice(at, n / 2).CopyTo(staged);
                     source.Slice(at + half, n / 2).CopyTo(staged[(n / 2)..]);
                 }
-                Import(layout, layerStart + layer, layers, Slice(blocks, first, count), staging);
+                Import(layout, layerStart + layer, layers, Slice(blocks, first, count), staging, order);
             }
+        }
+        finally
+        {
+            ReturnStaging(staging);
         }
     }
 
@@ -141,15 +155,34 @@ public sealed partial class PagedKvStorage
     private static IReadOnlyList<KvBlockId> Slice(IReadOnlyList<KvBlockId> blocks, int first, int count) =>
         first == 0 && count == blocks.Count ? blocks : [.. blocks.Skip(first).Take(count)];
 
-    private HostStaging OwnStaging() =>
-        _staging ??= HostStaging.Allocate((int)Math.Max(Layout.BlockLayerBytes, Math.Min(StagingBytes, Bytes)), Device);
+    // One of the own stagings (made at first need), for one caller at a time; at most MaxOwnStagings out at once.
+    private HostStaging RentStaging()
+    {
+        _stagingSlots.Wait();
+        if (_spareStagings.TryTake(out var spare)) return spare;
+        try
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _stagingDisposed), this);
+            return HostStaging.Allocate((int)Math.Max(Layout.BlockLayerBytes, Math.Min(StagingBytes, Bytes)), Device);
+        }
+        catch
+        {
+            _stagingSlots.Release();
+            throw;
+        }
+    }
 
+    private void ReturnStaging(HostStaging staging)
+    {
+        _spareStagings.Add(staging);
+        if (Volatile.Read(ref _stagingDisposed)) DisposeStaging();   // came back after the storage was disposed
+        _stagingSlots.Release();
+    }
+
+    // Frees the spare stagings; one still out is freed when it comes back.
     private void DisposeStaging()
     {
-        lock (_stagingGate)
-        {
-            _staging?.Dispose();
-            _staging = null;
-        }
+        Volatile.Write(ref _stagingDisposed, true);
+        while (_spareStagings.TryTake(out var staging)) staging.Dispose();
     }
 }

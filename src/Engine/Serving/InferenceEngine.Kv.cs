@@ -7,21 +7,30 @@ namespace Cluster.Engine.Serving;
 
 public sealed partial class InferenceEngine
 {
-    private readonly Dictionary<RequestId, int> _exports = [];   // prefill role: request → prompt tokens kept
+    private readonly Dictionary<RequestId, KeptExport> _exports = [];   // prefill role, guarded by _sync
 
     /// <summary>Prompt tokens whose KV the prefill-role engine keeps for <paramref name="id"/>, or null.</summary>
     public int? ExportableTokens(RequestId id)
     {
-        lock (_sync) return _exports.TryGetValue(id, out var tokens) ? tokens : null;
+        lock (_sync) return _exports.TryGetValue(id, out var kept) && !kept.Released ? kept.Tokens : null;
     }
 
     /// <summary>
     /// Copies layers [<paramref name="layerStart"/>, +count) × the request's blocks [<paramref name="blockStart"/>, +count)
     /// (positions in its block table) into <paramref name="destination"/>, in the layout of <see cref="Storage"/>.
+    /// Never waits for a step (the kept KV was completed by a finished step; the copy holds no lock).
     /// </summary>
     public void ExportKv(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, Span<byte> destination)
     {
-        lock (_sync) Storage.Export(Storage.Layout, layerStart, layerCount, ExportBlocks(id, blockStart, blockCount), destination);
+        var blocks = BeginExport(id, blockStart, blockCount);
+        try
+        {
+            Storage.Export(Storage.Layout, layerStart, layerCount, blocks, destination, StreamOrder.Independent);
+        }
+        finally
+        {
+            EndExport(id);
+        }
     }
 
     /// <summary>
@@ -30,29 +39,71 @@ public sealed partial class InferenceEngine
     /// </summary>
     public int ExportKvStaged(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, HostStaging staging)
     {
-        lock (_sync) return Storage.Export(Storage.Layout, layerStart, layerCount, ExportBlocks(id, blockStart, blockCount), staging);
-    }
-
-    // The request's blocks [blockStart, +blockCount), positions in its block table; call under _sync.
-    private List<KvBlockId> ExportBlocks(RequestId id, int blockStart, int blockCount)
-    {
-        if (!_exports.ContainsKey(id)) throw new InvalidOperationException($"Request {id} has no KV kept for export (prefill role, before ReleaseKv).");
-        var blocks = Kv.GetBlocks(id);
-        if (blockStart < 0 || blockCount < 1 || blockStart + blockCount > blocks.Count)
+        var blocks = BeginExport(id, blockStart, blockCount);
+        try
         {
-            throw new ArgumentOutOfRangeException(nameof(blockCount), $"Blocks [{blockStart}, +{blockCount}) are outside the request's {blocks.Count}.");
+            return Storage.Export(Storage.Layout, layerStart, layerCount, blocks, staging, StreamOrder.Independent);
         }
-        return [.. blocks.Skip(blockStart).Take(blockCount)];
+        finally
+        {
+            EndExport(id);
+        }
     }
 
-    /// <summary>Frees the KV kept for export (sent, or given up). Idempotent.</summary>
+    // The request's blocks [blockStart, +blockCount), positions in its block table; counts a copy in progress, so that a
+    // ReleaseKv meanwhile frees the blocks only once the copy is done.
+    private List<KvBlockId> BeginExport(RequestId id, int blockStart, int blockCount)
+    {
+        lock (_sync)
+        {
+            if (!_exports.TryGetValue(id, out var kept) || kept.Released) throw new InvalidOperationException($"Request {id} has no KV kept for export (prefill role, before ReleaseKv).");
+            var blocks = Kv.GetBlocks(id);
+            if (blockStart < 0 || blockCount < 1 || blockStart + blockCount > blocks.Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(blockCount), $"Blocks [{blockStart}, +{blockCount}) are outside the request's {blocks.Count}.");
+            }
+            kept.Copies++;
+            return [.. blocks.Skip(blockStart).Take(blockCount)];
+        }
+    }
+
+    private void EndExport(RequestId id)
+    {
+        lock (_sync)
+        {
+            if (!_exports.TryGetValue(id, out var kept)) return;
+            kept.Copies--;
+            if (!kept.Released || kept.Copies > 0) return;
+            FreeExport(id);
+        }
+        Wake();
+    }
+
+    /// <summary>Frees the KV kept for export (sent, or given up) once no copy of it is in progress. Idempotent.</summary>
     public void ReleaseKv(RequestId id)
     {
         lock (_sync)
         {
-            if (_exports.Remove(id)) Kv.Free(id);
+            if (!_exports.TryGetValue(id, out var kept) || kept.Released) return;
+            kept.Released = true;
+            if (kept.Copies == 0) FreeExport(id);
         }
         Wake();
+    }
+
+    // Under _sync.
+    private void FreeExport(RequestId id)
+    {
+        _exports.Remove(id);
+        Kv.Free(id);
+    }
+
+    // KV a finished prefill keeps for export: its prompt tokens, copies in progress, and whether it was released.
+    private sealed class KeptExport(int tokens)
+    {
+        public int Tokens { get; } = tokens;
+        public int Copies { get; set; }
+        public bool Released { get; set; }
     }
 
     /// <summary>The prefix-cache events since the last call, numbered without gaps (for the cluster's prefix index). Thread-safe.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Cluster.Engine.Generation;
+using Cluster.Engine.Model;
 using Cluster.Engine.Scheduling;
 
 namespace Cluster.Engine.Serving;
@@ -9,33 +10,53 @@ public sealed partial class InferenceEngine
     /// <summary>
     /// One iteration: applies queued commands, schedules a batch, runs it, hands out sampled tokens.
     /// False when nothing could run (idle, or waiting for blocks that only a command can free).
+    /// The engine's lock is held while scheduling and while handing out results, not during the forward pass: the batch's
+    /// block tables are copied before it, and nothing another thread may do under the lock meanwhile (reserve, release,
+    /// hand over, export) touches a block the batch uses (KvCache/README.md).
     /// </summary>
     public bool Step()
     {
-        lock (_sync)
+        lock (_stepGate)
         {
-            while (_commands.Reader.TryRead(out var command)) Apply(command);
-            var chunks = _scheduler.Schedule();
-            if (chunks.Count == 0) return false;
-            var sampled = _runner.Run(chunks, LayerObserver(chunks));
-            _steps++;
-            _peakUsedBlocks = Math.Max(_peakUsedBlocks, Kv.Pool.UsedBlocks);
-            for (var c = 0; c < chunks.Count; c++)
+            IReadOnlyList<ScheduledChunk> chunks;
+            IReadOnlyList<PagedChunk> paged;
+            Action<int>? observer;
+            lock (_sync)
             {
-                var (sequence, _, count) = chunks[c];
-                _computedTokens += count;
-                sequence.Computed += count;
-                Kv.Commit(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens)[..sequence.Computed]);
-                if (sampled[c] is { } s)
-                {
-                    _generatedTokens++;
-                    Accept(sequence, s.Token, s.LogProb);
-                }
+                while (_commands.Reader.TryRead(out var command)) Apply(command);
+                chunks = _scheduler.Schedule();
+                if (chunks.Count == 0) return false;
+                paged = _runner.Pack(chunks);
+                observer = Combine(LayerObserver(chunks), LayerProbe);
             }
-            _cachedTokens = _scheduler.CachedTokens;
-            return true;
+            var sampled = _runner.Run(chunks, paged, observer);
+            lock (_sync)
+            {
+                _steps++;
+                _peakUsedBlocks = Math.Max(_peakUsedBlocks, Kv.Pool.UsedBlocks);
+                for (var c = 0; c < chunks.Count; c++)
+                {
+                    var (sequence, _, count) = chunks[c];
+                    _computedTokens += count;
+                    sequence.Computed += count;
+                    Kv.Commit(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens)[..sequence.Computed]);
+                    if (sampled[c] is { } s)
+                    {
+                        _generatedTokens++;
+                        Accept(sequence, s.Token, s.LogProb);
+                    }
+                }
+                _cachedTokens = _scheduler.CachedTokens;
+                return true;
+            }
         }
     }
+
+    /// <summary>Called on the engine thread after each layer of every forward pass, outside the engine's lock (tests hold a step here).</summary>
+    internal Action<int>? LayerProbe { get; set; }
+
+    private static Action<int>? Combine(Action<int>? first, Action<int>? second) =>
+        first is null ? second : second is null ? first : layer => { first(layer); second(layer); };
 
     private void Apply(EngineCommand command)
     {
@@ -77,7 +98,7 @@ public sealed partial class InferenceEngine
         // A prefill worker keeps the prompt's KV for export until ReleaseKv.
         var keep = Role == EngineRole.Prefill;
         _scheduler.Remove(sequence, keepBlocks: keep);
-        if (keep) _exports[sequence.Id] = sequence.PromptLength;
+        if (keep) _exports[sequence.Id] = new KeptExport(sequence.PromptLength);
         _live.Remove(sequence.Id);
         Retire(sequence);
         sequence.Handle.Complete(new GenerationResult(

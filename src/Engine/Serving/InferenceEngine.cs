@@ -10,7 +10,9 @@ namespace Cluster.Engine.Serving;
 /// <summary>
 /// The serving engine: a paged KV cache, a continuous-batching scheduler and a model runner, driven by one loop
 /// (<see cref="RunAsync"/>, or <see cref="Step"/> from a test) that alone touches their state. Other threads submit
-/// and cancel through a channel; KV import/export takes the engine's lock, which a step holds while it runs.
+/// and cancel through a channel. The engine's lock guards the block tables and the sequences' state; a step holds it
+/// while it schedules and while it hands out results, never during the forward pass, so KV reservations, imports and
+/// exports proceed while the model runs (src/Engine/KvCache/README.md).
 /// </summary>
 public sealed partial class InferenceEngine : IDisposable
 {
@@ -20,6 +22,7 @@ public sealed partial class InferenceEngine : IDisposable
     private readonly ModelRunner _runner;
     private readonly LlamaModel _model;
     private readonly object _sync = new();
+    private readonly Lock _stepGate = new();   // one step at a time (the loop, or a test calling Step)
     private readonly object _postGate = new();
     private Exception? _fault;
     private long _arrivals;
@@ -49,7 +52,7 @@ public sealed partial class InferenceEngine : IDisposable
     public ModelId ModelId { get; }
     public PagedKvStorage Storage { get; }
 
-    /// <summary>The block tables and prefix cache (touch only from the engine loop, or under <see cref="Step"/>'s lock).</summary>
+    /// <summary>The block tables and prefix cache (touch only under the engine's lock).</summary>
     public KvCacheManager Kv { get; }
 
     /// <summary>The decode side of KV transfer: reservations written in the byte layout of <see cref="Storage"/>.</summary>
@@ -104,7 +107,7 @@ public sealed partial class InferenceEngine : IDisposable
         if (request.Generated.Count == 0) throw new ArgumentException("An imported request needs the prefill worker's first token as its last generated token.", nameof(request));
         var all = request.AllTokens();
         var sequence = NewSequence(request, all[..^1]);
-        if (!Import.TryTake(request.Id, all.Length - 1, request.CacheSalt))
+        if (!Import.TryTake(request.Id, all.AsSpan(0, all.Length - 1), request.CacheSalt))
         {
             throw new InvalidOperationException($"Request {request.Id} has no reservation of {all.Length - 1} tokens; reserve and write its KV first.");
         }

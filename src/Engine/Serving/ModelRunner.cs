@@ -15,16 +15,19 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
     /// <summary>How the forward pass attends over the paged cache.</summary>
     public PagedAttentionMode AttentionMode { get; set; } = PagedAttentionMode.DecodeKernel;
 
+    /// <summary>The chunks' tokens and a copy of their block tables (call under the engine's lock).</summary>
+    public IReadOnlyList<PagedChunk> Pack(IReadOnlyList<ScheduledChunk> chunks) =>
+        [.. chunks.Select(c => new PagedChunk(c.Sequence.Tokens.GetRange(c.Start, c.Count), c.Start, [.. kv.GetBlocks(c.Sequence.Id).Select(b => b.Value)]))];
+
     /// <summary>
-    /// The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null.
+    /// The sampled (token, log-probability) of each chunk that reaches its sequence's end, else null. Reads no block
+    /// table (<paramref name="paged"/> holds copies), so it may run outside the engine's lock.
     /// <paramref name="layerComputed"/>: called on this thread with each layer's index once its K/V are in the cache.
     /// </summary>
-    public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks, Action<int>? layerComputed = null)
+    public (int Token, float LogProb)?[] Run(IReadOnlyList<ScheduledChunk> chunks, IReadOnlyList<PagedChunk> paged, Action<int>? layerComputed = null)
     {
         Profile.Start(out var start);
         using var scope = torch.NewDisposeScope();
-        var paged = chunks.Select(c => new PagedChunk(
-            c.Sequence.Tokens.GetRange(c.Start, c.Count), c.Start, [.. kv.GetBlocks(c.Sequence.Id).Select(b => b.Value)])).ToList();
         using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device, AttentionMode);
         var packed = Checkpoint();
         var logits = model.ForwardPaged(batch, storage, layerComputed);                    // [C, vocab]
@@ -49,6 +52,9 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
                 sequence.Tokens.GetRange(0, sequence.OutputStart), sequence.Tokens.GetRange(sequence.OutputStart, sequence.Tokens.Count - sequence.OutputStart));
             results[c] = sequence.Sampler.Sample(logits.select(0, c));                     // [vocab]
         }
+        // A step ends with its kernels done (sampling read tokens back; else wait here): blocks the step used may be freed
+        // and handed to a KV import on another stream right after it (KvCache/README.md).
+        if (model.Device.IsCuda && !chunks.Any(c => c.Samples)) torch.cuda.synchronize(model.Device);
         Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), (int)batch.TokenCount, start, packed, forwarded);
         return results;
     }

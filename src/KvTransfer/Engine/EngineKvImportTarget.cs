@@ -13,6 +13,9 @@ public sealed class EngineKvImportTarget(KvImportPort port) : IKvImportTarget
 
     public int? TryReserve(RequestId request, int tokens) => port.TryReserve(request, tokens);
 
+    public KvReservationGrant? TryReserve(RequestId request, int tokens, IReadOnlyList<int>? tokenIds, string cacheSalt) =>
+        port.TryReserve(request, tokens, tokenIds, cacheSalt);
+
     public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data) =>
         port.Write(request, layerStart, layerCount, blockStart, blockCount, data);
 

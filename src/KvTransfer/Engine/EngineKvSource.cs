@@ -15,13 +15,14 @@ namespace Cluster.KvTransfer.Engine;
 public static class EngineKvSource
 {
     /// <summary>A push of the KV the engine keeps for <paramref name="request"/> to the holder of <paramref name="ticket"/>.</summary>
-    public static KvPushRequest Create(InferenceEngine engine, RequestId request, string ticket, int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes)
+    /// <remarks>With <paramref name="firstBlock"/> &gt; 0 the receiver already holds blocks [0, firstBlock) (Reserve's cached_tokens).</remarks>
+    public static KvPushRequest Create(InferenceEngine engine, RequestId request, string ticket, int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, int firstBlock = 0)
     {
         ArgumentNullException.ThrowIfNull(engine);
         var tokens = engine.ExportableTokens(request)
             ?? throw new InvalidOperationException($"The engine keeps no KV for request {request}; prefill it in the prefill role first.");
         var layout = engine.Storage.Layout;
-        var ranges = KvChunkPlanner.ForAllLayers(layout, layout.BlocksFor(tokens), maxChunkBytes).ToArray();
+        var ranges = KvChunkPlanner.ForAllLayers(layout, layout.BlocksFor(tokens), maxChunkBytes, firstBlock).ToArray();
         return new KvPushRequest(ticket, engine.ModelId.Value, layout, tokens, (from, ct) => Chunks(engine, request, ranges, from, ct));
     }
 

@@ -9,9 +9,10 @@ namespace Cluster.KvTransfer.Engine;
 /// The sink of a streaming prefill (<see cref="InferenceEngine.SubmitStreaming"/>) and the source of its push: each
 /// published layer slab becomes chunks of at most a byte budget, numbered in publication order (an append-only list,
 /// so a resumed push replays the same sequence numbers). A chunk is copied out of its slab the first time it is sent;
-/// a resend after a broken stream re-exports it from the engine once the prefill has finished.
+/// a resend after a broken stream re-exports it from the engine once the prefill has finished. Blocks before
+/// <paramref name="firstBlock"/> (the receiver's cached prefix) are never queued.
 /// </summary>
-internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request, int maxChunkBytes) : IKvLayerSink, IDisposable
+internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request, int maxChunkBytes, int firstBlock = 0) : IKvLayerSink, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
@@ -35,16 +36,17 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
     {
         ArgumentNullException.ThrowIfNull(slab);
         var perChunk = (int)Math.Max(1, maxChunkBytes / slab.Layout.BlockLayerBytes);
-        var owner = new SlabOwner(slab, (slab.BlockCount + perChunk - 1) / perChunk);
+        var skip = Math.Clamp(firstBlock - slab.BlockStart, 0, slab.BlockCount);   // the receiver holds these already
+        var owner = new SlabOwner(slab, (slab.BlockCount - skip + perChunk - 1) / perChunk);
         TaskCompletionSource appended;
         lock (_gate)
         {
-            if (_disposed)
+            if (_disposed || skip == slab.BlockCount)
             {
                 slab.Dispose();
                 return;
             }
-            for (var offset = 0; offset < slab.BlockCount; offset += perChunk)
+            for (var offset = skip; offset < slab.BlockCount; offset += perChunk)
             {
                 var count = Math.Min(perChunk, slab.BlockCount - offset);
                 _entries.Add(new Entry(new KvChunkRange(slab.Layer, 1, slab.BlockStart + offset, count), owner, offset));

@@ -50,19 +50,36 @@ public sealed class StreamingPrefill : IDisposable
         int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, CancellationToken cancellationToken = default) =>
         Start(engine, request, ticket, maxChunkBytes, sink => sink, cancellationToken);
 
+    /// <summary>
+    /// <see cref="Start(InferenceEngine, EngineRequest, string, int, CancellationToken)"/> for a receiver whose prefix cache
+    /// already holds the KV of the first <paramref name="receiverCachedTokens"/> tokens (Reserve's cached_tokens, whole
+    /// blocks): the push carries only the blocks after them.
+    /// </summary>
+    public static StreamingPrefill Start(
+        InferenceEngine engine, EngineRequest request, string ticket, int receiverCachedTokens, int maxChunkBytes, CancellationToken cancellationToken) =>
+        Start(engine, request, ticket, maxChunkBytes, sink => sink, cancellationToken, receiverCachedTokens);
+
     /// <summary><see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/> with the sink wrapped (tests observe publication).</summary>
     internal static StreamingPrefill Start(
         InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
         int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken) =>
         Start(engine, new EngineRequest(request, prompt, parameters), ticket, maxChunkBytes, wrap, cancellationToken);
 
-    private static StreamingPrefill Start(
-        InferenceEngine engine, EngineRequest request, string ticket, int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken)
+    internal static StreamingPrefill Start(
+        InferenceEngine engine, EngineRequest request, string ticket, int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken,
+        int receiverCachedTokens = 0)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChunkBytes, 1);
-        var queue = new LayerChunkQueue(engine, request.Id, maxChunkBytes);
+        var blockSize = engine.Storage.Layout.BlockSize;
+        var tokens = request.Prompt.Count + request.Generated.Count;
+        if (receiverCachedTokens < 0 || receiverCachedTokens % blockSize != 0 || receiverCachedTokens > tokens)
+        {
+            throw new ArgumentOutOfRangeException(nameof(receiverCachedTokens), $"The receiver's cached tokens ({receiverCachedTokens}) must be whole blocks of {blockSize} within the request's {tokens} tokens.");
+        }
+
+        var queue = new LayerChunkQueue(engine, request.Id, maxChunkBytes, receiverCachedTokens / blockSize);
         try
         {
             var handle = engine.SubmitStreaming(request, wrap(queue), cancellationToken);

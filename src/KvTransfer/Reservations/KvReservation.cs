@@ -6,20 +6,30 @@ namespace Cluster.KvTransfer.Reservations;
 /// <summary>
 /// Blocks a decode worker holds for one request until the prefill worker has pushed its KV. All mutable state is
 /// guarded by <see cref="Gate"/>; writes into the blocks happen under it too, so a release never races a write.
+/// The first <see cref="CachedBlocks"/> blocks came from the worker's prefix cache: they count as written in every
+/// layer from the start, and a chunk into them is refused.
 /// </summary>
 public sealed class KvReservation
 {
     private readonly bool[] _covered;
     private int _coveredCount;
 
-    internal KvReservation(string ticket, RequestId request, int tokens, int blocks, KvCacheLayout layout)
+    internal KvReservation(string ticket, RequestId request, int tokens, int blocks, KvCacheLayout layout, int cachedBlocks = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(cachedBlocks, blocks);
         Ticket = ticket;
         Request = request;
         Tokens = tokens;
         Blocks = blocks;
         Layout = layout;
+        CachedBlocks = cachedBlocks;
         _covered = new bool[layout.Layers * blocks];
+        for (var layer = 0; layer < layout.Layers; layer++)
+        {
+            _covered.AsSpan(layer * blocks, cachedBlocks).Fill(true);
+        }
+
+        _coveredCount = layout.Layers * cachedBlocks;
     }
 
     public string Ticket { get; }
@@ -31,6 +41,9 @@ public sealed class KvReservation
 
     /// <summary>Reserved blocks.</summary>
     public int Blocks { get; }
+
+    /// <summary>Leading blocks taken from the worker's prefix cache (not pushed).</summary>
+    public int CachedBlocks { get; }
 
     public KvCacheLayout Layout { get; }
 

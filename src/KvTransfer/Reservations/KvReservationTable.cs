@@ -34,8 +34,29 @@ public sealed class KvReservationTable : IDisposable
     /// <summary>Open reservations.</summary>
     public int Count => _byTicket.Count;
 
-    /// <summary>Reserves blocks for <paramref name="tokens"/> prompt tokens of <paramref name="request"/>.</summary>
-    public ReserveResult Reserve(RequestId request, int tokens, string? model = null, KvCacheLayout? senderLayout = null)
+    private long _receivedBytes;
+    private long _handedOver;
+    private long _reusedTokens;
+
+    /// <summary>KV bytes committed by pushes since start.</summary>
+    public long ReceivedBytes => Interlocked.Read(ref _receivedBytes);
+
+    /// <summary>Reservations handed to decode since start.</summary>
+    public long HandedOver => Interlocked.Read(ref _handedOver);
+
+    /// <summary>Tokens whose KV reservations took from the prefix cache instead of a push, since start.</summary>
+    public long ReusedTokens => Interlocked.Read(ref _reusedTokens);
+
+    /// <summary>Counts <paramref name="bytes"/> committed by a push.</summary>
+    internal void CountReceived(long bytes) => Interlocked.Add(ref _receivedBytes, bytes);
+
+    /// <summary>
+    /// Reserves blocks for <paramref name="tokens"/> prompt tokens of <paramref name="request"/>; with their
+    /// <paramref name="tokenIds"/> and <paramref name="cacheSalt"/>, the leading blocks the cache already holds are
+    /// reused (<see cref="ReserveResult.CachedBlocks"/>) and only the rest await a push.
+    /// </summary>
+    public ReserveResult Reserve(
+        RequestId request, int tokens, string? model = null, KvCacheLayout? senderLayout = null, IReadOnlyList<int>? tokenIds = null, string cacheSalt = "")
     {
         if (string.IsNullOrEmpty(request.Value) || tokens < 1)
         {
@@ -57,12 +78,17 @@ public sealed class KvReservationTable : IDisposable
             return ReserveResult.Fail(ReserveFailure.AlreadyReserved, $"Request {request} already holds a reservation here.");
         }
 
-        if (_target.TryReserve(request, tokens) is not { } blocks)
+        if (tokenIds is not null && tokenIds.Count != 0 && tokenIds.Count != tokens)
+        {
+            return ReserveResult.Fail(ReserveFailure.InvalidArgument, $"{tokenIds.Count} token ids for a reservation of {tokens} tokens; send exactly the reserved tokens, or none.");
+        }
+
+        if (_target.TryReserve(request, tokens, tokenIds, cacheSalt) is not { } grant)
         {
             return ReserveResult.Fail(ReserveFailure.CacheFull, $"Not enough free KV blocks for {tokens} tokens now.");
         }
 
-        var reservation = new KvReservation(NewTicket(), request, tokens, blocks, _target.Layout);
+        var reservation = new KvReservation(NewTicket(), request, tokens, grant.Blocks, _target.Layout, grant.CachedBlocks);
         if (!_byRequest.TryAdd(request, reservation))
         {
             _target.Release(request);
@@ -70,13 +96,14 @@ public sealed class KvReservationTable : IDisposable
         }
 
         _byTicket[reservation.Ticket] = reservation;
+        Interlocked.Add(ref _reusedTokens, Math.Min(tokens, grant.CachedBlocks * _target.Layout.BlockSize));
         lock (reservation.Gate)
         {
             reservation.LeaseTimer = _time.CreateTimer(s => Expire((KvReservation)s!), reservation, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             RenewLocked(reservation);
         }
 
-        return new ReserveResult(reservation.Ticket, blocks, reservation.LeaseExpiresAt, ReserveFailure.None, null);
+        return new ReserveResult(reservation.Ticket, grant.Blocks, reservation.LeaseExpiresAt, ReserveFailure.None, null, grant.CachedBlocks);
     }
 
     /// <summary>The open reservation with <paramref name="ticket"/>, or null (never issued, expired, cancelled, taken).</summary>
@@ -126,6 +153,7 @@ public sealed class KvReservationTable : IDisposable
 
             reservation.State = KvReservationState.HandedOver;
             Forget(reservation);
+            Interlocked.Increment(ref _handedOver);
             return reservation;
         }
     }

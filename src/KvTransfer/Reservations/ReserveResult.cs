@@ -1,7 +1,10 @@
 namespace Cluster.KvTransfer.Reservations;
 
-/// <summary>The outcome of a reservation: a ticket, or why there is none (an expected shortfall, not an exception).</summary>
-public sealed record ReserveResult(string? Ticket, int Blocks, DateTimeOffset LeaseExpiresAt, ReserveFailure Failure, string? Message)
+/// <summary>
+/// The outcome of a reservation: a ticket, or why there is none (an expected shortfall, not an exception).
+/// <see cref="CachedBlocks"/>: leading blocks the worker's prefix cache supplied (a push starts after them).
+/// </summary>
+public sealed record ReserveResult(string? Ticket, int Blocks, DateTimeOffset LeaseExpiresAt, ReserveFailure Failure, string? Message, int CachedBlocks = 0)
 {
     public bool Succeeded => Ticket is not null;
 

@@ -159,6 +159,11 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
             throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: blocks [{chunk.BlockStart}, +{chunk.BlockCount}) are outside the reservation's {reservation.Blocks} blocks.");
         }
 
+        if (chunk.BlockStart < reservation.CachedBlocks)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: blocks [0, {reservation.CachedBlocks}) of the reservation are this worker's cached prefix (Reserve's cached_tokens); push from block {reservation.CachedBlocks} on.");
+        }
+
         var expectedBytes = layout.RangeBytes((int)chunk.LayerCount, (int)chunk.BlockCount);
         var data = chunk.ShmSlot == 0 ? chunk.Data.Span : SlotOf(chunk, ring, expectedBytes);
         if (data.Length != expectedBytes)
@@ -185,6 +190,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
 
             reservations.Target.Write(reservation.Request, (int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data);
             reservation.RecordCommit((int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data.Length);
+            reservations.CountReceived(data.Length);
             reservations.RenewLocked(reservation);
         }
 

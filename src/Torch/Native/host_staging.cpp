@@ -119,8 +119,10 @@ CT_EXPORT int ct_staging_info(void* handle, void** host, int64_t* capacity, int*
 
 // Export: rows `rows[0..n)` of each tensor (dim 0; every row when rows is null) one tensor after another into the
 // host buffer from byte 0; *bytes receives the count. On CUDA the copies are queued on the side stream after
-// `after` (an event handle, or null for the caller's current stream); call ct_staging_wait before reading.
-CT_EXPORT int ct_staging_gather(void* handle, void** sources, int count, const int64_t* rows, int64_t n, void* after, int64_t* bytes) {
+// `after` (an event handle), or, when it is null, after the work queued so far on the caller's current stream unless
+// `independent` is set (the rows are known to be complete already: no wait for the compute stream at all); call
+// ct_staging_wait before reading.
+CT_EXPORT int ct_staging_gather(void* handle, void** sources, int count, const int64_t* rows, int64_t n, void* after, int independent, int64_t* bytes) {
   CT_STATUS(
     auto& st = S(handle);
     auto tensors = tensors_of(sources, count);
@@ -136,7 +138,7 @@ CT_EXPORT int ct_staging_gather(void* handle, void** sources, int count, const i
       return 0;
     }
     c10::DeviceGuard guard(st.device);
-    if (after != nullptr) static_cast<c10::Event*>(after)->block(*st.side); else after_current(st);
+    if (after != nullptr) static_cast<c10::Event*>(after)->block(*st.side); else if (!independent) after_current(st);
     c10::StreamGuard on_side(*st.side);
     if (rows == nullptr) {   // whole (contiguous) tensors: straight to the host buffer
       int64_t offset = 0;
@@ -165,8 +167,11 @@ CT_EXPORT int ct_staging_wait(void* handle) {
 
 // Import: the host buffer from byte 0 holds rows for `rows[0..n)` of each tensor, one tensor after another; writes
 // them into the tensors. On CUDA: one copy to the device and the scatter on the side stream, which the caller's
-// current stream then waits for (later work sees the rows); returns once the host buffer may be overwritten.
-CT_EXPORT int ct_staging_scatter(void* handle, void** destinations, int count, const int64_t* rows, int64_t n) {
+// current stream then waits for (later work sees the rows); returns once the rows are written (the side stream is
+// synchronised). With `independent` set the rows belong to nobody on the compute stream (a KV reservation): the side
+// stream neither waits for the caller's queued work nor makes the caller's stream wait for it, so an import never
+// waits for a step; its completion on return is what makes the rows visible to any later kernel.
+CT_EXPORT int ct_staging_scatter(void* handle, void** destinations, int count, const int64_t* rows, int64_t n, int independent) {
   CT_STATUS(
     auto& st = S(handle);
     TORCH_CHECK(rows != nullptr, "staging scatter: rows are required");
@@ -183,7 +188,7 @@ CT_EXPORT int ct_staging_scatter(void* handle, void** destinations, int count, c
       return 0;
     }
     c10::DeviceGuard guard(st.device);
-    after_current(st);   // earlier work that reads these rows (or the staged buffer) comes first
+    if (!independent) after_current(st);   // earlier work that reads these rows comes first
     {
       c10::StreamGuard on_side(*st.side);
       if (!st.staged.defined()) st.staged = at::empty({st.capacity}, at::TensorOptions().dtype(at::kByte).device(st.device));
@@ -196,10 +201,12 @@ CT_EXPORT int ct_staging_scatter(void* handle, void** destinations, int count, c
         offset += in.numel() * in.element_size();
       }
     }
-    c10::impl::VirtualGuardImpl impl(st.device.type());
-    c10::Event written(st.device.type());
-    written.record(*st.side);
-    written.block(impl.getStream(st.device));
+    if (!independent) {
+      c10::impl::VirtualGuardImpl impl(st.device.type());
+      c10::Event written(st.device.type());
+      written.record(*st.side);
+      written.block(impl.getStream(st.device));
+    }
     st.side->synchronize())
 }
 

@@ -14,7 +14,9 @@ namespace Cluster.Worker.Grpc;
 /// <c>Prefill</c>: runs the prompt, takes the first token, pushes the prompt's KV to the decode worker that issued the
 /// ticket layer by layer while the prefill computes, and frees the KV here once the push is acknowledged (or failed,
 /// or was cancelled). A migrated request's generated_token_ids are computed (and pushed) after the prompt but counted as
-/// output when the next token is drawn; cache_salt salts the prefix cache.
+/// output when the next token is drawn; cache_salt salts the prefix cache; decode_cached_tokens (the decode worker's
+/// Reserve answer) skips the blocks the decode worker already holds. The answer reports the transfer's measured cost
+/// (total push time, and the part after the first token: not hidden under compute) for the router's decision.
 /// </summary>
 internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels)
 {
@@ -26,6 +28,12 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         var generated = RequestValidation.Tokens(request.GeneratedTokenIds, "generated_token_ids", worker.VocabSize, required: false);
         var sampling = RequestValidation.Sampling(request.Sampling, null, maxTokens: generated.Length + 1, worker.VocabSize);
         var target = PushTarget(request);
+        var blockSize = worker.Engine.Storage.Layout.BlockSize;
+        if (request.DecodeCachedTokens % blockSize != 0 || request.DecodeCachedTokens > prompt.Length + generated.Length)
+        {
+            throw RequestValidation.Invalid($"decode_cached_tokens = {request.DecodeCachedTokens} must be whole blocks of {blockSize} within the request's {prompt.Length + generated.Length} tokens (pass Reserve's cached_tokens).");
+        }
+
         var id = new RequestId(request.RequestId);
         var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt };
         var inputTokens = prompt.Length + generated.Length;
@@ -34,6 +42,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         var engine = worker.Engine;
         StreamingPrefill? streaming = null;
         Task<ulong>? push = null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             // With a push target the KV streams layer by layer while the prefill computes (StreamingPrefill); the push
@@ -45,7 +54,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             }
             else
             {
-                streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, engineRequest, request.Ticket, channels.MaxChunkBytes, active.Token));
+                streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, engineRequest, request.Ticket, (int)request.DecodeCachedTokens, channels.MaxChunkBytes, active.Token));
                 handle = streaming.Handle;
                 push = PushAsync(request.Ticket, target, streaming.Push, active, context);
             }
@@ -62,12 +71,16 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
                 throw CallFailures.Map(e, active, context);
             }
 
+            var firstToken = clock.Elapsed;
             active.MarkStarted();
             var cached = Math.Min(handle.CachedInputTokens, inputTokens);   // computed + cached = prompt + generated
             requests.RecordPrefill(inputTokens - cached, cached);
             var bytes = push is null ? 0UL : await push.ConfigureAwait(false);
+            var pushed = clock.Elapsed;
             return new PrefillResponse
             {
+                TransferExposedUs = push is null ? 0 : (ulong)Math.Max(1, (pushed - firstToken).TotalMicroseconds),
+                TransferTotalUs = push is null ? 0 : (ulong)Math.Max(1, pushed.TotalMicroseconds),
                 FirstTokenId = (uint)result.Tokens[0],
                 FirstTokenLogprob = result.LogProbs.Count > 0 ? result.LogProbs[0] : float.NaN,
                 ComputedTokens = (uint)(inputTokens - cached),

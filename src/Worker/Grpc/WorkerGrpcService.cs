@@ -44,7 +44,13 @@ internal sealed class WorkerGrpcService(
             sender = KvLayoutMapping.FromProto(request.Layout, out var error) ?? throw RequestValidation.Invalid($"layout: {error}.");
         }
 
-        var result = reservations.Reserve(new RequestId(request.RequestId), (int)request.PromptTokens, model: null, sender);
+        var tokenIds = RequestValidation.Tokens(request.TokenIds, "token_ids", worker.VocabSize, required: false);
+        if (tokenIds.Length != 0 && tokenIds.Length != request.PromptTokens)
+        {
+            throw RequestValidation.Invalid($"token_ids holds {tokenIds.Length} tokens but prompt_tokens is {request.PromptTokens}: send exactly the reserved tokens (prompt, then any generated), or none.");
+        }
+
+        var result = reservations.Reserve(new RequestId(request.RequestId), (int)request.PromptTokens, model: null, sender, tokenIds, request.CacheSalt);
         if (!result.Succeeded)
         {
             var code = result.Failure switch
@@ -63,6 +69,7 @@ internal sealed class WorkerGrpcService(
             NumBlocks = (uint)result.Blocks,
             LeaseExpiresUnixMs = result.LeaseExpiresAt.ToUnixTimeMilliseconds(),
             Layout = layout.ToProto(),
+            CachedTokens = (uint)(result.CachedBlocks * layout.BlockSize),
         });
     }
 
@@ -109,6 +116,9 @@ internal sealed class WorkerGrpcService(
             CachedPromptTokens = (ulong)requests.CachedPromptTokens,
             PrefillTokensPerSecond = prefillRate.TokensPerSecond,
             GeneratedTokens = (ulong)stats.GeneratedTokens,
+            KvReceivedBytes = (ulong)reservations.ReceivedBytes,
+            KvReceivedRequests = (ulong)reservations.HandedOver,
+            KvReusedTokens = (ulong)reservations.ReusedTokens,
         });
     }
 }
