@@ -32,6 +32,7 @@ public sealed class ReserveAdmissionTests(ReserveAdmissionTests.SmallDecodeWorke
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("max_new_tokens (45)", error.Status.Detail);
         Assert.Contains("64 positions", error.Status.Detail);
+        Assert.Null(error.Trailers.GetValue(RetryPushbackTrailer)); // never here: no retry
     }
 
     [Fact]
@@ -43,6 +44,7 @@ public sealed class ReserveAdmissionTests(ReserveAdmissionTests.SmallDecodeWorke
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("whole cache holds 8 blocks", error.Status.Detail);
         Assert.Contains("lower max_tokens", error.Status.Detail);
+        Assert.Null(error.Trailers.GetValue(RetryPushbackTrailer));
     }
 
     [Fact]
@@ -57,6 +59,8 @@ public sealed class ReserveAdmissionTests(ReserveAdmissionTests.SmallDecodeWorke
             var error = await Assert.ThrowsAsync<RpcException>(() => ReserveAsync("no-headroom", prompt: 12, maxNew: 5));
             Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
             Assert.Contains("need 4 free KV blocks and 3 are free", error.Status.Detail);
+            var pushback = int.Parse(error.Trailers.GetValue(RetryPushbackTrailer)!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(pushback, 1, 1000); // no room now: the router waits and retries
 
             // The same prompt with one output token (it comes with the transfer; no decode step) is admitted.
             var single = await ReserveAsync("first-token-only", prompt: 12, maxNew: 1);
@@ -73,6 +77,8 @@ public sealed class ReserveAdmissionTests(ReserveAdmissionTests.SmallDecodeWorke
         await worker.Host.Client.CancelAsync(new CancelRequest { RequestId = "no-headroom" }, worker.Host.Options());
         await worker.Host.WaitAllBlocksFreeAsync();
     }
+
+    private const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
 
     private async Task<ReserveResponse> ReserveAsync(string id, int prompt, int maxNew) =>
         await worker.Host.Client.ReserveAsync(

@@ -5,7 +5,9 @@ namespace Cluster.Router.Coordination;
 /// <summary>
 /// Admission control (ARCHITECTURE §6): a request that finds no decode worker with headroom waits here, at most
 /// <c>Routing:MaxQueuedRequests</c> at once and each at most <c>Routing:QueueTimeout</c>; past either bound it gets
-/// RESOURCE_EXHAUSTED with <c>grpc-retry-pushback-ms</c>. Waiters re-check on every capacity change of the pool.
+/// RESOURCE_EXHAUSTED with <c>grpc-retry-pushback-ms</c>. Waiters re-check on every capacity change of the pool. A
+/// request also waits here when its decode workers refused Reserve with "no room now" (RESOURCE_EXHAUSTED with a
+/// pushback trailer); it keeps one place, and one deadline, from entering until it is admitted.
 /// </summary>
 public sealed class AdmissionQueue
 {
@@ -54,15 +56,17 @@ public sealed class AdmissionQueue
     {
         private readonly AdmissionQueue _queue;
         private readonly DateTimeOffset _deadline;
-        private readonly string _reason;
         private int _left;
 
         internal Place(AdmissionQueue queue, DateTimeOffset deadline, string reason)
         {
             _queue = queue;
             _deadline = deadline;
-            _reason = reason;
+            Reason = reason;
         }
+
+        /// <summary>Why the request waits now: named in the RESOURCE_EXHAUSTED of a timeout.</summary>
+        public string Reason { get; set; }
 
         /// <summary>Waits for <paramref name="change"/>; throws RESOURCE_EXHAUSTED once the queue timeout has passed.</summary>
         public async Task WaitAsync(Task change, CancellationToken cancellationToken)
@@ -81,7 +85,7 @@ public sealed class AdmissionQueue
             catch (TimeoutException)
             {
                 _queue.Rejected?.Invoke("queue_timeout");
-                throw CoordinatorErrors.ResourceExhausted($"Overloaded: {_reason} for {_queue._options.Value.QueueTimeout} (Routing:QueueTimeout). Retry later.", _queue.RetryAfter);
+                throw CoordinatorErrors.ResourceExhausted($"Overloaded: {Reason} for {_queue._options.Value.QueueTimeout} (Routing:QueueTimeout). Retry later.", _queue.RetryAfter);
             }
         }
 
@@ -89,7 +93,9 @@ public sealed class AdmissionQueue
         {
             if (Interlocked.Exchange(ref _left, 1) == 0)
             {
-                _queue.WaitingChanged?.Invoke(Interlocked.Decrement(ref _queue._waiting));
+                // Not inside ?.Invoke(...): with no subscriber its argument (the decrement) would not run.
+                var waiting = Interlocked.Decrement(ref _queue._waiting);
+                _queue.WaitingChanged?.Invoke(waiting);
             }
         }
     }

@@ -15,6 +15,9 @@ public static class CoordinatorErrors
 
     public static RpcException Unavailable(string message) => new(new Status(StatusCode.Unavailable, message));
 
+    /// <summary>RESOURCE_EXHAUSTED without a pushback: retrying the same request will not help (it never fits).</summary>
+    public static RpcException ResourceExhausted(string message) => new(new Status(StatusCode.ResourceExhausted, message));
+
     /// <summary>RESOURCE_EXHAUSTED with <see cref="RetryPushbackTrailer"/> = <paramref name="retryAfter"/>.</summary>
     public static RpcException ResourceExhausted(string message, TimeSpan retryAfter) =>
         new(new Status(StatusCode.ResourceExhausted, message), new Metadata

@@ -12,6 +12,7 @@ internal sealed record CoordinatorServices(
     AdmissionQueue Admission,
     IPrefillPolicy PrefillPolicy,
     IDecodePolicy DecodePolicy,
+    IDisaggregationPolicy Disaggregation,
     RoutingOptions Options,
     TimeProvider Time,
     CoordinatorInstruments Instruments,

@@ -9,7 +9,7 @@ namespace Cluster.Router.Coordination;
 /// <summary>
 /// <see cref="IRequestCoordinator"/>: each request runs its own serial state machine (<see cref="RequestRun"/>) over
 /// shared, thread-safe parts: the live-worker pool, the worker channels, the prefix index, the admission queue and the
-/// two policies. See README.md in this folder for the states and failure handling.
+/// routing policies. See README.md in this folder for the states and failure handling.
 /// </summary>
 public sealed class RequestCoordinator : IRequestCoordinator
 {
@@ -22,13 +22,14 @@ public sealed class RequestCoordinator : IRequestCoordinator
         AdmissionQueue admission,
         IPrefillPolicy prefillPolicy,
         IDecodePolicy decodePolicy,
+        IDisaggregationPolicy disaggregation,
         IOptions<RoutingOptions> options,
         TimeProvider timeProvider,
         CoordinatorInstruments instruments,
         ILogger<RequestCoordinator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, options.Value, timeProvider, instruments, logger);
+        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger);
     }
 
     public async IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -36,6 +36,11 @@ public static class RequestCoordinatorServiceCollectionExtensions
         });
         services.TryAddSingleton<IDecodePolicy>(sp =>
             RoutingPolicyFactory.CreateDecode(sp.GetRequiredService<IOptions<RoutingOptions>>().Value.DecodePolicy, Random.Shared));
+        services.TryAddSingleton<IDisaggregationPolicy>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<RoutingOptions>>().Value;
+            return RoutingPolicyFactory.CreateDisaggregation(o.DisaggregationPolicy, o.TransferCostSmoothing, o.DefaultPrefillTokensPerSecond);
+        });
         services.TryAddSingleton<IRequestCoordinator, RequestCoordinator>();
         services.AddHostedService<WorkerPoolRefresher>();
         return services;

@@ -20,6 +20,12 @@ internal sealed partial class RequestRun
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: decode worker {Decode} failed before the first token ({Reason}); trying another")]
     private static partial void LogDecodeFailed(ILogger logger, string requestId, string decode, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Request {RequestId}: no room now on {Workers} decode worker(s); waiting in the admission queue (at most {PauseMs} ms before reserving again; last: {Detail})")]
+    private static partial void LogWaitingForRoom(ILogger logger, string requestId, int workers, long pauseMs, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: decode worker {Decode} can never hold it ({Detail}); trying another")]
+    private static partial void LogDecodeRefused(ILogger logger, string requestId, string decode, string detail);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: decode worker {Decode} lost after {Generated} tokens ({Reason}); migrating")]
     private static partial void LogMigrating(ILogger logger, string requestId, string decode, int generated, string reason);
 

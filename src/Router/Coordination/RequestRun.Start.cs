@@ -17,39 +17,43 @@ internal sealed partial class RequestRun
         while (true)
         {
             var promptLength = request.PromptTokens.Count + _generated.Count;
-            var prefill = ChoosePrefill(promptLength);
+            var (prefill, reason) = ChoosePrefill(promptLength);
             var routing = new RoutingRequest(promptLength, Options.BlockSize, LocalPrefill: prefill is null);
             // Counted from the choice, not from the Prefill call: requests choosing while this one reserves on D must
             // see its tokens queued on P, or a burst all lands on the worker holding their common prefix.
             using var prefillLease = prefill is null ? null : services.Pool.InFlight.TrackPrefill(prefill.Id, routing.UncachedTokens(_overlap.MatchedBlocks(prefill.Id)));
             var decode = await ChooseDecodeAsync(routing, cancellationToken).ConfigureAwait(false);
-            if (prefill is not null && (prefill.Id == decode.Id || string.IsNullOrEmpty(decode.Worker.Info.KvTransferEndpoint)))
+            if (prefill is { } chosenPrefill)
             {
-                prefill = null; // the same colocated worker, or a decode worker that cannot receive KV: prefill there
+                (prefill, reason) = ConfirmDisaggregation(chosenPrefill, decode, routing);
             }
 
             var lease = services.Pool.InFlight.TrackDecode(decode.Id, routing.BlocksNeeded);
             _current = new ActiveDecode(decode, lease);
             if (prefill is null)
             {
+                Admitted();
                 LogRouted(services.Logger, request.Id.Value, "local", decode.Id.Value, decode.Id.Value, promptLength);
-                services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0);
+                services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0, reason);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
             }
 
-            var ticket = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
-            if (ticket is null)
+            var reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+            if (reservation is null)
             {
                 continue;
             }
 
+            Admitted();
             LogRouted(services.Logger, request.Id.Value, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
-            services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize));
-            var (response, error) = await PrefillAsync(prefill, decode, ticket, routing, cancellationToken).ConfigureAwait(false);
+            services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason);
+            var (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
             if (response is not null)
             {
-                return AfterFirstToken(response, ticket, cancellationToken);
+                services.Disaggregation.Observe(decode.Id, new TransferSample(
+                    promptLength - (int)Math.Min(reservation.CachedTokens, (uint)promptLength), (long)response.TransferredBytes, (long)response.TransferExposedUs, (long)response.TransferTotalUs));
+                return AfterFirstToken(response, reservation.Ticket, cancellationToken);
             }
 
             // The reservation goes first (awaited: the same request id may decode on this worker next).
@@ -75,116 +79,47 @@ internal sealed partial class RequestRun
         }
     }
 
-    private RoutingCandidate? ChoosePrefill(int promptLength)
+    /// <summary>The prefill worker, or none (and why) when the decode worker prefills locally.</summary>
+    private (RoutingCandidate? Prefill, string Reason) ChoosePrefill(int promptLength)
     {
         var candidates = services.Pool.Candidates(request.Model, c => c.CanPrefill, _failedPrefill);
         if (candidates.IsEmpty)
         {
             return _failedPrefill.Count == 0
-                ? null // no prefill worker: the decode worker prefills locally
+                ? (null, "no_prefill_worker") // the decode worker prefills locally
                 : throw CoordinatorErrors.Unavailable($"Prefill failed on every prefill worker of '{request.Model}' ({_failedPrefill.Count} tried); last: {_lastError}.");
         }
 
         var selection = services.PrefillPolicy.Select(candidates, _overlap, new RoutingRequest(promptLength, Options.BlockSize));
         if (selection.Chosen is not { } chosen)
         {
-            return null;
+            return (null, "no_prefill_worker");
         }
 
         var uncached = new RoutingRequest(promptLength, Options.BlockSize).UncachedTokens(_overlap.MatchedBlocks(chosen.Id));
-        return uncached < Options.MinDisaggregatedTokens ? null : chosen;
+        return uncached < Options.MinDisaggregatedTokens ? (null, "floor") : (chosen, "");
     }
 
-    private async Task<RoutingCandidate> ChooseDecodeAsync(RoutingRequest routing, CancellationToken cancellationToken)
+    /// <summary>Once D is chosen: P prefills and pushes to D, or D prefills itself (the same colocated worker, a D that
+    /// cannot receive KV, or the disaggregation policy preferring local).</summary>
+    private (RoutingCandidate? Prefill, string Reason) ConfirmDisaggregation(RoutingCandidate prefill, RoutingCandidate decode, RoutingRequest routing)
     {
-        AdmissionQueue.Place? place = null;
-        long? waitingSince = null;
-        try
+        if (prefill.Id == decode.Id)
         {
-            while (true)
-            {
-                var change = services.Pool.NextChangeAsync();
-                var candidates = services.Pool.Candidates(request.Model, c => c.CanDecode, _failedDecode);
-                if (candidates.IsEmpty)
-                {
-                    // None live: re-read the registry at once, then wait (bounded by Routing:NoWorkerWait) for one to
-                    // (re)register, e.g. after a worker restart or a registry that restarted empty.
-                    var first = waitingSince is null;
-                    waitingSince ??= System.Diagnostics.Stopwatch.GetTimestamp();
-                    var left = Options.NoWorkerWait - System.Diagnostics.Stopwatch.GetElapsedTime(waitingSince.Value);
-                    if (!first && (left <= TimeSpan.Zero || _failedDecode.Count > 0))
-                    {
-                        throw NoDecodeWorker();
-                    }
-
-                    if (!first)
-                    {
-                        var pause = left < Options.RefreshInterval ? left : Options.RefreshInterval;
-                        await Task.WhenAny(change, Task.Delay(pause, cancellationToken)).ConfigureAwait(false);
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
-
-                    await services.Pool.RefreshAsync(cancellationToken).ConfigureAwait(false);
-                    continue;
-                }
-
-                var selection = services.DecodePolicy.Select(candidates, _overlap, routing);
-                if (selection.Chosen is { } chosen)
-                {
-                    return chosen;
-                }
-
-                place ??= services.Admission.Enter(selection.Reason);
-                await place.WaitAsync(change, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            place?.Dispose();
-        }
-    }
-
-    private RpcException NoDecodeWorker()
-    {
-        if (!services.Pool.Serves(request.Model))
-        {
-            return CoordinatorErrors.NotFound($"No live worker serves model '{request.Model}': start a worker for it, or check the model name.");
+            return (null, "same_worker");
         }
 
-        return _failedDecode.Count > 0
-            ? CoordinatorErrors.Unavailable($"Every decode worker of '{request.Model}' failed for this request ({_failedDecode.Count} tried); last: {_lastError}.")
-            : CoordinatorErrors.Unavailable($"No live decode or colocated worker serves '{request.Model}' (only prefill workers are registered): start a decode worker.");
-    }
-
-    private async Task<string?> ReserveAsync(RoutingCandidate decode, int promptLength, CancellationToken cancellationToken)
-    {
-        var reserve = new ReserveRequest
+        if (string.IsNullOrEmpty(decode.Worker.Info.KvTransferEndpoint))
         {
-            RequestId = request.Id.Value,
-            Model = request.Model.Value,
-            PromptTokens = (uint)promptLength,
-            MaxNewTokens = (uint)Math.Max(0, MaxTokens - _generated.Count),
-        };
-        try
-        {
-            var response = await Client(decode).ReserveAsync(reserve, CallOptions(Options.ControlCallTimeout, cancellationToken)).ResponseAsync.ConfigureAwait(false);
-            if (!string.IsNullOrEmpty(response.Ticket))
-            {
-                return response.Ticket;
-            }
-
-            DecodeFailed(decode, "Reserve answered an empty ticket");
-        }
-        catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            DecodeFailed(decode, $"Reserve: {e.StatusCode} {e.Status.Detail}");
+            return (null, "no_kv_endpoint");
         }
 
-        return null;
+        var decision = services.Disaggregation.Decide(decode, _overlap, routing);
+        return (decision.Disaggregate ? prefill : null, decision.Reason);
     }
 
     private async Task<(PrefillResponse? Response, RpcException? Error)> PrefillAsync(
-        RoutingCandidate prefill, RoutingCandidate decode, string ticket, RoutingRequest routing, CancellationToken cancellationToken)
+        RoutingCandidate prefill, RoutingCandidate decode, ReserveResponse reservation, CancellationToken cancellationToken)
     {
         var call = new PrefillRequest
         {
@@ -193,8 +128,9 @@ internal sealed partial class RequestRun
             CacheSalt = request.CacheSalt,
             Sampling = request.Sampling,
             DecodeEndpoint = decode.Worker.Info.KvTransferEndpoint,
-            Ticket = ticket,
+            Ticket = reservation.Ticket,
             Logprobs = request.Logprobs,
+            DecodeCachedTokens = reservation.CachedTokens, // D holds these: the push skips them
         };
         call.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         call.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));

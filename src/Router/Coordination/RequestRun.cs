@@ -56,6 +56,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     /// </summary>
     public void End(bool completed)
     {
+        Admitted();
         _current?.Dispose();
         _current = null;
         if (!completed)

@@ -17,6 +17,7 @@ public sealed class RoutingOptions
     public static readonly TimeSpan DefaultControlCallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultPrefillTimeout = TimeSpan.FromMinutes(2);
     public static readonly TimeSpan DefaultCancelTimeout = TimeSpan.FromSeconds(2);
+    public const double DefaultTransferCostSmoothing = 0.2;
 
     /// <summary>Prefill pool policy (<see cref="RoutingPolicyNames"/>).</summary>
     public string PrefillPolicy { get; set; } = RoutingPolicyNames.CacheAware;
@@ -27,9 +28,20 @@ public sealed class RoutingOptions
     /// <summary>Tokens per KV block; must equal every worker's <c>KvCache:BlockSize</c> or no prefix ever matches.</summary>
     public int BlockSize { get; set; } = DefaultBlockSize;
 
-    /// <summary>Uncached prompt tokens below which the decode worker prefills locally (no transfer); 0 = always
-    /// disaggregate while a prefill worker is live.</summary>
+    /// <summary>Uncached prompt tokens (on the chosen prefill worker) below which the decode worker prefills locally (no
+    /// transfer), whatever <see cref="DisaggregationPolicy"/> says: a floor; 0 = no floor.</summary>
     public int MinDisaggregatedTokens { get; set; }
+
+    /// <summary>
+    /// How to decide disaggregation once the floor is met (<see cref="DisaggregationPolicyNames"/>): <c>measured-cost</c>
+    /// (default) disaggregates when the learned exposed transfer time into the chosen decode worker D is below D's own
+    /// prefill time, <c>exposed s/token(D) × uncached(D) &lt; uncached(D) / prefill tokens/s(D)</c>, and always before D has
+    /// a measurement (<see cref="MeasuredCostDisaggregationPolicy"/>); <c>threshold</c> always disaggregates.
+    /// </summary>
+    public string DisaggregationPolicy { get; set; } = DisaggregationPolicyNames.MeasuredCost;
+
+    /// <summary>Weight (0, 1] of the newest transfer measurement in the <c>measured-cost</c> EWMA of exposed seconds per token.</summary>
+    public double TransferCostSmoothing { get; set; } = DefaultTransferCostSmoothing;
 
     /// <summary>Requests that may wait for decode headroom at once; past it: RESOURCE_EXHAUSTED. 0 = never wait.</summary>
     public int MaxQueuedRequests { get; set; } = DefaultMaxQueuedRequests;
@@ -64,6 +76,7 @@ public sealed class RoutingOptions
     /// <summary>Deadline of a Cancel call (sent fire-and-forget when a request ends early).</summary>
     public TimeSpan CancelTimeout { get; set; } = DefaultCancelTimeout;
 
-    /// <summary>Prefill rate assumed for a worker that has not measured one (tokens/s), in the cache-aware cost.</summary>
+    /// <summary>Prefill rate assumed for a worker that has not measured one (tokens/s), in the cache-aware cost and in the
+    /// <c>measured-cost</c> disaggregation decision.</summary>
     public double DefaultPrefillTokensPerSecond { get; set; } = CacheAwarePrefillPolicy.DefaultPrefillTokensPerSecond;
 }

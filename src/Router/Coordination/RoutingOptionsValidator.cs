@@ -22,8 +22,14 @@ public sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
             failures.Add($"{Section}:DecodePolicy '{options.DecodePolicy}' is unknown: use one of {string.Join(", ", RoutingPolicyNames.All)}.");
         }
 
+        if (!DisaggregationPolicyNames.All.Contains(options.DisaggregationPolicy))
+        {
+            failures.Add($"{Section}:DisaggregationPolicy '{options.DisaggregationPolicy}' is unknown: use one of {string.Join(", ", DisaggregationPolicyNames.All)}.");
+        }
+
+        Check(failures, options.TransferCostSmoothing is > 0 and <= 1, $"{Section}:TransferCostSmoothing {options.TransferCostSmoothing} must be in (0, 1]: the weight of the newest transfer measurement (default {RoutingOptions.DefaultTransferCostSmoothing}).");
         Check(failures, options.BlockSize is >= 1 and <= 1024, $"{Section}:BlockSize {options.BlockSize} must be 1-1024 and equal the workers' KvCache:BlockSize (default {RoutingOptions.DefaultBlockSize}).");
-        Check(failures, options.MinDisaggregatedTokens >= 0, $"{Section}:MinDisaggregatedTokens {options.MinDisaggregatedTokens} must be ≥ 0 (0 = always disaggregate).");
+        Check(failures, options.MinDisaggregatedTokens >= 0, $"{Section}:MinDisaggregatedTokens {options.MinDisaggregatedTokens} must be ≥ 0 (0 = no floor: Routing:DisaggregationPolicy decides).");
         Check(failures, options.MaxQueuedRequests >= 0, $"{Section}:MaxQueuedRequests {options.MaxQueuedRequests} must be ≥ 0 (0 = reject at once when no decode worker has headroom).");
         Check(failures, options.MaxPrefillAttempts >= 1, $"{Section}:MaxPrefillAttempts {options.MaxPrefillAttempts} must be ≥ 1.");
         Check(failures, options.MaxDecodeAttempts >= 1, $"{Section}:MaxDecodeAttempts {options.MaxDecodeAttempts} must be ≥ 1.");

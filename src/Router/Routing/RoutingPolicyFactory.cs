@@ -21,6 +21,14 @@ public static class RoutingPolicyFactory
         _ => throw Unknown("DecodePolicy", name),
     };
 
-    private static ArgumentException Unknown(string option, string name) =>
-        new($"Routing:{option} '{name}' is unknown: use one of {string.Join(", ", RoutingPolicyNames.All)}.", nameof(name));
+    /// <summary>The disaggregation policy called <paramref name="name"/> (<see cref="DisaggregationPolicyNames"/>).</summary>
+    public static IDisaggregationPolicy CreateDisaggregation(string name, double transferCostSmoothing, double defaultPrefillTokensPerSecond) => name switch
+    {
+        DisaggregationPolicyNames.MeasuredCost => new MeasuredCostDisaggregationPolicy(transferCostSmoothing, defaultPrefillTokensPerSecond),
+        DisaggregationPolicyNames.Threshold => new ThresholdDisaggregationPolicy(),
+        _ => throw Unknown("DisaggregationPolicy", name, DisaggregationPolicyNames.All),
+    };
+
+    private static ArgumentException Unknown(string option, string name, IReadOnlyList<string>? names = null) =>
+        new($"Routing:{option} '{name}' is unknown: use one of {string.Join(", ", names ?? RoutingPolicyNames.All)}.", nameof(name));
 }

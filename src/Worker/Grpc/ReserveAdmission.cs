@@ -1,3 +1,4 @@
+using System.Globalization;
 using Cluster.Contracts.V1;
 using Cluster.Engine.Serving;
 using Cluster.Rpc;
@@ -12,6 +13,9 @@ namespace Cluster.Worker.Grpc;
 /// admitted only while the free blocks also hold the first decoded token's KV (ARCHITECTURE §6: decode headroom is
 /// prompt + 1 token), so a decode does not start only to be preempted at once. The headroom check reads the engine's
 /// counters before the reservation takes its blocks; a step running in between may still take them (it then preempts).
+/// The two refusals differ on the wire: "never here" is RESOURCE_EXHAUSTED alone (the router tries another worker or
+/// fails the request), "no room now" (<see cref="NoRoomNow"/>, also the reservation table's CacheFull) carries the
+/// gRPC trailer <c>grpc-retry-pushback-ms</c>, so the router keeps the request waiting in its admission queue.
 /// </summary>
 internal static class ReserveAdmission
 {
@@ -38,9 +42,22 @@ internal static class ReserveAdmission
         var free = stats.TotalBlocks - stats.UsedBlocks;
         if (headroom > free)
         {
-            throw Exhausted($"No room now: the prompt and its first decode step need {headroom} free KV blocks and {free} are free; retry later or on another worker.");
+            throw NoRoomNow($"No room now: the prompt and its first decode step need {headroom} free KV blocks and {free} are free; retry later or on another worker.");
         }
     }
+
+    /// <summary>The standard gRPC trailer telling the caller how long to wait before retrying (gRPC retry design A6).</summary>
+    public const string RetryPushbackTrailer = "grpc-retry-pushback-ms";
+
+    /// <summary>How long a "no room now" refusal asks the router to wait at most before reserving again.</summary>
+    public static readonly TimeSpan RetryPushback = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>RESOURCE_EXHAUSTED for a reservation that fits this worker but not now: with <see cref="RetryPushbackTrailer"/>.</summary>
+    public static RpcException NoRoomNow(string message) =>
+        new(new Rpc.Status(StatusCode.ResourceExhausted, message), new Metadata
+        {
+            { RetryPushbackTrailer, ((long)RetryPushback.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
+        });
 
     private static long BlocksFor(long tokens, int blockSize) => (tokens + blockSize - 1) / blockSize;
 

@@ -55,7 +55,7 @@ internal sealed class WorkerGrpcService(
         {
             var code = result.Failure switch
             {
-                ReserveFailure.CacheFull => StatusCode.ResourceExhausted,
+                ReserveFailure.CacheFull => throw ReserveAdmission.NoRoomNow(result.Message ?? "No room now: the KV cache is full; retry later."),
                 ReserveFailure.Mismatch => StatusCode.FailedPrecondition,
                 ReserveFailure.AlreadyReserved => StatusCode.AlreadyExists,
                 _ => StatusCode.InvalidArgument,

@@ -41,7 +41,7 @@ public sealed class CoordinatorInstrumentsTests
 
         lock (measured)
         {
-            Assert.Equal(3, measured.Count(m => m is { Name: CoordinatorInstruments.Decisions, Tags: "mode=disaggregated,index=available" }));
+            Assert.Equal(3, measured.Count(m => m is { Name: CoordinatorInstruments.Decisions, Tags: "mode=disaggregated,index=available,reason=unmeasured" }));
             Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=migration" });
             Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=transfer_recompute" });
         }

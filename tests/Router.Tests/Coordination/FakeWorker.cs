@@ -54,6 +54,15 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
     /// <summary>Throws instead of answering Prefill when set.</summary>
     public RpcException? PrefillFailure { get; set; }
 
+    /// <summary>Answers Reserve instead of reserving when it returns an exception (e.g. RESOURCE_EXHAUSTED, with or without pushback).</summary>
+    public Func<ReserveRequest, RpcException?>? ReserveFailure { get; set; }
+
+    /// <summary>ReserveResponse.cached_tokens: leading tokens the fake says it holds for a reservation.</summary>
+    public uint ReserveCachedTokens { get; set; }
+
+    /// <summary>What Prefill reports of its KV push (transferred_bytes, transfer_exposed_us, transfer_total_us); 0 = not reported.</summary>
+    public (ulong Bytes, ulong ExposedUs, ulong TotalUs) Transfer { get; set; }
+
     /// <summary>Prompt tokens the fake says it found cached.</summary>
     public uint CachedTokens { get; set; }
 
@@ -93,9 +102,14 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
     {
         CheckAuth(context);
         Reserves.Enqueue(request);
+        if (ReserveFailure?.Invoke(request) is { } refusal)
+        {
+            throw refusal;
+        }
+
         var ticket = $"{Id}-t{Interlocked.Increment(ref _ticketCount)}";
         _tickets[ticket] = (request.RequestId, request.PromptTokens);
-        return Task.FromResult(new ReserveResponse { Ticket = ticket, NumBlocks = (request.PromptTokens + 15) / 16 });
+        return Task.FromResult(new ReserveResponse { Ticket = ticket, NumBlocks = (request.PromptTokens + 15) / 16, CachedTokens = ReserveCachedTokens });
     }
 
     public override Task<PrefillResponse> Prefill(PrefillRequest request, ServerCallContext context)
@@ -113,6 +127,9 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
             FirstTokenLogprob = -0.5f,
             CachedTokens = CachedTokens,
             ComputedTokens = (uint)(request.PromptTokenIds.Count + request.GeneratedTokenIds.Count) - CachedTokens,
+            TransferredBytes = Transfer.Bytes,
+            TransferExposedUs = Transfer.ExposedUs,
+            TransferTotalUs = Transfer.TotalUs,
         });
     }
 

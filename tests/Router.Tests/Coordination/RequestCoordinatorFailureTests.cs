@@ -99,6 +99,7 @@ public sealed class RequestCoordinatorFailureTests
         Assert.Equal(12u, resumed.Stop.MaxTokens); // counts every output token, the generated ones included
         var reserve = Assert.Single(spare.Reserves);
         Assert.Equal(44u, reserve.PromptTokens); // the ticket's KV covers prompt + the 4 earlier tokens
+        Assert.Equal(prefills[0].PromptTokenIds.Concat(Expected(40, 4).Select(t => (uint)t)), reserve.TokenIds); // and D may reuse them
         Assert.Equal(8u, reserve.MaxNewTokens);
     }
 

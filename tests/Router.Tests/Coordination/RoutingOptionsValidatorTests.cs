@@ -21,10 +21,12 @@ public sealed class RoutingOptionsValidatorTests
             MaxQueuedRequests = -1,
             MaxPrefillAttempts = 0,
             QueueTimeout = TimeSpan.Zero,
+            DisaggregationPolicy = "always",
+            TransferCostSmoothing = 0,
         });
 
         Assert.True(result.Failed);
-        foreach (var setting in new[] { "Routing:PrefillPolicy 'fastest'", "Routing:DecodePolicy 'random'", "Routing:BlockSize", "Routing:MaxQueuedRequests", "Routing:MaxPrefillAttempts", "Routing:QueueTimeout" })
+        foreach (var setting in new[] { "Routing:PrefillPolicy 'fastest'", "Routing:DecodePolicy 'random'", "Routing:BlockSize", "Routing:MaxQueuedRequests", "Routing:MaxPrefillAttempts", "Routing:QueueTimeout", "Routing:DisaggregationPolicy 'always'", "Routing:TransferCostSmoothing" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(setting, StringComparison.Ordinal));
         }

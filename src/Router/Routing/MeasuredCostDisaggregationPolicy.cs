@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Cluster.ClusterState;
+using Cluster.Core.Ids;
+
+namespace Cluster.Router.Routing;
+
+/// <summary>
+/// Disaggregates when pushing the KV to the decode worker D costs less exposed time than D prefilling the prompt itself:
+/// <code>
+/// uncached(D)     = max(1, prompt tokens − leading blocks D holds (prefix index) × block size)
+/// transfer(D)     = exposed seconds per pushed token(D) × uncached(D)
+/// local(D)        = uncached(D) / prefill tokens per second of D (measured, else Routing:DefaultPrefillTokensPerSecond)
+/// disaggregate   ⇔ transfer(D) &lt; local(D), or D has no measurement yet
+/// per token(D)   ← EWMA over D's completed pushes of transfer_exposed_us / 10⁶ / pushed tokens,
+///                  weight Routing:TransferCostSmoothing on the newest sample
+/// </code>
+/// A sample counts only when the prefill worker reported the push (transferred_bytes and transfer_total_us &gt; 0);
+/// its exposed time is capped at the total. Exposed time is the part of the push not hidden under P's compute, so
+/// a layer-pipelined transfer that overlaps the prefill costs (nearly) nothing and stays disaggregated.
+/// </summary>
+public sealed class MeasuredCostDisaggregationPolicy(double smoothing, double defaultPrefillTokensPerSecond) : IDisaggregationPolicy
+{
+    private readonly ConcurrentDictionary<WorkerId, double> _secondsPerToken = new();
+
+    public string Name => DisaggregationPolicyNames.MeasuredCost;
+
+    /// <summary>The learned exposed transfer seconds per pushed token into <paramref name="decode"/>; null before any sample.</summary>
+    public double? SecondsPerToken(WorkerId decode) => _secondsPerToken.TryGetValue(decode, out var s) ? s : null;
+
+    public DisaggregationDecision Decide(RoutingCandidate decode, PrefixOverlap overlap, RoutingRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        ArgumentNullException.ThrowIfNull(overlap);
+        ArgumentNullException.ThrowIfNull(request);
+        if (SecondsPerToken(decode.Id) is not { } perToken)
+        {
+            return new(true, "unmeasured");
+        }
+
+        var uncached = request.UncachedTokens(overlap.MatchedBlocks(decode.Id));
+        var measured = decode.Worker.Load.PrefillTokensPerSecond;
+        var rate = measured > 0 && double.IsFinite(measured) ? measured : defaultPrefillTokensPerSecond;
+        return perToken * uncached < uncached / rate ? new(true, "transfer_cheaper") : new(false, "local_cheaper");
+    }
+
+    public void Observe(WorkerId decode, TransferSample sample)
+    {
+        if (sample.PushedTokens <= 0 || sample.TransferredBytes <= 0 || sample.TotalMicroseconds <= 0)
+        {
+            return; // no push, or not reported
+        }
+
+        var perToken = Math.Min(Math.Max(sample.ExposedMicroseconds, 0), sample.TotalMicroseconds) / 1e6 / sample.PushedTokens;
+        _secondsPerToken.AddOrUpdate(decode, perToken, (_, old) => old + (smoothing * (perToken - old)));
+    }
+}
