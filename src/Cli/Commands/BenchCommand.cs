@@ -17,6 +17,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Cluster.Cli.Bench.KvTransferBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.ServeBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.ClusterTtftBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.DisaggBenchCommand.Create());
         return bench;
     }
 }

@@ -3,7 +3,8 @@ namespace Cluster.Cli.Up;
 /// <summary>
 /// Finds the built Router, PrefillWorker and DecodeWorker executables: <c>src/{Host}/bin/{Configuration}/{tfm}/Cluster.{Host}.dll</c>
 /// under the repository root (the folder holding Cluster.sln above this assembly), with the configuration and target
-/// framework this assembly was built with. Builds nothing.
+/// framework this assembly was built with; else the host's dll beside this assembly (a <c>dotnet publish</c> of the Cli
+/// carries each referenced host with its runtimeconfig.json, e.g. on a GPU machine). Builds nothing.
 /// </summary>
 public sealed class ExecutableLocator
 {
@@ -13,12 +14,14 @@ public sealed class ExecutableLocator
 
     private readonly string _configuration;
     private readonly string _framework;
+    private readonly string? _besideDirectory;
 
-    public ExecutableLocator(string repositoryRoot, string configuration, string framework)
+    public ExecutableLocator(string repositoryRoot, string configuration, string framework, string? besideDirectory = null)
     {
         RepositoryRoot = repositoryRoot;
         _configuration = configuration;
         _framework = framework;
+        _besideDirectory = besideDirectory;
     }
 
     public string RepositoryRoot { get; }
@@ -33,7 +36,7 @@ public sealed class ExecutableLocator
         {
             if (File.Exists(Path.Combine(d.FullName, "Cluster.sln")))
             {
-                return new ExecutableLocator(d.FullName, configuration, framework);
+                return new ExecutableLocator(d.FullName, configuration, framework, dir.FullName);
             }
         }
 
@@ -41,10 +44,16 @@ public sealed class ExecutableLocator
             $"No Cluster.sln above {dir.FullName}: run from a built checkout (dotnet build Cluster.sln -c Release) to start roles as processes.");
     }
 
-    /// <summary>Path of a host's dll; throws, saying how to build it, when missing.</summary>
+    /// <summary>Path of a host's dll (built in the repository, else published beside this assembly); throws, saying how to build it, when missing.</summary>
     public string Dll(string host)
     {
         var path = Path.Combine(RepositoryRoot, "src", host, "bin", _configuration, _framework, $"Cluster.{host}.dll");
+        var beside = _besideDirectory is null ? null : Path.Combine(_besideDirectory, $"Cluster.{host}.dll");
+        if (!File.Exists(path) && beside is not null && File.Exists(beside) && File.Exists(Path.ChangeExtension(beside, ".runtimeconfig.json")))
+        {
+            return beside;
+        }
+
         return File.Exists(path) ? path : throw new FileNotFoundException(
             $"{path} is missing: build it first (dotnet build Cluster.sln -c {_configuration}).", path);
     }

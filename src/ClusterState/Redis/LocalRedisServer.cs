@@ -31,11 +31,11 @@ public sealed class LocalRedisServer : IAsyncDisposable
     /// <summary>True while the process runs.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts redis-server (from PATH) on a free port. Throws, saying how to install it, when it is missing.</summary>
+    /// <summary>Starts redis-server (REDIS_SERVER when set, else from PATH) on a free port. Throws, saying how to install it, when it is missing.</summary>
     public static async Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default)
     {
-        var executable = FindOnPath("redis-server") ?? throw new InvalidOperationException(
-            "redis-server is not installed (not on PATH). Install it: apt-get install -y redis-server (Debian 7.0 is what CI uses).");
+        var executable = (Environment.GetEnvironmentVariable("REDIS_SERVER") is { Length: > 0 } given ? given : FindOnPath("redis-server")) ?? throw new InvalidOperationException(
+            "redis-server is not installed (not on PATH). Install it: apt-get install -y redis-server (Debian 7.0 is what CI uses), or set REDIS_SERVER=/path/to/redis-server.");
         var server = new LocalRedisServer(executable, FreePort());
         await server.RestartAsync(cancellationToken).ConfigureAwait(false);
         return server;
