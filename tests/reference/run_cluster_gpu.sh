@@ -54,11 +54,11 @@ step "make model"
 model=/tmp/cluster-gpu-model-$preset-$dtype
 [ -f "$model/config.json" ] || $cluster make-model --preset "$preset" --out "$model" --dtype "$dtype" --seed 1 | tail -1
 
-for workload in random shared-prefix; do
+for workload in ${WORKLOADS:-random shared-prefix}; do
   for mode in ${modes//,/ }; do
     step "$workload / $mode"
     timeout "$run_timeout" $cluster bench disagg --model "$model" --device "$device" --set KvCache:NumBlocks=16000 --modes "$mode" \
-      --configs colocated,disaggregated --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
+      --configs colocated,disaggregated,auto --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
       --workload "$workload" --groups 4 --prefix-tokens "$prefix" --ttft-slo-ms 250 --tpot-slo-ms 25 --timeout 30 \
       --log-dir "/tmp/cluster-gpu-logs/$workload" --out "$res/$workload-$mode" 2>&1 | quiet
     echo "exit status ${PIPESTATUS[0]} (124: cut by the $run_timeout s timeout; the phases finished before it are kept)"

@@ -16,7 +16,7 @@ internal static class DisaggBenchCommand
         var model = new Option<string?>("--model") { Description = "Model directory (default: the generated tiny model, fp32 CPU)" };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var modes = new Option<string>("--modes") { Description = "one-process, processes (comma-separated)", DefaultValueFactory = _ => "one-process,processes" };
-        var configs = new Option<string>("--configs") { Description = "colocated, disaggregated (comma-separated)", DefaultValueFactory = _ => "colocated,disaggregated" };
+        var configs = new Option<string>("--configs") { Description = "colocated, disaggregated (always), auto (the router's measured-cost decision) (comma-separated)", DefaultValueFactory = _ => "colocated,disaggregated" };
         var rates = new Option<string>("--rates") { Description = "Poisson arrival rates, requests/s (comma-separated)", DefaultValueFactory = _ => "4,16" };
         var requests = new Option<string>("--requests") { Description = "Measured requests per phase; one value, or one per rate (comma-separated)", DefaultValueFactory = _ => "64" };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length, tokens", DefaultValueFactory = _ => 1024 };

@@ -7,8 +7,9 @@ namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// One phase of <c>bench disagg</c>: a fresh cluster (1 prefill + 1 decode worker) in one process or as child processes
-/// with Redis, colocated (<c>Routing:MinDisaggregatedTokens=1000000</c>: every request stays on the decode worker) or
-/// disaggregated (0), a short unmeasured warm-up, then the workload's Poisson arrivals over HTTP; the workers' gRPC
+/// with Redis, colocated (<c>Routing:MinDisaggregatedTokens=1000000</c>: every request stays on the decode worker),
+/// disaggregated (every request disaggregated: the threshold policy at 0) or auto (the router's defaults: the
+/// measured-cost policy decides per request), a short unmeasured warm-up, then the workload's Poisson arrivals over HTTP; the workers' gRPC
 /// Status before and after the measured phase gives the KV and prompt-token deltas.
 /// </summary>
 public static class DisaggBenchRunner
@@ -17,6 +18,7 @@ public static class DisaggBenchRunner
     public const string Processes = "processes";
     public const string Colocated = "colocated";
     public const string Disaggregated = "disaggregated";
+    public const string Auto = "auto";
 
     /// <summary>Settings of a whole run (every phase).</summary>
     public sealed record Settings(string ModelPath, string Device, IReadOnlyDictionary<string, string> Set, int MaxTokens, TimeSpan Timeout,
@@ -35,15 +37,21 @@ public static class DisaggBenchRunner
 
     public static async Task<Phase> RunAsync(Settings settings, string mode, string config, double rate, DisaggBenchWorkload workload, CancellationToken ct)
     {
-        var set = new Dictionary<string, string>(settings.Set)
+        var set = new Dictionary<string, string>(settings.Set);
+        switch (config)
         {
-            ["Routing:MinDisaggregatedTokens"] = config switch
-            {
-                Colocated => "1000000",
-                Disaggregated => "0",
-                _ => throw new ArgumentException($"--configs: {Colocated} or {Disaggregated} (got '{config}')."),
-            },
-        };
+            case Colocated:
+                set["Routing:MinDisaggregatedTokens"] = "1000000";
+                break;
+            case Disaggregated:
+                set["Routing:MinDisaggregatedTokens"] = "0";
+                set["Routing:DisaggregationPolicy"] = "threshold";
+                break;
+            case Auto:
+                break;
+            default:
+                throw new ArgumentException($"--configs: {Colocated}, {Disaggregated} or {Auto} (got '{config}').");
+        }
         var spec = new ClusterSpec
         {
             ModelPath = settings.ModelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 1, DecodeWorkers = 1, Device = settings.Device, Settings = set,
