@@ -17,10 +17,17 @@ namespace Cluster.Router.Routing;
 /// A sample counts only when the prefill worker reported the push (transferred_bytes and transfer_total_us &gt; 0);
 /// its exposed time is capped at the total. Exposed time is the part of the push not hidden under P's compute, so
 /// a layer-pipelined transfer that overlaps the prefill costs (nearly) nothing and stays disaggregated.
+/// A decode worker whose requests stay local produces no new samples, so after <see cref="ProbeInterval"/> local
+/// decisions in a row one request is disaggregated anyway (reason <c>probe</c>) to refresh the measurement: a
+/// transfer that became cheaper (less load, a faster path) is noticed.
 /// </summary>
 public sealed class MeasuredCostDisaggregationPolicy(double smoothing, double defaultPrefillTokensPerSecond) : IDisaggregationPolicy
 {
+    /// <summary>Local decisions in a row for one decode worker after which one request is disaggregated to re-measure.</summary>
+    public const int ProbeInterval = 32;
+
     private readonly ConcurrentDictionary<WorkerId, double> _secondsPerToken = new();
+    private readonly ConcurrentDictionary<WorkerId, int> _localInARow = new();
 
     public string Name => DisaggregationPolicyNames.MeasuredCost;
 
@@ -40,7 +47,19 @@ public sealed class MeasuredCostDisaggregationPolicy(double smoothing, double de
         var uncached = request.UncachedTokens(overlap.MatchedBlocks(decode.Id));
         var measured = decode.Worker.Load.PrefillTokensPerSecond;
         var rate = measured > 0 && double.IsFinite(measured) ? measured : defaultPrefillTokensPerSecond;
-        return perToken * uncached < uncached / rate ? new(true, "transfer_cheaper") : new(false, "local_cheaper");
+        if (perToken * uncached < uncached / rate)
+        {
+            _localInARow[decode.Id] = 0;
+            return new(true, "transfer_cheaper");
+        }
+
+        if (_localInARow.AddOrUpdate(decode.Id, 1, (_, n) => n + 1) >= ProbeInterval)
+        {
+            _localInARow[decode.Id] = 0;
+            return new(true, "probe");
+        }
+
+        return new(false, "local_cheaper");
     }
 
     public void Observe(WorkerId decode, TransferSample sample)

@@ -26,6 +26,21 @@ public sealed class DisaggregationPolicyTests
     }
 
     [Fact]
+    public void MeasuredCost_StayingLocal_ProbesATransferEveryProbeInterval()
+    {
+        var policy = Policy();
+        policy.Observe(D1, new TransferSample(PushedTokens: 1000, TransferredBytes: 1 << 20, ExposedMicroseconds: 200_000, TotalMicroseconds: 300_000));
+        var decode = Decode(prefillRate: 20_000);
+
+        var reasons = Enumerable.Range(0, 2 * MeasuredCostDisaggregationPolicy.ProbeInterval).Select(_ => policy.Decide(decode, PrefixOverlap.None, Prompt).Reason).ToList();
+
+        // Local until the interval is reached, then one transfer to re-measure, then local again.
+        Assert.Equal(2, reasons.Count(r => r == "probe"));
+        Assert.Equal(MeasuredCostDisaggregationPolicy.ProbeInterval - 1, reasons.IndexOf("probe"));
+        Assert.All(reasons.Where(r => r != "probe"), r => Assert.Equal("local_cheaper", r));
+    }
+
+    [Fact]
     public void MeasuredCost_CheapTransfer_Disaggregates()
     {
         var policy = Policy();
