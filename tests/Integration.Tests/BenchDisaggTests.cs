@@ -37,4 +37,27 @@ public sealed class BenchDisaggTests
         Assert.Equal(2, json.RootElement.GetProperty("rows").GetArrayLength());
         Assert.Equal(report.Markdown, (await File.ReadAllTextAsync(stem + ".md", cts.Token)).Split("\n\n", 2)[1]);
     }
+
+    [Fact]
+    public async Task SharedPrefix_Disaggregated_DecodeWorkerReusesItsCachedPrefix_AndReceivesOnlyTheSuffix()
+    {
+        using var cts = Deadline.ForTest();
+        var settings = new DisaggBenchRunner.Settings(TestModel.Path, "cpu", new Dictionary<string, string>(), MaxTokens: 4, Timeout: TimeSpan.FromSeconds(60),
+            Redis: null, LogDirectory: Path.GetTempPath(), ReadyTimeout: Deadline.ClusterStart);
+        // 8 requests in 4 groups sharing 48 of their 64 tokens (3 of 4 blocks of 16), a group's requests about 1 s apart.
+        var options = new DisaggBench.Options(settings, [DisaggBenchRunner.OneProcess], [DisaggBenchRunner.Disaggregated], [4],
+            [8], PromptTokens: 64, DisaggBenchWorkload.SharedPrefix, Groups: 4, PrefixTokens: 48, Warmup: 1, TtftSloMs: 250, TpotSloMs: 25, Seed: 2, Out: null);
+        using var log = new StringWriter();
+
+        var row = Assert.Single((await DisaggBench.RunAsync(options, log, cts.Token)).Rows);
+
+        Assert.True(row.Ok == 8 && row.Http5xx == 0 && row.Http429 == 0 && row.OtherFailed == 0, log.ToString());
+        Assert.Equal(8UL, row.KvReceivedRequests);
+        // A group's later request finds the 48-token prefix in the decode worker's own cache (its first request's KV,
+        // cached there once it decoded) and receives only its last block: whole prefixes are reused, never parts.
+        Assert.InRange(row.KvReusedTokens, 48UL, 4UL * 48);
+        Assert.Equal(0UL, row.KvReusedTokens % 48);
+        Assert.True(row.KvBytesPerRequest <= row.UncachedBytesPerRequest, log.ToString());
+        Assert.True(row.KvBytesPerRequest > 0, log.ToString());
+    }
 }
