@@ -65,6 +65,17 @@ for workload in ${WORKLOADS:-random shared-prefix}; do
   done
 done
 
+if [ "${CHECK:-1}" = 1 ]; then
+  # The import path on CUDA (written on its own stream while decode steps run) against local prefill: greedy outputs of
+  # the same requests, colocated vs disaggregated, in fp32 (bf16 near-ties on random weights flip between batch shapes).
+  step "greedy check: fp32, shared-prefix, colocated vs disaggregated outputs"
+  model32=/tmp/cluster-gpu-model-$preset-fp32
+  [ -f "$model32/config.json" ] || $cluster make-model --preset "$preset" --out "$model32" --dtype fp32 --seed 1 | tail -1
+  timeout "${CHECK_TIMEOUT:-150}" $cluster bench disagg --model "$model32" --device "$device" --set Worker:DType=fp32 --set KvCache:NumBlocks=6000 \
+    --modes one-process --configs colocated,disaggregated --rates 4 --requests 24 --prompt-tokens "$prompt" --max-tokens 32 --warmup 1 \
+    --workload shared-prefix --groups 4 --prefix-tokens "$prefix" --ttft-slo-ms 1000 --tpot-slo-ms 100 --timeout 60 --out "$res/check-fp32" 2>&1 | quiet | tail -8
+fi
+
 if [ -d /tmp/cluster-gpu-logs ]; then
   step "errors and warnings in the processes-mode roles' logs (last 40)"
   grep -rhiE 'fail|error|exception|warn' /tmp/cluster-gpu-logs | grep -v 'Auth:ClusterToken is empty' | tail -40

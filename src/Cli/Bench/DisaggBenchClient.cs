@@ -18,7 +18,8 @@ public sealed class DisaggBenchClient(Uri routerHttp, string model, TimeSpan tim
     };
 
     /// <summary>How one request went: HTTP status (0: no response), error (null: succeeded), times in ms, output tokens.</summary>
-    public sealed record Outcome(int Status, string? Error, double TtftMs, double TpotMs, double EndMs, int Tokens)
+    /// <summary>One request's result; <see cref="Text"/> is the streamed output (greedy: comparable across configs).</summary>
+    public sealed record Outcome(int Status, string? Error, double TtftMs, double TpotMs, double EndMs, int Tokens, string Text = "")
     {
         public bool Ok => Error is null;
     }
@@ -36,6 +37,7 @@ public sealed class DisaggBenchClient(Uri routerHttp, string model, TimeSpan tim
         double Now() => Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         int status = 0, chunks = 0, usageTokens = -1;
         double first = 0, last = 0;
+        var text = new StringBuilder();
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
@@ -44,8 +46,8 @@ public sealed class DisaggBenchClient(Uri routerHttp, string model, TimeSpan tim
             status = (int)response.StatusCode;
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                var text = await response.Content.ReadAsStringAsync(cts.Token);
-                return new Outcome(status, $"HTTP {status}: {Trim(text)}", 0, 0, Now(), 0);
+                var errorText = await response.Content.ReadAsStringAsync(cts.Token);
+                return new Outcome(status, $"HTTP {status}: {Trim(errorText)}", 0, 0, Now(), 0);
             }
 
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
@@ -73,6 +75,7 @@ public sealed class DisaggBenchClient(Uri routerHttp, string model, TimeSpan tim
                 {
                     last = Now();
                     first = chunks++ == 0 ? last : first;
+                    if (choices[0].TryGetProperty("text", out var piece) && piece.ValueKind == JsonValueKind.String) text.Append(piece.GetString());
                 }
 
                 if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
@@ -93,7 +96,7 @@ public sealed class DisaggBenchClient(Uri routerHttp, string model, TimeSpan tim
         var tokens = usageTokens >= 0 ? usageTokens : chunks;
         return chunks == 0
             ? new Outcome(status, "the stream ended without a token", 0, 0, Now(), 0)
-            : new Outcome(status, null, first, tokens > 1 ? (last - first) / (tokens - 1) : 0, Now(), tokens);
+            : new Outcome(status, null, first, tokens > 1 ? (last - first) / (tokens - 1) : 0, Now(), tokens, text.ToString());
     }
 
     public void Dispose() => _http.Dispose();

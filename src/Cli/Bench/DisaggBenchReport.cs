@@ -14,6 +14,10 @@ public sealed record DisaggBenchRow(string Mode, string Config, double Rate, str
     double UncachedBytesPerRequest)
 {
     public const double TtftRatioGoal = 1.5;
+
+    /// <summary>Each request's streamed output in arrival order (null for a failed one): greedy, so comparable across configs.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<string?> Outputs { get; init; } = [];
     public const double SloGoalPercent = 95;
 
     public static DisaggBenchRow From(DisaggBenchRunner.Phase p, string workload, double ttftSloMs, double tpotSloMs, double uncachedBytesPerRequest)
@@ -29,7 +33,10 @@ public sealed record DisaggBenchRow(string Mode, string Config, double Rate, str
             Percentile(ok.Select(o => o.TtftMs), 50), Percentile(ok.Select(o => o.TtftMs), 99), Percentile(ok.Select(o => o.TpotMs), 50), Percentile(ok.Select(o => o.TpotMs), 99),
             p.Outcomes.Sum(o => o.Tokens) / p.Wall.TotalSeconds, 100.0 * within / p.Outcomes.Count, p.Wall.TotalSeconds,
             (double)kvBytes / p.Outcomes.Count, all.Aggregate(0UL, (s, c) => s + c.KvReceivedRequests), all.Aggregate(0UL, (s, c) => s + c.KvReusedTokens),
-            Role("prefill").ComputedPromptTokens, Role("decode").ComputedPromptTokens, all.Aggregate(0UL, (s, c) => s + c.CachedPromptTokens), uncachedBytesPerRequest);
+            Role("prefill").ComputedPromptTokens, Role("decode").ComputedPromptTokens, all.Aggregate(0UL, (s, c) => s + c.CachedPromptTokens), uncachedBytesPerRequest)
+        {
+            Outputs = [.. p.Outcomes.Select(o => o.Ok ? o.Text : null)],
+        };
     }
 
     public static double Percentile(IEnumerable<double> values, double p)
@@ -82,6 +89,8 @@ public sealed record DisaggBenchRow(string Mode, string Config, double Rate, str
                 goals.Add((I($"KV bytes/req {dis.KvBytesPerRequest:N0} <= uncached {dis.UncachedBytesPerRequest:N0}"), dis.KvBytesPerRequest <= dis.UncachedBytesPerRequest));
             }
 
+            var same = co.Outputs.Zip(dis.Outputs).Count(x => x.First is not null && x.First == x.Second);
+            kv += I($"; identical greedy outputs {same}/{Math.Min(co.Outputs.Count, dis.Outputs.Count)} (bf16 near-ties may differ between batch shapes; fp32 should agree)");
             var pass = goals.All(x => x.Item2);
             yield return (I($"{g.Key.Mode} @ {g.Key.Rate:0.##}/s: disaggregated TTFT p50 {dis.TtftP50:F1} ms / colocated {co.TtftP50:F1} ms = ×{ratio:F2} — ") +
                 string.Join("; ", goals.Select(x => $"{x.Item1} {(x.Item2 ? "PASS" : "FAIL")}")) + kv + $" → {(pass ? "PASS" : "FAIL")}", pass);
