@@ -6,12 +6,15 @@
 #   bash .device/bootstrap.sh bash tests/reference/run_cluster_gpu.sh
 # Random-weight Llama-3.2-1B shape (bf16), router + 1 prefill + 1 decode worker on cuda:0, KvCache:NumBlocks=16000;
 # streamed /v1/completions, 1,024-token prompts, 128 output tokens (ignore_eos), Poisson 4 and 16 req/s; colocated
-# (Routing:MinDisaggregatedTokens=1000000) against disaggregated, each on a fresh cluster, in one process and as child
+# (Routing:MinDisaggregatedTokens=1000000) against disaggregated (every request: the threshold policy at 0) and auto
+# (the router's default measured-cost decision; CONFIGS / PROCESS_CONFIGS choose), each on a fresh cluster, in one process and as child
 # processes with Redis; a random workload and a shared-prefix one (4 groups × 768 shared tokens). SLO: TTFT <= 250 ms,
 # TPOT <= 25 ms. Each (workload, mode) is one bench run bounded by `timeout` (RUN_TIMEOUT s, default 110), so the whole
-# script takes about 8 minutes; REQUESTS (default "40,96": 40 requests at 4/s, 96 at 16/s) sets the measured requests
+# script takes about 8 minutes; REQUESTS (default "32,80": 32 requests at 4/s, 80 at 16/s) sets the measured requests
 # per phase. Results in $OUT: cluster-gpu.log (this output), cluster-gpu.md (the tables and PASS/FAIL lines of the four
 # runs), cluster-gpu.json (their rows). Without a working redis-server the processes mode is skipped and says so.
+# CHECK=1 (default) then compares greedy outputs colocated vs disaggregated on the fp32 model (the CUDA import path).
+# WORKLOADS (default "random shared-prefix") selects the loads, so the run can be split over two device commands.
 # A CPU smoke run of this script (tiny model, short prompts), from a built checkout:
 #   CLUSTER="dotnet src/Cli/bin/Release/net10.0/cluster.dll" DEVICE=cpu PRESET=tiny DTYPE=fp32 PROMPT_TOKENS=256 PREFIX_TOKENS=192 \
 #     MAX_TOKENS=8 REQUESTS=6 RATES=4 OUT=/tmp/out bash tests/reference/run_cluster_gpu.sh
@@ -19,7 +22,7 @@ set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 exec > >(tee "$out/cluster-gpu.log") 2>&1
 cluster=${CLUSTER:-dotnet $(pwd)/${DEVICE_DIR:-.device}/app/Cli/cluster.dll}
-requests=${REQUESTS:-40,96}; rates=${RATES:-4,16}; run_timeout=${RUN_TIMEOUT:-110}; debs=${REDIS_DEBS:-.device-redis}
+requests=${REQUESTS:-32,80}; rates=${RATES:-4,16}; run_timeout=${RUN_TIMEOUT:-110}; debs=${REDIS_DEBS:-.device-redis}
 device=${DEVICE:-cuda}; preset=${PRESET:-llama-3.2-1b}; dtype=${DTYPE:-bf16}
 prompt=${PROMPT_TOKENS:-1024}; prefix=${PREFIX_TOKENS:-768}; max_tokens=${MAX_TOKENS:-128}
 res=/tmp/cluster-gpu-results; rm -rf "$res" /tmp/cluster-gpu-logs; mkdir -p "$res"
@@ -58,7 +61,7 @@ for workload in ${WORKLOADS:-random shared-prefix}; do
   for mode in ${modes//,/ }; do
     step "$workload / $mode"
     timeout "$run_timeout" $cluster bench disagg --model "$model" --device "$device" --set KvCache:NumBlocks=16000 --modes "$mode" \
-      --configs colocated,disaggregated,auto --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
+      --configs "$([ "$mode" = processes ] && echo "${PROCESS_CONFIGS:-colocated,disaggregated}" || echo "${CONFIGS:-colocated,disaggregated,auto}")" --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
       --workload "$workload" --groups 4 --prefix-tokens "$prefix" --ttft-slo-ms 250 --tpot-slo-ms 25 --timeout 30 \
       --log-dir "/tmp/cluster-gpu-logs/$workload" --out "$res/$workload-$mode" 2>&1 | quiet
     echo "exit status ${PIPESTATUS[0]} (124: cut by the $run_timeout s timeout; the phases finished before it are kept)"
