@@ -57,15 +57,23 @@ step "make model"
 model=/tmp/cluster-gpu-model-$preset-$dtype
 [ -f "$model/config.json" ] || $cluster make-model --preset "$preset" --out "$model" --dtype "$dtype" --seed 1 | tail -1
 
-for workload in ${WORKLOADS:-random shared-prefix}; do
-  for mode in ${modes//,/ }; do
+# RUNS: "workload:mode[:configs]" items in the order to run (default every workload × every available mode).
+runs=${RUNS:-}
+if [ -z "$runs" ]; then
+  for workload in ${WORKLOADS:-random shared-prefix}; do for mode in ${modes//,/ }; do runs="$runs $workload:$mode"; done; done
+fi
+for run in $runs; do
+  IFS=: read -r workload mode run_configs <<<"$run"
+  if [ "$mode" = processes ] && [ "$modes" = one-process ]; then echo "=== $workload / processes: SKIPPED (no redis-server)"; continue; fi
+  default_configs=$([ "$mode" = processes ] && echo "${PROCESS_CONFIGS:-colocated,disaggregated}" || echo "${CONFIGS:-colocated,disaggregated,auto}")
+  {
     step "$workload / $mode"
     timeout "$run_timeout" $cluster bench disagg --model "$model" --device "$device" --set KvCache:NumBlocks=16000 --modes "$mode" \
-      --configs "$([ "$mode" = processes ] && echo "${PROCESS_CONFIGS:-colocated,disaggregated}" || echo "${CONFIGS:-colocated,disaggregated,auto}")" --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
+      --configs "${run_configs:-$default_configs}" --rates "$rates" --requests "$requests" --prompt-tokens "$prompt" --max-tokens "$max_tokens" --warmup 2 \
       --workload "$workload" --groups 4 --prefix-tokens "$prefix" --ttft-slo-ms 250 --tpot-slo-ms 25 --timeout 30 \
       --log-dir "/tmp/cluster-gpu-logs/$workload" --out "$res/$workload-$mode" 2>&1 | quiet
     echo "exit status ${PIPESTATUS[0]} (124: cut by the $run_timeout s timeout; the phases finished before it are kept)"
-  done
+  }
 done
 
 if [ "${CHECK:-1}" = 1 ]; then
