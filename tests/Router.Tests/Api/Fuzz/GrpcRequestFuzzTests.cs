@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
 using Cluster.Router.Tests.Api.Infrastructure;
 using Cluster.Rpc;
+using Google.Protobuf;
 
 namespace Cluster.Router.Tests.Api.Fuzz;
 
@@ -41,15 +42,30 @@ public sealed class GrpcRequestFuzzTests
         Assert.NotEmpty(ok.Text);
     }
 
-    [Fact]
-    public async Task Complete_TextFieldNotUtf8_InvalidArgument()
+    [Theory]
+    [InlineData("text", "text")]
+    [InlineData("chat", "chat.messages.content")]
+    [InlineData("stop", "stop.stop")]
+    public async Task Complete_StringFieldNotUtf8_InvalidArgumentNamingIt(string where, string field)
     {
         await using var router = await RouterHarness.StartAsync();
         using var client = new RawInferenceClient(router.GrpcAddress);
-        byte[] request = [0x12, 0x03, 0x61, 0xC3, 0x28]; // text = 'a', 0xC3 0x28 (a broken two-byte sequence)
-        var status = await client.CompleteAsync(request, CancellationToken.None);
+        var request = new GenerateRequest { Text = where == "text" ? "aZZ" : "hi" };
+        if (where == "chat")
+        {
+            request.Chat = new ChatPrompt { Messages = { new ChatMessage { Role = "user", Content = "aZZ" } } };
+        }
+        else if (where == "stop")
+        {
+            request.Stop = new StopConditions { Stop = { "aZZ" } };
+        }
+
+        var bytes = request.ToByteArray();
+        var at = bytes.AsSpan().IndexOf("ZZ"u8);
+        (bytes[at], bytes[at + 1]) = (0xC3, 0x28); // a broken two-byte sequence
+        var status = await client.CompleteAsync(bytes, CancellationToken.None);
         Assert.Equal(StatusCode.InvalidArgument, status.StatusCode);
-        Assert.Contains("cannot be parsed", status.Detail, StringComparison.Ordinal);
+        Assert.Contains($"string field '{field}' is not valid UTF-8", status.Detail, StringComparison.Ordinal);
         Assert.Empty(router.Coordinator.Requests);
     }
 }
