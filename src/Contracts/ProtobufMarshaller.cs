@@ -1,5 +1,7 @@
 using Cluster.Rpc;
+using System.Buffers;
 using Google.Protobuf;
+using Google.Protobuf.Reflection;
 
 namespace Cluster.Contracts;
 
@@ -19,5 +21,25 @@ public static class ProtobufMarshaller
                 context.Complete();
             },
             context => parser.ParseFrom(context.PayloadAsReadOnlySequence()));
+    }
+
+    /// <summary>
+    /// As <see cref="For{T}"/>, but parsing refuses a string field that is not UTF-8 (<see cref="Utf8FieldCheck"/>):
+    /// for client-facing requests, whose text must not silently change.
+    /// </summary>
+    public static Marshaller<T> ForUtf8Checked<T>(MessageParser<T> parser, MessageDescriptor descriptor)
+        where T : IMessage<T>
+    {
+        ArgumentNullException.ThrowIfNull(parser);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        var plain = For(parser);
+        return Marshallers.Create<T>(
+            plain.ContextualSerializer,
+            context =>
+            {
+                var payload = context.PayloadAsReadOnlySequence();
+                Utf8FieldCheck.Check(payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray(), descriptor);
+                return parser.ParseFrom(payload);
+            });
     }
 }

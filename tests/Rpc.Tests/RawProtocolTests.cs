@@ -186,13 +186,14 @@ public sealed class RawProtocolTests
     }
 
     [Fact]
-    public async Task Unary_PayloadTheMarshallerRejects_Internal()
+    public async Task Unary_PayloadTheMarshallerRejects_InvalidArgument()
     {
         await using var server = await TestServer.StartAsync(EchoService());
 
         using var response = await SendAsync(server, RawGrpc.Request(server.Address, "/interop.Echo/Unary", RawGrpc.Frame(0, [0xFF, 0xFF, 0xFF])));
 
-        Assert.Equal("13", RawGrpc.StatusOf(response));
-        Assert.StartsWith("Failed to deserialize message", Uri.UnescapeDataString(RawGrpc.MessageOf(response)!), StringComparison.Ordinal);
+        // A request that does not parse is the client's fault (the client side reports an unparsable response as INTERNAL).
+        Assert.Equal("3", RawGrpc.StatusOf(response));
+        Assert.StartsWith("The request message cannot be parsed", Uri.UnescapeDataString(RawGrpc.MessageOf(response)!), StringComparison.Ordinal);
     }
 }

@@ -11,11 +11,11 @@ public static partial class Inference
 
     /// <summary>cluster.v1.Inference/Generate (ServerStreaming).</summary>
     public static readonly Method<GenerateRequest, GenerateResponse> GenerateMethod = new(
-        MethodType.ServerStreaming, ServiceName, "Generate", ProtobufMarshaller.For(GenerateRequest.Parser), ProtobufMarshaller.For(GenerateResponse.Parser));
+        MethodType.ServerStreaming, ServiceName, "Generate", ProtobufMarshaller.ForUtf8Checked(GenerateRequest.Parser, GenerateRequest.Descriptor), ProtobufMarshaller.For(GenerateResponse.Parser));
 
     /// <summary>cluster.v1.Inference/Complete (Unary).</summary>
     public static readonly Method<GenerateRequest, CompleteResponse> CompleteMethod = new(
-        MethodType.Unary, ServiceName, "Complete", ProtobufMarshaller.For(GenerateRequest.Parser), ProtobufMarshaller.For(CompleteResponse.Parser));
+        MethodType.Unary, ServiceName, "Complete", ProtobufMarshaller.ForUtf8Checked(GenerateRequest.Parser, GenerateRequest.Descriptor), ProtobufMarshaller.For(CompleteResponse.Parser));
 
     /// <summary>cluster.v1.Inference/ListModels (Unary).</summary>
     public static readonly Method<ListModelsRequest, ListModelsResponse> ListModelsMethod = new(

@@ -18,6 +18,12 @@ public enum ApiErrorKind
     /// <summary>The request is larger than allowed: RESOURCE_EXHAUSTED / HTTP 413.</summary>
     TooLarge,
 
+    /// <summary>An HTTP path the API does not have: HTTP 404 (OpenAI API only).</summary>
+    UnknownPath,
+
+    /// <summary>A known HTTP path called with another method: HTTP 405 (OpenAI API only).</summary>
+    MethodNotAllowed,
+
     /// <summary>A bug or an unexpected failure: INTERNAL / HTTP 500.</summary>
     Internal,
 }

@@ -41,7 +41,7 @@ public static class RouterApiExtensions
 
     /// <summary>
     /// Maps <c>cluster.v1.Inference</c> (gRPC port) and <c>/v1/completions</c>, <c>/v1/chat/completions</c>,
-    /// <c>/v1/models</c> (HTTP port), all requiring an API key when <c>Auth:ApiKeys</c> is set.
+    /// <c>/v1/models</c> (HTTP port), OpenAI-style 404/405 errors for other /v1 paths and methods, all requiring an API key when <c>Auth:ApiKeys</c> is set.
     /// </summary>
     public static IEndpointRouteBuilder MapRouterApi(this IEndpointRouteBuilder endpoints)
     {
@@ -52,6 +52,33 @@ public static class RouterApiExtensions
         endpoints.MapPost("/v1/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: false)).RequireApiKey();
         endpoints.MapPost("/v1/chat/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: true)).RequireApiKey();
         endpoints.MapGet("/v1/models", (HttpContext c) => openAi.ModelsAsync(c)).RequireApiKey();
+        MapOpenAiMisses(endpoints);
         return endpoints;
+    }
+
+    /// <summary>405 for a known /v1 path with another method, 404 for any other /v1 path; both with an OpenAI error body.</summary>
+    private static void MapOpenAiMisses(IEndpointRouteBuilder endpoints)
+    {
+        string[] notPost = ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"];
+        string[] notGet = ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"];
+        foreach (var (path, allowed, others) in new[]
+                 {
+                     ("/v1/completions", "POST", notPost), ("/v1/chat/completions", "POST", notPost), ("/v1/models", "GET", notGet),
+                 })
+        {
+            endpoints.MapMethods(path, others, (HttpContext c) =>
+            {
+                c.Response.Headers.Allow = allowed;
+                return OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.MethodNotAllowed,
+                    $"{c.Request.Method} is not allowed on {path}: use {allowed}."));
+            }).RequireApiKey();
+        }
+
+        // Ordered after every explicit route but before the gRPC "unimplemented" catch-all (POST {service}/{method}).
+        var unknown = endpoints.Map("/v1/{**rest}", (HttpContext c) => OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.UnknownPath,
+                $"{c.Request.Method} {c.Request.Path} is not an endpoint of this server: it serves POST /v1/completions, "
+                + "POST /v1/chat/completions and GET /v1/models.")));
+        unknown.Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue - 2);
+        unknown.RequireApiKey();
     }
 }

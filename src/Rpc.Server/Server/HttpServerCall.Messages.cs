@@ -12,7 +12,7 @@ internal sealed partial class HttpServerCall<TRequest, TResponse>
         {
             return await MessageReader.ReadAsync(
                 _httpContext.Request.BodyReader,
-                _method.RequestMarshaller.ContextualDeserializer,
+                ParseOrInvalidArgument(_method.RequestMarshaller.ContextualDeserializer),
                 Options.MaxReceiveMessageSize,
                 _requestEncoding,
                 cancellationToken);
@@ -23,6 +23,22 @@ internal sealed partial class HttpServerCall<TRequest, TResponse>
             throw new OperationCanceledException("The client reset the request stream.", ex, CancellationToken);
         }
     }
+
+    /// <summary>
+    /// A request message that does not parse (bad wire format, a string that is not UTF-8) is the client's fault:
+    /// INVALID_ARGUMENT, not the INTERNAL the shared reader reports for a response that does not parse.
+    /// </summary>
+    private static Func<DeserializationContext, TRequest> ParseOrInvalidArgument(Func<DeserializationContext, TRequest> deserializer) => context =>
+    {
+        try
+        {
+            return deserializer(context);
+        }
+        catch (Exception ex) when (ex is not RpcException and not OperationCanceledException)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The request message cannot be parsed: {ex.Message}"));
+        }
+    };
 
     /// <summary>Reads exactly one request message (unary and server-streaming methods).</summary>
     internal async Task<TRequest> ReadSingleRequestAsync()

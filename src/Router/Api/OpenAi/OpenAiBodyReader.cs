@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 
 namespace Cluster.Router.Api.OpenAi;
 
-/// <summary>Reads and parses a request body, refusing bodies over <c>Router:MaxRequestBytes</c> (413) and bad JSON (400).</summary>
+/// <summary>Reads and parses a request body, refusing bodies over <c>Router:MaxRequestBytes</c> (413), bad JSON and invalid text (400).</summary>
 internal static class OpenAiBodyReader
 {
     public static async Task<OpenAiRequestBody> ReadAsync(HttpContext context, long maxBytes)
@@ -32,14 +32,21 @@ internal static class OpenAiBodyReader
             throw new ApiException(ApiErrorKind.InvalidArgument, "The request body is empty: send a JSON object.");
         }
 
+        var json = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+        OpenAiBodyText.Check(json);
         try
         {
-            return JsonSerializer.Deserialize(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), OpenAiJsonContext.Default.OpenAiRequestBody)
+            return JsonSerializer.Deserialize(json, OpenAiJsonContext.Default.OpenAiRequestBody)
                 ?? throw new ApiException(ApiErrorKind.InvalidArgument, "The request body is null: send a JSON object.");
         }
         catch (JsonException e)
         {
             throw OpenAiErrors.FromJson(e);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+        {
+            // Text was checked above; any other value the serializer cannot read is still the client's input.
+            throw new ApiException(ApiErrorKind.InvalidArgument, "The request body holds a value this endpoint cannot read: check the JSON types of its fields.");
         }
     }
 

@@ -10,7 +10,8 @@ internal static class OpenAiErrors
     public static int StatusCode(ApiErrorKind kind) => kind switch
     {
         ApiErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
-        ApiErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ApiErrorKind.NotFound or ApiErrorKind.UnknownPath => StatusCodes.Status404NotFound,
+        ApiErrorKind.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ApiErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
         ApiErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
@@ -23,6 +24,8 @@ internal static class OpenAiErrors
         {
             ApiErrorKind.InvalidArgument => ("invalid_request_error", (string?)null),
             ApiErrorKind.NotFound => ("invalid_request_error", "model_not_found"),
+            ApiErrorKind.UnknownPath => ("invalid_request_error", "unknown_url"),
+            ApiErrorKind.MethodNotAllowed => ("invalid_request_error", "method_not_allowed"),
             ApiErrorKind.TooLarge => ("invalid_request_error", "request_too_large"),
             ApiErrorKind.ResourceExhausted => ("rate_limit_error", "rate_limit_exceeded"),
             ApiErrorKind.Unavailable => ("service_unavailable_error", "service_unavailable"),
@@ -54,8 +57,21 @@ internal static class OpenAiErrors
         var param = e.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
         var where = param is null ? "" : $" at '{param}'";
         return new ApiException(ApiErrorKind.InvalidArgument,
-            $"The request body is not valid JSON for this endpoint{where}: {FirstLine(e.Message)}", param);
+            $"The request body is not valid JSON for this endpoint{where}: {Why(e, param)}", param);
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+    /// <summary>The reason without .NET type names (System.Text.Json's conversion messages name CLR types).</summary>
+    private static string Why(JsonException e, string? param)
+    {
+        var first = e.Message.Split('\n')[0].Trim();
+        if (first.Contains("could not be converted", StringComparison.Ordinal) || first.Contains("System.", StringComparison.Ordinal))
+        {
+            return param is null
+                ? "the body must be a JSON object."
+                : $"'{param}' must be {OpenAiFieldTypes.Expected(param)}.";
+        }
+
+        var cut = first.IndexOf(" Path:", StringComparison.Ordinal);
+        return cut > 0 ? first[..cut] : first;
+    }
 }

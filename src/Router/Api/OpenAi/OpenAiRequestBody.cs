@@ -5,7 +5,8 @@ namespace Cluster.Router.Api.OpenAi;
 /// <summary>
 /// The body of POST /v1/completions and /v1/chat/completions (snake_case on the wire). Fields that take several JSON
 /// shapes (prompt, stop, logprobs, message content) stay <see cref="JsonElement"/>s and are checked by
-/// <see cref="OpenAiRequestMapper"/>. Unknown fields are ignored, as OpenAI's own server does for most of them.
+/// <see cref="OpenAiRequestMapper"/>. OpenAI parameters that are not implemented are refused when set (see
+/// <see cref="OpenAiUnsupported"/>); fields OpenAI does not define are ignored.
 /// </summary>
 internal sealed class OpenAiRequestBody
 {
@@ -62,6 +63,33 @@ internal sealed class OpenAiRequestBody
     public string? RequestId { get; set; }
 
     public string? CacheSalt { get; set; }
+
+    // OpenAI parameters this server does not implement: read only so that a non-default value is refused
+    // (OpenAiUnsupported) instead of being silently ignored.
+
+    public JsonElement? Tools { get; set; }
+
+    public JsonElement? ToolChoice { get; set; }
+
+    public JsonElement? ParallelToolCalls { get; set; }
+
+    public JsonElement? Functions { get; set; }
+
+    public JsonElement? FunctionCall { get; set; }
+
+    public JsonElement? ResponseFormat { get; set; }
+
+    public JsonElement? LogitBias { get; set; }
+
+    public JsonElement? Modalities { get; set; }
+
+    public JsonElement? Audio { get; set; }
+
+    public JsonElement? Prediction { get; set; }
+
+    public JsonElement? ReasoningEffort { get; set; }
+
+    public JsonElement? WebSearchOptions { get; set; }
 }
 
 /// <summary><c>stream_options</c>.</summary>
@@ -76,4 +104,10 @@ internal sealed class OpenAiMessage
     public string? Role { get; set; }
 
     public JsonElement? Content { get; set; }
+
+    /// <summary>Assistant tool calls: refused (tools are not supported).</summary>
+    public JsonElement? ToolCalls { get; set; }
+
+    /// <summary>The deprecated assistant function call: refused.</summary>
+    public JsonElement? FunctionCall { get; set; }
 }

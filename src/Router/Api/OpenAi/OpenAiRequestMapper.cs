@@ -8,14 +8,14 @@ internal sealed record OpenAiCallShape(bool Stream, bool IncludeUsage, bool Logp
 
 /// <summary>
 /// Maps an OpenAI body onto <c>cluster.v1.GenerateRequest</c> (the shared front end then validates values), checking
-/// here what only OpenAI has: JSON shapes of prompt/stop/content, n, best_of, echo, token limits, seed sign.
+/// here what only OpenAI has: unsupported parameters (<see cref="OpenAiUnsupported"/>), JSON shapes of prompt/stop/content,
+/// n, best_of, echo, logprobs (only the sampled token's: completions <c>logprobs: 0</c>), token limits, seed sign.
 /// </summary>
 internal static class OpenAiRequestMapper
 {
-    public const int MaxCompletionLogprobs = 5;
-
     public static (GenerateRequest Request, OpenAiCallShape Shape) Map(OpenAiRequestBody body, bool chat, string? headerRequestId)
     {
+        OpenAiUnsupported.Check(body);
         if (body.N is { } n && n != 1)
         {
             throw ApiException.Invalid("n", $"n = {n} is not supported: this server returns one choice per request (n = 1).");
@@ -127,6 +127,12 @@ internal static class OpenAiRequestMapper
 
     private static bool Logprobs(OpenAiRequestBody body, bool chat)
     {
+        if (body.TopLogprobs is { } top && top != 0)
+        {
+            throw ApiException.Invalid("top_logprobs",
+                $"top_logprobs = {top} is not supported: only the sampled token's logprob is available (no top alternatives); send 0 or leave it out.");
+        }
+
         var value = body.Logprobs;
         if (value is null || value.Value.ValueKind == JsonValueKind.Null)
         {
@@ -140,17 +146,18 @@ internal static class OpenAiRequestMapper
                 throw ApiException.Invalid("logprobs", "logprobs must be true or false for chat completions.");
             }
 
-            if (body.TopLogprobs is > 0)
-            {
-                throw ApiException.Invalid("top_logprobs", "top_logprobs > 0 is not supported: only the chosen token's logprob is returned.");
-            }
-
             return value.Value.GetBoolean();
         }
 
-        if (value.Value.ValueKind != JsonValueKind.Number || !value.Value.TryGetInt32(out var count) || count < 0 || count > MaxCompletionLogprobs)
+        if (value.Value.ValueKind != JsonValueKind.Number || !value.Value.TryGetInt32(out var count) || count < 0)
         {
-            throw ApiException.Invalid("logprobs", $"logprobs must be an integer in [0, {MaxCompletionLogprobs}] for completions.");
+            throw ApiException.Invalid("logprobs", "logprobs must be an integer ≥ 0 for completions.");
+        }
+
+        if (count > 0)
+        {
+            throw ApiException.Invalid("logprobs",
+                $"logprobs = {count} is not supported: only the sampled token's logprob is available (no top alternatives); send logprobs: 0.");
         }
 
         return true;

@@ -10,8 +10,8 @@ internal sealed record OpenAiPromptTokensDetails(int CachedTokens);
 
 internal sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs, IReadOnlyList<int> TextOffset)
 {
-    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
-    public object? TopLogprobs => null;
+    /// <summary><c>logprobs: 0</c> asks for no alternatives: one empty map per token (larger counts are refused).</summary>
+    public IReadOnlyList<Dictionary<string, float>> TopLogprobs => [.. Tokens.Select(_ => new Dictionary<string, float>())];
 }
 
 internal sealed record CompletionChoice(

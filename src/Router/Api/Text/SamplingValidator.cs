@@ -2,7 +2,10 @@ using Cluster.Contracts.V1;
 
 namespace Cluster.Router.Api.Text;
 
-/// <summary>Checks sampling values against the ranges documented in common.proto.</summary>
+/// <summary>
+/// Checks sampling values against the ranges documented in common.proto, covering everything the worker checks
+/// (src/Worker/Grpc/RequestValidation.cs) so that no request valid here is refused by a worker.
+/// </summary>
 internal static class SamplingValidator
 {
     public static SamplingParams Validate(SamplingParams? sampling, RequestFieldNames names)
@@ -17,6 +20,11 @@ internal static class SamplingValidator
         {
             throw ApiException.Invalid(names.RepetitionPenalty,
                 $"{names.RepetitionPenalty} must be a finite number > 0 (0 or 1 turns it off); got {s.RepetitionPenalty}.");
+        }
+
+        if (s.TopK > int.MaxValue)
+        {
+            throw ApiException.Invalid(names.TopK, $"{names.TopK} must be at most {int.MaxValue} (0 turns it off); got {s.TopK}.");
         }
 
         return s;

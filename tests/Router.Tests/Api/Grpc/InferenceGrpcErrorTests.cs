@@ -26,6 +26,12 @@ public sealed class InferenceGrpcErrorTests
         { "role:wizard", StatusCode.InvalidArgument, "chat.messages[0].role 'wizard' is not one of" },
         { "chat:", StatusCode.InvalidArgument, "chat.messages is empty" },
         { "id:has space", StatusCode.InvalidArgument, "request_id must be 1–256 printable ASCII" },
+        { "top_k:4000000000", StatusCode.InvalidArgument, "sampling.top_k must be at most 2147483647" },
+        { "temperature:NaN", StatusCode.InvalidArgument, "sampling.temperature must be in [0, 2]" },
+        { "temperature:-Infinity", StatusCode.InvalidArgument, "sampling.temperature must be in [0, 2]" },
+        { "top_p:NaN", StatusCode.InvalidArgument, "sampling.top_p must be in [0, 1]" },
+        { "repetition:Infinity", StatusCode.InvalidArgument, "sampling.repetition_penalty must be a finite number > 0" },
+        { "repetition:NaN", StatusCode.InvalidArgument, "sampling.repetition_penalty must be a finite number > 0" },
     };
 
     [Theory]
@@ -106,6 +112,7 @@ public sealed class InferenceGrpcErrorTests
             case "long": request.Text = new string('a', TinyModel.ContextLength); break;
             case "max": request.Stop = new StopConditions { MaxTokens = uint.Parse(value, System.Globalization.CultureInfo.InvariantCulture) }; break;
             case "temperature": request.Sampling = new SamplingParams { Temperature = f }; break;
+            case "top_k": request.Sampling = new SamplingParams { TopK = uint.Parse(value, System.Globalization.CultureInfo.InvariantCulture) }; break;
             case "top_p": request.Sampling = new SamplingParams { TopP = f }; break;
             case "min_p": request.Sampling = new SamplingParams { MinP = f }; break;
             case "presence": request.Sampling = new SamplingParams { PresencePenalty = f }; break;

@@ -54,11 +54,13 @@ public sealed class CompletionsTests
     public async Task Completions_Logprobs_ReturnsTokensLogprobsAndOffsets()
     {
         await using var router = await RouterHarness.StartAsync();
-        var (_, body, _) = await OpenAiHttp.PostJsonAsync(router.Http, "/v1/completions", """{"prompt":"a","max_tokens":3,"logprobs":1}""");
+        var (_, body, _) = await OpenAiHttp.PostJsonAsync(router.Http, "/v1/completions", """{"prompt":"a","max_tokens":3,"logprobs":0}""");
         var logprobs = body.GetProperty("choices")[0].GetProperty("logprobs");
         Assert.Equal(["H", "e", "l"], logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal([FakeCoordinator.LogprobOf(0), FakeCoordinator.LogprobOf(1), FakeCoordinator.LogprobOf(2)], logprobs.GetProperty("token_logprobs").EnumerateArray().Select(t => t.GetSingle()));
         Assert.Equal([0, 1, 2], logprobs.GetProperty("text_offset").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.All(logprobs.GetProperty("top_logprobs").EnumerateArray(), t => Assert.Empty(t.EnumerateObject()));
+        Assert.Equal(3, logprobs.GetProperty("top_logprobs").GetArrayLength());
         Assert.True(router.Coordinator.LastRequest.Logprobs);
     }
 

@@ -27,7 +27,7 @@ public sealed class OpenAiErrorTests
         { "/v1/completions", """{"prompt":"hi","frequency_penalty":-2.5}""", 400, "frequency_penalty", "frequency_penalty must be in [-2, 2]" },
         { "/v1/completions", """{"prompt":"hi","seed":-1}""", 400, "seed", "seed must be ≥ 0" },
         { "/v1/completions", """{"prompt":"hi","stop":5}""", 400, "stop", "stop must be a string or an array of strings" },
-        { "/v1/completions", """{"prompt":"hi","logprobs":9}""", 400, "logprobs", "logprobs must be an integer in [0, 5]" },
+        { "/v1/completions", """{"prompt":"hi","logprobs":-1}""", 400, "logprobs", "logprobs must be an integer ≥ 0" },
         { "/v1/completions", """{"prompt":"hi","top_k":-5}""", 400, "top_k", "top_k must be ≥ 0" },
         { "/v1/completions", """{"prompt":"hi","stream_options":{"include_usage":true}}""", 400, "stream_options", "only allowed with stream: true" },
         { "/v1/completions", """{"prompt":"hi","echo":true}""", 400, "echo", "not supported" },

@@ -1,0 +1,29 @@
+using Cluster.Contracts.V1;
+using Cluster.Rpc;
+
+namespace Cluster.Router.Tests.Api.Fuzz;
+
+/// <summary>Calls <c>cluster.v1.Inference/Complete</c> with raw request bytes (so malformed messages reach the server).</summary>
+internal sealed class RawInferenceClient(Uri address) : IDisposable
+{
+    private static readonly Method<byte[], byte[]> Complete = new(
+        MethodType.Unary, Inference.ServiceName, "Complete", Marshallers.ByteArrayMarshaller, Marshallers.ByteArrayMarshaller);
+
+    private readonly RpcChannel _channel = RpcChannel.ForAddress(address);
+
+    /// <summary>The call's status: OK, or the code the server answered with.</summary>
+    public async Task<Status> CompleteAsync(byte[] request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _channel.CreateCallInvoker().AsyncUnaryCall(Complete, null, new CallOptions(cancellationToken: cancellationToken), request).ResponseAsync;
+            return Status.DefaultSuccess;
+        }
+        catch (RpcException e)
+        {
+            return e.Status;
+        }
+    }
+
+    public void Dispose() => _channel.Dispose();
+}
