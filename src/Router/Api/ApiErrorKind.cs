@@ -18,6 +18,9 @@ public enum ApiErrorKind
     /// <summary>The request is larger than allowed: RESOURCE_EXHAUSTED / HTTP 413.</summary>
     TooLarge,
 
+    /// <summary>A live request on this router already uses the client's request id: ALREADY_EXISTS / HTTP 409.</summary>
+    Conflict,
+
     /// <summary>A bug or an unexpected failure: INTERNAL / HTTP 500.</summary>
     Internal,
 }

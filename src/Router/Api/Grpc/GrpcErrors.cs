@@ -14,6 +14,7 @@ internal static class GrpcErrors
             ApiErrorKind.NotFound => StatusCode.NotFound,
             ApiErrorKind.ResourceExhausted or ApiErrorKind.TooLarge => StatusCode.ResourceExhausted,
             ApiErrorKind.Unavailable => StatusCode.Unavailable,
+            ApiErrorKind.Conflict => StatusCode.AlreadyExists,
             _ => StatusCode.Internal,
         };
         var trailers = new Metadata();
