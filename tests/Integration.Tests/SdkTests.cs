@@ -34,14 +34,17 @@ public sealed class SdkTests(ClusterFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task GenerateAsync_CancelledMidStream_FreesEveryWorkerBlock()
+    public async Task GenerateAsync_CancelledMidStream_StopsTheEngineAndFreesEveryWorkerBlock()
     {
+        const int asked = 1500;
         using var cts = Deadline.ForTest();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cts.Token);
         var received = 0;
-        var options = new GenerationOptions { MaxTokens = 1500, Temperature = 0, IgnoreEos = true };
+        var options = new GenerationOptions { MaxTokens = asked, Temperature = 0, IgnoreEos = true };
+        await WaitDecodeWorkersIdleAsync(cts.Token);
+        var generatedBefore = await GeneratedByDecodeWorkersAsync(cts.Token);
 
-        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        var e = await Assert.ThrowsAsync<RpcException>(async () =>
         {
             await foreach (var chunk in _client.GenerateAsync(Prompts.Make(7100, 50), options, stop.Token))
             {
@@ -53,15 +56,38 @@ public sealed class SdkTests(ClusterFixture fixture) : IDisposable
             }
         });
 
+        Assert.Equal(StatusCode.Cancelled, e.StatusCode); // grpc-dotnet: the caller's own token ends the call CANCELLED
         Assert.True(received >= 5);
+        await WaitDecodeWorkersIdleAsync(cts.Token);
+        // Idle and settled: a worker that ignored the cancel would have run all the tokens asked for by now.
+        var generated = await GeneratedByDecodeWorkersAsync(cts.Token) - generatedBefore;
+        Assert.True(generated < asked / 2, $"the decode workers generated {generated} of the {asked} tokens asked for after the client cancelled");
+    }
+
+    private async Task WaitDecodeWorkersIdleAsync(CancellationToken cancellationToken)
+    {
         foreach (var worker in fixture.Cluster.Workers.Where(w => w.Role == "decode"))
         {
+            ulong? previous = null;
             await Deadline.UntilAsync(async () =>
             {
-                var status = await fixture.Calls.StatusAsync(worker, cts.Token);
-                return status.RunningRequests == 0 && status.WaitingRequests == 0 && status.KvBlocksFree == status.KvBlocksTotal;
-            }, TimeSpan.FromSeconds(30), $"{worker.Name} has no running request and every KV block free after the client cancelled");
+                var status = await fixture.Calls.StatusAsync(worker, cancellationToken);
+                var settled = previous == status.GeneratedTokens;
+                previous = status.GeneratedTokens;
+                return settled && status.RunningRequests == 0 && status.WaitingRequests == 0 && status.KvBlocksFree == status.KvBlocksTotal;
+            }, TimeSpan.FromSeconds(30), $"{worker.Name} has no running request, every KV block free and generated_tokens no longer growing");
         }
+    }
+
+    private async Task<ulong> GeneratedByDecodeWorkersAsync(CancellationToken cancellationToken)
+    {
+        var sum = 0UL;
+        foreach (var worker in fixture.Cluster.Workers.Where(w => w.Role == "decode"))
+        {
+            sum += (await fixture.Calls.StatusAsync(worker, cancellationToken)).GeneratedTokens;
+        }
+
+        return sum;
     }
 
     [Fact]

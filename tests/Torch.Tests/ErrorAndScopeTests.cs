@@ -24,12 +24,34 @@ public sealed class ErrorAndScopeTests
         Assert.Equal([3L, 2L], ok.shape);
     }
 
+    /// <summary>
+    /// Without a usable GPU every CUDA call throws; with one (written for the GPU machine, where it cannot run here),
+    /// the first device works and an index past the last one throws instead of crashing. Either branch asserts.
+    /// </summary>
     [Fact]
     public void Cuda_OnCpuOnlyBuildOrMissingDevice_ThrowsInsteadOfCrashing()
     {
-        if (torch.cuda.is_available()) return; // a GPU machine: covered by tests/reference/run_gpu.sh
-        Assert.Throws<TorchException>(() => torch.zeros([1], torch.float32, Device.CUDA()));
-        Assert.Throws<TorchException>(() => torch.cuda.synchronize());
+        var devices = torch.cuda.device_count();
+        if (devices == 0)
+        {
+            Assert.Throws<TorchException>(() => torch.zeros([1], torch.float32, Device.CUDA()));
+            Assert.Throws<TorchException>(() => torch.cuda.synchronize());
+            return;
+        }
+
+        using (var onGpu = torch.ones([3], torch.float32, Device.CUDA()))
+        {
+            torch.cuda.synchronize();
+            Assert.Equal(Device.CUDA(0), onGpu.device);
+            using var back = onGpu.to(Device.CPU);
+            Assert.Equal([1f, 1f, 1f], back.data<float>());
+        }
+
+        var missing = Device.CUDA(devices);
+        Assert.Throws<TorchException>(() => torch.zeros([1], torch.float32, missing));
+        Assert.Throws<TorchException>(() => torch.cuda.synchronize(missing.Index));
+        using var stillWorks = torch.zeros([1], torch.float32, Device.CUDA());
+        Assert.Equal(Device.CUDA(0), stillWorks.device);
     }
 
     [Fact]

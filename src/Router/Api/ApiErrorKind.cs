@@ -24,6 +24,9 @@ public enum ApiErrorKind
     /// <summary>A known HTTP path called with another method: HTTP 405 (OpenAI API only).</summary>
     MethodNotAllowed,
 
+    /// <summary>A live request on this router already uses the client's request id: ALREADY_EXISTS / HTTP 409.</summary>
+    Conflict,
+
     /// <summary>A bug or an unexpected failure: INTERNAL / HTTP 500.</summary>
     Internal,
 }

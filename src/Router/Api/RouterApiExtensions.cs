@@ -32,6 +32,7 @@ public static class RouterApiExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<RequestPreparer>();
+        services.TryAddSingleton<LiveRequestLabels>();
         services.TryAddSingleton<TextGenerator>();
         services.TryAddSingleton<InferenceGrpcService>();
         services.TryAddSingleton<OpenAiHandler>();

@@ -22,13 +22,16 @@ public interface IRequestCoordinator
 }
 
 /// <summary>A request as the coordinator sees it: validated, tokenized, server defaults applied.</summary>
-/// <param name="Id">Unique per request (client-chosen or assigned by the front end).</param>
+/// <param name="Id">The router's own id for the request, unique and unguessable (<c>RequestId.New()</c>); every worker
+/// call (Reserve, Prefill, Decode, Cancel, KV tickets) is keyed by it. Never client-chosen.</param>
 /// <param name="Model">The served model.</param>
 /// <param name="PromptTokens">The prompt (chat template already applied), never empty.</param>
 /// <param name="Sampling">Validated sampling values (proto, sent to workers as is).</param>
 /// <param name="Stop">Max tokens (resolved, ≥ 1), stop token ids and ignore_eos; stop strings are the front end's.</param>
 /// <param name="Logprobs">Return each chosen token's log-probability.</param>
 /// <param name="CacheSalt">Isolates prefix-cache sharing (part of the block hash seed).</param>
+/// <param name="Label">The client's request id (or one the front end made up): echoed back and logged, never sent to a
+/// worker. Empty when the caller has none (e.g. tests driving the coordinator directly).</param>
 public sealed record TokenizedRequest(
     RequestId Id,
     ModelId Model,
@@ -36,7 +39,8 @@ public sealed record TokenizedRequest(
     SamplingParams Sampling,
     StopConditions Stop,
     bool Logprobs,
-    string CacheSalt);
+    string CacheSalt,
+    string Label = "");
 
 /// <summary>What the coordinator streams back.</summary>
 public abstract record CoordinatorEvent

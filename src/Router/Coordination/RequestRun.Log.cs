@@ -5,8 +5,8 @@ namespace Cluster.Router.Coordination;
 
 internal sealed partial class RequestRun
 {
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} routed {Mode}: prefill {Prefill}, decode {Decode}, {PromptTokens} prompt tokens")]
-    private static partial void LogRouted(ILogger logger, string requestId, string mode, string prefill, string decode, int promptTokens);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId} (client label {Label}) routed {Mode}: prefill {Prefill}, decode {Decode}, {PromptTokens} prompt tokens")]
+    private static partial void LogRouted(ILogger logger, string requestId, string label, string mode, string prefill, string decode, int promptTokens);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId}: prefix index unavailable; routing on load alone")]
     private static partial void LogIndexUnavailable(ILogger logger, string requestId);

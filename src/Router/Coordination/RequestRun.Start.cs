@@ -33,7 +33,7 @@ internal sealed partial class RequestRun
             if (prefill is null)
             {
                 Admitted();
-                LogRouted(services.Logger, request.Id.Value, "local", decode.Id.Value, decode.Id.Value, promptLength);
+                LogRouted(services.Logger, request.Id.Value, request.Label, "local", decode.Id.Value, decode.Id.Value, promptLength);
                 services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0, reason);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
@@ -46,7 +46,7 @@ internal sealed partial class RequestRun
             }
 
             Admitted();
-            LogRouted(services.Logger, request.Id.Value, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
+            LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
             services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason);
             var (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
             if (response is not null)

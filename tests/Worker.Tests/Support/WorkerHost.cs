@@ -73,6 +73,22 @@ public sealed class WorkerHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits (bounded) until the worker runs and queues nothing and two reads in a row give the same
+    /// <c>generated_tokens</c>, and returns it: a count that is still growing (a request nobody stopped) never settles.
+    /// </summary>
+    public async Task<ulong> SettledGeneratedTokensAsync()
+    {
+        ulong? previous = null;
+        var settled = await Eventually.ReturnsAsync(StatusAsync, s =>
+        {
+            var same = previous == s.GeneratedTokens && s.RunningRequests == 0 && s.WaitingRequests == 0;
+            previous = s.GeneratedTokens;
+            return same;
+        }, "the worker to go idle with generated_tokens no longer growing");
+        return settled.GeneratedTokens;
+    }
+
     public async ValueTask DisposeAsync()
     {
         _channel.Dispose();

@@ -15,6 +15,7 @@ internal static class GrpcErrors
             ApiErrorKind.ResourceExhausted or ApiErrorKind.TooLarge => StatusCode.ResourceExhausted,
             ApiErrorKind.Unavailable => StatusCode.Unavailable,
             ApiErrorKind.UnknownPath or ApiErrorKind.MethodNotAllowed => StatusCode.Unimplemented,
+            ApiErrorKind.Conflict => StatusCode.AlreadyExists,
             _ => StatusCode.Internal,
         };
         var trailers = new Metadata();

@@ -17,7 +17,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
         var prepared = Prepare(request);
-        var id = prepared.Request.Id.Value;
+        var id = prepared.Label;
         try
         {
             await foreach (var chunk in generator.GenerateAsync(prepared, context.CancellationToken))
@@ -48,7 +48,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
             var done = await generator.CompleteAsync(prepared, context.CancellationToken);
             var response = new CompleteResponse
             {
-                RequestId = prepared.Request.Id.Value,
+                RequestId = prepared.Label,
                 Text = done.Text,
                 FinishReason = done.FinishReason,
                 Usage = ToProto(done.Usage),

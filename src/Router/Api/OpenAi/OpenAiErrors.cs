@@ -15,6 +15,7 @@ internal static class OpenAiErrors
         ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ApiErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
         ApiErrorKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        ApiErrorKind.Conflict => StatusCodes.Status409Conflict,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -29,6 +30,7 @@ internal static class OpenAiErrors
             ApiErrorKind.TooLarge => ("invalid_request_error", "request_too_large"),
             ApiErrorKind.ResourceExhausted => ("rate_limit_error", "rate_limit_exceeded"),
             ApiErrorKind.Unavailable => ("service_unavailable_error", "service_unavailable"),
+            ApiErrorKind.Conflict => ("invalid_request_error", "request_id_in_use"),
             _ => ("server_error", "internal_error"),
         };
         return new OpenAiErrorBody(new OpenAiError(e.Message, type, e.Param, code));

@@ -34,7 +34,7 @@ public sealed partial class OpenAiHandler(
             var headerId = context.Request.Headers[RequestIdHeader].ToString();
             var (request, shape) = OpenAiRequestMapper.Map(body, chat, headerId.Length > 0 ? headerId : null);
             var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi);
-            context.Response.Headers[RequestIdHeader] = prepared.Request.Id.Value;
+            context.Response.Headers[RequestIdHeader] = prepared.Label;
             var builder = new OpenAiResponseBuilder(prepared, clock.GetUtcNow().ToUnixTimeSeconds(), chat);
             if (shape.Stream)
             {

@@ -7,7 +7,7 @@ namespace Cluster.Router.Api.OpenAi;
 /// <summary>Builds the OpenAI response and chunk bodies of one request (id, created and model fixed per request).</summary>
 internal sealed class OpenAiResponseBuilder(PreparedRequest prepared, long created, bool chat)
 {
-    private readonly string _id = (chat ? "chatcmpl-" : "cmpl-") + prepared.Request.Id.Value;
+    private readonly string _id = (chat ? "chatcmpl-" : "cmpl-") + prepared.Label;
     private readonly string _model = prepared.Model.Id.Value;
     private readonly ServedModel _served = prepared.Model;
     private int _textOffset;

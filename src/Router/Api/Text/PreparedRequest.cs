@@ -7,4 +7,8 @@ namespace Cluster.Router.Api.Text;
 /// <param name="Model">The served model.</param>
 /// <param name="Request">What the coordinator runs.</param>
 /// <param name="StopStrings">Stop strings, applied to the detokenized output by the front end.</param>
-public sealed record PreparedRequest(ServedModel Model, TokenizedRequest Request, IReadOnlyList<string> StopStrings);
+public sealed record PreparedRequest(ServedModel Model, TokenizedRequest Request, IReadOnlyList<string> StopStrings)
+{
+    /// <summary>The id the client sees (its own request id, else one made up for it); never the internal id.</summary>
+    public string Label => Request.Label.Length > 0 ? Request.Label : Request.Id.Value;
+}

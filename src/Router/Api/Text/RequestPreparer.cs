@@ -16,7 +16,7 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
     /// <summary>Most stop strings per request.</summary>
     public const int MaxStopStrings = 16;
 
-    /// <summary>Longest client-chosen request id.</summary>
+    /// <summary>Longest client-chosen request id (a label: see <see cref="TokenizedRequest.Label"/>).</summary>
     public const int MaxRequestIdLength = 256;
 
     public PreparedRequest Prepare(GenerateRequest request, RequestFieldNames names)
@@ -40,8 +40,8 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         stop.MaxTokens = (uint)ResolveMaxTokens(stop.MaxTokens, prompt.Length, request.PromptCase == GenerateRequest.PromptOneofCase.Chat, model, names);
         var stopStrings = stop.Stop.ToArray();
         stop.Stop.Clear();
-        var id = RequestIdFor(request.RequestId, names);
-        var tokenized = new TokenizedRequest(id, model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt);
+        var label = LabelFor(request.RequestId, names);
+        var tokenized = new TokenizedRequest(RequestId.New(), model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label);
         return new PreparedRequest(model, tokenized, stopStrings);
     }
 
@@ -90,11 +90,12 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         }
     }
 
-    private static RequestId RequestIdFor(string requested, RequestFieldNames names)
+    // The client's id is a label only; without one the client still gets an id to quote, distinct from the internal one.
+    private static string LabelFor(string requested, RequestFieldNames names)
     {
         if (string.IsNullOrEmpty(requested))
         {
-            return RequestId.New();
+            return RequestId.New().Value;
         }
 
         if (requested.Length > MaxRequestIdLength || requested.Any(c => c < 0x21 || c > 0x7E))
@@ -103,6 +104,6 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
                 $"{names.RequestId} must be 1–{MaxRequestIdLength} printable ASCII characters without spaces.");
         }
 
-        return new RequestId(requested);
+        return requested;
     }
 }

@@ -30,8 +30,9 @@ public sealed class InferenceGrpcTests
         Assert.Equal(new Usage { PromptTokens = (uint)promptTokens, CompletionTokens = (uint)router.Coordinator.Output.Length, TotalTokens = (uint)(promptTokens + router.Coordinator.Output.Length), CachedPromptTokens = 4 }, last.Usage);
         var request = router.Coordinator.LastRequest;
         Assert.Equal(['H', 'i'], request.PromptTokens);
-        Assert.All(chunks, c => Assert.Equal(request.Id.Value, c.RequestId));
-        Assert.Equal(32, request.Id.Value.Length);
+        Assert.All(chunks, c => Assert.Equal(request.Label, c.RequestId));
+        Assert.Equal(32, request.Label.Length);
+        Assert.NotEqual(request.Label, request.Id.Value); // the made-up label is not the internal id
         Assert.Equal(40u, request.Stop.MaxTokens);
     }
 

@@ -26,7 +26,7 @@ internal sealed class FakeCoordinator : IRequestCoordinator
     /// <summary>When set, thrown after the first event of tokens (a failure mid-stream).</summary>
     public Exception? FailMidStreamWith { get; set; }
 
-    /// <summary>When set, the run waits (for cancellation) after this many tokens.</summary>
+    /// <summary>When set, the run waits after this many tokens until <see cref="ResumeHanging"/> or its cancellation.</summary>
     public int? HangAfterTokens { get; set; }
 
     public List<TokenizedRequest> Requests { get; } = [];
@@ -36,6 +36,8 @@ internal sealed class FakeCoordinator : IRequestCoordinator
     public TaskCompletionSource EndedEarly { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource Hanging { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly CancellationTokenSource _resume = new();
 
     public TokenizedRequest LastRequest
     {
@@ -47,6 +49,9 @@ internal sealed class FakeCoordinator : IRequestCoordinator
             }
         }
     }
+
+    /// <summary>Lets hanging runs (<see cref="HangAfterTokens"/>), now and later, go on to the end.</summary>
+    public void ResumeHanging() => _resume.Cancel();
 
     public static float LogprobOf(int index) => -(index + 1) / 10f;
 
@@ -73,7 +78,15 @@ internal sealed class FakeCoordinator : IRequestCoordinator
                 if (HangAfterTokens is { } hang && i >= hang)
                 {
                     Hanging.TrySetResult();
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                    using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _resume.Token);
+                    try
+                    {
+                        await Task.Delay(Timeout.Infinite, wait.Token);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        // resumed
+                    }
                 }
 
                 if (i > 0 && FailMidStreamWith is { } midStream)

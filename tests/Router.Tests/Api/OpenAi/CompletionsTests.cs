@@ -14,7 +14,8 @@ public sealed class CompletionsTests
         var (status, body, response) = await OpenAiHttp.PostJsonAsync(router.Http, "/v1/completions", """{"model":"tiny","prompt":"Hi","temperature":0,"seed":7,"user":"u1"}""");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var id = router.Coordinator.LastRequest.Id.Value;
+        var id = router.Coordinator.LastRequest.Label;
+        Assert.NotEqual(router.Coordinator.LastRequest.Id.Value, id);
         Assert.Equal("cmpl-" + id, body.Str("id"));
         Assert.Equal(id, response.Headers.GetValues("x-request-id").Single());
         Assert.Equal("text_completion", body.Str("object"));
