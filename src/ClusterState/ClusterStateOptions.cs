@@ -9,8 +9,17 @@ public sealed class ClusterStateOptions
     public static readonly TimeSpan DefaultSweepInterval = TimeSpan.FromSeconds(2);
     public static readonly TimeSpan DefaultOperationTimeout = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c>. Empty: in-memory state in this process.</summary>
+    /// <summary>
+    /// StackExchange.Redis configuration string, e.g. <c>127.0.0.1:6379</c> or <c>redis.internal:6380,ssl=true</c>.
+    /// Empty: in-memory state in this process. Keep the password out of it: use <see cref="RedisPassword"/>.
+    /// </summary>
     public string RedisConnectionString { get; set; } = "";
+
+    /// <summary>Redis AUTH password (set it by environment, <c>ClusterState__RedisPassword</c>, or a secret file; never on a command line). Overrides a <c>password=</c> in the connection string.</summary>
+    public string? RedisPassword { get; set; }
+
+    /// <summary>Connect with TLS (as <c>ssl=true</c> in the connection string).</summary>
+    public bool RedisTls { get; set; }
 
     /// <summary>Prefix of every Redis key (README.md lists the keys).</summary>
     public string KeyPrefix { get; set; } = DefaultKeyPrefix;

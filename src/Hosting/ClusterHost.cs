@@ -15,7 +15,7 @@ public static class ClusterHost
         Action<WebApplicationBuilder>? configure = null,
         Action<WebApplication>? map = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(ExpandInsecureSwitch(args));
         builder.AddClusterHost(defaults);
         configure?.Invoke(builder);
         var app = builder.Build();
@@ -23,4 +23,8 @@ public static class ClusterHost
         map?.Invoke(app);
         return app;
     }
+
+    /// <summary>Replaces <c>--insecure</c> with <c>--Hosting:AllowInsecure=true</c> (the configuration parser needs key=value).</summary>
+    internal static string[] ExpandInsecureSwitch(string[] args) =>
+        [.. args.Select(a => string.Equals(a, HostingOptions.InsecureSwitch, StringComparison.OrdinalIgnoreCase) ? "--Hosting:AllowInsecure=true" : a)];
 }

@@ -79,7 +79,7 @@ public static partial class ClusterHostExtensions
         return app;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:ClusterToken is empty: internal APIs (Worker, KvTransfer) accept calls without credentials. Set it in production.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:ClusterToken is empty: internal APIs (Worker, KvTransfer) accept calls without credentials (allowed on loopback or with Hosting:AllowInsecure). Set it in production.")]
     private static partial void LogNoClusterToken(ILogger logger);
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel, IOptions<HostingOptions> options, HostEndpoints endpoints)

@@ -10,7 +10,7 @@ namespace Cluster.Router;
 public static class RouterApp
 {
     /// <summary>Role name and default ports: gRPC 50051, HTTP 8080.</summary>
-    public static readonly ClusterHostDefaults Defaults = new("router", GrpcPort: 50051, HttpPort: 8080);
+    public static readonly ClusterHostDefaults Defaults = new("router", GrpcPort: 50051, HttpPort: 8080, ClientFacing: true);
 
     /// <summary>
     /// The router: cluster state, the request coordinator (routing, workers), the model catalog and text front end,

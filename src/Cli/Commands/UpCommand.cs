@@ -27,8 +27,8 @@ internal static class UpCommand
         var prefill = new Option<int>("--prefill") { Description = "Prefill workers", DefaultValueFactory = _ => 1 };
         var decode = new Option<int>("--decode") { Description = "Decode workers", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
-        var apiKey = new Option<string>("--api-key") { Description = "Require this client API key (Authorization: Bearer KEY)", DefaultValueFactory = _ => "" };
-        var clusterToken = new Option<string>("--cluster-token") { Description = "Token on internal APIs (router → workers, prefill → decode)", DefaultValueFactory = _ => "" };
+        var apiKey = new Option<string>("--api-key") { Description = "Require this client API key (Authorization: Bearer KEY); better: environment variable Auth__ApiKeys__0", DefaultValueFactory = _ => "" };
+        var clusterToken = new Option<string>("--cluster-token") { Description = "Token on internal APIs (router → workers, prefill → decode); better: environment variable Auth__ClusterToken", DefaultValueFactory = _ => "" };
         var settings = new Option<string[]>("--set") { Description = "More configuration for every role, KEY=VALUE (e.g. Routing:PrefillPolicy=round-robin)", AllowMultipleArgumentsPerToken = false };
         var logDir = new Option<string?>("--log-dir") { Description = "Log folder of the child processes (--redis; default: a new temporary folder)" };
         var smoke = new Option<bool>("--smoke") { Description = "Send one streamed chat request through the router, print it, stop; exit code 0 only if it succeeded" };
@@ -44,12 +44,16 @@ internal static class UpCommand
                 parse.GetValue(model), parse.GetValue(modelId)!, parse.GetValue(cacheDir)!,
                 parse.GetResult(redis) is not null, parse.GetValue(redis),
                 parse.GetValue(grpcPort), parse.GetValue(httpPort), parse.GetValue(prefill), parse.GetValue(decode),
-                parse.GetValue(device)!, parse.GetValue(apiKey)!, parse.GetValue(clusterToken)!,
+                parse.GetValue(device)!, OrEnvironment(parse.GetValue(apiKey), "Auth__ApiKeys__0"), OrEnvironment(parse.GetValue(clusterToken), "Auth__ClusterToken"),
                 ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(demo), parse.GetValue(verbose));
             return UpRunner.RunAsync(options, ReadyTimeout, ct);
         });
         return command;
     }
+
+    /// <summary>A secret from its option, else from the environment (which, unlike this process's command line, other users cannot read).</summary>
+    private static string OrEnvironment(string? value, string variable) =>
+        value is { Length: > 0 } ? value : Environment.GetEnvironmentVariable(variable) ?? "";
 
     private static Dictionary<string, string> ParseSettings(string[] pairs)
     {

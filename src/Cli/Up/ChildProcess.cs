@@ -26,8 +26,11 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts <paramref name="dll"/> with the dotnet host; stdout and stderr go to <paramref name="logPath"/>.</summary>
-    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string logPath)
+    /// <summary>
+    /// Starts <paramref name="dll"/> with the dotnet host; stdout and stderr go to <paramref name="logPath"/>.
+    /// <paramref name="environment"/> (secrets) is added to its environment, which only its user can read, unlike its command line.
+    /// </summary>
+    public static ChildProcess Start(string name, string dll, IEnumerable<string> args, string logPath, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(ExecutableLocator.DotnetHost())
         {
@@ -44,6 +47,11 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, log, logPath);

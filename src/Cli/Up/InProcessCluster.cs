@@ -71,7 +71,8 @@ public sealed class InProcessCluster : IRunningCluster
                 await cluster.StartWorkerAsync($"decode-{i}", "decode", DecodeWorkerApp.Defaults, logging, cancellationToken).ConfigureAwait(false);
             }
 
-            var routerArgs = ClusterRoleArgs.Router(spec, spec.RouterGrpcPort, spec.RouterHttpPort, redis: "").Concat(logging).ToArray();
+            var routerArgs = ClusterRoleArgs.Router(spec, spec.RouterGrpcPort, spec.RouterHttpPort, redis: "")
+                .Concat(ClusterRoleArgs.AsArguments(ClusterRoleArgs.Secrets(spec, "router", redisPassword: null))).Concat(logging).ToArray();
             var router = Cluster.Router.RouterApp.Build(routerArgs, cluster.ShareState);
             cluster._apps.Add(router);
             await router.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -112,7 +113,8 @@ public sealed class InProcessCluster : IRunningCluster
 
     private async Task StartWorkerAsync(string name, string role, ClusterHostDefaults defaults, string[] logging, CancellationToken cancellationToken)
     {
-        var args = ClusterRoleArgs.Worker(Spec, name, grpcPort: 0, httpPort: 0, redis: "").Concat(logging).ToArray();
+        var args = ClusterRoleArgs.Worker(Spec, name, grpcPort: 0, httpPort: 0, redis: "")
+            .Concat(ClusterRoleArgs.AsArguments(ClusterRoleArgs.Secrets(Spec, name, redisPassword: null))).Concat(logging).ToArray();
         var app = WorkerApp.Build(args, defaults, ShareState);
         _apps.Add(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,8 @@ namespace Cluster.Cli.Up;
 /// <summary>
 /// The roles as child processes (the built Router, PrefillWorker and DecodeWorker executables) sharing cluster state
 /// in Redis: a given connection string, or a local redis-server this cluster starts and stops. Logs go to files.
-/// Disposing kills every child and stops the Redis it started.
+/// Disposing kills every child and stops the Redis it started, which requires a generated password. Secrets (cluster
+/// token, API key, Redis password) reach the children by environment, never on their command lines.
 /// </summary>
 public sealed class ProcessCluster : IRunningCluster
 {
@@ -17,19 +18,22 @@ public sealed class ProcessCluster : IRunningCluster
     private readonly List<RoleEndpoint> _workers = [];
     private readonly ExecutableLocator _locator;
     private readonly ServiceProvider _state;
+    private readonly string? _redisPassword;
     private int _nextPrefill;
     private int _nextDecode;
 
-    private ProcessCluster(ClusterSpec spec, ExecutableLocator locator, string logDirectory, string redis, LocalRedisServer? ownRedis)
+    private ProcessCluster(ClusterSpec spec, ExecutableLocator locator, string logDirectory, string redis, LocalRedisServer? ownRedis, string? redisPassword)
     {
         Spec = spec;
         _locator = locator;
         LogDirectory = logDirectory;
         RedisConnection = redis;
         Redis = ownRedis;
+        _redisPassword = redisPassword;
         AppDomain.CurrentDomain.ProcessExit += KillOnExit;
         _state = new ServiceCollection()
-            .AddClusterState(new ConfigurationBuilder().AddInMemoryCollection([new("ClusterState:RedisConnectionString", redis)]).Build())
+            .AddClusterState(new ConfigurationBuilder().AddInMemoryCollection([
+                new("ClusterState:RedisConnectionString", redis), new("ClusterState:RedisPassword", redisPassword)]).Build())
             .BuildServiceProvider();
     }
 
@@ -61,15 +65,20 @@ public sealed class ProcessCluster : IRunningCluster
     /// <summary>The prefix index in Redis, as the router sees it.</summary>
     public IPrefixIndex Index => _state.GetRequiredService<IPrefixIndex>();
 
-    /// <summary>Starts Redis (unless <paramref name="redisConnection"/> is given), the router and the workers, and waits until all are healthy and registered.</summary>
+    /// <summary>
+    /// Starts Redis (unless <paramref name="redisConnection"/> is given; <paramref name="redisPassword"/> is then its
+    /// password, else one is generated), the router and the workers, and waits until all are healthy and registered.
+    /// </summary>
     public static async Task<ProcessCluster> StartAsync(ClusterSpec spec, string? redisConnection, string logDirectory, TimeSpan readyTimeout,
-        ExecutableLocator? locator = null, CancellationToken cancellationToken = default)
+        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, string? redisPassword = null)
     {
         spec.Validate();
         locator ??= ExecutableLocator.FromBaseDirectory();
         Directory.CreateDirectory(logDirectory);
-        var ownRedis = string.IsNullOrWhiteSpace(redisConnection) ? await LocalRedisServer.StartAsync(cancellationToken).ConfigureAwait(false) : null;
-        var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis);
+        var ownRedis = string.IsNullOrWhiteSpace(redisConnection)
+            ? await LocalRedisServer.StartAsync(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)), cancellationToken).ConfigureAwait(false)
+            : null;
+        var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis, ownRedis?.Password ?? redisPassword);
         try
         {
             var grpc = FreePorts.Resolve(spec.RouterGrpcPort);
@@ -157,7 +166,8 @@ public sealed class ProcessCluster : IRunningCluster
 
     private ChildProcess Launch(string name, string host, string[] args)
     {
-        var child = ChildProcess.Start(name, _locator.Dll(host), args, Path.Combine(LogDirectory, $"{name}.log"));
+        var secrets = ClusterRoleArgs.AsEnvironment(ClusterRoleArgs.Secrets(Spec, name, _redisPassword));
+        var child = ChildProcess.Start(name, _locator.Dll(host), args, Path.Combine(LogDirectory, $"{name}.log"), secrets);
         _children.Add(child);
         return child;
     }

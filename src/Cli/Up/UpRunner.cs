@@ -46,7 +46,7 @@ internal static class UpRunner
         {
             cluster = o.UseRedis
                 ? await ProcessCluster.StartAsync(spec, o.RedisConnection, o.LogDir ?? Directory.CreateTempSubdirectory("cluster-up-").FullName,
-                    readyTimeout, cancellationToken: cancellationToken).ConfigureAwait(false)
+                    readyTimeout, cancellationToken: cancellationToken, redisPassword: Environment.GetEnvironmentVariable("ClusterState__RedisPassword")).ConfigureAwait(false)
                 : await InProcessCluster.StartAsync(spec, readyTimeout, quiet: !o.Verbose, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)

@@ -8,6 +8,7 @@ namespace Cluster.ClusterState.Redis;
 /// <summary>
 /// A throw-away redis-server on 127.0.0.1 (no persistence) for tests, benchmarks and <c>cluster up --redis</c>:
 /// started on a free port, ready when it prints "Ready to accept connections", stoppable and restartable on the same port.
+/// With a <see cref="Password"/> it requires AUTH (<c>requirepass</c>, given on its stdin as a config file: never on its command line).
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
@@ -16,27 +17,42 @@ public sealed class LocalRedisServer : IAsyncDisposable
     private Process? _process;
     private Task? _drain;
 
-    private LocalRedisServer(string executable, int port)
+    private LocalRedisServer(string executable, int port, string? password)
     {
         _executable = executable;
         Port = port;
+        Password = password;
     }
 
     /// <summary>The TCP port it listens on.</summary>
     public int Port { get; }
 
-    /// <summary>StackExchange.Redis configuration string for it.</summary>
+    /// <summary>The password it requires (null: none). Not part of <see cref="ConnectionString"/>, so that string may be shown or logged.</summary>
+    public string? Password { get; }
+
+    /// <summary>StackExchange.Redis configuration string for it (without the password).</summary>
     public string ConnectionString => $"127.0.0.1:{Port}";
+
+    /// <summary>The process id while it runs (tests read its command line).</summary>
+    public int? ProcessId => IsRunning ? _process!.Id : null;
 
     /// <summary>True while the process runs.</summary>
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>Starts redis-server (REDIS_SERVER when set, else from PATH) on a free port. Throws, saying how to install it, when it is missing.</summary>
-    public static async Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default)
+    public static Task<LocalRedisServer> StartAsync(CancellationToken cancellationToken = default) => StartAsync(password: null, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(CancellationToken)"/>, requiring <paramref name="password"/> (null or empty: none).</summary>
+    public static async Task<LocalRedisServer> StartAsync(string? password, CancellationToken cancellationToken = default)
     {
         var executable = (Environment.GetEnvironmentVariable("REDIS_SERVER") is { Length: > 0 } given ? given : FindOnPath("redis-server")) ?? throw new InvalidOperationException(
             "redis-server is not installed (not on PATH). Install it: apt-get install -y redis-server (Debian 7.0 is what CI uses), or set REDIS_SERVER=/path/to/redis-server.");
-        var server = new LocalRedisServer(executable, FreePort());
+        if (password is { Length: > 0 } && password.Any(c => char.IsWhiteSpace(c) || c is '"' or '\'' or '\\'))
+        {
+            throw new ArgumentException("The redis-server password must not contain spaces, quotes or backslashes.", nameof(password));
+        }
+
+        var server = new LocalRedisServer(executable, FreePort(), string.IsNullOrEmpty(password) ? null : password);
         await server.RestartAsync(cancellationToken).ConfigureAwait(false);
         return server;
     }
@@ -53,15 +69,24 @@ public sealed class LocalRedisServer : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+
+        // "-" first: redis-server reads a config file from stdin (the password), then applies the options that follow.
+        foreach (var arg in new[] { "-", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
         {
             info.ArgumentList.Add(arg);
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_executable}.");
         _process = process;
+        if (Password is not null)
+        {
+            await process.StandardInput.WriteLineAsync($"requirepass {Password}").ConfigureAwait(false);
+        }
+
+        process.StandardInput.Close();
         var output = new StringBuilder();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);

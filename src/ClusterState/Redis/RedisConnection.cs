@@ -27,16 +27,85 @@ public sealed partial class RedisConnection : IDisposable
         _timeout = settings.OperationTimeout;
         Keys = new RedisKeys(settings.KeyPrefix);
 
-        var configuration = ConfigurationOptions.Parse(settings.RedisConnectionString);
+        var configuration = Configuration(settings);
         configuration.AbortOnConnectFail = false; // start even when Redis is down; reconnect in the background
         _multiplexer = ConnectionMultiplexer.Connect(configuration);
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
         _multiplexer.ConnectionRestored += (_, e) => LogConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
+        ThrowIfAuthenticationFailed(configuration);
         if (!_multiplexer.IsConnected)
         {
             _health.ReportFailure("not connected at start-up");
             LogNotConnectedAtStart(_logger, string.Join(',', configuration.EndPoints));
         }
+    }
+
+    /// <summary>A wrong or missing password is a configuration error, not an outage: fail start-up saying which setting to fix.</summary>
+    private void ThrowIfAuthenticationFailed(ConfigurationOptions configuration)
+    {
+        string? refusal = null;
+        try
+        {
+            _multiplexer.GetDatabase().Ping();
+        }
+        catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthReply(e))
+        {
+            refusal = e.Message;
+        }
+        catch (RedisServerException e) when (IsAuthReply(e))
+        {
+            refusal = e.Message;
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException)
+        {
+            return; // unreachable or slow: an outage, handled by degrading and reconnecting
+        }
+
+        if (refusal is null)
+        {
+            return;
+        }
+
+        _multiplexer.Dispose();
+        var given = string.IsNullOrEmpty(configuration.Password) ? "no password was given" : "the password given was refused";
+        throw new InvalidOperationException(
+            $"Redis at {string.Join(',', configuration.EndPoints)} requires authentication and {given}: set {ClusterStateOptions.SectionName}:RedisPassword "
+            + $"(environment variable ClusterState__RedisPassword) to its requirepass/ACL password. ({Redact(refusal, configuration.Password)})");
+    }
+
+    private static bool IsAuthReply(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (x.Message.Contains("NOAUTH", StringComparison.Ordinal) || x.Message.Contains("WRONGPASS", StringComparison.Ordinal)
+                || x.Message.Contains("authentication failure", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Redact(string message, string? password) =>
+        string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);
+
+    /// <summary>The connection string with <see cref="ClusterStateOptions.RedisPassword"/> and <see cref="ClusterStateOptions.RedisTls"/> applied.</summary>
+    public static ConfigurationOptions Configuration(ClusterStateOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var configuration = ConfigurationOptions.Parse(settings.RedisConnectionString);
+        if (!string.IsNullOrEmpty(settings.RedisPassword))
+        {
+            configuration.Password = settings.RedisPassword;
+        }
+
+        if (settings.RedisTls)
+        {
+            configuration.Ssl = true;
+        }
+
+        return configuration;
     }
 
     /// <summary>The multiplexer (tests wait on its reconnect events).</summary>

@@ -3,7 +3,8 @@ namespace Cluster.Hosting.Auth;
 /// <summary>
 /// Credentials (configuration section <c>Auth</c>): a cluster token shared by the router and workers for internal
 /// APIs, and the API keys clients present to the router. Both travel as <c>authorization: Bearer …</c>.
-/// An empty setting turns that check off (a warning is logged at start-up).
+/// An empty setting turns that check off (a warning is logged at start-up); a host bound beyond loopback refuses
+/// to start without them unless <c>Hosting:AllowInsecure</c> is set.
 /// </summary>
 public sealed class AuthOptions
 {
