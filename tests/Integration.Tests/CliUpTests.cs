@@ -15,12 +15,14 @@ public sealed class CliUpTests
     [Fact]
     public async Task UpSmoke_InProcess_StreamsAChatThroughTheRouterAndExitsZero()
     {
-        var (exit, output) = await RunCliAsync("up", "--smoke", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0", "--api-key", "k1");
+        var (exit, output) = await RunCliAsync("up", "--smoke", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0", "--api-key", "k1-not-for-the-banner");
 
         Assert.True(exit == 0, output);
         Assert.Contains("embedded in-memory cluster state", output, StringComparison.Ordinal);
         Assert.Contains("smoke: OK", output, StringComparison.Ordinal);
         Assert.Contains("curl -N http://127.0.0.1:", output, StringComparison.Ordinal);
+        Assert.Contains("$CLUSTER_API_KEY", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("k1-not-for-the-banner", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -28,12 +30,14 @@ public sealed class CliUpTests
     {
         var logs = Directory.CreateTempSubdirectory("cluster-up-test-").FullName;
         var (exit, output) = await RunCliAsync("up", "--smoke", "--redis", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0",
-            "--prefill", "2", "--decode", "1", "--cluster-token", "t1", "--log-dir", logs);
+            "--prefill", "2", "--decode", "1", "--cluster-token", "t1-not-for-the-logs", "--log-dir", logs);
 
         Assert.True(exit == 0, output);
         Assert.Contains("local redis-server", output, StringComparison.Ordinal);
         Assert.Contains("smoke: OK", output, StringComparison.Ordinal);
         Assert.Equal(["decode-1.log", "prefill-1.log", "prefill-2.log", "router.log"], Directory.GetFiles(logs).Select(f => Path.GetFileName(f)).Order().ToArray());
+        Assert.DoesNotContain("t1-not-for-the-logs", output, StringComparison.Ordinal);
+        Assert.All(Directory.GetFiles(logs), log => Assert.DoesNotContain("t1-not-for-the-logs", File.ReadAllText(log), StringComparison.Ordinal));
         var router = Regex.Match(output, @"HTTP http://127\.0\.0\.1:(\d+) \(OpenAI");
         var redis = Regex.Match(output, @"redis-server at 127\.0\.0\.1:(\d+)");
         Assert.True(router.Success && redis.Success, output);

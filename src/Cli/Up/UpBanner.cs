@@ -2,7 +2,10 @@ using System.Text;
 
 namespace Cluster.Cli.Up;
 
-/// <summary>What <c>cluster up</c> prints once the cluster answers: endpoints, then how to call it (curl, OpenAI clients, .NET SDK).</summary>
+/// <summary>
+/// What <c>cluster up</c> prints once the cluster answers: endpoints, then how to call it (curl, OpenAI clients, .NET SDK).
+/// The API key itself is never printed (output ends up in logs): the examples read it from <c>$CLUSTER_API_KEY</c>.
+/// </summary>
 public static class UpBanner
 {
     public static string Render(IRunningCluster cluster)
@@ -11,8 +14,8 @@ public static class UpBanner
         var model = spec.EffectiveModelId;
         var http = cluster.RouterHttp.ToString().TrimEnd('/');
         var grpc = cluster.RouterGrpc.ToString().TrimEnd('/');
-        var key = spec.ApiKey.Length > 0 ? spec.ApiKey : "none";
-        var auth = spec.ApiKey.Length > 0 ? $" -H 'Authorization: Bearer {spec.ApiKey}'" : "";
+        var keyed = spec.ApiKey.Length > 0;
+        var auth = keyed ? " -H \"Authorization: Bearer $CLUSTER_API_KEY\"" : "";
         var b = new StringBuilder();
         b.AppendLine($"Cluster up ({cluster.Mode}); model '{model}' from {spec.ModelPath}");
         b.AppendLine($"  router    gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /healthz)");
@@ -22,19 +25,24 @@ public static class UpBanner
         }
 
         b.AppendLine();
+        if (keyed)
+        {
+            b.AppendLine("The router requires the API key you gave; the examples read it from CLUSTER_API_KEY (export it first).");
+        }
+
         b.AppendLine("curl (streamed chat):");
         b.AppendLine($"  curl -N {http}/v1/chat/completions -H 'Content-Type: application/json'{auth} \\");
         b.AppendLine($"    -d '{{\"model\":\"{model}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello\"}}],\"max_tokens\":32,\"stream\":true}}'");
         b.AppendLine($"  curl {http}/v1/models{auth}");
         b.AppendLine();
         b.AppendLine("OpenAI Python client (pip install openai):");
-        b.AppendLine($"  from openai import OpenAI");
-        b.AppendLine($"  client = OpenAI(base_url=\"{http}/v1\", api_key=\"{key}\")");
+        b.AppendLine(keyed ? "  import os; from openai import OpenAI" : "  from openai import OpenAI");
+        b.AppendLine($"  client = OpenAI(base_url=\"{http}/v1\", api_key={(keyed ? "os.environ[\"CLUSTER_API_KEY\"]" : "\"none\"")})");
         b.AppendLine($"  for chunk in client.chat.completions.create(model=\"{model}\", messages=[{{\"role\": \"user\", \"content\": \"Hello\"}}], max_tokens=32, stream=True):");
         b.AppendLine("      print(chunk.choices[0].delta.content or \"\", end=\"\")");
         b.AppendLine();
         b.AppendLine("OpenAI Node client (npm install openai):");
-        b.AppendLine($"  const client = new (require('openai').default)({{ baseURL: '{http}/v1', apiKey: '{key}' }});");
+        b.AppendLine($"  const client = new (require('openai').default)({{ baseURL: '{http}/v1', apiKey: {(keyed ? "process.env.CLUSTER_API_KEY" : "'none'")} }});");
         b.AppendLine($"  const r = await client.completions.create({{ model: '{model}', prompt: 'Hello', max_tokens: 32 }}); console.log(r.choices[0].text);");
         b.AppendLine();
         b.AppendLine(".NET SDK (src/Client, package Cluster.Client):");
