@@ -140,6 +140,7 @@ internal sealed partial class RequestRun
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
+            NoteFailure(decode, e);
             DecodeFailed(decode, $"Reserve: {e.StatusCode} {e.Status.Detail}");
         }
 
