@@ -40,10 +40,18 @@ public sealed class ReadinessTests
     [Fact]
     public async Task ParentPid_NotThisProcesssParent_HostStopsItself()
     {
-        // This test process is not its own parent: the watch sees the "parent" gone and stops the host.
-        await using var host = await TestHost.StartAsync($"--Hosting:ParentPid={Environment.ProcessId}");
+        // This test process is not its own parent: the watch sees the "parent" gone and stops the host (possibly while it starts).
+        await using var app = ClusterHost.Build([.. TestHost.FreePortArgs, $"--Hosting:ParentPid={Environment.ProcessId}"], new ClusterHostDefaults("test", 50999, 8999));
         var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        host.App.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(stopping.SetResult);
+        app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(stopping.SetResult);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped before the listeners were bound
+        }
 
         await stopping.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
