@@ -9,7 +9,9 @@ namespace Cluster.Cli.Up;
 /// <summary>
 /// The roles as child processes (the built Router, PrefillWorker and DecodeWorker executables) sharing cluster state
 /// in Redis: a given connection string, or a local redis-server this cluster starts and stops. Logs go to files.
-/// Disposing kills every child and stops the Redis it started.
+/// Once ready, a child that exits unexpectedly is restarted with backoff (<see cref="ChildProcess.Supervise"/>), each
+/// exit and restart reported as a line; children stop themselves when this process is gone (Hosting:ParentPid).
+/// Disposing kills every child (no more restarts) and stops the Redis it started.
 /// </summary>
 public sealed class ProcessCluster : IRunningCluster
 {
@@ -17,6 +19,7 @@ public sealed class ProcessCluster : IRunningCluster
     private readonly List<RoleEndpoint> _workers = [];
     private readonly ExecutableLocator _locator;
     private readonly ServiceProvider _state;
+    private Action<string> _report = Console.Error.WriteLine;
     private int _nextPrefill;
     private int _nextDecode;
 
@@ -63,13 +66,14 @@ public sealed class ProcessCluster : IRunningCluster
 
     /// <summary>Starts Redis (unless <paramref name="redisConnection"/> is given), the router and the workers, and waits until all are healthy and registered.</summary>
     public static async Task<ProcessCluster> StartAsync(ClusterSpec spec, string? redisConnection, string logDirectory, TimeSpan readyTimeout,
-        ExecutableLocator? locator = null, CancellationToken cancellationToken = default)
+        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, Action<string>? report = null)
     {
         spec.Validate();
         locator ??= ExecutableLocator.FromBaseDirectory();
         Directory.CreateDirectory(logDirectory);
         var ownRedis = string.IsNullOrWhiteSpace(redisConnection) ? await LocalRedisServer.StartAsync(cancellationToken).ConfigureAwait(false) : null;
         var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis);
+        cluster._report = report ?? cluster._report;
         try
         {
             var grpc = FreePorts.Resolve(spec.RouterGrpcPort);
@@ -88,6 +92,7 @@ public sealed class ProcessCluster : IRunningCluster
             }
 
             await cluster.WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+            cluster._children.ForEach(c => c.Supervise(cluster._report)); // start-up failures fail fast; later exits restart
             return cluster;
         }
         catch
@@ -102,13 +107,14 @@ public sealed class ProcessCluster : IRunningCluster
     {
         var worker = LaunchWorker(role);
         await WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+        Process(worker.Name).Supervise(_report);
         return worker;
     }
 
     /// <summary>The child process named <paramref name="name"/> (e.g. <c>decode-2</c>).</summary>
     public ChildProcess Process(string name) => _children.Single(c => c.Name == name);
 
-    /// <summary>Kills a worker process as a crash would and forgets it (its registry entry expires on its own).</summary>
+    /// <summary>Kills a worker process as a crash would, without restarting it, and forgets it (its registry entry expires on its own).</summary>
     public async Task KillWorkerAsync(string name)
     {
         await Process(name).KillAsync().ConfigureAwait(false);
