@@ -41,7 +41,7 @@ public sealed class SupervisionTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task ClusterUpKilled9_EveryChildRoleExits()
+    public async Task ClusterUpKilled9_EveryChildRoleAndRedisExit()
     {
         var info = new ProcessStartInfo(ExecutableLocator.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var arg in new[] { ExecutableLocator.FromBaseDirectory().CliDll(), "up", "--redis", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0",
@@ -52,7 +52,7 @@ public sealed class SupervisionTests(ClusterFixture fixture)
 
         using var up = Process.Start(info)!;
         var roles = Array.Empty<int>();
-        var others = Array.Empty<int>(); // the local redis-server: not a .NET role, it does not watch its parent (cleaned up here)
+        var others = Array.Empty<int>(); // the local redis-server (setpriv --pdeathsig KILL)
         try
         {
             using var cts = Deadline.ForTest();
@@ -65,11 +65,12 @@ public sealed class SupervisionTests(ClusterFixture fixture)
             roles = children.Where(p => Command(p).Contains("Cluster.", StringComparison.Ordinal)).ToArray();
             others = children.Except(roles).ToArray();
             Assert.Equal(3, roles.Length); // router, prefill-1, decode-1 (dotnet Cluster.*.dll)
+            Assert.Contains(others, p => Command(p).Contains("redis-server", StringComparison.Ordinal));
 
             up.Kill(); // SIGKILL: no Ctrl+C handling, no ProcessExit
             await up.WaitForExitAsync(cts.Token);
 
-            await Deadline.UntilAsync(() => Task.FromResult(roles.All(Gone)), TimeSpan.FromSeconds(30), "every child role exits after cluster up is killed");
+            await Deadline.UntilAsync(() => Task.FromResult(roles.Concat(others).All(Gone)), TimeSpan.FromSeconds(30), "every child (roles and redis-server) exits after cluster up is killed");
         }
         finally
         {

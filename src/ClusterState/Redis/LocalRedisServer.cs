@@ -8,6 +8,7 @@ namespace Cluster.ClusterState.Redis;
 /// <summary>
 /// A throw-away redis-server on 127.0.0.1 (no persistence) for tests, benchmarks and <c>cluster up --redis</c>:
 /// started on a free port, ready when it prints "Ready to accept connections", stoppable and restartable on the same port.
+/// It dies with the process that started it, also on kill -9 (<see cref="DieWithParent"/>).
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
@@ -60,7 +61,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_executable}.");
+        var process = await DieWithParent.StartAsync(info).ConfigureAwait(false); // no orphan when its owner is killed
         _process = process;
         var output = new StringBuilder();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
