@@ -45,6 +45,23 @@ public sealed class WorkerSuspicionTests
         Assert.Equal(2, measured.Sum(CoordinatorInstruments.WorkersSuspected)); // tried again, and refused again
     }
 
+    [Fact]
+    public async Task RunAsync_OnlyDecodeWorkerRefusesConnections_NextRequestIsNotSentThereAndSaysWhy()
+    {
+        await using var harness = Create(new() { ["Routing:NoWorkerWait"] = "00:00:00.200" });
+        using var measured = new RouterMeasurements(harness);
+        var closed = $"http://127.0.0.1:{ClosedPort()}";
+        await harness.Registry.RegisterAsync(new WorkerInfo(new WorkerId("d-dead"), WorkerRole.Decode, Model, closed, closed, 1000, 8), WorkerLoad.Idle(1000));
+
+        var first = await Assert.ThrowsAsync<Rpc.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
+        var second = await Assert.ThrowsAsync<Rpc.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
+
+        Assert.Equal(Rpc.StatusCode.Unavailable, first.StatusCode);
+        Assert.Equal(Rpc.StatusCode.Unavailable, second.StatusCode);
+        Assert.Contains("refused connections", second.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(["kind=decode_retry"], measured.Tags(CoordinatorInstruments.Recoveries)); // only the first request tried it
+    }
+
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>
     private static int ClosedPort()
     {
