@@ -37,6 +37,8 @@ public static partial class ClusterHostExtensions
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<HostEndpoints>();
         services.AddSingleton<HealthStatusRegistry>();
+        services.AddSingleton<Readiness>();
+        services.AddHostedService<ParentWatch>(); // Hosting:ParentPid: stop when cluster up is gone
         services.AddSingleton<HealthGrpcService>();
         services.AddRpcServer();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, HostEndpoints>(ConfigureKestrel);
@@ -53,11 +55,16 @@ public static partial class ClusterHostExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>grpc.health.v1.Health</c> and <c>/healthz</c>; marks the host SERVING once started, NOT_SERVING when stopping.</summary>
+    /// <summary>
+    /// Maps <c>grpc.health.v1.Health</c>, <c>/healthz</c> (readiness: 200 when SERVING, else 503 with the reason) and
+    /// <c>/livez</c> (liveness: 200 until the host stops, also while not ready). The overall status follows
+    /// <see cref="Readiness"/>: SERVING once started unless a component blocks it, NOT_SERVING when stopping.
+    /// </summary>
     public static IEndpointRouteBuilder MapClusterHost(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var registry = app.Services.GetRequiredService<HealthStatusRegistry>();
+        var readiness = app.Services.GetRequiredService<Readiness>();
         var role = app.Services.GetRequiredService<ClusterHostDefaults>().Role;
         app.UseMiddleware<CredentialMiddleware>();
         if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.ClusterToken))
@@ -70,12 +77,18 @@ public static partial class ClusterHostExtensions
         {
             var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
             context.Response.StatusCode = status == ServingStatus.Serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString() }), "application/json");
+            var reason = status == ServingStatus.Serving ? null : readiness.Reason;
+            return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString(), reason }), "application/json");
+        });
+        app.MapGet("/livez", (HttpContext context) =>
+        {
+            context.Response.StatusCode = readiness.Live ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return Results.Text(JsonSerializer.Serialize(new { role, live = readiness.Live }), "application/json");
         });
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         registry.SetStatus(HealthStatusRegistry.Overall, ServingStatus.NotServing);
-        lifetime.ApplicationStarted.Register(() => registry.SetStatus(HealthStatusRegistry.Overall, ServingStatus.Serving));
-        lifetime.ApplicationStopping.Register(registry.SetAllNotServing);
+        lifetime.ApplicationStarted.Register(readiness.Started);
+        lifetime.ApplicationStopping.Register(readiness.Stopping);
         return app;
     }
 

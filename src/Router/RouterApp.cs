@@ -25,6 +25,7 @@ public static class RouterApp
                 builder.Services.AddClusterState(builder.Configuration);
                 builder.Services.AddRequestCoordinator(builder.Configuration);
                 builder.Services.AddRouterApi(builder.Configuration);
+                builder.Services.AddHostedService<DecodeReadiness>(); // readiness false while no decode worker is live
                 configure?.Invoke(builder);
             },
             app => app.MapRouterApi());

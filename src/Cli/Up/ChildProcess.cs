@@ -2,17 +2,36 @@ using System.Diagnostics;
 
 namespace Cluster.Cli.Up;
 
-/// <summary>One role started as a child process (<c>dotnet Cluster.X.dll args</c>), its output appended to a log file.</summary>
+/// <summary>
+/// One role started as a child process (<c>dotnet Cluster.X.dll args</c>), its output appended to a log file. The child
+/// gets <c>Hosting:ParentPid</c> (this process) and stops itself when this process is gone (<c>Cluster.Hosting.ParentWatch</c>).
+/// Once <see cref="Supervise"/> is called, an unexpected exit is reported and the role restarted after a backoff
+/// (<see cref="FirstBackoff"/> doubling to <see cref="MaxBackoff"/>); <see cref="KillAsync"/> and <see cref="DisposeAsync"/> stop it for good.
+/// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    /// <summary>First restart delay; it doubles per quick exit up to <see cref="MaxBackoff"/>.</summary>
+    public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
+
+    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
+
+    /// <summary>A child that ran this long before exiting is restarted after <see cref="FirstBackoff"/> again.</summary>
+    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(30);
+
+    private readonly ProcessStartInfo _info;
     private readonly StreamWriter _log;
     private readonly Lock _logLock = new();
+    private readonly Lock _stateLock = new();
+    private readonly CancellationTokenSource _stopped = new();
+    private Process _process = null!;
+    private long _startedAt;
+    private TimeSpan _backoff = TimeSpan.Zero;
+    private Action<string>? _report;
 
-    private ChildProcess(string name, Process process, StreamWriter log, string logPath)
+    private ChildProcess(string name, ProcessStartInfo info, StreamWriter log, string logPath)
     {
         Name = name;
-        _process = process;
+        _info = info;
         _log = log;
         LogPath = logPath;
     }
@@ -22,9 +41,31 @@ public sealed class ChildProcess : IAsyncDisposable
 
     public string LogPath { get; }
 
-    public int Id => _process.Id;
+    /// <summary>The pid of the current process (a restart changes it).</summary>
+    public int Id
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _process.Id;
+            }
+        }
+    }
 
-    public bool HasExited => _process.HasExited;
+    public bool HasExited
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _process.HasExited;
+            }
+        }
+    }
+
+    /// <summary>How many times the role was restarted.</summary>
+    public int Restarts { get; private set; }
 
     /// <summary>
     /// Starts <paramref name="dll"/> with the dotnet host; stdout and stderr go to <paramref name="logPath"/>.
@@ -47,35 +88,56 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         info.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        info.Environment["Hosting__ParentPid"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;
         }
 
         var log = new StreamWriter(logPath, append: true) { AutoFlush = true };
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var child = new ChildProcess(name, process, log, logPath);
-        process.OutputDataReceived += (_, e) => child.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
-        if (!process.Start())
+        var child = new ChildProcess(name, info, log, logPath);
+        try
+        {
+            child.Launch();
+        }
+        catch
         {
             log.Dispose();
-            throw new InvalidOperationException($"Could not start {name} ({info.FileName} {dll}).");
+            throw;
         }
 
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         return child;
     }
 
-    /// <summary>Kills the process (and anything it started), as a crash would, and waits until it has exited.</summary>
+    /// <summary>From now on an unexpected exit is reported to <paramref name="report"/> and the role restarted with backoff.</summary>
+    public void Supervise(Action<string> report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        lock (_stateLock)
+        {
+            _report = report;
+            if (_process.HasExited)
+            {
+                _ = RestartAsync(_process);
+            }
+        }
+    }
+
+    /// <summary>Kills the process (and anything it started) for good, as a crash would, and waits until it has exited.</summary>
     public async Task KillAsync()
     {
+        Process process;
+        lock (_stateLock)
+        {
+            _stopped.Cancel(); // no restart after this
+            process = _process;
+        }
+
         try
         {
-            if (!_process.HasExited)
+            if (!process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                process.Kill(entireProcessTree: true);
             }
         }
         catch (InvalidOperationException)
@@ -84,7 +146,7 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
     }
 
     /// <summary>The last <paramref name="lines"/> lines of the log (for error messages).</summary>
@@ -116,7 +178,70 @@ public sealed class ChildProcess : IAsyncDisposable
             _log.Dispose();
         }
 
-        _process.Dispose();
+        lock (_stateLock)
+        {
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>Starts a process from the saved start info (under <see cref="_stateLock"/> or before sharing).</summary>
+    private void Launch()
+    {
+        var process = new Process { StartInfo = _info, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Exited += (_, _) => OnExited(process);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {Name} ({_info.FileName} {_info.ArgumentList[0]}).");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        _startedAt = Stopwatch.GetTimestamp();
+    }
+
+    private void OnExited(Process process)
+    {
+        lock (_stateLock)
+        {
+            if (_report is null || _stopped.IsCancellationRequested || !ReferenceEquals(process, _process))
+            {
+                return; // not supervised yet (start-up reports it), stopped on purpose, or an old process
+            }
+
+            _ = RestartAsync(process);
+        }
+    }
+
+    /// <summary>Reports the exit, waits the backoff (0.5 s doubling to 10 s; reset after a run of 30 s) and starts the role again.</summary>
+    private async Task RestartAsync(Process exited)
+    {
+        var ran = Stopwatch.GetElapsedTime(_startedAt);
+        _backoff = ran >= StableAfter || _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaxBackoff.Ticks));
+        var code = exited.HasExited ? exited.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
+        _report!($"cluster up: {Name} (pid {exited.Id}) exited unexpectedly with code {code} after {ran.TotalSeconds:F1} s; restarting it in {_backoff.TotalSeconds:0.0} s");
+        try
+        {
+            await Task.Delay(_backoff, _stopped.Token).ConfigureAwait(false);
+            lock (_stateLock)
+            {
+                _stopped.Token.ThrowIfCancellationRequested();
+                Launch();
+                exited.Dispose();
+                Restarts++;
+                _report($"cluster up: {Name} restarted (pid {_process.Id}, restart #{Restarts})");
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // cluster up is stopping
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            _report($"cluster up: {Name} could not be restarted: {e.Message}");
+        }
     }
 
     private void Append(string? line)

@@ -9,8 +9,10 @@ namespace Cluster.Cli.Up;
 /// <summary>
 /// The roles as child processes (the built Router, PrefillWorker and DecodeWorker executables) sharing cluster state
 /// in Redis: a given connection string, or a local redis-server this cluster starts and stops. Logs go to files.
-/// Disposing kills every child and stops the Redis it started, which requires a generated password. Secrets (cluster
-/// token, API key, Redis password) reach the children by environment, never on their command lines.
+/// Disposing kills every child (no more restarts) and stops the Redis it started, which requires a generated password.
+/// Secrets (cluster token, API key, Redis password) reach the children by environment, never on their command lines.
+/// Once ready, a child that exits unexpectedly is restarted with backoff (<see cref="ChildProcess.Supervise"/>), each
+/// exit and restart reported as a line; children stop themselves when this process is gone (Hosting:ParentPid).
 /// </summary>
 public sealed class ProcessCluster : IRunningCluster
 {
@@ -19,6 +21,7 @@ public sealed class ProcessCluster : IRunningCluster
     private readonly ExecutableLocator _locator;
     private readonly ServiceProvider _state;
     private readonly string? _redisPassword;
+    private Action<string> _report = Console.Error.WriteLine;
     private int _nextPrefill;
     private int _nextDecode;
 
@@ -70,7 +73,7 @@ public sealed class ProcessCluster : IRunningCluster
     /// password, else one is generated), the router and the workers, and waits until all are healthy and registered.
     /// </summary>
     public static async Task<ProcessCluster> StartAsync(ClusterSpec spec, string? redisConnection, string logDirectory, TimeSpan readyTimeout,
-        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, string? redisPassword = null)
+        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, string? redisPassword = null, Action<string>? report = null)
     {
         spec.Validate();
         locator ??= ExecutableLocator.FromBaseDirectory();
@@ -79,6 +82,7 @@ public sealed class ProcessCluster : IRunningCluster
             ? await LocalRedisServer.StartAsync(Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)), cancellationToken).ConfigureAwait(false)
             : null;
         var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis, ownRedis?.Password ?? redisPassword);
+        cluster._report = report ?? cluster._report;
         try
         {
             var grpc = FreePorts.Resolve(spec.RouterGrpcPort);
@@ -97,6 +101,7 @@ public sealed class ProcessCluster : IRunningCluster
             }
 
             await cluster.WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+            cluster._children.ForEach(c => c.Supervise(cluster._report)); // start-up failures fail fast; later exits restart
             return cluster;
         }
         catch
@@ -111,13 +116,14 @@ public sealed class ProcessCluster : IRunningCluster
     {
         var worker = LaunchWorker(role);
         await WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
+        Process(worker.Name).Supervise(_report);
         return worker;
     }
 
     /// <summary>The child process named <paramref name="name"/> (e.g. <c>decode-2</c>).</summary>
     public ChildProcess Process(string name) => _children.Single(c => c.Name == name);
 
-    /// <summary>Kills a worker process as a crash would and forgets it (its registry entry expires on its own).</summary>
+    /// <summary>Kills a worker process as a crash would, without restarting it, and forgets it (its registry entry expires on its own).</summary>
     public async Task KillWorkerAsync(string name)
     {
         await Process(name).KillAsync().ConfigureAwait(false);

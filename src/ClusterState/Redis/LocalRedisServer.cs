@@ -9,6 +9,7 @@ namespace Cluster.ClusterState.Redis;
 /// A throw-away redis-server on 127.0.0.1 (no persistence) for tests, benchmarks and <c>cluster up --redis</c>:
 /// started on a free port, ready when it prints "Ready to accept connections", stoppable and restartable on the same port.
 /// With a <see cref="Password"/> it requires AUTH (<c>requirepass</c>, given on its stdin as a config file: never on its command line).
+/// It dies with the process that started it, also on kill -9 (<see cref="DieWithParent"/>).
 /// </summary>
 public sealed class LocalRedisServer : IAsyncDisposable
 {
@@ -79,7 +80,7 @@ public sealed class LocalRedisServer : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {_executable}.");
+        var process = await DieWithParent.StartAsync(info).ConfigureAwait(false); // no orphan when its owner is killed
         _process = process;
         if (Password is not null)
         {

@@ -12,12 +12,14 @@ public sealed class CoordinatorInstruments
     public const string Recoveries = "cluster.router.recoveries";
     public const string AdmissionRejections = "cluster.router.admission.rejections";
     public const string QueueDepth = "cluster.router.admission.queue_depth";
+    public const string WorkersSuspected = "cluster.router.workers.suspected";
 
     private readonly Counter<long> _decisions;
     private readonly Counter<long> _matched;
     private readonly Counter<long> _decodeReused;
     private readonly Counter<long> _recoveries;
     private readonly Counter<long> _rejections;
+    private readonly Counter<long> _suspected;
 
     public CoordinatorInstruments(IMeterFactory meterFactory, AdmissionQueue admission)
     {
@@ -29,6 +31,7 @@ public sealed class CoordinatorInstruments
         _decodeReused = meter.CreateCounter<long>(DecodeReusedTokens, "{token}", "Reserved tokens the decode worker already held in its prefix cache (ReserveResponse.cached_tokens): not pushed");
         _recoveries = meter.CreateCounter<long>(Recoveries, "{event}", "Failures handled inside a request, by kind (prefill_retry, transfer_recompute, decode_retry, migration)");
         _rejections = meter.CreateCounter<long>(AdmissionRejections, "{request}", "Requests refused with RESOURCE_EXHAUSTED, by reason (queue_full, queue_timeout)");
+        _suspected = meter.CreateCounter<long>(WorkersSuspected, "{event}", "Workers marked suspect after refusing a connection (skipped until their next heartbeat), by role");
         meter.CreateObservableGauge(QueueDepth, () => admission.Waiting, "{request}", "Requests waiting for decode headroom");
         admission.Rejected += reason => _rejections.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
@@ -61,4 +64,6 @@ public sealed class CoordinatorInstruments
     }
 
     public void Recovered(string kind) => _recoveries.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void Suspected(string role) => _suspected.Add(1, new KeyValuePair<string, object?>("role", role));
 }

@@ -140,6 +140,7 @@ internal sealed partial class RequestRun
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
+            NoteFailure(decode, e);
             DecodeFailed(decode, $"Reserve: {e.StatusCode} {e.Status.Detail}");
         }
 
@@ -184,8 +185,13 @@ internal sealed partial class RequestRun
             return CoordinatorErrors.ResourceExhausted($"No decode worker of '{request.Model}' can ever hold this request ({_refusedDecode.Count} refused it); last: {_lastError}");
         }
 
+        var suspect = services.Pool.Workers
+            .Where(w => w.Info.Model == request.Model && w.Info.Role is ClusterState.Model.WorkerRole.Decode or ClusterState.Model.WorkerRole.Colocated && services.Pool.IsSuspect(w.Info.Id))
+            .Select(w => w.Info.Id.Value).ToList();
         return _failedDecode.Count > 0
             ? CoordinatorErrors.Unavailable($"Every decode worker of '{request.Model}' failed for this request ({_failedDecode.Count} tried); last: {_lastError}.")
+            : suspect.Count > 0
+            ? CoordinatorErrors.Unavailable($"Every decode worker of '{request.Model}' refused connections and is skipped until its next heartbeat: {string.Join(", ", suspect)}.")
             : CoordinatorErrors.Unavailable($"No live decode or colocated worker serves '{request.Model}' (only prefill workers are registered): start a decode worker.");
     }
 }

@@ -31,4 +31,7 @@ internal sealed partial class RequestRun
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Request {RequestId}: Cancel on {Worker} failed: {Reason}")]
     private static partial void LogCancelFailed(ILogger logger, string requestId, string worker, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Worker {Worker} ({Role}) refused the connection ({Detail}): suspect, skipped by every request until its next heartbeat")]
+    private static partial void LogSuspected(ILogger logger, string worker, string role, string detail);
 }

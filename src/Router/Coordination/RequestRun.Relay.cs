@@ -25,6 +25,7 @@ internal sealed partial class RequestRun
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested && WorkerFailures.IsWorkerLoss(e.StatusCode))
         {
+            NoteFailure(current.Worker, e);
             DecodeFailed(current.Worker, $"decode stream: {e.StatusCode} {e.Status.Detail}");
             return (null, null, true);
         }

@@ -140,6 +140,7 @@ internal sealed partial class RequestRun
         }
         catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
         {
+            NoteFailure(prefill, e);
             _ = CancelQuietlyAsync(prefill.Id, prefill.Worker.Info.GrpcEndpoint);
             return (null, e);
         }

@@ -77,6 +77,16 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     private CallOptions CallOptions(TimeSpan timeout, CancellationToken cancellationToken) =>
         new(deadline: services.Time.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken);
 
+    /// <summary>A call to <paramref name="worker"/> failed: when it never connected, the worker becomes suspect for every request (logged and counted once).</summary>
+    private void NoteFailure(RoutingCandidate worker, RpcException e)
+    {
+        if (WorkerFailures.IsConnectFailure(e) && services.Pool.Suspect(worker.Worker))
+        {
+            LogSuspected(services.Logger, worker.Id.Value, worker.Worker.Info.Role.ToString(), e.Status.Detail);
+            services.Instruments.Suspected(worker.Worker.Info.Role.ToString().ToLowerInvariant());
+        }
+    }
+
     /// <summary>Cancel on one worker; never throws (a dead worker has nothing left to free).</summary>
     private async Task CancelQuietlyAsync(WorkerId worker, string endpoint)
     {

@@ -21,4 +21,11 @@ public static class WorkerFailures
     public static bool IsWorkerLoss(StatusCode code) =>
         code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Cancelled or StatusCode.Unknown
             or StatusCode.Aborted or StatusCode.DataLoss or StatusCode.DeadlineExceeded;
+
+    /// <summary>
+    /// The call never reached the worker: the connection was refused or could not be set up (the RPC client reports
+    /// UNAVAILABLE "Error connecting to the server: ..."). The worker is then suspect for every request (WorkerPool.Suspect).
+    /// </summary>
+    public static bool IsConnectFailure(RpcException e) =>
+        e is { StatusCode: StatusCode.Unavailable } && (e.Status.Detail?.StartsWith("Error connecting to the server", StringComparison.Ordinal) ?? false);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Cluster.ClusterState;
 using Cluster.ClusterState.Model;
 using Cluster.Core.Ids;
@@ -10,11 +11,17 @@ namespace Cluster.Router.Coordination;
 /// The router's view of the live workers: an immutable snapshot re-read from <see cref="IWorkerRegistry.ListAsync"/>
 /// (by <see cref="WorkerPoolRefresher"/> every <c>Routing:RefreshInterval</c>, and on demand), combined per selection
 /// with this router's in-flight counts (<see cref="InFlightTracker"/>). <see cref="NextChangeAsync"/> completes when
-/// capacity may have changed (a refresh, a finished request): the admission queue waits on it.
+/// capacity may have changed (a refresh, a finished request): the admission queue waits on it. A worker that refused a
+/// connection is suspect (<see cref="Suspect"/>): left out of every request's candidates until the registry shows a
+/// heartbeat newer than the one seen when it was suspected, or <see cref="MaxSuspicion"/> passes.
 /// </summary>
 public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, InFlightTracker inFlight)
 {
+    /// <summary>How long a suspect worker stays out without a newer heartbeat (e.g. while the registry is unreachable).</summary>
+    public static readonly TimeSpan MaxSuspicion = TimeSpan.FromSeconds(30);
+
     private readonly Lock _signalLock = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<WorkerId, (DateTimeOffset Heartbeat, long Since)> _suspects = new();
     private volatile Snapshot? _snapshot;
     private TaskCompletionSource _change = NewSignal();
     private bool _subscribed;
@@ -34,6 +41,15 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
         EnsureSubscribed();
         var workers = await registry.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         _snapshot = new Snapshot(workers);
+        foreach (var (id, suspicion) in _suspects)
+        {
+            var seen = workers.FirstOrDefault(w => w.Info.Id == id);
+            if (seen is null || seen.LastHeartbeat > suspicion.Heartbeat || Stopwatch.GetElapsedTime(suspicion.Since) > MaxSuspicion)
+            {
+                _suspects.TryRemove(id, out _); // gone (a re-registration starts clean), re-admitted by a heartbeat, or timed out
+            }
+        }
+
         clients.Retain(workers.Select(w => w.Info.GrpcEndpoint));
         Signal();
     }
@@ -46,7 +62,7 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
         var builder = ImmutableArray.CreateBuilder<RoutingCandidate>();
         foreach (var worker in Workers)
         {
-            if (worker.Info.Model != model || excluded.Contains(worker.Info.Id))
+            if (worker.Info.Model != model || excluded.Contains(worker.Info.Id) || _suspects.ContainsKey(worker.Info.Id))
             {
                 continue;
             }
@@ -60,6 +76,25 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
 
         return builder.ToImmutable();
     }
+
+    /// <summary>
+    /// Marks <paramref name="worker"/> suspect (it refused a connection): no request gets it as a candidate until a newer
+    /// heartbeat. True when it was not suspect yet (the caller logs and counts it once).
+    /// </summary>
+    public bool Suspect(WorkerSnapshot worker)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var added = _suspects.TryAdd(worker.Info.Id, (worker.LastHeartbeat, Stopwatch.GetTimestamp()));
+        if (added)
+        {
+            Signal();
+        }
+
+        return added;
+    }
+
+    /// <summary>True while <paramref name="worker"/> is suspect.</summary>
+    public bool IsSuspect(WorkerId worker) => _suspects.ContainsKey(worker);
 
     /// <summary>True when any live worker serves <paramref name="model"/>.</summary>
     public bool Serves(ModelId model) => Workers.Any(w => w.Info.Model == model);

@@ -1,0 +1,70 @@
+using System.Net;
+using Cluster.Hosting.HealthChecks;
+using Cluster.Rpc;
+using Grpc.Health.V1;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace Cluster.Hosting.Tests;
+
+public sealed class ReadinessTests
+{
+    [Fact]
+    public async Task Block_StartedHost_HealthzAndGrpcNotServingWithReason_LivezStaysUp_UnblockServesAgain()
+    {
+        await using var host = await TestHost.StartAsync();
+        var readiness = host.App.Services.GetRequiredService<Readiness>();
+        var health = new Health.HealthClient(host.Channel);
+
+        readiness.Block("workers", "no live decode worker");
+
+        using (var response = await host.Http.GetAsync("/healthz"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Contains("no live decode worker", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        using (var live = await host.Http.GetAsync("/livez"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        }
+
+        readiness.Unblock("workers");
+        using var ready = await host.Http.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal(ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+    }
+
+    [Fact]
+    public async Task ParentPid_NotThisProcesssParent_HostStopsItself()
+    {
+        // This test process is not its own parent: the watch sees the "parent" gone and stops the host (possibly while it starts).
+        await using var app = ClusterHost.Build([.. TestHost.FreePortArgs, $"--Hosting:ParentPid={Environment.ProcessId}"], new ClusterHostDefaults("test", 50999, 8999));
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(stopping.SetResult);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped before the listeners were bound
+        }
+
+        await stopping.Task.WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public void Alive_ThisProcesssRealParent_True_ThisProcess_False()
+    {
+        Assert.False(ParentWatch.Alive(Environment.ProcessId));
+        if (OperatingSystem.IsLinux())
+        {
+            var stat = File.ReadAllText("/proc/self/stat");
+            var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(ParentWatch.Alive(ppid));
+        }
+    }
+}
