@@ -7,6 +7,7 @@ using Cluster.KvTransfer.Engine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.Rpc;
 using Cluster.Tests.Shared;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
@@ -27,11 +28,8 @@ public sealed class DecodeSidePushTests : IDisposable
     [Fact]
     public async Task Push_IntoADecodeEngineHeldInsideAStep_CompletesBeforeTheStepEnds()
     {
-        using var prefill = _tiny.New(EngineRoleNames.Prefill);
-        using var decode = _tiny.New(EngineRoleNames.Decode);
-        using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
-        await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        await using var pair = await PushPair.StartAsync(_tiny);
+        var (prefill, decode, table, client) = (pair.Prefill, pair.Decode, pair.Table, pair.Client);
         var id = new RequestId("r1");
         var prompt = TinyEngines.Prompt(37);
         var first = prefill.Submit(id, prompt, TinyEngines.Greedy(6));
@@ -42,7 +40,7 @@ public sealed class DecodeSidePushTests : IDisposable
         using var held = new HeldStep(decode, Bound);
         Assert.True(held.Entered.Wait(Bound), "the decode engine never reached layer 0 of a step");
         var ticket = table.Reserve(id, prompt.Length, "tiny", decode.Storage.Layout).Ticket!;
-        var push = new KvPushClient(new KvTransferService.KvTransferClient(channel)).PushAsync(EngineKvSource.Create(prefill, id, ticket, maxChunkBytes: 512));
+        var push = client.PushAsync(EngineKvSource.Create(prefill, id, ticket, maxChunkBytes: 512));
         var done = await Task.WhenAny(push, Task.Delay(Bound));
         Assert.True(done == push, "the push waited for the decode step: chunk writes must not wait for a forward pass");
         var result = await push;
@@ -64,19 +62,15 @@ public sealed class DecodeSidePushTests : IDisposable
     [Fact]
     public async Task Push_ToAReservationThatFoundTheSharedPrefixCached_CarriesOnlyTheSuffix()
     {
-        using var prefill = _tiny.New(EngineRoleNames.Prefill);
-        using var decode = _tiny.New(EngineRoleNames.Decode);
-        using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
-        await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
-        var client = new KvPushClient(new KvTransferService.KvTransferClient(channel));
+        await using var pair = await PushPair.StartAsync(_tiny);
+        var (prefill, decode, table, client) = (pair.Prefill, pair.Decode, pair.Table, pair.Client);
         var system = TinyEngines.Prompt(32);   // 8 blocks of 4
         var layout = decode.Storage.Layout;
 
-        var whole = await TransferAndDecodeAsync(prefill, decode, table, client, "a", [.. system, .. TinyEngines.Prompt(5)], expectCachedTokens: 0);
+        var whole = await TransferAndDecodeAsync(pair, "a", [.. system, .. TinyEngines.Prompt(5)], expectCachedTokens: 0);
         Assert.Equal((ulong)layout.RangeBytes(layout.Layers, 10), whole);
         var before = table.ReceivedBytes;
-        var suffix = await TransferAndDecodeAsync(prefill, decode, table, client, "b", [.. system, .. TinyEngines.Prompt(7)], expectCachedTokens: 32);
+        var suffix = await TransferAndDecodeAsync(pair, "b", [.. system, .. TinyEngines.Prompt(7)], expectCachedTokens: 32);
 
         // 39 tokens = 10 blocks; the 8 of the shared prefix stay on D: the push carries 2 blocks of every layer.
         Assert.Equal((ulong)layout.RangeBytes(layout.Layers, 2), suffix);
@@ -88,14 +82,10 @@ public sealed class DecodeSidePushTests : IDisposable
     [Fact]
     public async Task Push_IntoTheCachedPrefixBlocks_IsRefusedAndWritesNothing()
     {
-        using var prefill = _tiny.New(EngineRoleNames.Prefill);
-        using var decode = _tiny.New(EngineRoleNames.Decode);
-        using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
-        await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
-        var client = new KvPushClient(new KvTransferService.KvTransferClient(channel));
+        await using var pair = await PushPair.StartAsync(_tiny);
+        var (prefill, decode, table, client) = (pair.Prefill, pair.Decode, pair.Table, pair.Client);
         var prompt = TinyEngines.Prompt(24);
-        await TransferAndDecodeAsync(prefill, decode, table, client, "a", prompt, expectCachedTokens: 0);
+        await TransferAndDecodeAsync(pair, "a", prompt, expectCachedTokens: 0);
 
         var id = new RequestId("b");
         prefill.Submit(id, prompt, TinyEngines.Greedy(2));
@@ -115,9 +105,9 @@ public sealed class DecodeSidePushTests : IDisposable
 
     // One request through P → D with the prompt's tokens on the reservation; checks the decode against the reference and
     // returns the bytes the push committed.
-    private async Task<ulong> TransferAndDecodeAsync(
-        InferenceEngine prefill, InferenceEngine decode, KvReservationTable table, KvPushClient client, string name, int[] prompt, int expectCachedTokens)
+    private async Task<ulong> TransferAndDecodeAsync(PushPair pair, string name, int[] prompt, int expectCachedTokens)
     {
+        var (prefill, decode, table, client) = (pair.Prefill, pair.Decode, pair.Table, pair.Client);
         var id = new RequestId(name);
         var reservation = table.Reserve(id, prompt.Length, "tiny", decode.Storage.Layout, prompt, "");
         Assert.True(reservation.Succeeded, reservation.Message);
@@ -135,5 +125,46 @@ public sealed class DecodeSidePushTests : IDisposable
         decode.RunUntilIdle();
         Assert.Equal(new Generator(_tiny.Llama).Generate(prompt, TinyEngines.Greedy(5)).Tokens, (await rest.Completion).Tokens);
         return result.CommittedBytes;
+    }
+
+    // A prefill-role and a decode-role engine over the tiny model, the decode side's reservation table behind a real
+    // KvTransfer server, and a push client to it.
+    private sealed class PushPair : IAsyncDisposable
+    {
+        private WebApplication? _server;
+        private RpcChannel? _channel;
+
+        private PushPair(TinyEngines tiny)
+        {
+            Prefill = tiny.New(EngineRoleNames.Prefill);
+            Decode = tiny.New(EngineRoleNames.Decode);
+            Table = new KvReservationTable(new EngineKvImportTarget(Decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
+        }
+
+        public InferenceEngine Prefill { get; }
+
+        public InferenceEngine Decode { get; }
+
+        public KvReservationTable Table { get; }
+
+        public KvPushClient Client { get; private set; } = null!;
+
+        public static async Task<PushPair> StartAsync(TinyEngines tiny)
+        {
+            var pair = new PushPair(tiny);
+            pair._server = await TransferFixture.StartServerAsync(pair.Table);
+            pair._channel = RpcChannel.ForAddress(pair._server.Urls.First());
+            pair.Client = new KvPushClient(new KvTransferService.KvTransferClient(pair._channel));
+            return pair;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _channel?.Dispose();
+            if (_server is not null) await _server.DisposeAsync();
+            Table.Dispose();
+            Decode.Dispose();
+            Prefill.Dispose();
+        }
     }
 }

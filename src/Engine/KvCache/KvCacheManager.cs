@@ -53,33 +53,8 @@ public sealed class KvCacheManager
             throw new InvalidOperationException($"Request {id} already holds KV blocks; free it before allocating again.");
         }
 
-        var hasher = HasherFor(cacheSalt);
-        var reusable = (promptTokens.Length - 1) / BlockSize;
-        var hashes = hasher.HashBlocks(promptTokens[..(reusable * BlockSize)]);
-        var blocks = new List<KvBlockId>(BlocksFor(promptTokens.Length));
-        foreach (var hash in hashes)
-        {
-            if (!Pool.TryReuse(hash, out var block))
-            {
-                break;
-            }
-
-            blocks.Add(block);
-        }
-
-        var cached = blocks.Count;
-        var fresh = Pool.TryAllocate(BlocksFor(promptTokens.Length) - cached);
-        if (fresh is null)
-        {
-            ReleaseReversed(blocks);
-            return null;
-        }
-
-        blocks.AddRange(fresh);
-        var sequence = new SequenceBlocks(hasher, blocks, promptTokens.Length);
-        sequence.Hashes.AddRange(hashes.AsSpan(0, cached));
-        _sequences.Add(id, sequence);
-        return new SequenceAllocation(blocks.ToArray(), cached * BlockSize);
+        // At least one prompt token is left to compute: only the full blocks before the last token may come from the cache.
+        return Allocate(id, promptTokens.Length, promptTokens[..((promptTokens.Length - 1) / BlockSize * BlockSize)], cacheSalt);
     }
 
     /// <summary>
@@ -102,8 +77,16 @@ public sealed class KvCacheManager
             throw new InvalidOperationException($"Request {id} already holds KV blocks; free it before reserving again.");
         }
 
+        // Every token's KV is imported: all full blocks may come from the cache.
+        return Allocate(id, tokens, tokenIds[..(tokenIds.Length / BlockSize * BlockSize)], cacheSalt);
+    }
+
+    // A new block table for `tokens` tokens: the longest cached run of `reusable`'s full blocks (pinned), then fresh
+    // blocks; null, holding nothing, when the pool cannot fit the rest.
+    private SequenceAllocation? Allocate(RequestId id, int tokens, ReadOnlySpan<int> reusable, string cacheSalt)
+    {
         var hasher = HasherFor(cacheSalt);
-        var hashes = hasher.HashBlocks(tokenIds[..(tokenIds.Length / BlockSize * BlockSize)]);
+        var hashes = hasher.HashBlocks(reusable);
         var blocks = new List<KvBlockId>(BlocksFor(tokens));
         foreach (var hash in hashes)
         {

@@ -152,7 +152,8 @@ public sealed partial class PagedKvStorage
 
     private static long[] Rows(IReadOnlyList<KvBlockId> blocks) => [.. blocks.Select(b => (long)b.Value)];
 
-    private static IReadOnlyList<KvBlockId> Slice(IReadOnlyList<KvBlockId> blocks, int first, int count) =>
+    /// <summary>Blocks [<paramref name="first"/>, +<paramref name="count"/>) of <paramref name="blocks"/> (the list itself when that is all of it).</summary>
+    internal static IReadOnlyList<KvBlockId> Slice(IReadOnlyList<KvBlockId> blocks, int first, int count) =>
         first == 0 && count == blocks.Count ? blocks : [.. blocks.Skip(first).Take(count)];
 
     // One of the own stagings (made at first need), for one caller at a time; at most MaxOwnStagings out at once.

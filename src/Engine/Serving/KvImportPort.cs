@@ -74,7 +74,7 @@ public sealed class KvImportPort
         }
         try
         {
-            _engine.Storage.Import(Layout, layerStart, layerCount, Slice(reservation.Blocks, blockStart, blockCount), data, StreamOrder.Independent);
+            _engine.Storage.Import(Layout, layerStart, layerCount, PagedKvStorage.Slice(reservation.Blocks, blockStart, blockCount), data, StreamOrder.Independent);
         }
         finally
         {
@@ -130,9 +130,6 @@ public sealed class KvImportPort
         lock (_engine.Sync) _engine.Kv.Free(request);
         _engine.Wake();
     }
-
-    private static IReadOnlyList<KvBlockId> Slice(IReadOnlyList<KvBlockId> blocks, int start, int count) =>
-        start == 0 && count == blocks.Count ? blocks : [.. blocks.Skip(start).Take(count)];
 
     private sealed class Reservation(IReadOnlyList<KvBlockId> blocks, int tokens, int cachedBlocks, int[]? tokenIds, string? cacheSalt)
     {
