@@ -26,14 +26,14 @@ public sealed record DisaggBenchRow(string Mode, string Config, double Rate, str
         var within = ok.Count(o => o.TtftMs <= ttftSloMs && o.TpotMs <= tpotSloMs);
         var http5xx = p.Outcomes.Count(o => o.Status >= 500);
         var http429 = p.Outcomes.Count(o => o.Status == 429);
-        DisaggBenchRunner.Counters Role(string role) => p.ByRole.TryGetValue(role, out var c) ? c : new(0, 0, 0, 0, 0);
-        var all = p.ByRole.Values.ToArray();
-        var kvBytes = all.Aggregate(0UL, (s, c) => s + c.KvReceivedBytes);
+        var none = new DisaggBenchRunner.Counters(0, 0, 0, 0, 0);
+        DisaggBenchRunner.Counters Role(string role) => p.ByRole.TryGetValue(role, out var c) ? c : none;
+        var all = p.ByRole.Values.Aggregate(none, (sum, c) => sum + c);
         return new DisaggBenchRow(p.Mode, p.Config, p.Rate, workload, p.Outcomes.Count, ok.Length, http5xx, http429, p.Outcomes.Count - ok.Length - http5xx - http429,
             Percentile(ok.Select(o => o.TtftMs), 50), Percentile(ok.Select(o => o.TtftMs), 99), Percentile(ok.Select(o => o.TpotMs), 50), Percentile(ok.Select(o => o.TpotMs), 99),
             p.Outcomes.Sum(o => o.Tokens) / p.Wall.TotalSeconds, 100.0 * within / p.Outcomes.Count, p.Wall.TotalSeconds,
-            (double)kvBytes / p.Outcomes.Count, all.Aggregate(0UL, (s, c) => s + c.KvReceivedRequests), all.Aggregate(0UL, (s, c) => s + c.KvReusedTokens),
-            Role("prefill").ComputedPromptTokens, Role("decode").ComputedPromptTokens, all.Aggregate(0UL, (s, c) => s + c.CachedPromptTokens), uncachedBytesPerRequest)
+            (double)all.KvReceivedBytes / p.Outcomes.Count, all.KvReceivedRequests, all.KvReusedTokens,
+            Role("prefill").ComputedPromptTokens, Role("decode").ComputedPromptTokens, all.CachedPromptTokens, uncachedBytesPerRequest)
         {
             Outputs = [.. p.Outcomes.Select(o => o.Ok ? o.Text : null)],
         };

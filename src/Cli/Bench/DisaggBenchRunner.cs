@@ -27,6 +27,9 @@ public static class DisaggBenchRunner
     /// <summary>Status counters summed over the workers of one role, measured phase only.</summary>
     public sealed record Counters(ulong KvReceivedBytes, ulong KvReceivedRequests, ulong KvReusedTokens, ulong ComputedPromptTokens, ulong CachedPromptTokens)
     {
+        public static Counters operator +(Counters a, Counters b) => new(a.KvReceivedBytes + b.KvReceivedBytes, a.KvReceivedRequests + b.KvReceivedRequests,
+            a.KvReusedTokens + b.KvReusedTokens, a.ComputedPromptTokens + b.ComputedPromptTokens, a.CachedPromptTokens + b.CachedPromptTokens);
+
         public static Counters operator -(Counters a, Counters b) => new(a.KvReceivedBytes - b.KvReceivedBytes, a.KvReceivedRequests - b.KvReceivedRequests,
             a.KvReusedTokens - b.KvReusedTokens, a.ComputedPromptTokens - b.ComputedPromptTokens, a.CachedPromptTokens - b.CachedPromptTokens);
     }
@@ -103,10 +106,7 @@ public static class DisaggBenchRunner
             using var channel = RpcChannel.ForAddress(worker.Grpc);
             var s = await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct));
             var c = new Counters(s.KvReceivedBytes, s.KvReceivedRequests, s.KvReusedTokens, s.ComputedPromptTokens, s.CachedPromptTokens);
-            result[worker.Role] = result.TryGetValue(worker.Role, out var sum)
-                ? new Counters(sum.KvReceivedBytes + c.KvReceivedBytes, sum.KvReceivedRequests + c.KvReceivedRequests, sum.KvReusedTokens + c.KvReusedTokens,
-                    sum.ComputedPromptTokens + c.ComputedPromptTokens, sum.CachedPromptTokens + c.CachedPromptTokens)
-                : c;
+            result[worker.Role] = result.TryGetValue(worker.Role, out var sum) ? sum + c : c;
         }
 
         return result;
