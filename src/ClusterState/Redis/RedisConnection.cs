@@ -29,10 +29,11 @@ public sealed partial class RedisConnection : IDisposable
 
         var configuration = Configuration(settings);
         configuration.AbortOnConnectFail = false; // start even when Redis is down; reconnect in the background
-        _multiplexer = ConnectionMultiplexer.Connect(configuration);
+        var handshake = new HandshakeAuthWatch();
+        _multiplexer = ConnectionMultiplexer.Connect(configuration, handshake);
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
         _multiplexer.ConnectionRestored += (_, e) => LogConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
-        ThrowIfAuthenticationFailed(configuration);
+        ThrowIfAuthenticationFailed(configuration, handshake.Refusal);
         if (!_multiplexer.IsConnected)
         {
             _health.ReportFailure("not connected at start-up");
@@ -41,12 +42,19 @@ public sealed partial class RedisConnection : IDisposable
     }
 
     /// <summary>A wrong or missing password is a configuration error, not an outage: fail start-up saying which setting to fix.</summary>
-    private void ThrowIfAuthenticationFailed(ConfigurationOptions configuration)
+    /// <remarks>
+    /// The handshake transcript is the reliable witness: between the client's retries the last recorded fault may be a
+    /// socket failure, so a PING alone can fail without naming NOAUTH. PING still catches a refusal seen after start-up.
+    /// </remarks>
+    private void ThrowIfAuthenticationFailed(ConfigurationOptions configuration, string? handshakeRefusal)
     {
-        string? refusal = null;
+        string? refusal = _multiplexer.IsConnected ? null : handshakeRefusal;
         try
         {
-            _multiplexer.GetDatabase().Ping();
+            if (refusal is null)
+            {
+                _multiplexer.GetDatabase().Ping();
+            }
         }
         catch (RedisConnectionException e) when (e.FailureType == ConnectionFailureType.AuthenticationFailure || IsAuthReply(e))
         {
