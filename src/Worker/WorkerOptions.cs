@@ -7,7 +7,6 @@ public sealed class WorkerOptions
     public const string DefaultDevice = "cpu";
     public const string DefaultAdvertiseHost = "127.0.0.1";
     public const int DefaultMaxModelLength = 4096;
-    public const int DefaultMaxTokensValue = 256;
     public static readonly TimeSpan DefaultHeartbeatInterval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultKvEventInterval = TimeSpan.FromMilliseconds(25);
@@ -42,6 +41,4 @@ public sealed class WorkerOptions
     /// <summary>Longest sequence (prompt + output) the model instance runs (capped by the model's own limit).</summary>
     public int MaxModelLength { get; set; } = DefaultMaxModelLength;
 
-    /// <summary>Output tokens of a Decode whose <c>stop.max_tokens</c> is 0.</summary>
-    public int DefaultMaxTokens { get; set; } = DefaultMaxTokensValue;
 }

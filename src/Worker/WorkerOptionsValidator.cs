@@ -37,7 +37,6 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         if (options.DrainTimeout < TimeSpan.Zero) errors.Add($"Worker:DrainTimeout must be ≥ 0 (got {options.DrainTimeout}).");
         if (options.KvEventInterval <= TimeSpan.Zero) errors.Add($"Worker:KvEventInterval must be > 0 (got {options.KvEventInterval}).");
         if (options.MaxModelLength < 2) errors.Add($"Worker:MaxModelLength must be ≥ 2 (got {options.MaxModelLength}).");
-        if (options.DefaultMaxTokens < 1) errors.Add($"Worker:DefaultMaxTokens must be ≥ 1 (got {options.DefaultMaxTokens}).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

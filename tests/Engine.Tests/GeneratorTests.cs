@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Generation;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -19,9 +20,9 @@ public sealed class GeneratorTests : IClassFixture<TinyModelFixture>
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
         var generator = new Generator(model);
         int[] prompt = [256, 65, 66];
-        var free = generator.Generate(prompt, new SamplingParams { MaxTokens = 8, IgnoreEos = true });
+        var free = generator.Generate(prompt, new GenerationParameters { MaxTokens = 8, IgnoreEos = true });
         var stopAt = free.Tokens[3];
-        var stopped = generator.Generate(prompt, new SamplingParams { MaxTokens = 8, IgnoreEos = true, StopTokenIds = [stopAt] });
+        var stopped = generator.Generate(prompt, new GenerationParameters { MaxTokens = 8, IgnoreEos = true, StopTokenIds = [stopAt] });
         Assert.Equal(FinishReason.Stop, stopped.FinishReason);
         Assert.Equal(free.Tokens.Take(free.Tokens.ToList().IndexOf(stopAt) + 1), stopped.Tokens);
     }
@@ -31,7 +32,7 @@ public sealed class GeneratorTests : IClassFixture<TinyModelFixture>
     {
         using var model = LlamaModel.Load(_models.QwenDir, Device.CPU, ScalarType.Float32);
         var generator = new Generator(model);
-        var p = new SamplingParams { MaxTokens = 12, Temperature = 0.9, TopP = 0.95, Seed = 11, IgnoreEos = true };
+        var p = new GenerationParameters { MaxTokens = 12, Temperature = 0.9, TopP = 0.95, Seed = 11, IgnoreEos = true };
         var a = generator.Generate([256, 1, 2], p);
         var b = generator.Generate([256, 1, 2], p);
         Assert.Equal(a.Tokens, b.Tokens);
@@ -42,7 +43,7 @@ public sealed class GeneratorTests : IClassFixture<TinyModelFixture>
     public void Generate_EmptyPrompt_Throws()
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
-        Assert.Throws<ArgumentException>(() => new Generator(model).Generate([], new SamplingParams()));
+        Assert.Throws<ArgumentException>(() => new Generator(model).Generate([], new GenerationParameters()));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Generation;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -48,7 +49,7 @@ public sealed class GoldenTests : IClassFixture<TinyModelFixture>
     {
         var expected = ReferenceRunner.Run(_models.LlamaDir, Prompt, Steps);
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
-        var result = new Generator(model).Generate(Prompt, new SamplingParams { MaxTokens = Steps, IgnoreEos = true });
+        var result = new Generator(model).Generate(Prompt, new GenerationParameters { MaxTokens = Steps, IgnoreEos = true });
         Assert.Equal(expected.Tokens, result.Tokens);
         Assert.Equal(FinishReason.Length, result.FinishReason);
         Assert.All(result.LogProbs, lp => Assert.InRange(lp, -50f, 0f));

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Sampling;
 using Cluster.Torch;
 
@@ -5,7 +6,7 @@ namespace Cluster.Engine.Tests;
 
 public sealed class SamplerTests
 {
-    private static (int Token, float LogProb) SampleOnce(SamplingParams p, float[] logits, int[]? prompt = null)
+    private static (int Token, float LogProb) SampleOnce(GenerationParameters p, float[] logits, int[]? prompt = null)
     {
         using var sampler = new Sampler(p, logits.Length, Device.CPU, prompt ?? []);
         using var t = torch.tensor(logits, [logits.Length]);
@@ -16,7 +17,7 @@ public sealed class SamplerTests
     public void Greedy_PicksArgmaxAndReportsItsLogProb()
     {
         float[] logits = [0.1f, 2f, -1f, 1.5f];
-        var (token, logProb) = SampleOnce(new SamplingParams(), logits);
+        var (token, logProb) = SampleOnce(new GenerationParameters(), logits);
         Assert.Equal(1, token);
         var z = logits.Sum(l => Math.Exp(l));
         Assert.Equal(Math.Log(Math.Exp(2) / z), logProb, 5);
@@ -28,7 +29,7 @@ public sealed class SamplerTests
         var logits = Enumerable.Range(0, 50).Select(i => (float)Math.Sin(i)).ToArray();
         int[] Draw(ulong seed)
         {
-            using var sampler = new Sampler(new SamplingParams { Temperature = 1, Seed = seed }, logits.Length, Device.CPU, []);
+            using var sampler = new Sampler(new GenerationParameters { Temperature = 1, Seed = seed }, logits.Length, Device.CPU, []);
             using var t = torch.tensor(logits, [logits.Length]);
             return Enumerable.Range(0, 20).Select(_ => sampler.Sample(t).Token).ToArray();
         }
@@ -40,7 +41,7 @@ public sealed class SamplerTests
     public void Temperature_EmpiricalFrequencies_FollowSoftmax()
     {
         float[] logits = [MathF.Log(0.5f), MathF.Log(0.3f), MathF.Log(0.2f)];
-        using var sampler = new Sampler(new SamplingParams { Temperature = 1, Seed = 42 }, 3, Device.CPU, []);
+        using var sampler = new Sampler(new GenerationParameters { Temperature = 1, Seed = 42 }, 3, Device.CPU, []);
         using var t = torch.tensor(logits, [3]);
         var counts = new int[3];
         const int n = 3000;
@@ -57,7 +58,7 @@ public sealed class SamplerTests
     public void Truncation_LeavingOneCandidate_AlwaysPicksIt(int topK, double topP, double minP)
     {
         float[] logits = [1f, 1.2f, 3f, 0.5f, 2.9f];
-        var p = new SamplingParams { Temperature = 1.5, TopK = topK, TopP = topP, MinP = minP, Seed = 3 };
+        var p = new GenerationParameters { Temperature = 1.5, TopK = topK, TopP = topP, MinP = minP, Seed = 3 };
         using var sampler = new Sampler(p, logits.Length, Device.CPU, []);
         using var t = torch.tensor(logits, [logits.Length]);
         Assert.All(Enumerable.Range(0, 30), _ => Assert.Equal(2, sampler.Sample(t).Token));
@@ -67,7 +68,7 @@ public sealed class SamplerTests
     public void TopK_Two_OnlyEverPicksTheTwoLargest()
     {
         float[] logits = [1f, 1.2f, 3f, 0.5f, 2.9f];
-        using var sampler = new Sampler(new SamplingParams { Temperature = 1, TopK = 2, Seed = 5 }, logits.Length, Device.CPU, []);
+        using var sampler = new Sampler(new GenerationParameters { Temperature = 1, TopK = 2, Seed = 5 }, logits.Length, Device.CPU, []);
         using var t = torch.tensor(logits, [logits.Length]);
         var seen = Enumerable.Range(0, 200).Select(_ => sampler.Sample(t).Token).ToHashSet();
         Assert.Equal(new HashSet<int> { 2, 4 }, seen);
@@ -77,27 +78,17 @@ public sealed class SamplerTests
     public void RepetitionPenalty_OnPromptToken_MovesGreedyToTheNextBest()
     {
         float[] logits = [0f, 3f, 2.5f];
-        Assert.Equal(1, SampleOnce(new SamplingParams(), logits, [1]).Token);
-        Assert.Equal(2, SampleOnce(new SamplingParams { RepetitionPenalty = 1.5 }, logits, [1]).Token);
+        Assert.Equal(1, SampleOnce(new GenerationParameters(), logits, [1]).Token);
+        Assert.Equal(2, SampleOnce(new GenerationParameters { RepetitionPenalty = 1.5 }, logits, [1]).Token);
     }
 
     [Fact]
     public void PresenceAndFrequencyPenalties_ApplyToGeneratedTokens()
     {
         float[] logits = [0f, 3f, 2.5f];
-        using var sampler = new Sampler(new SamplingParams { PresencePenalty = 0.3, FrequencyPenalty = 0.3 }, 3, Device.CPU, []);
+        using var sampler = new Sampler(new GenerationParameters { PresencePenalty = 0.3, FrequencyPenalty = 0.3 }, 3, Device.CPU, []);
         using var t = torch.tensor(logits, [3]);
         Assert.Equal(1, sampler.Sample(t).Token);   // 3.0 vs 2.5
         Assert.Equal(2, sampler.Sample(t).Token);   // 3.0 - 0.6 = 2.4 < 2.5
-    }
-
-    [Fact]
-    public void Validate_OutOfRangeValues_Throw()
-    {
-        Assert.Throws<ArgumentException>(() => new SamplingParams { Temperature = -1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new SamplingParams { TopP = 0 }.Validate());
-        Assert.Throws<ArgumentException>(() => new SamplingParams { MinP = 2 }.Validate());
-        Assert.Throws<ArgumentException>(() => new SamplingParams { MaxTokens = 0 }.Validate());
-        Assert.Throws<ArgumentException>(() => new SamplingParams { RepetitionPenalty = 0 }.Validate());
     }
 }

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Generation;
 using Cluster.Engine.KvCache;
@@ -122,7 +123,7 @@ public sealed class EngineTransferTests : IDisposable
     private static InferenceEngine NewEngine(LlamaModel model, string role) =>
         new(model, Model, new EngineOptions { Role = role }, new KvCacheOptions { BlockSize = 4, NumBlocks = 64 });
 
-    private static SamplingParams Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
+    private static GenerationParameters Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
 
     private static int[] Prompt(int length)
     {

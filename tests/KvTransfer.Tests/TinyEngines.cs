@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.KvCache;
 using Cluster.Engine.Model;
@@ -26,7 +27,7 @@ internal sealed class TinyEngines : IDisposable
     public InferenceEngine New(string role, int maxBatchTokens = EngineOptions.DefaultMaxBatchTokens) =>
         new(Llama, Model, new EngineOptions { Role = role, MaxBatchTokens = maxBatchTokens }, new KvCacheOptions { BlockSize = 4, NumBlocks = 64 });
 
-    public static SamplingParams Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
+    public static GenerationParameters Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
 
     public static int[] Prompt(int length)
     {

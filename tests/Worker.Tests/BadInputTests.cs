@@ -29,6 +29,25 @@ public sealed class BadInputTests(WorkerPair pair) : IClassFixture<WorkerPair>
         return ExpectAsync(StatusCode.InvalidArgument, "sampling.temperature", () => Calls.ReadAllAsync(pair.Decode, request));
     }
 
+    /// <summary>The router always refused an infinite repetition penalty; the worker took it (two validators). Now one.</summary>
+    [Theory]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NaN)]
+    public Task Decode_RepetitionPenaltyNotFinite_InvalidArgument(float penalty)
+    {
+        var request = Calls.Decode("rp", [1, 2], [], 4);
+        request.Sampling = new SamplingParams { RepetitionPenalty = penalty };
+        return ExpectAsync(StatusCode.InvalidArgument, "sampling.repetition_penalty must be a finite number > 0", () => Calls.ReadAllAsync(pair.Decode, request));
+    }
+
+    [Fact]
+    public Task Prefill_TopKBeyondInt_InvalidArgument()
+    {
+        var request = new PrefillRequest { RequestId = "k", Sampling = new SamplingParams { TopK = uint.MaxValue } };
+        request.PromptTokenIds.Add([1, 2]);
+        return ExpectAsync(StatusCode.InvalidArgument, "sampling.top_k must be in [0, 2147483647]", () => pair.Prefill.Client.PrefillAsync(request, pair.Prefill.Options()).ResponseAsync);
+    }
+
     [Fact]
     public Task Decode_EmptyRequestId_InvalidArgument() =>
         ExpectAsync(StatusCode.InvalidArgument, "request_id", () => Calls.ReadAllAsync(pair.Decode, Calls.Decode("", [1], [], 2)));

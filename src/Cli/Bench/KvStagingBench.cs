@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Diagnostics;
 using System.Globalization;
 using Cluster.Core.Ids;
@@ -31,7 +32,7 @@ internal static class KvStagingBench
         var random = new Random(7);
         var id = RequestId.New();
         int[] prompt = [.. Enumerable.Range(0, tokens).Select(_ => random.Next(Math.Min(vocab, 32000)))];
-        using var streaming = StreamingPrefill.Start(engine, id, prompt, new SamplingParams { MaxTokens = 1, IgnoreEos = true }, "staging-check", chunkBytes);
+        using var streaming = StreamingPrefill.Start(engine, id, prompt, new GenerationParameters { MaxTokens = 1, IgnoreEos = true }, "staging-check", chunkBytes);
         var chunks = new List<(KvChunkRange Range, byte[] Bytes)>();
         await foreach (var chunk in streaming.Push.Source(0, CancellationToken.None)) chunks.Add((chunk.Range, chunk.Data.ToArray()));
         await streaming.Handle.Completion;

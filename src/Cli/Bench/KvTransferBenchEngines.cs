@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Diagnostics;
 using System.Globalization;
 using Cluster.Core.Ids;
@@ -132,7 +133,7 @@ internal static class KvTransferBenchEngines
     // One timed prefill (+ push) on a fresh random prompt (no prefix-cache hits).
     private sealed class Round(InferenceEngine engine, int tokens, int vocab, int chunkBytes, Func<Task<string>> reserve, Func<string, Task> take)
     {
-        private static readonly SamplingParams OneToken = new() { MaxTokens = 1, IgnoreEos = true };
+        private static readonly GenerationParameters OneToken = new() { MaxTokens = 1, IgnoreEos = true };
         private int _seed;
 
         public async Task<double> PrefillAsync()

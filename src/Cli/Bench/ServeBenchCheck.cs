@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Generation;
 using Cluster.Engine.Model;
@@ -42,5 +43,5 @@ internal static class ServeBenchCheck
             (divergenceGap > 0 && divergenceGap <= 2 * agreeingNoise ? " (divergences are near-ties within the numeric noise)" : "");
     }
 
-    private static SamplingParams Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
+    private static GenerationParameters Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
 }

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Diagnostics;
 using Cluster.Core.Ids;
 using Cluster.Engine.Generation;
@@ -25,7 +26,7 @@ internal static class ServeBenchRunner
             var request = workload.Requests[i];
             var wait = TimeSpan.FromSeconds(request.Arrival) - clock.Elapsed;
             if (wait > TimeSpan.Zero) await Task.Delay(wait).ConfigureAwait(false);   // the arrival process, not a poll
-            var parameters = new SamplingParams { MaxTokens = request.MaxTokens, IgnoreEos = true };
+            var parameters = new GenerationParameters { MaxTokens = request.MaxTokens, IgnoreEos = true };
             pending.Add(engine.Submit(new RequestId($"{tag}-{i}"), request.Prompt, parameters).Completion);
         }
         var results = await Task.WhenAll(pending).ConfigureAwait(false);

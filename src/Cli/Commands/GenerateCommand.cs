@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
@@ -43,7 +44,7 @@ internal static class GenerateCommand
             var dir = parse.GetValue(model)!;
             var dev = Device.Parse(parse.GetValue(device)!);
             var type = parse.GetValue(dtype) is { } d ? ScalarTypeExtensions.Parse(d) : dev.IsCuda ? ScalarType.BFloat16 : ScalarType.Float32;
-            var parameters = new SamplingParams
+            var parameters = new GenerationParameters
             {
                 MaxTokens = parse.GetValue(maxTokens),
                 Temperature = parse.GetValue(temperature),

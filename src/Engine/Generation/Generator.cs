@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Diagnostics;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -22,7 +23,7 @@ public sealed class Generator
         _cudaGraphs = cudaGraphs;
     }
 
-    public GenerationResult Generate(IReadOnlyList<int> prompt, SamplingParams parameters,
+    public GenerationResult Generate(IReadOnlyList<int> prompt, GenerationParameters parameters,
         Action<int>? onToken = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);

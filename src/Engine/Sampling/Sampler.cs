@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Torch;
 
 namespace Cluster.Engine.Sampling;
@@ -13,19 +14,19 @@ namespace Cluster.Engine.Sampling;
 /// </summary>
 public sealed class Sampler : IDisposable
 {
-    private readonly SamplingParams _p;
+    private readonly GenerationParameters _p;
     private readonly Random _random;
     private readonly Tensor? _seen;          // [vocab] bool: in prompt or output (repetition penalty)
     private readonly Tensor? _outputCounts;  // [vocab] float32: occurrences in output (presence/frequency)
     private readonly Device _device;
 
-    public Sampler(SamplingParams parameters, int vocabSize, Device device, IReadOnlyList<int> prompt)
+    public Sampler(GenerationParameters parameters, int vocabSize, Device device, IReadOnlyList<int> prompt)
         : this(parameters, vocabSize, device, prompt, [])
     {
     }
 
     /// <summary>A sampler for a request that already has <paramref name="priorOutput"/> output tokens.</summary>
-    public Sampler(SamplingParams parameters, int vocabSize, Device device, IReadOnlyList<int> prompt, IReadOnlyList<int> priorOutput)
+    public Sampler(GenerationParameters parameters, int vocabSize, Device device, IReadOnlyList<int> prompt, IReadOnlyList<int> priorOutput)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(prompt);

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Diagnostics;
 using Cluster.Core.Ids;
 using Cluster.Engine.Sampling;
@@ -12,10 +13,10 @@ namespace Cluster.Engine.Scheduling;
 /// <paramref name="outputStart"/> is where the request's output begins in it.
 /// </summary>
 internal sealed class EngineSequence(
-    RequestId id, IReadOnlyList<int> input, int outputStart, string cacheSalt, SamplingParams parameters, long arrival, int maxPositions, RequestHandle handle)
+    RequestId id, IReadOnlyList<int> input, int outputStart, string cacheSalt, GenerationParameters parameters, long arrival, int maxPositions, RequestHandle handle)
 {
     /// <summary>A new request: <paramref name="prompt"/> with no output yet, unsalted.</summary>
-    public EngineSequence(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, long arrival, int maxPositions, RequestHandle handle)
+    public EngineSequence(RequestId id, IReadOnlyList<int> prompt, GenerationParameters parameters, long arrival, int maxPositions, RequestHandle handle)
         : this(id, prompt, prompt.Count, "", parameters, arrival, maxPositions, handle)
     {
     }
@@ -31,7 +32,7 @@ internal sealed class EngineSequence(
 
     /// <summary>The prefix cache's salt (part of every block hash).</summary>
     public string CacheSalt { get; } = cacheSalt;
-    public SamplingParams Parameters { get; } = parameters;
+    public GenerationParameters Parameters { get; } = parameters;
     public long Arrival { get; } = arrival;
     public int MaxPositions { get; } = maxPositions;
     public RequestHandle Handle { get; } = handle;

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Sampling;
 using Cluster.Engine.Scheduling;

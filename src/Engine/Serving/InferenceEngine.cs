@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Threading.Channels;
 using Cluster.Core.Ids;
 using Cluster.Engine.KvCache;
@@ -73,11 +74,11 @@ public sealed partial class InferenceEngine : IDisposable
     /// the model's positions, or its tokens cannot fit the whole cache. A decode-role engine takes prompts too (a short
     /// uncached prompt, a migrated request): it computes them locally like a colocated one.
     /// </summary>
-    public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, SamplingParams parameters, CancellationToken cancellationToken = default) =>
+    public RequestHandle Submit(RequestId id, IReadOnlyList<int> prompt, GenerationParameters parameters, CancellationToken cancellationToken = default) =>
         Submit(new EngineRequest(id, prompt, parameters), cancellationToken);
 
     /// <summary>
-    /// <see cref="Submit(RequestId, IReadOnlyList{int}, SamplingParams, CancellationToken)"/> with the request's cache
+    /// <see cref="Submit(RequestId, IReadOnlyList{int}, GenerationParameters, CancellationToken)"/> with the request's cache
     /// salt and the output it generated before (computed here after the prompt, counted as output by sampling).
     /// </summary>
     public RequestHandle Submit(EngineRequest request, CancellationToken cancellationToken = default)
@@ -92,7 +93,7 @@ public sealed partial class InferenceEngine : IDisposable
     /// Starts decoding a request whose prompt KV was written into its reservation (<see cref="KvImportPort"/>);
     /// <paramref name="firstToken"/> is the token the prefill worker sampled. The reservation becomes the sequence's.
     /// </summary>
-    public RequestHandle SubmitImported(RequestId id, IReadOnlyList<int> prompt, int firstToken, SamplingParams parameters, CancellationToken cancellationToken = default) =>
+    public RequestHandle SubmitImported(RequestId id, IReadOnlyList<int> prompt, int firstToken, GenerationParameters parameters, CancellationToken cancellationToken = default) =>
         SubmitImported(new EngineRequest(id, prompt, parameters) { Generated = [firstToken] }, cancellationToken);
 
     /// <summary>

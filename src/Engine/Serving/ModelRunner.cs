@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.KvCache;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -66,6 +67,6 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
     }
 
     // Greedy without penalties: the argmax of the raw logits.
-    private static bool Plain(SamplingParams p) =>
+    private static bool Plain(GenerationParameters p) =>
         p.IsGreedy && p.RepetitionPenalty == 1 && p.PresencePenalty == 0 && p.FrequencyPenalty == 0;
 }

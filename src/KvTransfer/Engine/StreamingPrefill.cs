@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Sampling;
 using Cluster.Engine.Serving;
@@ -36,12 +37,12 @@ public sealed class StreamingPrefill : IDisposable
     /// the holder of <paramref name="ticket"/> in chunks of at most <paramref name="maxChunkBytes"/>.
     /// </summary>
     public static StreamingPrefill Start(
-        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
+        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, GenerationParameters parameters, string ticket,
         int maxChunkBytes = KvTransferOptions.DefaultMaxChunkBytes, CancellationToken cancellationToken = default) =>
         Start(engine, request, prompt, parameters, ticket, maxChunkBytes, sink => sink, cancellationToken);
 
     /// <summary>
-    /// <see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/>
+    /// <see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, GenerationParameters, string, int, CancellationToken)"/>
     /// with the request's cache salt and the output it generated before (a migrated request): the push carries the KV of
     /// prompt + generated tokens.
     /// </summary>
@@ -59,9 +60,9 @@ public sealed class StreamingPrefill : IDisposable
         InferenceEngine engine, EngineRequest request, string ticket, int receiverCachedTokens, int maxChunkBytes, CancellationToken cancellationToken) =>
         Start(engine, request, ticket, maxChunkBytes, sink => sink, cancellationToken, receiverCachedTokens);
 
-    /// <summary><see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, SamplingParams, string, int, CancellationToken)"/> with the sink wrapped (tests observe publication).</summary>
+    /// <summary><see cref="Start(InferenceEngine, RequestId, IReadOnlyList{int}, GenerationParameters, string, int, CancellationToken)"/> with the sink wrapped (tests observe publication).</summary>
     internal static StreamingPrefill Start(
-        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, SamplingParams parameters, string ticket,
+        InferenceEngine engine, RequestId request, IReadOnlyList<int> prompt, GenerationParameters parameters, string ticket,
         int maxChunkBytes, Func<IKvLayerSink, IKvLayerSink> wrap, CancellationToken cancellationToken) =>
         Start(engine, new EngineRequest(request, prompt, parameters), ticket, maxChunkBytes, wrap, cancellationToken);
 

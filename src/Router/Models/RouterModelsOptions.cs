@@ -1,3 +1,5 @@
+using Cluster.Core.Generation;
+
 namespace Cluster.Router.Models;
 
 /// <summary>
@@ -12,10 +14,10 @@ public sealed class RouterModelsOptions
     public const long DefaultMaxRequestBytes = 4L << 20;
 
     /// <summary>Default cap on <c>max_tokens</c> when a chat request leaves it out (the context remainder, at most this).</summary>
-    public const int DefaultChatMaxTokensCap = 4096;
+    public const int DefaultChatMaxTokensCap = GenerationDefaults.ChatMaxTokensCap;
 
     /// <summary>Default <c>max_tokens</c> of a text or token-id completion that leaves it out (OpenAI's default).</summary>
-    public const int DefaultCompletionMaxTokens = 16;
+    public const int DefaultCompletionMaxTokens = GenerationDefaults.CompletionMaxTokens;
 
     /// <summary>Served models: <c>Router:Models:0:Id</c>, <c>Router:Models:0:Path</c>, …</summary>
     public List<ServedModelOptions> Models { get; set; } = [];

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
@@ -6,7 +7,6 @@ using Cluster.KvTransfer.Reservations;
 using Cluster.Rpc;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
-using Microsoft.Extensions.Options;
 
 namespace Cluster.Worker.Grpc;
 
@@ -17,7 +17,7 @@ namespace Cluster.Worker.Grpc;
 /// Streams only new tokens; stop.max_tokens counts every output token of the request, generated_token_ids included.
 /// </summary>
 internal sealed class DecodeHandler(
-    WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvReservationTable reservations, IOptions<WorkerOptions> options)
+    WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvReservationTable reservations)
 {
     public async Task HandleAsync(DecodeRequest request, IServerStreamWriter<DecodeResponse> stream, ServerCallContext context)
     {
@@ -25,7 +25,7 @@ internal sealed class DecodeHandler(
         guards.Admit("Decode", "", EngineRole.Prefill);
         var prompt = RequestValidation.Tokens(request.PromptTokenIds, "prompt_token_ids", worker.VocabSize, required: true);
         var generated = RequestValidation.Tokens(request.GeneratedTokenIds, "generated_token_ids", worker.VocabSize, required: false);
-        var maxTokens = request.Stop?.MaxTokens is > 0 and var m ? (int)Math.Min(m, int.MaxValue) : options.Value.DefaultMaxTokens;
+        var maxTokens = request.Stop?.MaxTokens is > 0 and var m ? (int)Math.Min(m, int.MaxValue) : GenerationDefaults.CompletionMaxTokens;
         var imported = !string.IsNullOrEmpty(request.Ticket);
         if (imported && generated.Length == 0)
         {

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.KvCache;
 using Cluster.Engine.Sampling;
@@ -15,7 +16,7 @@ public sealed class SchedulerTests
         var random = new Random(seed + arrival);
         var id = new RequestId($"s{arrival}");
         int[] prompt = [.. Enumerable.Range(0, promptLength).Select(_ => random.Next(256))];
-        return new EngineSequence(id, prompt, new SamplingParams { MaxTokens = 100, IgnoreEos = true }, arrival, 4096, new RequestHandle(id));
+        return new EngineSequence(id, prompt, new GenerationParameters { MaxTokens = 100, IgnoreEos = true }, arrival, 4096, new RequestHandle(id));
     }
 
     // What the engine does after a step: the chunk's tokens are computed; a finished prompt gets a sampled token.

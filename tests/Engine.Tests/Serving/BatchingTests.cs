@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Model;
 using Cluster.Torch;
 using static Cluster.Engine.Tests.Serving.EngineHarness;
@@ -41,7 +42,7 @@ public sealed class BatchingTests : IClassFixture<TinyModelFixture>
     {
         using var model = LlamaModel.Load(_models.QwenDir, Device.CPU, ScalarType.Float32);
         using var engine = NewEngine(model, blocks: 128, blockSize: 4, maxBatchTokens: 16);
-        var parameters = new Cluster.Engine.Sampling.SamplingParams
+        var parameters = new GenerationParameters
         {
             MaxTokens = 12, Temperature = 0.9, TopP = 0.95, RepetitionPenalty = 1.2, FrequencyPenalty = 0.3, Seed = 5, IgnoreEos = true,
         };

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Generation;
 using Cluster.Engine.KvCache;
@@ -17,7 +18,7 @@ internal static class EngineHarness
         new(model, Model, new EngineOptions { Role = role, MaxBatchTokens = maxBatchTokens },
             new KvCacheOptions { BlockSize = blockSize, NumBlocks = blocks });
 
-    public static SamplingParams Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
+    public static GenerationParameters Greedy(int maxTokens) => new() { MaxTokens = maxTokens, IgnoreEos = true };
 
     /// <summary>Deterministic prompts of byte tokens (0 … 255).</summary>
     public static int[] Prompt(int length, int seed)

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
 using Cluster.Engine.Scheduling;
@@ -77,7 +78,7 @@ public sealed class ResumedSamplingTests : IClassFixture<TinyModelFixture>
     }
 
     // Penalties strong enough to change the tiny model's choices (checked in Penalties_ChangeTheOutput).
-    private static SamplingParams Params(string sampling) => sampling switch
+    private static GenerationParameters Params(string sampling) => sampling switch
     {
         "greedy-penalised" => new() { MaxTokens = MaxTokens, IgnoreEos = true, PresencePenalty = 1.5, FrequencyPenalty = 1, RepetitionPenalty = 1.3 },
         "seeded-penalised" => new() { MaxTokens = MaxTokens, IgnoreEos = true, Temperature = 0.9, Seed = 77, PresencePenalty = 1.5, FrequencyPenalty = 1 },

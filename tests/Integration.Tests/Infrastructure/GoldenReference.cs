@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Generation;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -21,7 +22,7 @@ internal sealed class GoldenReference : IDisposable
     {
         lock (_lock)
         {
-            var result = new Generator(_model, cudaGraphs: false).Generate(prompt, new SamplingParams { Temperature = 0, MaxTokens = maxTokens, IgnoreEos = ignoreEos });
+            var result = new Generator(_model, cudaGraphs: false).Generate(prompt, new GenerationParameters { Temperature = 0, MaxTokens = maxTokens, IgnoreEos = ignoreEos });
             return result.Tokens;
         }
     }

@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using Cluster.Engine.Generation;
 using Cluster.Engine.Model;
 using Cluster.Engine.Sampling;
@@ -28,7 +29,7 @@ public sealed class TinyModel : IDisposable
     /// <summary>Single-sequence greedy generation (EOS ignored) on the same weights: the reference every path must equal.</summary>
     public IReadOnlyList<int> Greedy(int[] prompt, int maxTokens)
     {
-        lock (_reference) return new Generator(_reference.Value).Generate(prompt, new SamplingParams { MaxTokens = maxTokens, IgnoreEos = true }).Tokens;
+        lock (_reference) return new Generator(_reference.Value).Generate(prompt, new GenerationParameters { MaxTokens = maxTokens, IgnoreEos = true }).Tokens;
     }
 
     public static int[] Prompt(int length, int seed)

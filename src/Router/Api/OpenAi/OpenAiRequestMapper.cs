@@ -1,3 +1,4 @@
+using Cluster.Core.Generation;
 using System.Text.Json;
 using Cluster.Contracts.V1;
 
@@ -77,8 +78,7 @@ internal static class OpenAiRequestMapper
 
         var sampling = new SamplingParams
         {
-            // OpenAI's default temperature is 1.
-            Temperature = (float)(body.Temperature ?? 1.0),
+            Temperature = (float)(body.Temperature ?? GenerationDefaults.OpenAiTemperature),
             TopP = (float)(body.TopP ?? 1.0),
             TopK = body.TopK is > 0 and var k ? (uint)k : 0,
             MinP = (float)(body.MinP ?? 0),

@@ -1,3 +1,5 @@
+using Cluster.Core.Generation;
+
 namespace Cluster.Router.Api.Text;
 
 /// <summary>How each API spells the request fields, so a validation error names the field the client actually sent.</summary>
@@ -17,6 +19,21 @@ public sealed record RequestFieldNames(
     string StopTokenIds,
     string RequestId)
 {
+    /// <summary>This API's name of a generation parameter.</summary>
+    public string For(GenerationField field) => field switch
+    {
+        GenerationField.Temperature => Temperature,
+        GenerationField.TopK => TopK,
+        GenerationField.TopP => TopP,
+        GenerationField.MinP => MinP,
+        GenerationField.RepetitionPenalty => RepetitionPenalty,
+        GenerationField.PresencePenalty => PresencePenalty,
+        GenerationField.FrequencyPenalty => FrequencyPenalty,
+        GenerationField.MaxTokens => MaxTokens,
+        GenerationField.StopTokenIds => StopTokenIds,
+        _ => throw new ArgumentOutOfRangeException(nameof(field), field, null),
+    };
+
     /// <summary>Field paths of <c>cluster.v1.GenerateRequest</c>.</summary>
     public static RequestFieldNames Grpc { get; } = new(
         "model", "prompt", "chat.messages", "stop.max_tokens", "sampling.temperature", "sampling.top_p", "sampling.top_k",

@@ -26,9 +26,8 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         var model = catalog.Find(request.Model, out var error)
             ?? throw new ApiException(string.IsNullOrEmpty(request.Model) && catalog.Models.Count > 1 ? ApiErrorKind.InvalidArgument : ApiErrorKind.NotFound,
                 error, names.Model);
-        var sampling = SamplingValidator.Validate(request.Sampling, names);
         var stop = request.Stop?.Clone() ?? new StopConditions();
-        CheckStop(stop, model, names);
+        CheckStop(stop, names);
         var prompt = PromptEncoder.Encode(request, model, names);
         if (prompt.Length >= model.MaxModelLength)
         {
@@ -38,6 +37,7 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         }
 
         stop.MaxTokens = (uint)ResolveMaxTokens(stop.MaxTokens, prompt.Length, request.PromptCase == GenerateRequest.PromptOneofCase.Chat, model, names);
+        var sampling = SamplingValidator.Validate(request.Sampling, stop, (int)stop.MaxTokens, model.Tokenizer.VocabularySize, names);
         var stopStrings = stop.Stop.ToArray();
         stop.Stop.Clear();
         var label = LabelFor(request.RequestId, names);
@@ -64,7 +64,7 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         return (int)requested;
     }
 
-    private static void CheckStop(StopConditions stop, ServedModel model, RequestFieldNames names)
+    private static void CheckStop(StopConditions stop, RequestFieldNames names)
     {
         if (stop.Stop.Count > MaxStopStrings)
         {
@@ -79,15 +79,6 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
             }
         }
 
-        var vocabulary = model.Tokenizer.VocabularySize;
-        for (var i = 0; i < stop.StopTokenIds.Count; i++)
-        {
-            if (stop.StopTokenIds[i] >= (uint)vocabulary)
-            {
-                throw ApiException.Invalid(names.StopTokenIds,
-                    $"{names.StopTokenIds}[{i}] = {stop.StopTokenIds[i]} is not a token id of model '{model.Id}' (vocabulary size {vocabulary}).");
-            }
-        }
     }
 
     // The client's id is a label only; without one the client still gets an id to quote, distinct from the internal one.

@@ -22,7 +22,7 @@ public sealed class OpenAiErrorTests
         { "/v1/completions", """{"prompt":"hi","max_tokens":0}""", 400, "max_tokens", "max_tokens must be ≥ 1" },
         { "/v1/completions", """{"prompt":"hi","max_tokens":500}""", 400, "max_tokens", "max_tokens = 500 does not fit" },
         { "/v1/completions", """{"prompt":"hi","temperature":3}""", 400, "temperature", "temperature must be in [0, 2]" },
-        { "/v1/completions", """{"prompt":"hi","top_p":-1}""", 400, "top_p", "top_p must be in [0, 1]" },
+        { "/v1/completions", """{"prompt":"hi","top_p":-1}""", 400, "top_p", "top_p must be in (0, 1]" },
         { "/v1/completions", """{"prompt":"hi","presence_penalty":2.5}""", 400, "presence_penalty", "presence_penalty must be in [-2, 2]" },
         { "/v1/completions", """{"prompt":"hi","frequency_penalty":-2.5}""", 400, "frequency_penalty", "frequency_penalty must be in [-2, 2]" },
         { "/v1/completions", """{"prompt":"hi","seed":-1}""", 400, "seed", "seed must be ≥ 0" },
