@@ -73,20 +73,38 @@ public sealed class RealRouterTests(RealClusterFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task GenerateAsync_DeadlineShorterThanGeneration_DeadlineExceededAndWorkersFreed()
     {
-        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
-        // 100 ms: far less than 1900 decode steps take even on an idle machine (~0.2 ms/token at best measured).
-        var options = Greedy(LongGeneration) with { Timeout = TimeSpan.FromMilliseconds(100) };
-        var generatedBefore = await GeneratedByDecodeWorkersAsync();
+        // The deadline must expire while the decode worker is generating, or the oracle below proves nothing (a deadline
+        // that ends the call before the worker starts leaves it idle whether or not it honours cancellation). So: start
+        // at 100 ms and double until a call has received tokens before its deadline ended it.
+        for (var deadline = TimeSpan.FromMilliseconds(100); ; deadline *= 2)
+        {
+            Assert.True(deadline <= TimeSpan.FromSeconds(6.4), "no deadline up to 6.4 s expired after the first token and before the end of the generation");
+            await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+            var generatedBefore = await GeneratedByDecodeWorkersAsync();
+            var received = 0;
+            var e = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await foreach (var chunk in _client.GenerateAsync("Too long for the deadline", Greedy(LongGeneration) with { Timeout = deadline }, _timeout.Token))
+                {
+                    received += chunk.TokenIds.Count;
+                }
+            });
 
-        var e = await Assert.ThrowsAsync<RpcException>(async () =>
-            await _client.GenerateAsync("Too long for the deadline", options, _timeout.Token).ToListAsync(_timeout.Token));
+            Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
+            if (received == 0)
+            {
+                output.WriteLine($"a {deadline.TotalMilliseconds} ms deadline ended the call before its first token; doubling it");
+                continue;
+            }
 
-        Assert.Equal(StatusCode.DeadlineExceeded, e.StatusCode);
-        await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
-        // Idle: a worker that ignored the deadline's cancellation would have generated all it was asked for by now.
-        var generated = await GeneratedByDecodeWorkersAsync() - generatedBefore;
-        output.WriteLine($"the decode worker generated {generated} of the {LongGeneration} asked before the deadline stopped it");
-        Assert.True(generated < LongGeneration / 2, $"the decode workers generated {generated} of the {LongGeneration} tokens asked for after the deadline");
+            await fixture.WaitAllWorkersIdleAsync(IdleTimeout, _timeout.Token);
+            // Idle: a worker that ignored the deadline's cancellation would have generated all it was asked for by now.
+            var generated = await GeneratedByDecodeWorkersAsync() - generatedBefore;
+            output.WriteLine($"deadline {deadline.TotalMilliseconds} ms: {received} tokens reached the client; the decode worker generated {generated} of the {LongGeneration} asked");
+            Assert.True(generated >= (ulong)received, $"the workers report {generated} generated tokens but the client received {received}");
+            Assert.True(generated < LongGeneration / 2, $"the decode workers generated {generated} of the {LongGeneration} tokens asked for after the deadline");
+            return;
+        }
     }
 
     [Fact]
