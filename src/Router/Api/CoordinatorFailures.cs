@@ -15,7 +15,7 @@ internal static class CoordinatorFailures
         {
             StatusCode.InvalidArgument or StatusCode.OutOfRange => new ApiException(ApiErrorKind.InvalidArgument, message),
             StatusCode.ResourceExhausted => new ApiException(ApiErrorKind.ResourceExhausted, message, retryAfter: Pushback(e)),
-            StatusCode.NotFound or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted =>
+            StatusCode.NotFound or StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Aborted or StatusCode.Cancelled =>
                 new ApiException(ApiErrorKind.Unavailable, message),
             _ => new ApiException(ApiErrorKind.Internal, $"the cluster failed the request ({e.StatusCode}): {message}"),
         };

@@ -119,6 +119,7 @@ internal sealed class WorkerGrpcService(
             KvReceivedBytes = (ulong)reservations.ReceivedBytes,
             KvReceivedRequests = (ulong)reservations.HandedOver,
             KvReusedTokens = (ulong)reservations.ReusedTokens,
+            KvReservations = (uint)reservations.Count,
         });
     }
 }

@@ -28,7 +28,7 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, LiveRequestLa
         var completionTokens = 0;
         var cachedPromptTokens = 0;
         await using var events = Start(prepared, cancellationToken);
-        while (await NextAsync(events))
+        while (await NextAsync(events, cancellationToken))
         {
             switch (events.Current)
             {
@@ -99,11 +99,11 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, LiveRequestLa
         }
         catch (RpcException e)
         {
-            throw CoordinatorFailures.ToApi(e);
+            throw Failure(e, cancellationToken);
         }
     }
 
-    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CoordinatorEvent> events)
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CoordinatorEvent> events, CancellationToken cancellationToken)
     {
         try
         {
@@ -111,9 +111,16 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, LiveRequestLa
         }
         catch (RpcException e)
         {
-            throw CoordinatorFailures.ToApi(e);
+            throw Failure(e, cancellationToken);
         }
     }
+
+    // The request's own cancellation (client gone, its deadline) ends worker calls with CANCELLED: that is the caller's
+    // cancellation, for the host to report as such (CANCELLED / DEADLINE_EXCEEDED), not a cluster failure (INTERNAL).
+    private static Exception Failure(RpcException e, CancellationToken cancellationToken) =>
+        cancellationToken.IsCancellationRequested
+            ? new OperationCanceledException("The request was cancelled by its caller or its deadline.", e, cancellationToken)
+            : CoordinatorFailures.ToApi(e);
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> items, int count) =>
         count == items.Count ? items : items.Take(count).ToArray();
