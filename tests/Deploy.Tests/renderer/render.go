@@ -1,6 +1,7 @@
 // render: renders a Helm chart offline with Go text/template + sprig, the subset of Helm 3 this project's chart uses.
 //
-//	GO111MODULE=off GOPATH=/usr/share/gocode go run render.go --chart DIR [-f values.yaml]... [--name R] [--namespace N] [--notes]
+//	GO111MODULE=off GOPATH=/usr/share/gocode go run render.go --chart DIR [-f values.yaml]... [--name R] [--namespace N]
+//	    [--notes] [--exclude templates/FILE]...
 //
 // Implemented as Helm does it: .Values (chart values.yaml deep-merged with each -f file, later wins, null deletes a
 // key), .Release (Name, Namespace, Service, IsInstall, IsUpgrade, Revision), .Chart (Chart.yaml, capitalised keys),
@@ -49,20 +50,21 @@ func (f Files) Glob(pattern string) Files {
 }
 
 func main() {
-	var files valueFiles
+	var files, excludes valueFiles
 	chartDir := flag.String("chart", "", "chart directory")
 	name := flag.String("name", "cluster", "release name")
 	namespace := flag.String("namespace", "default", "release namespace")
 	notes := flag.Bool("notes", false, "render templates/NOTES.txt instead of the manifests")
 	flag.Var(&files, "f", "values file (repeatable)")
+	flag.Var(&excludes, "exclude", "template (e.g. templates/x.yaml) rendered but left out of the output (repeatable)")
 	flag.Parse()
-	if err := run(*chartDir, *name, *namespace, files, *notes, os.Stdout); err != nil {
+	if err := run(*chartDir, *name, *namespace, files, excludes, *notes, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "render:", err)
 		os.Exit(1)
 	}
 }
 
-func run(chartDir, name, namespace string, valuesFiles []string, notes bool, out *os.File) error {
+func run(chartDir, name, namespace string, valuesFiles, excludes []string, notes bool, out *os.File) error {
 	chartYaml, err := readYaml(filepath.Join(chartDir, "Chart.yaml"))
 	if err != nil {
 		return err
@@ -207,6 +209,9 @@ func run(chartDir, name, namespace string, valuesFiles []string, notes bool, out
 			result.WriteString(text)
 			continue
 		}
+		if contains(excludes, n) {
+			continue
+		}
 		for _, doc := range splitDocuments(text) {
 			fmt.Fprintf(&result, "---\n# Source: %s/%s\n%s\n", chartName, n, doc)
 		}
@@ -296,4 +301,13 @@ func merge(base, override map[string]interface{}) map[string]interface{} {
 		}
 	}
 	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
