@@ -250,7 +250,7 @@ public sealed partial class ChartTests
         Assert.Equal("1000000", router.EnvValue("Routing__MaxQueuedRequests")); // a whole number, not 1e+06
         Assert.Equal("8192", chart.Deployment("prefill")!.MainContainer().EnvValue("Engine__MaxBatchTokens"));
         Assert.Null(chart.Deployment("decode")!.MainContainer().EnvValue("Engine__MaxBatchTokens"));
-        Assert.Equal("1", chart.Deployment("decode")!.MainContainer().EnvValue("DOTNET_gcServer"));
+        Assert.Equal("DOTNET_gcServer", chart.Deployment("decode")!.MainContainer().Env[^1].Name); // extraEnv last: it overrides
 
         var overridden = ChartRenderer.RenderExample("tiny-cpu",
             "config: {Routing: {PrefillPolicy: round-robin}, KvCache: {MemoryFraction: 0.5}}\nrouter: {config: {Routing: {PrefillPolicy: least-loaded}}}\n");

@@ -209,10 +209,14 @@ which come from Secrets only.
   value: "true"
 {{- end }}
 {{- include "cluster.configEnv" (list "" (mergeOverwrite (deepCopy (default dict $root.Values.config)) (deepCopy (default dict $values.config)))) }}
-{{- with $root.Values.extraEnv }}
+{{- end -}}
+
+{{/* extraEnv of every role, then of this role: last in the list, so they override what the chart sets. (list $ $roleValues) */}}
+{{- define "cluster.extraEnv" -}}
+{{- with (index . 0).Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
-{{- with $values.extraEnv }}
+{{- with (index . 1).extraEnv }}
 {{ toYaml . }}
 {{- end }}
 {{- end -}}
