@@ -52,6 +52,17 @@ public sealed class ValuesSchemaTests
         Assert.Contains(outcome.Errors, e => e.Contains(where, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Schema_Patterns_UseNoLookaroundOrBackreference()
+    {
+        // Helm validates with a Go JSON-schema library on Go's RE2 regexp, which has no lookaround or backreferences
+        // (ajv, on JavaScript regexps, would accept them): such a pattern would break every helm install.
+        var schema = File.ReadAllText(Path.Combine(Repo.Chart, "values.schema.json"));
+        var patterns = System.Text.RegularExpressions.Regex.Matches(schema, "\"pattern\": \"((?:[^\"\\\\]|\\\\.)*)\"").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(patterns);
+        Assert.All(patterns, p => Assert.DoesNotMatch(@"\(\?[=!<]|\\\\[1-9]", p));
+    }
+
     private static NodeChecks.Outcome Check(string yaml)
     {
         using var values = new TempValues(yaml);
