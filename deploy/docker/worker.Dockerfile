@@ -50,6 +50,10 @@ CMD ["/app/Cluster.DecodeWorker.dll"]
 
 # ---- CUDA: build against the libtorch of the PyTorch image (same path in the runtime image) ----
 FROM ${PYTORCH_DEVEL_IMAGE} AS build-cuda
+# No GPU during `docker build`, so libtorch's CMake cannot detect one: name the GPU architectures to compile for
+# (8.0 A100, 8.6/8.9 Ampere/Ada cards, 9.0 H100). Override with --build-arg TORCH_CUDA_ARCH_LIST=...
+ARG TORCH_CUDA_ARCH_LIST="8.0;8.6;8.9;9.0"
+ENV TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates cmake g++ make \
  && rm -rf /var/lib/apt/lists/*
