@@ -23,7 +23,7 @@ namespace Cluster.Deploy.Tests;
 /// StatefulSet's Service), /models (a temporary folder instead of the emptyDir), the downward API (metadata.name: a pod
 /// name, status.podIP: 127.0.0.1). Hosting:BindAddress stays 0.0.0.0, so each host starts only because the chart gave
 /// it its credentials. The roles come up, the workers register under their pod names, the router serves a completion
-/// with the API key from the Secret and refuses one without.
+/// with the API key from the Secret and refuses one without, and the `helm test` pod's script passes against it.
 /// Probe paths: /healthz (liveness, startup) must answer 200; /readyz (readiness) and /metrics come with the
 /// observability work and are accepted as 404 until the hosts serve them (then they must answer 200).
 /// </summary>
@@ -95,6 +95,24 @@ public sealed class ChartProcessTests : IAsyncLifetime
         using var json = JsonDocument.Parse(text);
         Assert.Equal(4, json.RootElement.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
         Assert.Single(json.RootElement.GetProperty("choices").EnumerateArray());
+
+        // `helm test`: the test pod's own script (curl, sh) against this router, its Service address and /tmp mapped here.
+        var pod = _chart.Pods.Single().Spec.Containers.Single();
+        var tmp = Directory.CreateDirectory(Path.Combine(_dir, "helm-test")).FullName;
+        var script = pod.Args.Single()
+            .Replace($"http://cluster-router:{_chart.Services.Single(x => x.Metadata.Name == "cluster-router").Spec.Ports.Single(p => p.Name == "http").Port}",
+                router.ToString().TrimEnd('/'), StringComparison.Ordinal)
+            .Replace("/tmp/", tmp + "/", StringComparison.Ordinal);
+        if (await StatusAsync(http, router, "/readyz") == HttpStatusCode.NotFound)
+        {
+            script = script.Replace("/readyz", "/healthz", StringComparison.Ordinal); // readiness on /healthz until /readyz exists
+        }
+
+        Assert.Equal(("cluster-auth", "api-key-0"), (pod.Env.Single().ValueFrom.SecretKeyRef.Name, pod.Env.Single().ValueFrom.SecretKeyRef.Key));
+        var helmTest = Tool.Run(pod.Command[0], [.. pod.Command.Skip(1), script],
+            environment: new Dictionary<string, string> { [pod.Env.Single().Name] = apiKey }, installHint: "apt-get install curl");
+        Assert.True(helmTest.ExitCode == 0, $"the helm test script failed: {helmTest}");
+        Assert.Contains("\"choices\"", helmTest.Output, StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()
