@@ -1,3 +1,4 @@
+using Cluster.Rpc;
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.Integration.Tests.Infrastructure;
@@ -34,7 +35,22 @@ public sealed class RedisOutageTests(ClusterFixture fixture)
         await redis.RestartAsync(cts.Token);
         await Deadline.UntilAsync(async () => (await cluster.Index.FindOverlapAsync(model, hashes)).Blocks.Values.Any(n => n == hashes.Length),
             TimeSpan.FromSeconds(60), "after Redis restarted empty, a worker re-published its blocks and the index shows the prompt's blocks again");
+        // Redis came back empty: the workers re-register on their next heartbeat (Worker:HeartbeatInterval, 1 s) and the
+        // router sees them on its next registry refresh; until then it answers NOT_FOUND "no live worker" (ARCHITECTURE §7).
         var after = Prompts.Make(6200, 25);
-        Assert.Equal(fixture.Golden.Greedy(after, 8), (await calls.GenerateAsync(calls.Greedy(after, 8), cts.Token)).Tokens);
+        Generated? served = null;
+        await Deadline.UntilAsync(async () =>
+        {
+            try
+            {
+                served = await calls.GenerateAsync(calls.Greedy(after, 8), cts.Token);
+                return true;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the router serves again once the workers re-registered in the restarted Redis");
+        Assert.Equal(fixture.Golden.Greedy(after, 8), served!.Tokens);
     }
 }

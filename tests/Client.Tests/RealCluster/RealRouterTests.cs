@@ -29,7 +29,9 @@ public sealed class RealRouterTests(RealClusterFixture fixture, ITestOutputHelpe
     {
         var chunks = await _client.GenerateAsync("The cluster streams", Greedy(12), _timeout.Token).ToListAsync(_timeout.Token);
 
-        Assert.True(chunks.Count(c => c.TokenIds.Count > 0) >= 2, $"expected the 12 tokens over several chunks, got {chunks.Count} chunk(s)");
+        // How many chunks carry the 12 tokens depends on timing (a busy relay coalesces tokens that arrived together);
+        // that tokens stream before the end is pinned by the cancellation and deadline tests, which receive some first.
+        Assert.Contains(chunks, c => c.TokenIds.Count > 0);
         Assert.Equal(12, chunks.Sum(c => c.TokenIds.Count));
         Assert.All(chunks.SkipLast(1), c => Assert.Null(c.FinishReason));
         Assert.Equal(FinishReason.Length, chunks[^1].FinishReason);
