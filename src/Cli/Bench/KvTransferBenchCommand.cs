@@ -43,17 +43,18 @@ internal static class KvTransferBenchCommand
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
         var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (HttpClient), direct (own HTTP/2), shm, grpc-dotnet (Grpc.Net.Client)", DefaultValueFactory = _ => "grpc,direct,shm,grpc-dotnet" };
         var connections = new Option<int>("--connections") { Description = "HTTP/2 connections of the direct path's channel (RpcChannelOptions.ConnectionCount), shared round-robin by the streams (default: KvTransfer:PushConnections' default, as worker hosts)", DefaultValueFactory = _ => KvTransferOptions.DefaultPushConnections };
+        var server = new Option<string>("--server") { Description = "Host of the Push service: rpc (src/Rpc.Server, as worker hosts today) or aspnetcore (Grpc.AspNetCore)", DefaultValueFactory = _ => "rpc" };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
         var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c (HttpClient and direct HTTP/2) and the same-host shared-memory ring.")
         {
-            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, connections, decodeServer,
+            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, connections, server, decodeServer,
         };
         command.SetAction(async (parse, ct) =>
         {
             var chunk = parse.GetValue(chunkKib) * 1024;
             if (parse.GetValue(model) is not { } dir)
             {
-                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), parse.GetValue(connections), ct);
+                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), parse.GetValue(connections), parse.GetValue(server)!, ct);
                 return 0;
             }
             if (parse.GetValue(decodeServer))
@@ -74,18 +75,21 @@ internal static class KvTransferBenchCommand
         return unknown.Length == 0 ? paths : throw new ArgumentException($"--transports: unknown path(s) {string.Join(", ", unknown)}; use grpc, direct, shm, grpc-dotnet.");
     }
 
-    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, int connections, CancellationToken cancellationToken)
+    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, int connections, string server, CancellationToken cancellationToken)
     {
+        if (server is not ("rpc" or "aspnetcore")) throw new ArgumentException($"--server must be rpc or aspnetcore (got {server}).");
         if (connections < 1) throw new ArgumentException($"--connections must be at least 1 (got {connections}).");
         var layout = new KvCacheLayout(Layers: 32, KvHeads: 8, HeadDim: 128, KvDataType.BFloat16, BlockSize: 16);
         var blocks = layout.BlocksFor(tokens);
         var bytesPerTransfer = layout.RangeBytes(layout.Layers, blocks);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores, direct h2 over {connections} connection(s)"));
+            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores, direct h2 over {connections} connection(s), Push hosted on {server}"));
 
         var target = new KvTransferBenchTarget(layout, chunkBytes);
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
-        await using var app = await StartServerAsync(table);
+        await using var app = server == "rpc"
+            ? await StartServerAsync(table)
+            : await KvTransferBenchAspNetCore.StartServerAsync(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
         using var channel = RpcChannel.ForAddress(app.Urls.First());
         using var directChannel = RpcChannel.ForAddress(app.Urls.First(), new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2, ConnectionCount = connections });
         var service = new KvTransferService.KvTransferClient(channel);

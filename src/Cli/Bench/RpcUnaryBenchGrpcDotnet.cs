@@ -63,14 +63,15 @@ internal sealed class RpcUnaryBenchGrpcDotnet : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// The bench's Reserve service, bound by hand as generated code binds (Grpc.AspNetCore finds the C# method by the
-    /// gRPC method's name on the service type; the handler passed is null then).
+    /// gRPC method's name on the service type; the handler passed is null then, and the
+    /// method must be virtual with its base definition on the type named by the attribute, as generated bases are).
     /// </summary>
     [BindServiceMethod(typeof(BenchWorker), nameof(BindService))]
-    internal sealed class BenchWorker
+    internal class BenchWorker
     {
         public static void BindService(ServiceBinderBase binder, BenchWorker? service) =>
             binder.AddMethod(ReserveMethod, service is null ? null : service.Reserve);
 
-        public Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context) => Task.FromResult(RpcUnaryBenchCommand.Answer(request));
+        public virtual Task<ReserveResponse> Reserve(ReserveRequest request, ServerCallContext context) => Task.FromResult(RpcUnaryBenchCommand.Answer(request));
     }
 }
