@@ -4,7 +4,7 @@ using Cluster.Engine.Scheduling;
 using Cluster.Hosting;
 using Cluster.Hosting.Auth;
 using Cluster.KvTransfer;
-using Cluster.KvTransfer.Engine;
+using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
 using Cluster.Rpc;

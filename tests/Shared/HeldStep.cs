@@ -6,7 +6,7 @@ namespace Cluster.Tests.Shared;
 /// Runs one engine step on its own thread and holds it inside the forward pass, after layer 0 (the engine's
 /// <c>LayerProbe</c>), until released: what the engine lets other threads do meanwhile is then observable.
 /// </summary>
-/// <remarks>Linked into Engine.Tests and KvTransfer.Tests (one source, no shared test assembly).</remarks>
+/// <remarks>Linked into Engine.Tests and Worker.Tests (one source, no shared test assembly).</remarks>
 internal sealed class HeldStep : IDisposable
 {
     private readonly ManualResetEventSlim _release = new();

@@ -6,7 +6,7 @@ using Cluster.KvTransfer.Client;
 using Cluster.Engine.KvCache;
 using Cluster.Engine.Sampling;
 using Cluster.Engine.Serving;
-using Cluster.KvTransfer.Engine;
+using Cluster.Worker.KvEngine;
 using Cluster.Torch;
 
 namespace Cluster.Cli.Bench;

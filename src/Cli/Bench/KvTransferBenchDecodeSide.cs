@@ -4,7 +4,7 @@ using Cluster.Engine.Model;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
-using Cluster.KvTransfer.Engine;
+using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.Torch;
 using Microsoft.AspNetCore.Builder;

@@ -9,7 +9,7 @@ using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
-using Cluster.KvTransfer.Engine;
+using Cluster.Worker.KvEngine;
 using Cluster.Rpc;
 using Cluster.Torch;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;

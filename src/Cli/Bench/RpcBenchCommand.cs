@@ -6,7 +6,8 @@ namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// <c>cluster bench rpc</c>: streaming throughput of large messages through our gRPC client and server over
-/// loopback h2c, one stream and N concurrent streams, each next to a raw TCP copy of the same bytes (one and N
+/// loopback h2c (and, beside it, grpc-dotnet's client and Grpc.AspNetCore server: <see cref="RpcBenchGrpcDotnet"/>), one
+/// stream and N concurrent streams, each next to a raw TCP copy of the same bytes (one and N
 /// connections) measured in the same run. Figures are medians of <c>--repeat</c> runs after a warm-up.
 /// </summary>
 internal static class RpcBenchCommand
@@ -50,6 +51,9 @@ internal static class RpcBenchCommand
             $"rpc bench: {settings.TotalBytes / 1048576} MiB per run, {settings.MessageSize / 1024} KiB messages, median of {settings.Repeat}, loopback h2c, {Environment.ProcessorCount} cores"));
         await using var server = await RpcBenchServer.StartAsync(settings.MessageSize, settings.KestrelBufferBytes);
         var runner = new RpcBenchRunner(server, settings.MessageSize);
+        await using var stock = await RpcBenchGrpcDotnet.StartAsync(settings.MessageSize);
+        var stockShared = stock.CreateChannels(1);
+        var stockPooled = stock.CreateChannels(settings.Streams);
         var n = settings.Streams;
         using var shared = runner.CreateChannel(1);
         using var pooled = runner.CreateChannel(n);
@@ -60,11 +64,11 @@ internal static class RpcBenchCommand
             var rows = new List<RpcBenchRow>();
             var cases = new[]
             {
-                ("1 stream", 1, new[] { shared }, new[] { sharedHttp }),
-                ($"{n} streams, 1 connection", n, new[] { shared }, new[] { sharedHttp }),
-                ($"{n} streams, {n} connections", n, new[] { pooled }, clients),
+                ("1 stream", 1, new[] { shared }, new[] { sharedHttp }, stockShared),
+                ($"{n} streams, 1 connection", n, new[] { shared }, new[] { sharedHttp }, stockShared),
+                ($"{n} streams, {n} connections", n, new[] { pooled }, clients, stockPooled),
             };
-            foreach (var (label, streams, rpc, http) in cases)
+            foreach (var (label, streams, rpc, http, grpc) in cases)
             {
                 var perStream = settings.TotalBytes / streams;
                 Console.WriteLine($"{label}:");
@@ -73,26 +77,34 @@ internal static class RpcBenchCommand
                 var up = await MeasureAsync("rpc client streaming (upload)", settings, ct => runner.UploadAsync(rpc, streams, perStream, ct), cancellationToken);
                 var plainDown = await MeasureAsync("plain HTTP/2 download", settings, ct => runner.PlainDownloadAsync(http, streams, perStream, ct), cancellationToken);
                 var down = await MeasureAsync("rpc server streaming (download)", settings, ct => runner.DownloadAsync(rpc, streams, perStream, ct), cancellationToken);
-                rows.Add(new RpcBenchRow(label, raw, plainUp, up, plainDown, down));
+                var stockUp = await MeasureAsync("grpc-dotnet client streaming", settings, ct => stock.UploadAsync(grpc, streams, perStream, ct), cancellationToken);
+                var stockDown = await MeasureAsync("grpc-dotnet server streaming", settings, ct => stock.DownloadAsync(grpc, streams, perStream, ct), cancellationToken);
+                rows.Add(new RpcBenchRow(label, raw, plainUp, up, plainDown, down, stockUp, stockDown));
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{"GB/s",-26} {"raw TCP",8} | {"h2 up",6} {"rpc up",7} {"rpc/raw",8} | {"h2 down",8} {"rpc down",9} {"rpc/raw",8}");
+            Console.WriteLine($"{"GB/s",-26} {"raw TCP",8} | {"h2 up",6} {"rpc up",7} {"rpc/raw",8} | {"h2 down",8} {"rpc down",9} {"rpc/raw",8} | {"g-d up",7} {"g-d down",9} {"rpc/g-d up",11} {"rpc/g-d down",13}");
             foreach (var r in rows)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Label,-26} {r.Raw,8:F2} | {r.PlainUpload,6:F2} {r.Upload,7:F2} {r.Upload / r.Raw,8:P0} | {r.PlainDownload,8:F2} {r.Download,9:F2} {r.Download / r.Raw,8:P0}"));
+                    $"{r.Label,-26} {r.Raw,8:F2} | {r.PlainUpload,6:F2} {r.Upload,7:F2} {r.Upload / r.Raw,8:P0} | {r.PlainDownload,8:F2} {r.Download,9:F2} {r.Download / r.Raw,8:P0} | {r.StockUpload,7:F2} {r.StockDownload,9:F2} {r.Upload / r.StockUpload,11:F2} {r.Download / r.StockDownload,13:F2}"));
             }
 
             Console.WriteLine("raw TCP: one connection per stream, no framing. h2: the same chunks through HttpClient + Kestrel without gRPC (the");
             Console.WriteLine("HTTP/2 stack's ceiling). rpc: our client and server, client streaming (up) and server streaming (down); N connections =");
-            Console.WriteLine("one channel with RpcChannelOptions.ConnectionCount = N (h2: N HttpClients). GB = 1e9 bytes.");
+            Console.WriteLine("one channel with RpcChannelOptions.ConnectionCount = N (h2: N HttpClients). g-d: grpc-dotnet, Grpc.Net.Client to a");
+            Console.WriteLine("Grpc.AspNetCore host with the same Kestrel settings, N connections = N GrpcChannels. GB = 1e9 bytes.");
         }
         finally
         {
             foreach (var client in clients)
             {
                 client.Dispose();
+            }
+
+            foreach (var channel in stockShared.Concat(stockPooled))
+            {
+                channel.Dispose();
             }
         }
     }

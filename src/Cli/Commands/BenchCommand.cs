@@ -12,6 +12,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Cluster.Cli.Bench.EngineBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.TokenizerBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RpcBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.RpcUnaryBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterIndexBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterDecisionBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.KvTransferBenchCommand.Create());

@@ -84,13 +84,19 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
         var push = Contracts.V1.KvTransfer.PushMethod;
         var pooled = new Method<KvFrame, PushResult>(
             push.Type, push.ServiceName, push.Name,
-            Marshallers.Create(push.RequestMarshaller.ContextualSerializer, context => PooledKvFrameParser.Parse(context.PayloadAsReadOnlySequence())),
+            Marshallers.Create(push.RequestMarshaller.ContextualSerializer, context => ParsePushFrame(context.PayloadAsReadOnlySequence())),
             push.ResponseMarshaller);
         return ServerServiceDefinition.CreateBuilder()
             .AddMethod(pooled, service.Push)
             .AddMethod(Contracts.V1.KvTransfer.GetTicketMethod, service.GetTicket)
             .Build();
     }
+
+    /// <summary>
+    /// Parses one received Push frame with its chunk bytes in a pooled buffer (<see cref="PooledKvFrameParser"/>; the
+    /// handler gives it back once written): the request deserializer for any host that binds <see cref="Push"/>.
+    /// </summary>
+    public static KvFrame ParsePushFrame(System.Buffers.ReadOnlySequence<byte> payload) => PooledKvFrameParser.Parse(payload);
 
     public override Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
     {

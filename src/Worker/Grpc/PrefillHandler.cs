@@ -3,7 +3,7 @@ using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
-using Cluster.KvTransfer.Engine;
+using Cluster.Worker.KvEngine;
 using Cluster.Rpc;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;

@@ -8,7 +8,7 @@ using Cluster.Engine.Serving;
 using Cluster.Engine.Synthetic;
 using Cluster.Torch;
 
-namespace Cluster.KvTransfer.Tests;
+namespace Cluster.Worker.Tests.KvEngine;
 
 /// <summary>The tiny random-weight model in a temporary directory, and engines over it (block size 4, 64 blocks).</summary>
 internal sealed class TinyEngines : IDisposable

@@ -1,9 +1,10 @@
 using Cluster.Core.Ids;
 using Cluster.Engine.Serving;
+using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Torch;
 
-namespace Cluster.KvTransfer.Engine;
+namespace Cluster.Worker.KvEngine;
 
 /// <summary>
 /// The sink of a streaming prefill (<see cref="InferenceEngine.SubmitStreaming"/>) and the source of its push: each

@@ -8,14 +8,16 @@ using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.Engine.Synthetic;
 using Cluster.KvTransfer.Client;
-using Cluster.KvTransfer.Engine;
+using Cluster.KvTransfer;
+using Cluster.KvTransfer.Tests;
+using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.Rpc;
 using Cluster.Torch;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
-namespace Cluster.KvTransfer.Tests;
+namespace Cluster.Worker.Tests.KvEngine;
 
 /// <summary>Two engines (prefill role, decode role) on the tiny model, KV moved between them over real h2c.</summary>
 public sealed class EngineTransferTests : IDisposable

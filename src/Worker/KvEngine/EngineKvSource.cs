@@ -1,9 +1,10 @@
 using Cluster.Core.Ids;
 using Cluster.Engine.Serving;
+using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Torch;
 
-namespace Cluster.KvTransfer.Engine;
+namespace Cluster.Worker.KvEngine;
 
 /// <summary>
 /// Builds the push of a request whose KV a prefill-role engine keeps: chunks in <see cref="KvChunkPlanner"/> order,

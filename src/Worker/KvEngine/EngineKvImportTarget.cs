@@ -1,8 +1,9 @@
 using Cluster.Core.Ids;
+using Cluster.KvTransfer;
 using Cluster.Core.Kv;
 using Cluster.Engine.Serving;
 
-namespace Cluster.KvTransfer.Engine;
+namespace Cluster.Worker.KvEngine;
 
 /// <summary>The decode-side engine's cache as an <see cref="IKvImportTarget"/> (its <see cref="KvImportPort"/>).</summary>
 public sealed class EngineKvImportTarget(KvImportPort port) : IKvImportTarget

@@ -4,13 +4,15 @@ using Cluster.Engine.Generation;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
-using Cluster.KvTransfer.Engine;
+using Cluster.KvTransfer;
+using Cluster.KvTransfer.Tests;
+using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.Rpc;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
-namespace Cluster.KvTransfer.Tests;
+namespace Cluster.Worker.Tests.KvEngine;
 
 /// <summary>KV streaming: the push runs while the prefill-role engine still computes later layers and chunks.</summary>
 public sealed class StreamingTransferTests : IDisposable

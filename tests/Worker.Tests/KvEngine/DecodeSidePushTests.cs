@@ -3,7 +3,9 @@ using Cluster.Engine.Generation;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
-using Cluster.KvTransfer.Engine;
+using Cluster.KvTransfer;
+using Cluster.KvTransfer.Tests;
+using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.Rpc;
 using Cluster.Tests.Shared;
@@ -11,7 +13,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
-namespace Cluster.KvTransfer.Tests;
+namespace Cluster.Worker.Tests.KvEngine;
 
 /// <summary>
 /// The decode side of a push over the real transfer service: chunks are written while the decode engine is held inside

@@ -2,9 +2,10 @@ using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Sampling;
 using Cluster.Engine.Serving;
+using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 
-namespace Cluster.KvTransfer.Engine;
+namespace Cluster.Worker.KvEngine;
 
 /// <summary>
 /// A prompt prefilled by a prefill-role engine whose KV is pushed layer by layer while the prefill computes
