@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 namespace Cluster.Router.Coordination;
 
 /// <summary>
-/// Keeps the router's readiness (<c>/healthz</c>, <c>grpc.health.v1</c> overall) false while no live, non-suspect
+/// Keeps the router's readiness (<c>/readyz</c>, <c>grpc.health.v1</c> overall) false while no live, non-suspect
 /// decode or colocated worker is in the <see cref="WorkerPool"/>: every completion would fail then. Re-evaluated at
 /// each pool change (refresh, suspicion, finished request).
 /// </summary>
