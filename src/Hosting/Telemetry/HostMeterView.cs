@@ -19,8 +19,15 @@ internal sealed class HostMeterView(IMeterFactory hostFactory)
         }
 
         var isHistogram = instrument.GetType() is { IsGenericType: true } type && type.GetGenericTypeDefinition() == typeof(Histogram<>);
-        return isHistogram && HistogramBuckets.ForUnit(instrument.Unit) is { } buckets
-            ? new ExplicitBucketHistogramConfiguration { Boundaries = buckets }
+        if (isHistogram && HistogramBuckets.ForUnit(instrument.Unit) is { } buckets)
+        {
+            return new ExplicitBucketHistogramConfiguration { Boundaries = buckets };
+        }
+
+        // Prometheus reserves a "_count" suffix for histograms and summaries (promtool check metrics flags the runtime's
+        // dotnet.assembly.count, dotnet.timer.count, ...): those gauges are exported as "<name>.instances" instead.
+        return !isHistogram && instrument.Name.EndsWith(".count", StringComparison.Ordinal)
+            ? new MetricStreamConfiguration { Name = instrument.Name[..^".count".Length] + ".instances" }
             : null;
     }
 }

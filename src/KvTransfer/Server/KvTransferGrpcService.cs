@@ -16,7 +16,26 @@ namespace Cluster.KvTransfer.Server;
 public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
     : Contracts.V1.KvTransfer.KvTransferBase
 {
+    private readonly KvTransferInstruments? _instruments;
+
+    /// <summary>The service, counting refused frames in <paramref name="instruments"/>.</summary>
+    public KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger, KvTransferInstruments instruments)
+        : this(reservations, logger) => _instruments = instruments;
+
     public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
+    {
+        try
+        {
+            return await PushCoreAsync(requestStream, context);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            _instruments?.Rejected(e.StatusCode);
+            throw;
+        }
+    }
+
+    private async Task<PushResult> PushCoreAsync(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation))

@@ -13,18 +13,23 @@ namespace Cluster.Worker.Grpc;
 /// the direct HTTP/2 transport by default); calls carry
 /// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
 /// </summary>
-internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer) : IDisposable
+internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<RpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
     private readonly Metadata? _headers = Headers(auth.Value.ClusterToken);
 
     public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
 
+    /// <summary>The push transport's name (a metric tag).</summary>
+    public string Transport => transfer.Value.PushTransport.ToString().ToLowerInvariant();
+
+    public KvTransferInstruments Instruments => instruments;
+
     /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
     public KvPushClient For(Uri endpoint)
     {
         var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers);
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers) { Resumed = instruments.Resumed };
     }
 
     public void Dispose()
