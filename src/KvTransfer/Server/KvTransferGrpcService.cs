@@ -24,6 +24,10 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
 
     public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
+        // The ASP.NET Core request activity already carries the sender's traceparent; without one, read it here.
+        var parent = System.Diagnostics.Activity.Current?.Context
+            ?? Core.Tracing.TraceContext.Extract(key => context.RequestHeaders.GetValue(key));
+        using var span = KvTransferActivity.Source.StartActivity("kv_transfer.receive", System.Diagnostics.ActivityKind.Consumer, parent);
         try
         {
             return await PushCoreAsync(requestStream, context);

@@ -47,6 +47,8 @@ public sealed class RequestCoordinator : IRequestCoordinator
         Validate(request);
         var run = new RequestRun(_services, request);
         var measurement = new RequestMeasurement(_services.RequestInstruments, _slo, _services.Time, _services.Logger, request);
+        using var span = RouterActivity.Source.StartActivity("router.request", System.Diagnostics.ActivityKind.Internal);
+        span?.SetTag("gen_ai.request.model", request.Model.Value).SetTag("cluster.request_id", request.Id.Value).SetTag("gen_ai.operation.name", request.Operation);
         try
         {
             await using var events = RunCoreAsync(run, cancellationToken).GetAsyncEnumerator(cancellationToken);

@@ -47,7 +47,12 @@ internal sealed partial class RequestRun
             }
 
             var reserving = services.Time.GetTimestamp();
-            var reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+            ReserveResponse? reservation;
+            using (RouterActivity.Source.StartActivity("reserve", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", decode.Id.Value))
+            {
+                reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+            }
+
             services.RequestInstruments.Phase("reserve", services.Time.GetElapsedTime(reserving).TotalSeconds);
             if (reservation is null)
             {
@@ -58,7 +63,13 @@ internal sealed partial class RequestRun
             LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
             services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason);
             var prefilling = services.Time.GetTimestamp();
-            var (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
+            PrefillResponse? response;
+            RpcException? error;
+            using (RouterActivity.Source.StartActivity("prefill", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", prefill.Id.Value))
+            {
+                (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
+            }
+
             services.RequestInstruments.Phase("prefill", services.Time.GetElapsedTime(prefilling).TotalSeconds);
             if (response is not null)
             {
@@ -210,6 +221,8 @@ internal sealed partial class RequestRun
         decode.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         decode.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
         DecodeOpened = services.Time.GetTimestamp();
-        _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(cancellationToken: cancellationToken));
+        // The decode span covers opening the stream; its tokens are relayed under the request's span.
+        using var span = RouterActivity.Source.StartActivity("decode", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", _current!.Worker.Id.Value);
+        _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(RouterActivity.Headers(), cancellationToken: cancellationToken));
     }
 }

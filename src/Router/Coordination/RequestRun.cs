@@ -85,7 +85,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     }
 
     private CallOptions CallOptions(TimeSpan timeout, CancellationToken cancellationToken) =>
-        new(deadline: services.Time.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken);
+        new(RouterActivity.Headers(), services.Time.GetUtcNow().UtcDateTime + timeout, cancellationToken);
 
     /// <summary>A call to <paramref name="worker"/> failed: when it never connected, the worker becomes suspect for every request (logged and counted once).</summary>
     private void NoteFailure(RoutingCandidate worker, RpcException e)

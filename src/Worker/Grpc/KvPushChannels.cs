@@ -29,7 +29,7 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
     public KvPushClient For(Uri endpoint)
     {
         var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers) { Resumed = instruments.Resumed };
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed };
     }
 
     public void Dispose()
@@ -38,6 +38,26 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
         {
             if (channel.IsValueCreated) channel.Value.Dispose();
         }
+    }
+
+    // The current span (the sender's kv_transfer.push) travels as traceparent in the Push call's metadata.
+    private static Metadata? WithTraceContext(Metadata? headers)
+    {
+        var result = headers;
+        Core.Tracing.TraceContext.Inject(System.Diagnostics.Activity.Current, (key, value) =>
+        {
+            if (ReferenceEquals(result, headers))
+            {
+                result = [];
+                foreach (var entry in headers ?? [])
+                {
+                    result.Add(entry);
+                }
+            }
+
+            result!.Add(key, value);
+        });
+        return result;
     }
 
     private static Metadata? Headers(string? token)

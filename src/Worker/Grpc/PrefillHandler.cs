@@ -2,6 +2,7 @@ using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
+using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Engine;
 using Cluster.Rpc;
@@ -140,6 +141,8 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
     private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, ActiveRequest active, ServerCallContext context)
     {
         PushResult result;
+        using var span = KvTransferActivity.Source.StartActivity("kv_transfer.push", System.Diagnostics.ActivityKind.Producer)?
+            .SetTag("cluster.kv_transfer.transport", channels.Transport).SetTag("server.address", target.Authority);
         try
         {
             result = await channels.For(target).PushAsync(push, active.Token).ConfigureAwait(false);
