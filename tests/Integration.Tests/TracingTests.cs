@@ -42,9 +42,11 @@ public sealed class TracingTests
         var traceId = ActivityTraceId.CreateRandom();
         using var calls = new ClusterCalls(cluster);
         var generate = calls.Greedy(Prompts.Make(9000, 40), 4, ignoreEos: true); // ignore EOS: the decode worker runs too
-        var headers = new Metadata { { "traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom()}-01" } };
+        // The client's own trace: its span is current while it calls, so its traceparent goes out with the call (the test
+        // process's HttpClient is instrumented by the hosts' providers and sends the context of its own child span).
+        using var client = new Activity("client").SetParentId(traceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded).Start();
 
-        using (var call = calls.Inference.Generate(generate, new CallOptions(headers, DateTime.UtcNow + Bound, cts.Token)))
+        using (var call = calls.Inference.Generate(generate, new CallOptions(deadline: DateTime.UtcNow + Bound, cancellationToken: cts.Token)))
         {
             var tokens = 0;
             await foreach (var chunk in call.ResponseStream.ReadAllAsync(cts.Token))
