@@ -51,6 +51,11 @@ internal sealed partial class WorkerRegistration(
             try
             {
                 var outcome = await registry.HeartbeatAsync(identity.Id, Load(), stoppingToken).ConfigureAwait(false);
+                if (outcome == RegistryOutcome.Accepted)
+                {
+                    readiness.Unblock(ReadinessComponent); // registered (also when the registration's answer was lost)
+                }
+
                 if (outcome == RegistryOutcome.NotRegistered && !drain.IsDraining)
                 {
                     LogReRegistering(logger, identity.Id.Value);
@@ -75,7 +80,7 @@ internal sealed partial class WorkerRegistration(
         }
         else
         {
-            readiness.Block(ReadinessComponent, $"registration answered {outcome}; registering again after the next heartbeat");
+            readiness.Block(ReadinessComponent, $"registration answered {outcome}; ready at the next accepted heartbeat or registration");
         }
         LogRegistered(logger, info.Id.Value, info.Role, info.Model.Value, info.GrpcEndpoint, info.TotalKvBlocks, outcome);
     }
