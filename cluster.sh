@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 
 # Debian packages the build and the tests need (../shared/DEPENDENCIES.md says why each).
-APT_PACKAGES=(cmake g++ libtorch-dev python3-torch libxxhash0 redis-server curl
+APT_PACKAGES=(cmake g++ libtorch-dev python3-torch libxxhash0 redis-server curl prometheus
   golang-go golang-github-masterminds-sprig-dev golang-k8s-sigs-yaml-dev yamllint)  # the last four: deploy/ tests (offline Helm render, lint)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

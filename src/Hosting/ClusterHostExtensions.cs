@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Cluster.Hosting.Auth;
 using Cluster.Hosting.HealthChecks;
+using Cluster.Hosting.Telemetry;
 using Cluster.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -43,6 +44,7 @@ public static partial class ClusterHostExtensions
         services.AddRpcServer();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, HostEndpoints>(ConfigureKestrel);
 
+        builder.AddClusterTelemetry(defaults); // metrics, traces, /metrics (Telemetry/)
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -56,8 +58,9 @@ public static partial class ClusterHostExtensions
     }
 
     /// <summary>
-    /// Maps <c>grpc.health.v1.Health</c>, <c>/healthz</c> (readiness: 200 when SERVING, else 503 with the reason) and
-    /// <c>/livez</c> (liveness: 200 until the host stops, also while not ready). The overall status follows
+    /// Maps <c>grpc.health.v1.Health</c>, <c>/readyz</c> (readiness: 200 when SERVING, else 503 with the reason),
+    /// <c>/healthz</c> and its alias <c>/livez</c> (liveness: 200 until the host stops, also while not ready) and
+    /// <c>/metrics</c> (Telemetry/). The overall status follows
     /// <see cref="Readiness"/>: SERVING once started unless a component blocks it, NOT_SERVING when stopping.
     /// </summary>
     public static IEndpointRouteBuilder MapClusterHost(this WebApplication app)
@@ -72,19 +75,24 @@ public static partial class ClusterHostExtensions
             LogNoClusterToken(app.Logger);
         }
 
+        app.MapClusterTelemetry();
         app.MapRpcService(Grpc.Health.V1.Health.BindService(app.Services.GetRequiredService<HealthGrpcService>()));
-        app.MapGet("/healthz", (HttpContext context) =>
+        app.MapGet("/readyz", (HttpContext context) =>
         {
             var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
             context.Response.StatusCode = status == ServingStatus.Serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             var reason = status == ServingStatus.Serving ? null : readiness.Reason;
             return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString(), reason }), "application/json");
         });
-        app.MapGet("/livez", (HttpContext context) =>
+        // Liveness: 200 until the host stops, ready or not (the readiness status is shown, not acted on).
+        var liveness = (HttpContext context) =>
         {
+            var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
             context.Response.StatusCode = readiness.Live ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-            return Results.Text(JsonSerializer.Serialize(new { role, live = readiness.Live }), "application/json");
-        });
+            return Results.Text(JsonSerializer.Serialize(new { role, live = readiness.Live, status = status.ToString() }), "application/json");
+        };
+        app.MapGet("/healthz", liveness);
+        app.MapGet("/livez", liveness);
         var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
         registry.SetStatus(HealthStatusRegistry.Overall, ServingStatus.NotServing);
         lifetime.ApplicationStarted.Register(readiness.Started);

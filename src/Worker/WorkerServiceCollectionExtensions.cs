@@ -58,12 +58,14 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkerDrain>();
         services.AddSingleton<WorkerRequests>();
         services.AddSingleton<PrefillRateMeter>();
+        services.AddSingleton<EngineInstruments>();
         services.AddSingleton<WorkerGuards>();
         services.AddSingleton<KvIndexResync>();
         services.AddSingleton(sp => new KvReservationTable(
             new EngineKvImportTarget(sp.GetRequiredService<WorkerEngine>().Engine.Import),
             sp.GetRequiredService<IOptions<KvTransferOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new KvTransferInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<KvReservationTable>()));
         services.AddSingleton<KvTransferGrpcService>();
         services.AddRpcLargeReceiveBuffers(); // Kestrel reads pushed KV in 64 KiB blocks, not 4 KiB (src/Rpc/README.md)
         services.AddSingleton<KvPushChannels>();
@@ -92,6 +94,8 @@ public static class WorkerServiceCollectionExtensions
     public static WebApplication MapWorker(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        _ = app.Services.GetRequiredService<EngineInstruments>(); // observable instruments exist from start-up
+        _ = app.Services.GetRequiredService<KvTransferInstruments>();
         app.MapRpcService(WorkerService.BindService(app.Services.GetRequiredService<WorkerGrpcService>())).RequireClusterToken();
         app.MapRpcService(KvTransferGrpcService.Bind(app.Services.GetRequiredService<KvTransferGrpcService>())).RequireClusterToken();
         return app;

@@ -11,7 +11,7 @@ namespace Cluster.Hosting.Tests;
 public sealed class ReadinessTests
 {
     [Fact]
-    public async Task Block_StartedHost_HealthzAndGrpcNotServingWithReason_LivezStaysUp_UnblockServesAgain()
+    public async Task Block_StartedHost_ReadyzAndGrpcNotServingWithReason_HealthzAndLivezStayUp_UnblockServesAgain()
     {
         await using var host = await TestHost.StartAsync();
         var readiness = host.App.Services.GetRequiredService<Readiness>();
@@ -19,7 +19,7 @@ public sealed class ReadinessTests
 
         readiness.Block("workers", "no live decode worker");
 
-        using (var response = await host.Http.GetAsync("/healthz"))
+        using (var response = await host.Http.GetAsync("/readyz"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             Assert.Contains("no live decode worker", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -31,8 +31,14 @@ public sealed class ReadinessTests
             Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         }
 
+        using (var healthz = await host.Http.GetAsync("/healthz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode); // liveness: a host that is not ready is not restarted
+            Assert.Contains("\"live\":true", await healthz.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
         readiness.Unblock("workers");
-        using var ready = await host.Http.GetAsync("/healthz");
+        using var ready = await host.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         Assert.Equal(ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
     }

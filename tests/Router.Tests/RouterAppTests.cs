@@ -27,7 +27,7 @@ public sealed class RouterAppTests
         Assert.True(await watch.ResponseStream.MoveNext(bound.Token));
         Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
 
-        using (var response = await http.GetAsync("/healthz"))
+        using (var response = await http.GetAsync("/readyz"))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
             var body = await response.Content.ReadAsStringAsync();
@@ -47,7 +47,7 @@ public sealed class RouterAppTests
 
         Assert.True(await watch.ResponseStream.MoveNext(bound.Token)); // the next refresh sees the decode worker
         Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
-        using (var ready = await http.GetAsync("/healthz"))
+        using (var ready = await http.GetAsync("/readyz"))
         {
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         }

@@ -21,13 +21,22 @@ internal static class HostProbe
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
 
         using var channel = RpcChannel.ForAddress(endpoints.GrpcAddress);
-        var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
-        Assert.Equal(ServingStatus.Serving, health.Status);
+        // A worker turns ready once it has registered (just after start): watch until SERVING, bounded.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var watch = new Health.HealthClient(channel).Watch(new HealthCheckRequest(), new CallOptions(cancellationToken: bound.Token));
+        while (await watch.ResponseStream.MoveNext(bound.Token) && watch.ResponseStream.Current.Status != ServingStatus.Serving)
+        {
+        }
+
+        Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        watch.Dispose(); // an open Watch stream would hold the shutdown
 
         using var http = new HttpClient { BaseAddress = endpoints.HttpAddress };
         using var response = await http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains($"\"role\":\"{role}\"", await response.Content.ReadAsStringAsync());
+        using var ready = await http.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         await app.StopAsync();
     }
 }

@@ -4,10 +4,10 @@ using Cluster.Core.Ids;
 
 namespace Cluster.Cli.Up;
 
-/// <summary>Waits, with a deadline, until every role answers <c>/healthz</c> and every worker is registered.</summary>
+/// <summary>Waits, with a deadline, until every role answers <c>/readyz</c> and every worker is registered.</summary>
 public static class ClusterReadiness
 {
-    /// <summary>Polls every HTTP endpoint's <c>/healthz</c> until 200; <paramref name="failure"/> returns a message when a role died.</summary>
+    /// <summary>Polls every HTTP endpoint's <c>/readyz</c> until 200; <paramref name="failure"/> returns a message when a role died.</summary>
     public static async Task WaitHealthyAsync(IEnumerable<(string Name, Uri Http)> roles, Func<string?> failure, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -19,7 +19,7 @@ public static class ClusterReadiness
             {
                 try
                 {
-                    using var response = await http.GetAsync(new Uri(address, "/healthz"), deadline.Token).ConfigureAwait(false);
+                    using var response = await http.GetAsync(new Uri(address, "/readyz"), deadline.Token).ConfigureAwait(false);
                     return response.StatusCode == HttpStatusCode.OK;
                 }
                 catch (HttpRequestException)
@@ -30,7 +30,7 @@ public static class ClusterReadiness
                 {
                     return false;
                 }
-            }, failure, $"{name} did not answer {address}healthz with 200 within {timeout.TotalSeconds:F0} s", deadline.Token, cancellationToken).ConfigureAwait(false);
+            }, failure, $"{name} did not answer {address}readyz with 200 within {timeout.TotalSeconds:F0} s", deadline.Token, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -54,10 +54,11 @@ public sealed class InProcessCluster : IRunningCluster
     /// Builds and starts every role, then waits until the workers are registered. With <paramref name="quiet"/> the
     /// hosts log warnings and errors only (they share one console).
     /// </summary>
-    public static async Task<InProcessCluster> StartAsync(ClusterSpec spec, TimeSpan readyTimeout, bool quiet = true, CancellationToken cancellationToken = default)
+    public static async Task<InProcessCluster> StartAsync(ClusterSpec spec, TimeSpan readyTimeout, bool quiet = true, CancellationToken cancellationToken = default,
+        Action<WebApplicationBuilder>? configureHosts = null)
     {
         spec.Validate();
-        var cluster = new InProcessCluster(spec);
+        var cluster = new InProcessCluster(spec) { _configureHosts = configureHosts };
         try
         {
             string[] logging = quiet ? ["--Logging:LogLevel:Default=Warning"] : [];
@@ -123,8 +124,11 @@ public sealed class InProcessCluster : IRunningCluster
     }
 
     /// <summary>The <c>configure</c> hook of every role: one registry and one index for all, no Ctrl+C handler per host.</summary>
+    private Action<WebApplicationBuilder>? _configureHosts;
+
     private void ShareState(WebApplicationBuilder builder)
     {
+        _configureHosts?.Invoke(builder); // tests: e.g. an in-memory trace exporter on every host
         builder.Services.Replace(ServiceDescriptor.Singleton(Registry));
         builder.Services.Replace(ServiceDescriptor.Singleton(Index));
         builder.Services.Replace(ServiceDescriptor.Singleton<IHostLifetime, ExternallyStoppedLifetime>());

@@ -18,7 +18,7 @@ public static class UpBanner
         var auth = keyed ? " -H \"Authorization: Bearer $CLUSTER_API_KEY\"" : "";
         var b = new StringBuilder();
         b.AppendLine($"Cluster up ({cluster.Mode}); model '{model}' from {spec.ModelPath}");
-        b.AppendLine($"  router    gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /healthz)");
+        b.AppendLine($"  router    gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /readyz, /metrics)");
         foreach (var w in cluster.Workers)
         {
             b.AppendLine($"  {w.Name,-9} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");

@@ -39,6 +39,9 @@ public sealed class BlockPool
     /// <summary>Blocks referenced by at least one sequence.</summary>
     public int UsedBlocks => TotalBlocks - AvailableBlocks;
 
+    /// <summary>Cached blocks nobody references (evicted first-in first when blocks run out).</summary>
+    public int EvictableBlocks => _evictable.Count;
+
     /// <summary>Blocks in the prefix cache (referenced or not).</summary>
     public int CachedBlocks => _cached.Count;
 

@@ -25,6 +25,9 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
     /// <summary>Tokens admitted sequences found in the prefix cache so far.</summary>
     public long CachedTokens { get; private set; }
 
+    /// <summary>Tokens of the sequences looked up in the prefix cache when admitted (the denominator of <see cref="CachedTokens"/>).</summary>
+    public long QueriedTokens { get; private set; }
+
     /// <summary>Queues a request whose tokens must be computed.</summary>
     public void AddWaiting(EngineSequence sequence) => InsertByArrival(_waiting, sequence);
 
@@ -91,6 +94,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             sequence.Computed = allocation.CachedTokens;
             sequence.CachedTokens ??= allocation.CachedTokens;
             CachedTokens += allocation.CachedTokens;
+            QueriedTokens += sequence.Tokens.Count;
             InsertByArrival(_running, sequence);
             var count = Math.Min(sequence.Remaining, budget);
             batch.Add(new ScheduledChunk(sequence, sequence.Computed, count));

@@ -29,7 +29,9 @@ public sealed partial class InferenceEngine
                 paged = _runner.Pack(chunks);
                 observer = Combine(LayerObserver(chunks), LayerProbe);
             }
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var sampled = _runner.Run(chunks, paged, observer);
+            var ran = System.Diagnostics.Stopwatch.GetElapsedTime(started);
             lock (_sync)
             {
                 _steps++;
@@ -47,8 +49,25 @@ public sealed partial class InferenceEngine
                     }
                 }
                 _cachedTokens = _scheduler.CachedTokens;
-                return true;
             }
+
+            if (StepCompleted is { } report)
+            {
+                var tokens = 0;
+                var prefill = false;
+                var decode = false;
+                foreach (var (sequence, _, count) in chunks)
+                {
+                    tokens += count;
+                    var isDecode = count == 1 && sequence.Computed > sequence.PromptLength;
+                    prefill |= !isDecode;
+                    decode |= isDecode;
+                }
+
+                report(new StepReport(ran, tokens, prefill, decode));
+            }
+
+            return true;
         }
     }
 

@@ -5,7 +5,7 @@ namespace Cluster.Hosting.HealthChecks;
 /// <summary>
 /// The host's readiness: SERVING once started, while no component holds a not-ready reason (<see cref="Block"/>), and
 /// until it stops. Writes the result as the overall status (<see cref="HealthStatusRegistry.Overall"/>) that
-/// <c>grpc.health.v1</c> and <c>/healthz</c> answer. Liveness (<c>/livez</c>) does not depend on it. Thread-safe.
+/// <c>grpc.health.v1</c> and <c>/readyz</c> answer. Liveness (<c>/healthz</c>, <c>/livez</c>) does not depend on it. Thread-safe.
 /// </summary>
 public sealed class Readiness(HealthStatusRegistry registry)
 {

@@ -32,6 +32,9 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         }
     }
 
+    /// <summary>Called before each resume of a broken stream (metrics).</summary>
+    public Action? Resumed { get; init; }
+
     /// <summary>Pushes every chunk of <paramref name="request"/>; returns the receiver's final account.</summary>
     public Task<PushResult> PushAsync(KvPushRequest request, CancellationToken cancellationToken = default) =>
         PushFromAsync(request, 0, cancellationToken);
@@ -63,6 +66,7 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
             }
             catch (RpcException e) when (IsResumable(e.StatusCode) && attempt < maxResumeAttempts && !cancellationToken.IsCancellationRequested)
             {
+                Resumed?.Invoke();
                 from = await NextSequenceAsync(request.Ticket, cancellationToken);
             }
         }

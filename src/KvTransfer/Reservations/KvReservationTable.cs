@@ -35,11 +35,15 @@ public sealed class KvReservationTable : IDisposable
     public int Count => _byTicket.Count;
 
     private long _receivedBytes;
+    private long _expired;
     private long _handedOver;
     private long _reusedTokens;
 
     /// <summary>KV bytes committed by pushes since start.</summary>
     public long ReceivedBytes => Interlocked.Read(ref _receivedBytes);
+
+    /// <summary>Reservations released because their lease ran out.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
 
     /// <summary>Reservations handed to decode since start.</summary>
     public long HandedOver => Interlocked.Read(ref _handedOver);
@@ -184,7 +188,10 @@ public sealed class KvReservationTable : IDisposable
             }
         }
 
-        Release(reservation, KvReservationState.Released);
+        if (Release(reservation, KvReservationState.Released))
+        {
+            Interlocked.Increment(ref _expired);
+        }
     }
 
     private bool Release(KvReservation reservation, KvReservationState state)

@@ -16,7 +16,30 @@ namespace Cluster.KvTransfer.Server;
 public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
     : Contracts.V1.KvTransfer.KvTransferBase
 {
+    private readonly KvTransferInstruments? _instruments;
+
+    /// <summary>The service, counting refused frames in <paramref name="instruments"/>.</summary>
+    public KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger, KvTransferInstruments instruments)
+        : this(reservations, logger) => _instruments = instruments;
+
     public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
+    {
+        // The ASP.NET Core request activity already carries the sender's traceparent; without one, read it here.
+        var parent = System.Diagnostics.Activity.Current?.Context
+            ?? Core.Tracing.TraceContext.Extract(key => context.RequestHeaders.GetValue(key));
+        using var span = KvTransferActivity.Source.StartActivity("kv_transfer.receive", System.Diagnostics.ActivityKind.Consumer, parent);
+        try
+        {
+            return await PushCoreAsync(requestStream, context);
+        }
+        catch (RpcException e) when (e.StatusCode != StatusCode.Cancelled)
+        {
+            _instruments?.Rejected(e.StatusCode);
+            throw;
+        }
+    }
+
+    private async Task<PushResult> PushCoreAsync(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation))

@@ -16,4 +16,5 @@ internal sealed record CoordinatorServices(
     RoutingOptions Options,
     TimeProvider Time,
     CoordinatorInstruments Instruments,
-    ILogger Logger);
+    ILogger Logger,
+    RequestInstruments RequestInstruments);

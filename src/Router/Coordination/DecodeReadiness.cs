@@ -5,15 +5,16 @@ using Microsoft.Extensions.Hosting;
 namespace Cluster.Router.Coordination;
 
 /// <summary>
-/// Keeps the router's readiness (<c>/healthz</c>, <c>grpc.health.v1</c> overall) false while no live, non-suspect
-/// decode or colocated worker is in the <see cref="WorkerPool"/>: every completion would fail then. Re-evaluated at
+/// Keeps the router's readiness (<c>/readyz</c>, <c>grpc.health.v1</c> overall) false while no worker is live, or while
+/// a served model (one with a live worker) has no live, non-suspect decode or colocated worker in the
+/// <see cref="WorkerPool"/>: every completion for it would fail then. Re-evaluated at
 /// each pool change (refresh, suspicion, finished request).
 /// </summary>
 public sealed class DecodeReadiness(WorkerPool pool, Readiness readiness) : BackgroundService
 {
     private const string Component = "decode-workers";
 
-    /// <summary>Why the router cannot serve now, or null when a decode-capable worker is live.</summary>
+    /// <summary>Why the router cannot serve now, or null when every served model has a live decode-capable worker.</summary>
     public static string? NotReadyReason(WorkerPool pool)
     {
         ArgumentNullException.ThrowIfNull(pool);
@@ -22,17 +23,25 @@ public sealed class DecodeReadiness(WorkerPool pool, Readiness readiness) : Back
             return "the live-worker list has not been read yet";
         }
 
-        var decoders = pool.Workers.Where(w => w.Info.Role is WorkerRole.Decode or WorkerRole.Colocated).ToList();
-        if (decoders.Count == 0)
+        if (pool.Workers.IsEmpty)
         {
-            return pool.Workers.IsEmpty
-                ? "no live worker is registered"
-                : "no live decode or colocated worker is registered (only prefill workers)";
+            return "no live worker is registered";
         }
 
-        return decoders.All(w => pool.IsSuspect(w.Info.Id))
-            ? $"every decode worker is suspect (refused connections): {string.Join(", ", decoders.Select(w => w.Info.Id.Value))}"
-            : null;
+        // Per served model (a model with any live worker): a decode-capable worker (decode or colocated) that is not
+        // suspect. It is prefill-capable too (a decode worker prefills locally when no prefill worker is live), so that
+        // one condition is the "one prefill-capable and one decode-capable worker per model" of readiness. The prefix
+        // index never blocks readiness: without it routing continues on load alone (degraded).
+        var missing = pool.Workers
+            .GroupBy(w => w.Info.Model)
+            .Select(g => (Model: g.Key, Decoders: g.Where(w => w.Info.Role is WorkerRole.Decode or WorkerRole.Colocated).ToList()))
+            .Where(m => m.Decoders.All(w => pool.IsSuspect(w.Info.Id)))
+            .OrderBy(m => m.Model.Value, StringComparer.Ordinal)
+            .Select(m => m.Decoders.Count == 0
+                ? $"model '{m.Model}': no live decode or colocated worker is registered (only prefill workers)"
+                : $"model '{m.Model}': every decode worker is suspect (refused connections): {string.Join(", ", m.Decoders.Select(w => w.Info.Id.Value))}")
+            .ToList();
+        return missing.Count == 0 ? null : string.Join("; ", missing);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -32,6 +32,8 @@ public interface IRequestCoordinator
 /// <param name="CacheSalt">Isolates prefix-cache sharing (part of the block hash seed).</param>
 /// <param name="Label">The client's request id (or one the front end made up): echoed back and logged, never sent to a
 /// worker. Empty when the caller has none (e.g. tests driving the coordinator directly).</param>
+/// <param name="Api">The client API it came through (<c>grpc</c>, <c>openai</c>; a metric tag), empty when unknown.</param>
+/// <param name="Operation">The GenAI operation (<c>chat</c>, <c>text_completion</c>; tag <c>gen_ai.operation.name</c>).</param>
 public sealed record TokenizedRequest(
     RequestId Id,
     ModelId Model,
@@ -40,7 +42,9 @@ public sealed record TokenizedRequest(
     StopConditions Stop,
     bool Logprobs,
     string CacheSalt,
-    string Label = "");
+    string Label = "",
+    string Api = "",
+    string Operation = "text_completion");
 
 /// <summary>What the coordinator streams back.</summary>
 public abstract record CoordinatorEvent

@@ -14,6 +14,7 @@ namespace Cluster.Router.Coordination;
 public sealed class RequestCoordinator : IRequestCoordinator
 {
     private readonly CoordinatorServices _services;
+    private readonly SloOptions _slo;
 
     public RequestCoordinator(
         WorkerPool pool,
@@ -26,16 +27,58 @@ public sealed class RequestCoordinator : IRequestCoordinator
         IOptions<RoutingOptions> options,
         TimeProvider timeProvider,
         CoordinatorInstruments instruments,
+        RequestInstruments requestInstruments,
+        IOptions<SloOptions> slo,
         ILogger<RequestCoordinator> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger);
+        ArgumentNullException.ThrowIfNull(slo);
+        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger, requestInstruments);
+        _slo = slo.Value;
     }
 
+    /// <summary>
+    /// Runs the request (<see cref="RunCoreAsync"/>) and measures it from arrival to end (<see cref="RequestMeasurement"/>:
+    /// metrics, SLO, one log line), whatever the end: finished, failed, cancelled by the client or ended early by the
+    /// front end.
+    /// </summary>
     public async IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         Validate(request);
         var run = new RequestRun(_services, request);
+        var measurement = new RequestMeasurement(_services.RequestInstruments, _slo, _services.Time, _services.Logger, request);
+        using var span = RouterActivity.Source.StartActivity("router.request", System.Diagnostics.ActivityKind.Internal);
+        span?.SetTag("gen_ai.request.model", request.Model.Value).SetTag("cluster.request_id", request.Id.Value).SetTag("gen_ai.operation.name", request.Operation);
+        try
+        {
+            await using var events = RunCoreAsync(run, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            while (true)
+            {
+                try
+                {
+                    if (!await events.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception e)
+                {
+                    measurement.Failed(e);
+                    throw;
+                }
+
+                measurement.Saw(events.Current);
+                yield return events.Current;
+            }
+        }
+        finally
+        {
+            measurement.End(run, cancellationToken.IsCancellationRequested);
+        }
+    }
+
+    private static async IAsyncEnumerable<CoordinatorEvent> RunCoreAsync(RequestRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var completed = false;
         try
         {

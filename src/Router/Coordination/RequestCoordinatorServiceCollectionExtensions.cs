@@ -24,7 +24,9 @@ public static class RequestCoordinatorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.AddMetrics();
+        services.AddOptions<SloOptions>().Bind(configuration.GetSection(SloOptions.SectionName));
         services.TryAddSingleton<CoordinatorInstruments>();
+        services.TryAddSingleton<RequestInstruments>();
         services.TryAddSingleton<WorkerClients>();
         services.TryAddSingleton<InFlightTracker>();
         services.TryAddSingleton<WorkerPool>();

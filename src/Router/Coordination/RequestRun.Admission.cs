@@ -22,6 +22,8 @@ internal sealed partial class RequestRun
     private AdmissionQueue.Place? _admission;
     private TimeSpan _roomPushback;
     private string _lastNoRoom = "";
+    private TimeSpan _decodeDecisionTime;
+    private long _admissionEntered;
 
     private async Task<RoutingCandidate> ChooseDecodeAsync(RoutingRequest routing, CancellationToken cancellationToken)
     {
@@ -54,7 +56,9 @@ internal sealed partial class RequestRun
                 continue;
             }
 
+            var deciding = services.Time.GetTimestamp();
             var selection = candidates.IsEmpty ? null : services.DecodePolicy.Select(candidates, _overlap, routing);
+            _decodeDecisionTime += services.Time.GetElapsedTime(deciding);
             if (selection?.Chosen is { } chosen)
             {
                 return chosen;
@@ -74,6 +78,11 @@ internal sealed partial class RequestRun
         var reason = _noRoomNow.Count == 0
             ? noHeadroom ?? "no decode worker has headroom"
             : $"every decode worker tried answered no room now ({string.Join(", ", _noRoomNow.Order())}; last: {_lastNoRoom})";
+        if (_admission is null)
+        {
+            _admissionEntered = services.Time.GetTimestamp();
+        }
+
         var place = _admission ??= services.Admission.Enter(reason);
         place.Reason = reason;
         if (_noRoomNow.Count == 0)
@@ -102,6 +111,11 @@ internal sealed partial class RequestRun
     /// <summary>The request holds its decode capacity now: it leaves the admission queue (if it waited).</summary>
     private void Admitted()
     {
+        if (_admission is not null)
+        {
+            services.RequestInstruments.Phase("admission_wait", services.Time.GetElapsedTime(_admissionEntered).TotalSeconds);
+        }
+
         _admission?.Dispose();
         _admission = null;
     }

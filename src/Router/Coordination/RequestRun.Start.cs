@@ -17,7 +17,9 @@ internal sealed partial class RequestRun
         while (true)
         {
             var promptLength = request.PromptTokens.Count + _generated.Count;
+            var deciding = services.Time.GetTimestamp();
             var (prefill, reason) = ChoosePrefill(promptLength);
+            var decisionTime = services.Time.GetElapsedTime(deciding);
             var routing = new RoutingRequest(promptLength, Options.BlockSize, LocalPrefill: prefill is null);
             // Counted from the choice, not from the Prefill call: requests choosing while this one reserves on D must
             // see its tokens queued on P, or a burst all lands on the worker holding their common prefix.
@@ -25,8 +27,13 @@ internal sealed partial class RequestRun
             var decode = await ChooseDecodeAsync(routing, cancellationToken).ConfigureAwait(false);
             if (prefill is { } chosenPrefill)
             {
+                deciding = services.Time.GetTimestamp();
                 (prefill, reason) = ConfirmDisaggregation(chosenPrefill, decode, routing);
+                decisionTime += services.Time.GetElapsedTime(deciding);
             }
+
+            services.RequestInstruments.Decision((decisionTime + _decodeDecisionTime).TotalSeconds);
+            _decodeDecisionTime = TimeSpan.Zero;
 
             var lease = services.Pool.InFlight.TrackDecode(decode.Id, routing.BlocksNeeded);
             _current = new ActiveDecode(decode, lease);
@@ -39,7 +46,14 @@ internal sealed partial class RequestRun
                 return (null, null);
             }
 
-            var reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+            var reserving = services.Time.GetTimestamp();
+            ReserveResponse? reservation;
+            using (RouterActivity.Source.StartActivity("reserve", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", decode.Id.Value))
+            {
+                reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+            }
+
+            services.RequestInstruments.Phase("reserve", services.Time.GetElapsedTime(reserving).TotalSeconds);
             if (reservation is null)
             {
                 continue;
@@ -48,9 +62,24 @@ internal sealed partial class RequestRun
             Admitted();
             LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
             services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason);
-            var (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
+            var prefilling = services.Time.GetTimestamp();
+            PrefillResponse? response;
+            RpcException? error;
+            using (RouterActivity.Source.StartActivity("prefill", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", prefill.Id.Value))
+            {
+                (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
+            }
+
+            services.RequestInstruments.Phase("prefill", services.Time.GetElapsedTime(prefilling).TotalSeconds);
             if (response is not null)
             {
+                TransferredTokens += promptLength - (int)Math.Min(reservation.CachedTokens, (uint)promptLength);
+                if (response.TransferTotalUs > 0)
+                {
+                    services.RequestInstruments.Phase("kv_transfer", response.TransferTotalUs / 1e6);
+                    services.RequestInstruments.Phase("kv_transfer_exposed", response.TransferExposedUs / 1e6);
+                }
+
                 services.Disaggregation.Observe(decode.Id, new TransferSample(
                     promptLength - (int)Math.Min(reservation.CachedTokens, (uint)promptLength), (long)response.TransferredBytes, (long)response.TransferExposedUs, (long)response.TransferTotalUs));
                 return AfterFirstToken(response, reservation.Ticket, cancellationToken);
@@ -191,6 +220,9 @@ internal sealed partial class RequestRun
         };
         decode.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         decode.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
-        _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(cancellationToken: cancellationToken));
+        DecodeOpened = services.Time.GetTimestamp();
+        // The decode span covers opening the stream; its tokens are relayed under the request's span.
+        using var span = RouterActivity.Source.StartActivity("decode", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", _current!.Worker.Id.Value);
+        _current!.Call = Client(_current.Worker).Decode(decode, new CallOptions(RouterActivity.Headers(), cancellationToken: cancellationToken));
     }
 }

@@ -24,6 +24,15 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     private string _lastError = "";
     private ActiveDecode? _current;
 
+    /// <summary>Prompt tokens whose KV a prefill worker pushed to the decode worker (every disaggregated start).</summary>
+    public int TransferredTokens { get; private set; }
+
+    /// <summary>When the last decode stream was opened (TimeProvider timestamp), or null.</summary>
+    public long? DecodeOpened { get; private set; }
+
+    /// <summary>The workers this request called, for its log line.</summary>
+    public string Workers => _touched.Count == 0 ? "none" : string.Join(",", _touched.Keys.Select(w => w.Value));
+
     /// <summary>Tokens generated so far (streamed or about to be).</summary>
     public IReadOnlyList<int> Generated => _generated;
 
@@ -34,6 +43,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     /// <summary>Hashes the prompt and asks the prefix index (one round trip); an index failure means no overlap.</summary>
     public async Task PrepareAsync(CancellationToken cancellationToken)
     {
+        services.RequestInstruments.LookedUp(request.PromptTokens.Count / Options.BlockSize * Options.BlockSize);
         _overlap = await PrefixLookup.FindAsync(services.Index, request.Model, request.PromptTokens, Options.BlockSize, request.CacheSalt, cancellationToken).ConfigureAwait(false);
         if (!_overlap.IndexAvailable)
         {
@@ -75,7 +85,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     }
 
     private CallOptions CallOptions(TimeSpan timeout, CancellationToken cancellationToken) =>
-        new(deadline: services.Time.GetUtcNow().UtcDateTime + timeout, cancellationToken: cancellationToken);
+        new(RouterActivity.Headers(), services.Time.GetUtcNow().UtcDateTime + timeout, cancellationToken);
 
     /// <summary>A call to <paramref name="worker"/> failed: when it never connected, the worker becomes suspect for every request (logged and counted once).</summary>
     private void NoteFailure(RoutingCandidate worker, RpcException e)

@@ -13,18 +13,23 @@ namespace Cluster.Worker.Grpc;
 /// the direct HTTP/2 transport by default); calls carry
 /// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
 /// </summary>
-internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer) : IDisposable
+internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments) : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<RpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
     private readonly Metadata? _headers = Headers(auth.Value.ClusterToken);
 
     public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
 
+    /// <summary>The push transport's name (a metric tag).</summary>
+    public string Transport => transfer.Value.PushTransport.ToString().ToLowerInvariant();
+
+    public KvTransferInstruments Instruments => instruments;
+
     /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
     public KvPushClient For(Uri endpoint)
     {
         var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, _headers);
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed };
     }
 
     public void Dispose()
@@ -33,6 +38,26 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
         {
             if (channel.IsValueCreated) channel.Value.Dispose();
         }
+    }
+
+    // The current span (the sender's kv_transfer.push) travels as traceparent in the Push call's metadata.
+    private static Metadata? WithTraceContext(Metadata? headers)
+    {
+        var result = headers;
+        Core.Tracing.TraceContext.Inject(System.Diagnostics.Activity.Current, (key, value) =>
+        {
+            if (ReferenceEquals(result, headers))
+            {
+                result = [];
+                foreach (var entry in headers ?? [])
+                {
+                    result.Add(entry);
+                }
+            }
+
+            result!.Add(key, value);
+        });
+        return result;
     }
 
     private static Metadata? Headers(string? token)

@@ -2,6 +2,7 @@ using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
+using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
 using Cluster.Rpc;
@@ -75,8 +76,23 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             active.MarkStarted();
             var cached = Math.Min(handle.CachedInputTokens, inputTokens);   // computed + cached = prompt + generated
             requests.RecordPrefill(inputTokens - cached, cached);
-            var bytes = push is null ? 0UL : await push.ConfigureAwait(false);
+            ulong bytes;
+            try
+            {
+                bytes = push is null ? 0UL : await push.ConfigureAwait(false);
+            }
+            catch (RpcException e) when (push is not null)
+            {
+                channels.Instruments.Pushed(channels.Transport, clock.Elapsed, TimeSpan.Zero, 0, e.StatusCode == StatusCode.Cancelled ? "cancelled" : FailureReason(e));
+                throw;
+            }
+
             var pushed = clock.Elapsed;
+            if (push is not null)
+            {
+                channels.Instruments.Pushed(channels.Transport, pushed, pushed - firstToken, (long)bytes, "");
+            }
+
             return new PrefillResponse
             {
                 TransferExposedUs = push is null ? 0 : (ulong)Math.Max(1, (pushed - firstToken).TotalMicroseconds),
@@ -94,6 +110,15 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             // The KV a prefill-role engine keeps for export is freed on every path (sent, failed, cancelled).
             if (worker.Role == EngineRole.Prefill) engine.ReleaseKv(id);
         }
+    }
+
+    // "aborted: DATA_LOSS" style reasons, from the message PushAsync wrote ("... failed (DataLoss: ...").
+    private static string FailureReason(RpcException e)
+    {
+        var detail = e.Status.Detail;
+        var open = detail.IndexOf("failed (", StringComparison.Ordinal);
+        var colon = open < 0 ? -1 : detail.IndexOf(':', open);
+        return open < 0 || colon < 0 ? e.StatusCode.ToString().ToLowerInvariant() : detail[(open + 8)..colon].ToLowerInvariant();
     }
 
     private Uri? PushTarget(PrefillRequest request)
@@ -116,6 +141,8 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
     private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, ActiveRequest active, ServerCallContext context)
     {
         PushResult result;
+        using var span = KvTransferActivity.Source.StartActivity("kv_transfer.push", System.Diagnostics.ActivityKind.Producer)?
+            .SetTag("cluster.kv_transfer.transport", channels.Transport).SetTag("server.address", target.Authority);
         try
         {
             result = await channels.For(target).PushAsync(push, active.Token).ConfigureAwait(false);

@@ -21,12 +21,14 @@ internal sealed partial class WorkerRegistration(
     PrefillRateMeter prefillRate,
     WorkerDrain drain,
     KvIndexResync resync,
+    Cluster.Hosting.HealthChecks.Readiness readiness,
     IHostApplicationLifetime lifetime,
     IOptions<WorkerOptions> options,
     TimeProvider time,
     ILogger<WorkerRegistration> logger) : BackgroundService
 {
     private static readonly TimeSpan DeregisterTimeout = TimeSpan.FromSeconds(5);
+    private const string ReadinessComponent = "registration";
 
     /// <summary>The live load reported with every heartbeat.</summary>
     public WorkerLoad Load()
@@ -39,6 +41,7 @@ internal sealed partial class WorkerRegistration(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        readiness.Block(ReadinessComponent, "not registered in the worker registry yet");
         await HostStarted.WaitAsync(lifetime, stoppingToken).ConfigureAwait(false);
         lifetime.ApplicationStopping.Register(Deregister);
         await RegisterAsync(stoppingToken).ConfigureAwait(false);
@@ -48,6 +51,11 @@ internal sealed partial class WorkerRegistration(
             try
             {
                 var outcome = await registry.HeartbeatAsync(identity.Id, Load(), stoppingToken).ConfigureAwait(false);
+                if (outcome == RegistryOutcome.Accepted)
+                {
+                    readiness.Unblock(ReadinessComponent); // registered (also when the registration's answer was lost)
+                }
+
                 if (outcome == RegistryOutcome.NotRegistered && !drain.IsDraining)
                 {
                     LogReRegistering(logger, identity.Id.Value);
@@ -66,6 +74,14 @@ internal sealed partial class WorkerRegistration(
         var info = identity.Info;
         var outcome = await registry.RegisterAsync(info, Load(), cancellationToken: cancellationToken).ConfigureAwait(false);
         resync.Request();
+        if (outcome == RegistryOutcome.Accepted)
+        {
+            readiness.Unblock(ReadinessComponent); // model loaded (at start-up), engine running, registered: ready
+        }
+        else
+        {
+            readiness.Block(ReadinessComponent, $"registration answered {outcome}; ready at the next accepted heartbeat or registration");
+        }
         LogRegistered(logger, info.Id.Value, info.Role, info.Model.Value, info.GrpcEndpoint, info.TotalKvBlocks, outcome);
     }
 

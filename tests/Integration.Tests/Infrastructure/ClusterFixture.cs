@@ -46,7 +46,13 @@ public sealed class ClusterFixture : IAsyncLifetime
         // Every request disaggregated: the collection's tests exercise prefill routing and the transfer, and must not depend
         // on which test ran first (the default measured-cost policy learns from earlier pushes and may then keep short
         // prompts local on this CPU model; Router.Tests and BenchDisaggTests cover that policy).
-        _cluster = await StartAsync(Spec(prefill: 2, decode: 2, new Dictionary<string, string> { ["Routing:DisaggregationPolicy"] = "threshold" }));
+        // Slo:TimePerOutputToken = 1 µs: every request of more than one token misses the SLO and one-token requests meet
+        // it, so the goodput panels (DashboardTests) have both series; it changes nothing else.
+        _cluster = await StartAsync(Spec(prefill: 2, decode: 2, new Dictionary<string, string>
+        {
+            ["Routing:DisaggregationPolicy"] = "threshold",
+            ["Slo:TimePerOutputToken"] = "00:00:00.000001",
+        }));
         _calls = new ClusterCalls(_cluster);
     }
 

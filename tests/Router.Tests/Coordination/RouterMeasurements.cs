@@ -8,7 +8,7 @@ namespace Cluster.Router.Tests.Coordination;
 internal sealed class RouterMeasurements : IDisposable
 {
     private readonly MeterListener _listener = new();
-    private readonly List<(string Name, long Value, string Tags)> _measured = [];
+    private readonly List<(string Name, double Value, string Tags)> _measured = [];
 
     public RouterMeasurements(CoordinatorHarness harness)
     {
@@ -21,6 +21,14 @@ internal sealed class RouterMeasurements : IDisposable
             }
         };
         _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (_measured) { _measured.Add((instrument.Name, value, string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}")))); }
+        });
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            lock (_measured) { _measured.Add((instrument.Name, value, string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}")))); }
+        });
+        _listener.SetMeasurementEventCallback<int>((instrument, value, tags, _) =>
         {
             lock (_measured) { _measured.Add((instrument.Name, value, string.Join(',', tags.ToArray().Select(t => $"{t.Key}={t.Value}")))); }
         });
@@ -37,8 +45,17 @@ internal sealed class RouterMeasurements : IDisposable
     /// <summary>The sum of the values measured on <paramref name="name"/>.</summary>
     public long Sum(string name)
     {
-        lock (_measured) { return _measured.Where(m => m.Name == name).Sum(m => m.Value); }
+        lock (_measured) { return (long)_measured.Where(m => m.Name == name).Sum(m => m.Value); }
     }
+
+    /// <summary>The values measured on <paramref name="name"/> with tags containing <paramref name="tagsContain"/>.</summary>
+    public double[] Values(string name, string tagsContain = "")
+    {
+        lock (_measured) { return _measured.Where(m => m.Name == name && m.Tags.Contains(tagsContain, StringComparison.Ordinal)).Select(m => m.Value).ToArray(); }
+    }
+
+    /// <summary>Collects observable instruments (gauges) now.</summary>
+    public void Observe() => _listener.RecordObservableInstruments();
 
     public void Dispose() => _listener.Dispose();
 }

@@ -62,9 +62,10 @@ public sealed partial class OpenAiHandler(
             await OpenAiErrors.WriteAsync(context, new ApiException(ApiErrorKind.TooLarge,
                 $"The request body is larger than {options.Value.MaxRequestBytes} bytes (Router:MaxRequestBytes)."));
         }
-        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        catch (Exception e) when (aborted.IsCancellationRequested && e is OperationCanceledException or IOException or ApiException)
         {
-            // The client went away; the coordinator's enumeration was cancelled with it.
+            // The client went away (a write to its closed connection fails too): not an error. The coordinator's
+            // enumeration was cancelled with it and its one line per request says "cancelled".
         }
         catch (Exception e) when (e is not OperationCanceledException && !context.Response.HasStarted)
         {

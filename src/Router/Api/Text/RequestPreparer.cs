@@ -41,7 +41,9 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         var stopStrings = stop.Stop.ToArray();
         stop.Stop.Clear();
         var label = LabelFor(request.RequestId, names);
-        var tokenized = new TokenizedRequest(RequestId.New(), model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label);
+        var tokenized = new TokenizedRequest(RequestId.New(), model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label,
+            Api: ReferenceEquals(names, RequestFieldNames.Grpc) ? "grpc" : "openai",
+            Operation: request.PromptCase == GenerateRequest.PromptOneofCase.Chat ? "chat" : "text_completion");
         return new PreparedRequest(model, tokenized, stopStrings);
     }
 

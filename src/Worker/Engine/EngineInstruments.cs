@@ -1,0 +1,50 @@
+using System.Diagnostics.Metrics;
+using Cluster.Engine.Serving;
+using Cluster.Worker.Requests;
+
+namespace Cluster.Worker.Engine;
+
+/// <summary>
+/// Metrics of the worker's engine (meter <see cref="MeterName"/>, ARCHITECTURE §9), on every role: sequences, KV blocks,
+/// prefix-cache queries and hits in tokens, preemptions, step duration and tokens per step by phase, and the prefill
+/// rate the worker advertises to the router. Every measurement carries the engine's <c>role</c>.
+/// </summary>
+internal sealed class EngineInstruments
+{
+    public const string MeterName = "Cluster.Engine";
+    public const string Sequences = "cluster.engine.sequences";
+    public const string KvBlocks = "cluster.engine.kv.blocks";
+    public const string KvUsage = "cluster.engine.kv.usage";
+    public const string PrefixQueries = "cluster.engine.prefix_cache.queries";
+    public const string PrefixHits = "cluster.engine.prefix_cache.hits";
+    public const string Preemptions = "cluster.engine.preemptions";
+    public const string StepDuration = "cluster.engine.step.duration";
+    public const string StepTokens = "cluster.engine.step.tokens";
+    public const string PrefillRate = "cluster.worker.prefill.rate";
+
+    public EngineInstruments(IMeterFactory meterFactory, WorkerEngine engine, PrefillRateMeter prefillRate)
+    {
+        var meter = meterFactory.Create(MeterName);
+        var role = new KeyValuePair<string, object?>("role", engine.Role.ToString().ToLowerInvariant());
+        var inferenceEngine = engine.Engine;
+        meter.CreateObservableGauge(Sequences, () => Observe(inferenceEngine, g => [(g.Running, "running"), (g.Waiting, "waiting")], role), "{sequence}", "Sequences running in the batch and waiting, by state");
+        meter.CreateObservableGauge(KvBlocks, () => Observe(inferenceEngine, g => [(g.FreeBlocks, "free"), (g.UsedBlocks, "used"), (g.CachedBlocks, "cached")], role), "{block}",
+            "KV blocks by state: free, used (referenced), cached (prefix cache, unreferenced, evictable)");
+        meter.CreateObservableGauge(KvUsage, () => new Measurement<double>((double)inferenceEngine.Gauges.UsedBlocks / inferenceEngine.Gauges.TotalBlocks, role), "1", "Used KV blocks / all blocks (0-1)");
+        meter.CreateObservableCounter(PrefixQueries, () => new Measurement<long>(inferenceEngine.Gauges.QueriedPromptTokens, role), "{token}", "Tokens looked up in the prefix cache when sequences were admitted");
+        meter.CreateObservableCounter(PrefixHits, () => new Measurement<long>(inferenceEngine.Gauges.HitPromptTokens, role), "{token}", "Of those, tokens found in the prefix cache");
+        meter.CreateObservableCounter(Preemptions, () => new Measurement<long>(inferenceEngine.Gauges.Preemptions, role), "{preemption}", "Sequences preempted (recomputed later) because blocks ran out");
+        meter.CreateObservableGauge(PrefillRate, () => new Measurement<double>(prefillRate.TokensPerSecond, role), "{token}/s", "Prefill tokens per busy second the worker advertises (the router's cost input; 0 = not measured)");
+        var stepDuration = meter.CreateHistogram<double>(StepDuration, "s", "Wall time of one engine step (forward pass and sampling), by phase (prefill, decode, mixed)");
+        var stepTokens = meter.CreateHistogram<long>(StepTokens, "{token}", "Tokens run in one engine step, by phase");
+        inferenceEngine.StepCompleted = step =>
+        {
+            var phase = new KeyValuePair<string, object?>("phase", step.HasPrefill ? (step.HasDecode ? "mixed" : "prefill") : "decode");
+            stepDuration.Record(step.Duration.TotalSeconds, role, phase);
+            stepTokens.Record(step.Tokens, role, phase);
+        };
+    }
+
+    private static IEnumerable<Measurement<int>> Observe(InferenceEngine engine, Func<EngineGauges, (int Value, string State)[]> select, KeyValuePair<string, object?> role) =>
+        select(engine.Gauges).Select(m => new Measurement<int>(m.Value, role, new KeyValuePair<string, object?>("state", m.State)));
+}

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using Cluster.Core.Hashing;
+using Cluster.Core.Ids;
+using Cluster.Integration.Tests.Infrastructure;
+using Cluster.Rpc;
+
+namespace Cluster.Integration.Tests;
+
+/// <summary>
+/// The Grafana dashboards (deploy/grafana) against the running cluster of the collection (router + 2 prefill + 2 decode
+/// processes, Redis, a cluster token): every metric a panel names is emitted, every /metrics page passes
+/// <c>promtool check metrics</c>, promtool parses every panel expression, and a real Prometheus scraping the cluster
+/// while a scripted load runs (shared prefixes, a cancellation, SLO misses) answers every panel with non-empty, finite data.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class DashboardTests(ClusterFixture fixture)
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Dashboards_AgainstRealPrometheusScrapingTheClusterUnderLoad_EveryPanelHasFiniteData()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var queries = Dashboards.Queries();
+        Assert.True(queries.Count >= 40, $"expected the dashboards' panels, found {queries.Count} queries");
+        var jobs = new Dictionary<string, Uri[]>
+        {
+            ["router"] = [fixture.Cluster.RouterHttp],
+            ["prefill"] = [.. fixture.Cluster.Workers.Where(w => w.Role == "prefill").Select(w => w.Http)],
+            ["decode"] = [.. fixture.Cluster.Workers.Where(w => w.Role == "decode").Select(w => w.Http)],
+        };
+        var targets = jobs.Values.Sum(t => t.Length);
+        await using var prometheus = PrometheusServer.Start(jobs, ClusterFixture.ClusterToken);
+        await Deadline.UntilAsync(() => prometheus.AllUpAsync(targets, cts.Token), Bound, $"Prometheus scraping all {targets} targets");
+
+        var finished = await RunLoadAsync(cts.Token);
+        var loadDone = Now();
+
+        // Prometheus has the load once a scrape shows the router's count after it (and one more scrape for rates).
+        await Deadline.UntilAsync(async () => (await prometheus.QueryAsync("sum(cluster_router_requests_total)", cts.Token)).SingleOrDefault().Value >= finished,
+            Bound, $"Prometheus seeing {finished} finished requests");
+        var pages = await ScrapeAllAsync(jobs.Values.SelectMany(t => t), cts.Token);
+        await Deadline.UntilAsync(async () => (await prometheus.QueryAsync("min(timestamp(up))", cts.Token)).Single().Value > loadDone + 1, Bound, "two more scrapes of every target");
+
+        var empty = new List<string>();
+        foreach (var (file, panel, expression) in queries)
+        {
+            var result = await prometheus.QueryAsync(Dashboards.Substitute(expression), cts.Token);
+            if (result.Count == 0 || result.Any(r => !double.IsFinite(r.Value)))
+            {
+                empty.Add($"{file} '{panel}': {expression} -> {(result.Count == 0 ? "no data" : string.Join(", ", result.Select(r => $"{r.Labels}={r.Value}")))}");
+            }
+        }
+
+        if (empty.Count > 0)
+        {
+            var steps = await prometheus.QueryAsync("cluster_engine_step_duration_seconds_count", cts.Token);
+            empty.Add("step counts: " + string.Join(", ", steps.Select(r => $"{r.Labels}={r.Value}")));
+        }
+
+        Assert.True(empty.Count == 0, "panels without finite data:\n" + string.Join("\n", empty));
+        AssertEveryMetricEmitted(queries, pages);
+    }
+
+    [Fact]
+    public async Task MetricsPages_EveryHost_PassPromtoolCheckMetrics()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.Make(7000, 40), 3), cts.Token);
+        var hosts = new[] { fixture.Cluster.RouterHttp }.Concat(fixture.Cluster.Workers.Select(w => w.Http)).ToArray();
+
+        var pages = await ScrapeAllAsync(hosts, cts.Token);
+
+        Assert.Equal(hosts.Length, pages.Count);
+        foreach (var (host, page) in pages)
+        {
+            var (exit, output) = await RunAsync(PrometheusServer.Tool("promtool"), ["check", "metrics"], page, cts.Token);
+            Assert.True(exit == 0 && output.Trim().Length == 0, $"promtool check metrics on {host}/metrics (exit {exit}):\n{output}");
+        }
+    }
+
+    [Fact]
+    public async Task Dashboards_EveryExpression_ParsesWithPromtool()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var queries = Dashboards.Queries();
+        var rules = Path.Combine(Directory.CreateTempSubdirectory("cluster-dashboard-rules-").FullName, "panels.yml");
+        await File.WriteAllLinesAsync(rules, ["groups:", "  - name: panels", "    rules:", .. queries.SelectMany((q, i) => new[]
+        {
+            $"      - record: panel:{i}",
+            $"        expr: '{Dashboards.Substitute(q.Expression).Replace("'", "''", StringComparison.Ordinal)}'",
+        })], cts.Token);
+
+        var (exit, output) = await RunAsync(PrometheusServer.Tool("promtool"), ["check", "rules", rules], "", cts.Token);
+
+        Assert.True(exit == 0, $"promtool check rules (exit {exit}):\n{output}");
+        Assert.Contains($"SUCCESS: {queries.Count} rules found", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Dashboards_Quantiles_SumByLe_AndRatios_RateOverRate()
+    {
+        foreach (var (file, panel, expression) in Dashboards.Queries())
+        {
+            if (expression.Contains("histogram_quantile", StringComparison.Ordinal))
+            {
+                Assert.Contains("sum by (le) (rate(", expression, StringComparison.Ordinal);
+            }
+
+            if (expression.Contains(" / ", StringComparison.Ordinal))
+            {
+                var sides = expression.Split(" / ");
+                Assert.True(sides.All(s => s.Contains("rate(", StringComparison.Ordinal)), $"{file} '{panel}': a ratio of lifetime totals: {expression}");
+            }
+        }
+    }
+
+    private static void AssertEveryMetricEmitted(IReadOnlyList<(string File, string Panel, string Expression)> queries, IReadOnlyDictionary<Uri, string> pages)
+    {
+        var emitted = pages.Values
+            .SelectMany(p => p.Split('\n'))
+            .Where(l => l.Length > 0 && l[0] != '#')
+            .Select(l => l.Split('{', ' ')[0])
+            .ToHashSet(StringComparer.Ordinal);
+        var declared = Dashboards.DeclaredCounters();
+        var unknown = queries
+            .SelectMany(q => Dashboards.MetricNames(q.Expression).Select(n => (q.File, q.Panel, Name: n)))
+            .Where(m => !emitted.Contains(m.Name) && !declared.Contains(m.Name))
+            .Select(m => $"{m.File} '{m.Panel}': {m.Name}")
+            .Distinct()
+            .ToList();
+        Assert.True(unknown.Count == 0, "dashboard metrics no instrument emits:\n" + string.Join("\n", unknown));
+    }
+
+    // Shared prefixes (cache-aware routing, prefix hits), one-token requests (meet the SLO), longer ones (miss the
+    // collection's 1 µs TPOT bound), one client cancellation mid-stream. Returns the router's finished-request count after.
+    private async Task<double> RunLoadAsync(CancellationToken cancellationToken)
+    {
+        var prefix = Prompts.Make(8000, 64);
+        await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 8001, 20), 4), cancellationToken);
+        var hashes = new BlockHasher(new ModelId(TestModel.Id), 16).HashBlocks(prefix);
+        await Deadline.UntilAsync(async () => (await fixture.Cluster.Index.FindOverlapAsync(new ModelId(TestModel.Id), hashes)).Blocks.Count >= 2, // the prefill and the decode worker that served it
+            Bound, "the prefix index knowing the shared prefix");
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(i =>
+            fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 8002 + i, 20), 4), cancellationToken)));
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i =>
+            fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.Make(8100 + i, 24), 1), cancellationToken)));
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var error = await Record.ExceptionAsync(() => fixture.Calls.GenerateAsync(
+            fixture.Calls.Greedy(Prompts.Make(8200, 30), 400, ignoreEos: true), cancel.Token,
+            async n => { if (n == 2) { await cancel.CancelAsync(); } }));
+        Assert.True(error is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }, $"expected a cancellation, got {error}");
+        // The cancelled request is counted when the router notices; wait for it so the query below sees it too.
+        await Deadline.UntilAsync(async () => Count(await ScrapeRouterAsync(cancellationToken), "outcome=\"cancelled\"") >= 1, Bound, "the router counting the cancelled request");
+        return Count(await ScrapeRouterAsync(cancellationToken), "");
+
+        async Task<string> ScrapeRouterAsync(CancellationToken token) => (await ScrapeAllAsync([fixture.Cluster.RouterHttp], token)).Single().Value;
+        static double Count(string page, string filter) => page.Split('\n')
+            .Where(l => l.StartsWith("cluster_router_requests_total{", StringComparison.Ordinal) && l.Contains(filter, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private static async Task<IReadOnlyDictionary<Uri, string>> ScrapeAllAsync(IEnumerable<Uri> hosts, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ClusterFixture.ClusterToken);
+        var pages = new Dictionary<Uri, string>();
+        foreach (var host in hosts)
+        {
+            pages[host] = await http.GetStringAsync(new Uri(host, "/metrics"), cancellationToken);
+        }
+
+        return pages;
+    }
+
+    private static double Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+
+    private static async Task<(int Exit, string Output)> RunAsync(string tool, string[] arguments, string stdin, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(tool) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        await process.StandardInput.WriteAsync(stdin);
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        return (process.ExitCode, await output + await errors);
+    }
+}
