@@ -48,7 +48,7 @@ public sealed partial class RedisPrefixIndex(RedisConnection connection, Cluster
             return IndexWriteOutcome.ResyncRequired;
         }
 
-        var reply = (RedisResult[])result;
+        var reply = (RedisResult[])result!;
         if ((long)reply[0] == 1)
         {
             instruments.EventsApplied(batch.Events.Count);
@@ -105,7 +105,7 @@ public sealed partial class RedisPrefixIndex(RedisConnection connection, Cluster
             return PrefixOverlap.Unavailable;
         }
 
-        var reply = (RedisResult[])result;
+        var reply = (RedisResult[])result!;
         if (reply.Length == 0)
         {
             instruments.LookupCompleted(ClusterStateInstruments.Outcomes.Miss, ClusterStateInstruments.Since(started));
@@ -113,7 +113,7 @@ public sealed partial class RedisPrefixIndex(RedisConnection connection, Cluster
         }
 
         var matched = ImmutableDictionary.CreateBuilder<WorkerId, int>();
-        for (var i = 0; i + 1 < reply.Length; i += 2) { matched[new WorkerId((string)reply[i])] = (int)reply[i + 1]; }
+        for (var i = 0; i + 1 < reply.Length; i += 2) { matched[new WorkerId((string)reply[i]!)] = (int)reply[i + 1]; }
         instruments.LookupCompleted(ClusterStateInstruments.Outcomes.Hit, ClusterStateInstruments.Since(started));
         return new PrefixOverlap(matched.ToImmutable(), true);
     }

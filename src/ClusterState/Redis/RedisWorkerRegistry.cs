@@ -94,7 +94,7 @@ public sealed partial class RedisWorkerRegistry(
             RegistryScripts.ListLive.Name, db => RegistryScripts.ListLive.EvaluateAsync(db, keys, args), cancellationToken).ConfigureAwait(false);
         if (ok)
         {
-            var snapshot = ((RedisResult[])result)
+            var snapshot = ((RedisResult[])result!)
                 .Select(r => JsonSerializer.Deserialize((string)r!, WorkerRecordJsonContext.Default.WorkerRecord)!.ToSnapshot())
                 .OrderBy(s => s.Info.Id.Value, StringComparer.Ordinal)
                 .ToImmutableArray();
@@ -116,7 +116,7 @@ public sealed partial class RedisWorkerRegistry(
             return 0;
         }
 
-        var dead = (RedisResult[])result;
+        var dead = (RedisResult[])result!;
         foreach (var id in dead) { LogExpired(logger, (string)id!); }
         instruments.WorkersExpired(dead.Length);
         return dead.Length;

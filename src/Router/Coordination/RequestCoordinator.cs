@@ -26,10 +26,12 @@ public sealed class RequestCoordinator : IRequestCoordinator
         IOptions<RoutingOptions> options,
         TimeProvider timeProvider,
         CoordinatorInstruments instruments,
-        ILogger<RequestCoordinator> logger)
+        ILogger<RequestCoordinator> logger,
+        IDecodeAdmission? decodeAdmission = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger);
+        ArgumentNullException.ThrowIfNull(pool);
+        _services = new CoordinatorServices(pool, clients, index, admission, decodeAdmission ?? new LocalDecodeAdmission(pool.InFlight), prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger);
     }
 
     public async IAsyncEnumerable<CoordinatorEvent> RunAsync(TokenizedRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -154,9 +154,7 @@ internal sealed partial class RequestRun
         _current = null;
         if (RetryPushback(e) is { } pushback)
         {
-            _noRoomNow.Add(decode.Id);
-            _roomPushback = pushback > _roomPushback ? pushback : _roomPushback;
-            _lastNoRoom = $"{decode.Id}: {e.Status.Detail}";
+            NoRoomNow(decode, e.Status.Detail, pushback);
             return;
         }
 
@@ -164,6 +162,14 @@ internal sealed partial class RequestRun
         _refusedDecode.Add(decode.Id);
         _lastError = $"decode worker {decode.Id}: {e.Status.Detail}";
         LogDecodeRefused(services.Logger, request.Id.Value, decode.Id.Value, e.Status.Detail);
+    }
+
+    /// <summary>D has no room now (its Reserve, or the router tier's admission, said so): try the others, then wait <paramref name="pushback"/>.</summary>
+    private void NoRoomNow(RoutingCandidate decode, string reason, TimeSpan pushback)
+    {
+        _noRoomNow.Add(decode.Id);
+        _roomPushback = pushback > _roomPushback ? pushback : _roomPushback;
+        _lastNoRoom = $"{decode.Id}: {reason}";
     }
 
     /// <summary>The positive <c>grpc-retry-pushback-ms</c> of <paramref name="e"/>, or null (absent, malformed, or negative: "do not retry").</summary>
