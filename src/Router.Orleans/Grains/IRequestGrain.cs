@@ -11,7 +11,6 @@ public interface IRequestGrain : IGrainWithStringKey
     Task<RequestClaim> TryClaimAsync(RequestOwner owner);
 
     /// <summary>Records the chosen prefill (empty: local) and decode workers.</summary>
-    [OneWay]
     Task RoutedAsync(string internalRequestId, string prefillWorker, string decodeWorker);
 
     /// <summary>Frees the id when <paramref name="internalRequestId"/> holds it (the request ended); the grain then deactivates.</summary>
