@@ -6,6 +6,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -38,6 +39,8 @@ public static class RouterTierHostingExtensions
         var siloPort = LoopbackPorts.Resolve(tier.SiloPort);
         var gatewayPort = LoopbackPorts.Resolve(tier.GatewayPort);
         var address = IPAddress.TryParse(tier.AdvertisedAddress, out var parsed) ? parsed : IPAddress.Loopback;
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning); // membership and placement chatter; lifecycle stays visible at Warning
+        builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement pipeline logs every attempt at Information
         builder.Services.TryAddSingleton<RouterIdentity>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.UseOrleans(silo =>

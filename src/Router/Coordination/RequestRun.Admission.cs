@@ -73,7 +73,7 @@ internal sealed partial class RequestRun
     {
         var reason = _noRoomNow.Count == 0
             ? noHeadroom ?? "no decode worker has headroom"
-            : $"every decode worker tried answered no room now ({string.Join(", ", _noRoomNow.Order())}; last: {_lastNoRoom})";
+            : $"every decode worker tried answered no room now ({string.Join(", ", _noRoomNow.Select(w => w.Value).Order(StringComparer.Ordinal))}; last: {_lastNoRoom})";
         var place = _admission ??= services.Admission.Enter(reason);
         place.Reason = reason;
         if (_noRoomNow.Count == 0)
