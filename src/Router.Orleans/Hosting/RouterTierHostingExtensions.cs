@@ -41,6 +41,7 @@ public static class RouterTierHostingExtensions
         var address = IPAddress.TryParse(tier.AdvertisedAddress, out var parsed) ? parsed : IPAddress.Loopback;
         builder.Logging.AddFilter("Orleans", LogLevel.Warning); // membership and placement chatter; lifecycle stays visible at Warning
         builder.Logging.AddFilter("Polly", LogLevel.Warning); // Orleans' placement pipeline logs every attempt at Information
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = tier.ShutdownTimeout);
         builder.Services.TryAddSingleton<RouterIdentity>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.UseOrleans(silo =>

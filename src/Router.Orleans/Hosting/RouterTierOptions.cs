@@ -11,6 +11,7 @@ public sealed class RouterTierOptions
     public const string DefaultClusterId = "cluster-routers";
     public static readonly TimeSpan DefaultAdmissionLease = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultAdmissionPushback = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>False: no silo; the router counts only its own work (the behaviour before issue 14).</summary>
     public bool Enabled { get; set; } = true;
@@ -32,6 +33,12 @@ public sealed class RouterTierOptions
 
     /// <summary>How long a worker admission lives without a renewal from its router (renewed every third of it).</summary>
     public TimeSpan AdmissionLease { get; set; } = DefaultAdmissionLease;
+
+    /// <summary>
+    /// The router host's shutdown timeout with a silo. Past it the silo stops without the membership goodbye (which needs
+    /// Redis: with Redis gone a graceful stop would wait out Redis timeouts) and the others detect its death.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
     /// <summary>How long a request refused by a worker grain waits before the router tries again (unless work ends sooner).</summary>
     public TimeSpan AdmissionPushback { get; set; } = DefaultAdmissionPushback;

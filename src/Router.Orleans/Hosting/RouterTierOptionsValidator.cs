@@ -25,9 +25,9 @@ public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOpti
             errors.Add("RouterTier:ClusterId is empty: routers of one cluster share one id.");
         }
 
-        if (options.AdmissionLease < TimeSpan.FromSeconds(1) || options.AdmissionPushback <= TimeSpan.Zero)
+        if (options.AdmissionLease < TimeSpan.FromSeconds(1) || options.AdmissionPushback <= TimeSpan.Zero || options.ShutdownTimeout <= TimeSpan.Zero)
         {
-            errors.Add("RouterTier:AdmissionLease must be at least 1 s and RouterTier:AdmissionPushback positive.");
+            errors.Add("RouterTier:AdmissionLease must be at least 1 s, RouterTier:AdmissionPushback and RouterTier:ShutdownTimeout positive.");
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
