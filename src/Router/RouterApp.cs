@@ -2,6 +2,8 @@ using Cluster.ClusterState;
 using Cluster.Hosting;
 using Cluster.Router.Api;
 using Cluster.Router.Coordination;
+using Cluster.Router.Orleans.Hosting;
+using Cluster.Router.Tier;
 using Microsoft.AspNetCore.Builder;
 
 namespace Cluster.Router;
@@ -26,6 +28,11 @@ public static class RouterApp
                 builder.Services.AddRequestCoordinator(builder.Configuration);
                 builder.Services.AddRouterApi(builder.Configuration);
                 builder.Services.AddHostedService<DecodeReadiness>(); // readiness false while no decode worker is live
+                if (builder.AddRouterTier())
+                {
+                    builder.Services.AddRouterTierSeams(); // admissions and request ids across every router (issue 14)
+                }
+
                 configure?.Invoke(builder);
             },
             app => app.MapRouterApi());

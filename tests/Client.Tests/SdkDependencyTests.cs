@@ -51,7 +51,7 @@ public sealed class SdkDependencyTests
         }
 
         Assert.Equal(
-            ["Client.csproj", "Contracts.csproj", "Rpc.csproj"],
+            ["Client.csproj", "Contracts.csproj", "Core.csproj", "Rpc.csproj"], // Core: GenerationParameters, packable, no ASP.NET Core
             seen.Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray());
     }
 

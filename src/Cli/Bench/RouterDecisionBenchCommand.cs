@@ -15,7 +15,8 @@ namespace Cluster.Cli.Bench;
 /// hash the prompt (BlockHasher) + one prefix-index lookup in Redis (<see cref="PrefixLookup"/>) + candidates from the
 /// live-worker snapshot (<see cref="WorkerPool"/>) + the cache-aware prefill and decode policies. Workload of
 /// <c>router-index</c> (1,000 cached prompts × 8 workers); a Redis PING measured interleaved in the same run is the
-/// bound (one round trip). Goal: decision p99 ≤ 1 ms.
+/// bound (one round trip). With <c>--silos N</c> (default 2) also the router tier's grain calls of a decision
+/// (<see cref="RouterDecisionBenchTier"/>), reported next to the decision without them. Goal: decision p99 ≤ 1 ms.
 /// </summary>
 internal static class RouterDecisionBenchCommand
 {
@@ -26,16 +27,17 @@ internal static class RouterDecisionBenchCommand
         var tokens = new Option<int>("--prompt-tokens") { Description = "Tokens per prompt", DefaultValueFactory = _ => 2000 };
         var decisions = new Option<int>("--decisions") { Description = "Measured decisions (one at a time)", DefaultValueFactory = _ => 10_000 };
         var redis = new Option<string?>("--redis") { Description = "Use this Redis (host:port) instead of starting redis-server on 127.0.0.1" };
+        var silos = new Option<int>("--silos") { Description = "Router-tier silos (routers) clustered on the Redis for the grain calls; 0: no grain calls", DefaultValueFactory = _ => 2 };
         var command = new Command("router-decision", "Routing decision latency (hash + Redis prefix lookup + policies) next to Redis PING, 1,000 prompts × 8 workers.")
         {
-            prompts, workers, tokens, decisions, redis,
+            prompts, workers, tokens, decisions, redis, silos,
         };
         command.SetAction((parse, ct) => RunAsync(
-            parse.GetValue(prompts), parse.GetValue(workers), parse.GetValue(tokens), parse.GetValue(decisions), parse.GetValue(redis), ct));
+            parse.GetValue(prompts), parse.GetValue(workers), parse.GetValue(tokens), parse.GetValue(decisions), parse.GetValue(redis), parse.GetValue(silos), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(int prompts, int workers, int promptTokens, int decisions, string? redisAddress, CancellationToken ct)
+    private static async Task<int> RunAsync(int prompts, int workers, int promptTokens, int decisions, string? redisAddress, int silos, CancellationToken ct)
     {
         const int blockSize = 16;
         await using var server = redisAddress is null ? await LocalRedisServer.StartAsync(ct) : null;
@@ -62,17 +64,25 @@ internal static class RouterDecisionBenchCommand
         }
 
         var decider = await RouterDecisionBenchDecider.CreateAsync(services, workload.Model, workers, blockSize, ct);
+        await using var tier = silos > 0 ? await RouterDecisionBenchTier.StartAsync(silos, address, ct) : null;
         Console.WriteLine(Invariant($"router-decision: {prompts} cached prompts x {promptTokens} tokens ({promptTokens / blockSize} blocks of {blockSize}), {workers} colocated workers with random load (both pools), cache-aware prefill + decode policies; Redis at {address}"));
 
         for (var i = 0; i < 1000; i++) // warm-up (JIT, connection, Lua script cache), not measured
         {
-            decider.Decide(await PrefixLookup.FindAsync(index, workload.Model, workload.QueryTokens[i % workload.QueryTokens.Length], blockSize, "", ct), promptTokens);
+            var chosen = decider.Decide(await PrefixLookup.FindAsync(index, workload.Model, workload.QueryTokens[i % workload.QueryTokens.Length], blockSize, "", ct), promptTokens);
+            if (tier is not null)
+            {
+                await tier.ClaimAndAdmitAsync(-1 - i, chosen);
+                await tier.ReleaseAsync(-1 - i, chosen);
+            }
         }
 
         var ping = new double[decisions];
         var total = new double[decisions];
         var lookup = new double[decisions];
         var policies = new double[decisions];
+        var grains = new double[decisions];
+        var withGrains = new double[decisions];
         var unavailable = 0;
         for (var i = 0; i < decisions; i++)
         {
@@ -85,9 +95,17 @@ internal static class RouterDecisionBenchCommand
             var overlap = await PrefixLookup.FindAsync(index, workload.Model, prompt, blockSize, "", ct);
             lookup[i] = Micros(t);
             var p = Stopwatch.GetTimestamp();
-            decider.Decide(overlap, prompt.Length);
+            var decode = decider.Decide(overlap, prompt.Length);
             policies[i] = Micros(p);
             total[i] = Micros(t);
+            if (tier is not null)
+            {
+                var g = Stopwatch.GetTimestamp();
+                await tier.ClaimAndAdmitAsync(i, decode);
+                grains[i] = Micros(g);
+                withGrains[i] = Micros(t);
+                await tier.ReleaseAsync(i, decode); // at the request's end: not part of the decision
+            }
             unavailable += overlap.IndexAvailable ? 0 : 1;
         }
 
@@ -97,6 +115,14 @@ internal static class RouterDecisionBenchCommand
         Print("decision: hash + lookup + policies (total)", total);
         Print("  hash + Redis lookup (PrefixLookup)", lookup);
         Print("  candidates + prefill and decode policies", policies);
+        if (tier is not null)
+        {
+            Print($"  grains: claim id + admit on D ({silos} silos)", grains);
+            Print("decision with the router tier's grain calls", withGrains);
+            var tierP99 = Percentile(withGrains, 0.99);
+            Console.WriteLine(Invariant($"decision with grain calls p99 {tierP99:F1} us vs goal 1000 us: {(tierP99 <= 1000 ? "met" : "NOT met")}; without them (same run) p99 {Percentile(total, 0.99):F1} us"));
+        }
+
         var p99 = Percentile(total, 0.99);
         Console.WriteLine(Invariant($"decision p99 {p99:F1} us vs goal 1000 us: {(p99 <= 1000 ? "met" : "NOT met")}; decision p50 minus PING p50: {Percentile(total, 0.5) - Percentile(ping, 0.5):F1} us"));
         return 0;

@@ -51,13 +51,15 @@ internal sealed class RouterDecisionBenchDecider
         return new RouterDecisionBenchDecider(pool, services.GetRequiredService<IPrefillPolicy>(), services.GetRequiredService<IDecodePolicy>(), model, blockSize);
     }
 
-    public void Decide(PrefixOverlap overlap, int promptTokens)
+    /// <summary>Chooses P and D; returns D.</summary>
+    public WorkerId Decide(PrefixOverlap overlap, int promptTokens)
     {
         var request = new RoutingRequest(promptTokens, _blockSize);
         var prefill = _prefill.Select(_pool.Candidates(_model, c => c.CanPrefill, NoneExcluded), overlap, request).Chosen
             ?? throw new InvalidOperationException("no prefill worker chosen");
-        _ = _decode.Select(_pool.Candidates(_model, c => c.CanDecode, NoneExcluded), overlap, request).Chosen
+        var decode = _decode.Select(_pool.Candidates(_model, c => c.CanDecode, NoneExcluded), overlap, request).Chosen
             ?? throw new InvalidOperationException("no decode worker chosen");
         _chosen[prefill.Id.Value] = _chosen.GetValueOrDefault(prefill.Id.Value) + 1;
+        return decode.Id;
     }
 }

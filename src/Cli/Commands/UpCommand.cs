@@ -25,6 +25,7 @@ internal static class UpCommand
         var grpcPort = new Option<int>("--grpc-port") { Description = "Router gRPC port (0 = free port)", DefaultValueFactory = _ => ClusterSpec.DefaultRouterGrpcPort };
         var httpPort = new Option<int>("--http-port") { Description = "Router HTTP port: OpenAI API (0 = free port)", DefaultValueFactory = _ => ClusterSpec.DefaultRouterHttpPort };
         var prefill = new Option<int>("--prefill") { Description = "Prefill workers", DefaultValueFactory = _ => 1 };
+        var routers = new Option<int>("--routers") { Description = "Router processes forming one Orleans router tier (needs --redis when more than 1)", DefaultValueFactory = _ => 1 };
         var decode = new Option<int>("--decode") { Description = "Decode workers", DefaultValueFactory = _ => 1 };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
         var apiKey = new Option<string>("--api-key") { Description = "Require this client API key (Authorization: Bearer KEY); better: environment variable Auth__ApiKeys__0", DefaultValueFactory = _ => "" };
@@ -36,7 +37,7 @@ internal static class UpCommand
         var verbose = new Option<bool>("--verbose") { Description = "In-process mode: show the hosts' Information logs" };
         var command = new Command("up", "Start a local cluster: router + prefill + decode workers (one process by default; --redis: processes + Redis).")
         {
-            model, modelId, cacheDir, redis, grpcPort, httpPort, prefill, decode, device, apiKey, clusterToken, settings, logDir, smoke, demo, verbose,
+            model, modelId, cacheDir, redis, grpcPort, httpPort, routers, prefill, decode, device, apiKey, clusterToken, settings, logDir, smoke, demo, verbose,
         };
         command.SetAction((parse, ct) =>
         {
@@ -45,7 +46,10 @@ internal static class UpCommand
                 parse.GetResult(redis) is not null, parse.GetValue(redis),
                 parse.GetValue(grpcPort), parse.GetValue(httpPort), parse.GetValue(prefill), parse.GetValue(decode),
                 parse.GetValue(device)!, OrEnvironment(parse.GetValue(apiKey), "Auth__ApiKeys__0"), OrEnvironment(parse.GetValue(clusterToken), "Auth__ClusterToken"),
-                ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(demo), parse.GetValue(verbose));
+                ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(demo), parse.GetValue(verbose))
+            {
+                Routers = parse.GetValue(routers),
+            };
             return UpRunner.RunAsync(options, ReadyTimeout, ct);
         });
         return command;

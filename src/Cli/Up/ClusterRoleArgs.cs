@@ -16,6 +16,13 @@ public static class ClusterRoleArgs
         var args = Common(spec, grpcPort, httpPort, redis);
         args.Add($"--Router:Models:0:Id={spec.EffectiveModelId}");
         args.Add($"--Router:Models:0:Path={Path.GetFullPath(spec.ModelPath)}");
+        if (spec.Routers == 1 && !spec.Settings.ContainsKey("RouterTier:Enabled"))
+        {
+            // One router needs no tier; and a Redis-clustered silo does not stop when Redis died with cluster up
+            // (known issue, docs/ARCHITECTURE.md §6), so a lone router keeps the local behaviour.
+            args.Add("--RouterTier:Enabled=false");
+        }
+
         return [.. args];
     }
 

@@ -21,6 +21,12 @@ public sealed record ClusterSpec
     /// <summary>Router HTTP port (0 = a free port).</summary>
     public int RouterHttpPort { get; init; } = DefaultRouterHttpPort;
 
+    /// <summary>
+    /// Router processes (1 by default). More than one needs Redis: they form one Orleans router tier on it (issue 14);
+    /// the first uses the router ports above, the others free ports.
+    /// </summary>
+    public int Routers { get; init; } = 1;
+
     public int PrefillWorkers { get; init; } = 1;
 
     public int DecodeWorkers { get; init; } = 1;
@@ -52,6 +58,11 @@ public sealed record ClusterSpec
         if (PrefillWorkers < 0 || DecodeWorkers < 1)
         {
             throw new ArgumentException($"--prefill must be >= 0 and --decode >= 1 (got {PrefillWorkers} and {DecodeWorkers}).");
+        }
+
+        if (Routers < 1)
+        {
+            throw new ArgumentException($"--routers must be >= 1 (got {Routers}).");
         }
 
         if (RouterGrpcPort is < 0 or > 65535 || RouterHttpPort is < 0 or > 65535)

@@ -18,6 +18,7 @@ public sealed class ProcessCluster : IRunningCluster
 {
     private readonly List<ChildProcess> _children = [];
     private readonly List<RoleEndpoint> _workers = [];
+    private readonly List<RoleEndpoint> _routers = [];
     private readonly ExecutableLocator _locator;
     private readonly ServiceProvider _state;
     private readonly string? _redisPassword;
@@ -52,6 +53,9 @@ public sealed class ProcessCluster : IRunningCluster
 
     public IReadOnlyList<RoleEndpoint> Workers => _workers;
 
+    /// <summary>Every router (<c>router</c>, then <c>router-2</c> ...; <see cref="ClusterSpec.Routers"/>), one Orleans router tier.</summary>
+    public IReadOnlyList<RoleEndpoint> Routers => _routers;
+
     /// <summary>Every child process, router first.</summary>
     public IReadOnlyList<ChildProcess> Processes => _children;
 
@@ -85,11 +89,17 @@ public sealed class ProcessCluster : IRunningCluster
         cluster._report = report ?? cluster._report;
         try
         {
-            var grpc = FreePorts.Resolve(spec.RouterGrpcPort);
-            var http = FreePorts.Resolve(spec.RouterHttpPort);
-            cluster.RouterGrpc = new Uri($"http://127.0.0.1:{grpc}");
-            cluster.RouterHttp = new Uri($"http://127.0.0.1:{http}");
-            cluster.Launch("router", ExecutableLocator.RouterHost, ClusterRoleArgs.Router(spec, grpc, http, cluster.RedisConnection));
+            for (var i = 1; i <= spec.Routers; i++)
+            {
+                var name = i == 1 ? "router" : $"router-{i}";
+                var grpc = FreePorts.Resolve(i == 1 ? spec.RouterGrpcPort : 0);
+                var http = FreePorts.Resolve(i == 1 ? spec.RouterHttpPort : 0);
+                var child = cluster.Launch(name, ExecutableLocator.RouterHost, ClusterRoleArgs.Router(spec, grpc, http, cluster.RedisConnection));
+                cluster._routers.Add(new RoleEndpoint(name, "router", new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath));
+            }
+
+            cluster.RouterGrpc = cluster._routers[0].Grpc;
+            cluster.RouterHttp = cluster._routers[0].Http;
             for (var i = 0; i < spec.PrefillWorkers; i++)
             {
                 cluster.LaunchWorker("prefill");
@@ -180,14 +190,17 @@ public sealed class ProcessCluster : IRunningCluster
 
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var roles = new List<(string, Uri)> { ("router", RouterHttp) };
+        var roles = _routers.Select(r => (r.Name, r.Http)).ToList();
         roles.AddRange(_workers.Select(w => (w.Name, w.Http)));
         await ClusterReadiness.WaitHealthyAsync(roles, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
         await ClusterReadiness.WaitRegisteredAsync(Registry, new ModelId(Spec.EffectiveModelId), _workers.Count, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
-        await RoutableProbe.WaitAsync(RouterGrpc, Spec.ApiKey, Spec.EffectiveModelId, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
+        foreach (var router in _routers)
+        {
+            await RoutableProbe.WaitAsync(router.Grpc, Spec.ApiKey, Spec.EffectiveModelId, DeadChild, timeout, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private string? DeadChild() => _children.FirstOrDefault(c => c.HasExited && _workers.Any(w => w.Name == c.Name) || c.HasExited && c.Name == "router") is { } dead
+    private string? DeadChild() => _children.FirstOrDefault(c => c.HasExited && _workers.Any(w => w.Name == c.Name) || c.HasExited && _routers.Any(r => r.Name == c.Name)) is { } dead
         ? $"{dead.Name} exited during start-up; the end of {dead.LogPath}:\n{dead.LogTail()}"
         : null;
 }

@@ -19,6 +19,11 @@ public static class UpBanner
         var b = new StringBuilder();
         b.AppendLine($"Cluster up ({cluster.Mode}); model '{model}' from {spec.ModelPath}");
         b.AppendLine($"  router    gRPC {grpc} (cluster.v1.Inference, h2c)   HTTP {http} (OpenAI /v1, /readyz, /metrics)");
+        foreach (var r in (cluster as ProcessCluster)?.Routers.Skip(1) ?? [])
+        {
+            b.AppendLine($"  {r.Name,-9} gRPC {r.Grpc.ToString().TrimEnd('/')} (same router tier)   HTTP {r.Http.ToString().TrimEnd('/')}");
+        }
+
         foreach (var w in cluster.Workers)
         {
             b.AppendLine($"  {w.Name,-9} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");

@@ -9,7 +9,11 @@ internal static class UpRunner
     public sealed record Options(
         string? Model, string ModelId, string CacheDir, bool UseRedis, string? RedisConnection,
         int GrpcPort, int HttpPort, int Prefill, int Decode, string Device, string ApiKey, string ClusterToken,
-        IReadOnlyDictionary<string, string> Settings, string? LogDir, bool Smoke, bool Demo, bool Verbose);
+        IReadOnlyDictionary<string, string> Settings, string? LogDir, bool Smoke, bool Demo, bool Verbose)
+    {
+        /// <summary>Router processes (<c>--routers</c>); more than one needs <c>--redis</c>.</summary>
+        public int Routers { get; init; } = 1;
+    }
 
     public static async Task<int> RunAsync(Options o, TimeSpan readyTimeout, CancellationToken cancellationToken)
     {
@@ -26,10 +30,15 @@ internal static class UpRunner
         {
             ModelPath = modelPath, ModelId = o.ModelId, RouterGrpcPort = o.GrpcPort, RouterHttpPort = o.HttpPort,
             PrefillWorkers = o.Prefill, DecodeWorkers = o.Decode, Device = o.Device, ApiKey = o.ApiKey, ClusterToken = o.ClusterToken,
-            Settings = o.Settings,
+            Settings = o.Settings, Routers = o.Routers,
         };
         try
         {
+            if (o.Routers > 1 && !o.UseRedis)
+            {
+                throw new ArgumentException($"--routers {o.Routers} needs --redis: the routers form one cluster on Redis (the in-process mode runs one router).");
+            }
+
             spec.Validate();
         }
         catch (ArgumentException e)
@@ -39,7 +48,7 @@ internal static class UpRunner
         }
 
         Console.Error.WriteLine(o.UseRedis
-            ? $"starting router + {o.Prefill} prefill + {o.Decode} decode worker processes with Redis {(string.IsNullOrWhiteSpace(o.RedisConnection) ? "(a local redis-server)" : o.RedisConnection)}..."
+            ? $"starting {o.Routers} router(s) + {o.Prefill} prefill + {o.Decode} decode worker processes with Redis {(string.IsNullOrWhiteSpace(o.RedisConnection) ? "(a local redis-server)" : o.RedisConnection)}..."
             : $"starting router + {o.Prefill} prefill + {o.Decode} decode workers in this process (embedded state)...");
         IRunningCluster cluster;
         try

@@ -33,6 +33,7 @@ public static class RouterApiExtensions
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<RequestPreparer>();
         services.TryAddSingleton<LiveRequestLabels>();
+        services.TryAddSingleton<IRequestLabels>(sp => sp.GetRequiredService<LiveRequestLabels>());
         services.TryAddSingleton<TextGenerator>();
         services.TryAddSingleton<InferenceGrpcService>();
         services.TryAddSingleton<OpenAiHandler>();

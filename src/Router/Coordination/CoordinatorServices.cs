@@ -10,6 +10,7 @@ internal sealed record CoordinatorServices(
     WorkerClients Clients,
     IPrefixIndex Index,
     AdmissionQueue Admission,
+    IDecodeAdmission DecodeAdmission,
     IPrefillPolicy PrefillPolicy,
     IDecodePolicy DecodePolicy,
     IDisaggregationPolicy Disaggregation,

@@ -29,11 +29,13 @@ public sealed class RequestCoordinator : IRequestCoordinator
         CoordinatorInstruments instruments,
         RequestInstruments requestInstruments,
         IOptions<SloOptions> slo,
-        ILogger<RequestCoordinator> logger)
+        ILogger<RequestCoordinator> logger,
+        IDecodeAdmission? decodeAdmission = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(slo);
-        _services = new CoordinatorServices(pool, clients, index, admission, prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger, requestInstruments);
+        ArgumentNullException.ThrowIfNull(pool);
+        _services = new CoordinatorServices(pool, clients, index, admission, decodeAdmission ?? new LocalDecodeAdmission(pool.InFlight), prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger, requestInstruments);
         _slo = slo.Value;
     }
 

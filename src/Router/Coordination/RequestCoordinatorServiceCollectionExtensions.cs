@@ -31,6 +31,7 @@ public static class RequestCoordinatorServiceCollectionExtensions
         services.TryAddSingleton<InFlightTracker>();
         services.TryAddSingleton<WorkerPool>();
         services.TryAddSingleton<AdmissionQueue>();
+        services.TryAddSingleton<IDecodeAdmission>(sp => new LocalDecodeAdmission(sp.GetRequiredService<InFlightTracker>()));
         services.TryAddSingleton<IPrefillPolicy>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<RoutingOptions>>().Value;

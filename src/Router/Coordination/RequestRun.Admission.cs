@@ -77,7 +77,7 @@ internal sealed partial class RequestRun
     {
         var reason = _noRoomNow.Count == 0
             ? noHeadroom ?? "no decode worker has headroom"
-            : $"every decode worker tried answered no room now ({string.Join(", ", _noRoomNow.Order())}; last: {_lastNoRoom})";
+            : $"every decode worker tried answered no room now ({string.Join(", ", _noRoomNow.Select(w => w.Value).Order(StringComparer.Ordinal))}; last: {_lastNoRoom})";
         if (_admission is null)
         {
             _admissionEntered = services.Time.GetTimestamp();
@@ -168,9 +168,7 @@ internal sealed partial class RequestRun
         _current = null;
         if (RetryPushback(e) is { } pushback)
         {
-            _noRoomNow.Add(decode.Id);
-            _roomPushback = pushback > _roomPushback ? pushback : _roomPushback;
-            _lastNoRoom = $"{decode.Id}: {e.Status.Detail}";
+            NoRoomNow(decode, e.Status.Detail, pushback);
             return;
         }
 
@@ -178,6 +176,14 @@ internal sealed partial class RequestRun
         _refusedDecode.Add(decode.Id);
         _lastError = $"decode worker {decode.Id}: {e.Status.Detail}";
         LogDecodeRefused(services.Logger, request.Id.Value, decode.Id.Value, e.Status.Detail);
+    }
+
+    /// <summary>D has no room now (its Reserve, or the router tier's admission, said so): try the others, then wait <paramref name="pushback"/>.</summary>
+    private void NoRoomNow(RoutingCandidate decode, string reason, TimeSpan pushback)
+    {
+        _noRoomNow.Add(decode.Id);
+        _roomPushback = pushback > _roomPushback ? pushback : _roomPushback;
+        _lastNoRoom = $"{decode.Id}: {reason}";
     }
 
     /// <summary>The positive <c>grpc-retry-pushback-ms</c> of <paramref name="e"/>, or null (absent, malformed, or negative: "do not retry").</summary>

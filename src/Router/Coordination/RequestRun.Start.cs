@@ -35,7 +35,13 @@ internal sealed partial class RequestRun
             services.RequestInstruments.Decision((decisionTime + _decodeDecisionTime).TotalSeconds);
             _decodeDecisionTime = TimeSpan.Zero;
 
-            var lease = services.Pool.InFlight.TrackDecode(decode.Id, routing.BlocksNeeded);
+            var admission = await services.DecodeAdmission.TryAdmitAsync(request.Id, decode, routing.BlocksNeeded, cancellationToken).ConfigureAwait(false);
+            if (admission.Lease is not { } lease)
+            {
+                NoRoomNow(decode, admission.Reason, admission.Pushback); // the router tier: every router's admissions fill D
+                continue;
+            }
+
             _current = new ActiveDecode(decode, lease);
             if (prefill is null)
             {

@@ -22,7 +22,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Server = await LocalRedisServer.StartAsync();
-        _admin = await ConnectionMultiplexer.ConnectAsync($"{Server.ConnectionString},abortConnect=false,allowAdmin=true");
+        _admin = await ConnectionMultiplexer.ConnectAsync($"{Server.ConnectionString},abortConnect=false,allowAdmin=true"); // KEYS (StackExchange.Redis 3.x)
     }
 
     public async Task DisposeAsync()

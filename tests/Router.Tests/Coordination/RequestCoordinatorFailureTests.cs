@@ -144,7 +144,12 @@ public sealed class RequestCoordinatorFailureTests
     public async Task RunAsync_PrefixIndexUnreachable_StillServedOnLoad()
     {
         await using var harness = Create(
-            new() { ["ClusterState:RedisConnectionString"] = $"127.0.0.1:{ClosedPort()},connectTimeout=300" },
+            new()
+            {
+                ["ClusterState:RedisConnectionString"] = $"127.0.0.1:{ClosedPort()},connectTimeout=300",
+                // The workers stay registered however long the failing connection attempts take on a loaded machine.
+                ["ClusterState:HeartbeatTtl"] = "00:05:00",
+            },
             services =>
             {
                 services.AddSingleton<IPrefixIndex>(sp => sp.GetRequiredService<RedisPrefixIndex>());

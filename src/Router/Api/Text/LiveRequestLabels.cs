@@ -6,7 +6,7 @@ namespace Cluster.Router.Api.Text;
 /// internal id), but two live requests may not share one, so a client can tell its responses and logs apart. A label
 /// is free again once its request ends. Thread-safe.
 /// </summary>
-public sealed class LiveRequestLabels
+public sealed class LiveRequestLabels : IRequestLabels
 {
     private readonly HashSet<string> _live = new(StringComparer.Ordinal);
 
@@ -39,8 +39,17 @@ public sealed class LiveRequestLabels
         return new Release(this, label);
     }
 
-    private sealed class Release(LiveRequestLabels owner, string label) : IDisposable
+    public ValueTask<IAsyncDisposable> ClaimAsync(string label, string internalId, CancellationToken cancellationToken) =>
+        ValueTask.FromResult<IAsyncDisposable>((Release)Claim(label));
+
+    private sealed class Release(LiveRequestLabels owner, string label) : IDisposable, IAsyncDisposable
     {
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+
         private int _done;
 
         public void Dispose()

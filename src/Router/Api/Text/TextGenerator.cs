@@ -11,17 +11,17 @@ namespace Cluster.Router.Api.Text;
 /// (never half a character), stop strings (held back until they cannot match; on a match the coordinator's stream is
 /// disposed, which ends the request on the workers), the finish reason and usage on the last chunk. Coordinator
 /// failures surface as <see cref="ApiException"/>s. While a request runs it holds its client label
-/// (<see cref="LiveRequestLabels"/>): a second live request with the same label fails with
+/// (<see cref="IRequestLabels"/>: this router, or every router of the tier): a second live request with the same label fails with
 /// <see cref="ApiErrorKind.Conflict"/> before reaching the coordinator, leaving the first untouched.
 /// </summary>
-public sealed class TextGenerator(IRequestCoordinator coordinator, LiveRequestLabels? labels = null)
+public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabels? labels = null)
 {
-    private readonly LiveRequestLabels _labels = labels ?? new LiveRequestLabels();
+    private readonly IRequestLabels _labels = labels ?? new LiveRequestLabels();
 
     public async IAsyncEnumerable<TextChunk> GenerateAsync(PreparedRequest prepared, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        using var label = _labels.Claim(prepared.Label);
+        await using var label = await _labels.ClaimAsync(prepared.Label, prepared.Request.Id.Value, cancellationToken);
         var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var matcher = new StopStringMatcher(prepared.StopStrings);
         var promptTokens = prepared.Request.PromptTokens.Count;

@@ -1,0 +1,45 @@
+namespace Cluster.Router.Orleans.Hosting;
+
+/// <summary>
+/// Section <c>RouterTier</c>: the Orleans silo each router process hosts (ARCHITECTURE §6, "Router tier"). Clustering is
+/// Redis (the <c>ClusterState</c> Redis, password included) whenever <c>ClusterState:RedisConnectionString</c> is set,
+/// else localhost (this router alone).
+/// </summary>
+public sealed class RouterTierOptions
+{
+    public const string SectionName = "RouterTier";
+    public const string DefaultClusterId = "cluster-routers";
+    public static readonly TimeSpan DefaultAdmissionLease = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DefaultAdmissionPushback = TimeSpan.FromMilliseconds(50);
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>False: no silo; the router counts only its own work (the behaviour before issue 14).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Silo-to-silo port; 0 picks a free one.</summary>
+    public int SiloPort { get; set; }
+
+    /// <summary>Orleans client gateway port; 0 picks a free one.</summary>
+    public int GatewayPort { get; set; }
+
+    /// <summary>
+    /// The address other silos reach this one at. Default 127.0.0.1: every router on one machine. Routers on several
+    /// machines need the host's own address here, and the silo port open between them only (no client should reach it).
+    /// </summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Routers with the same id and Redis form one cluster.</summary>
+    public string ClusterId { get; set; } = DefaultClusterId;
+
+    /// <summary>How long a worker admission lives without a renewal from its router (renewed every third of it).</summary>
+    public TimeSpan AdmissionLease { get; set; } = DefaultAdmissionLease;
+
+    /// <summary>
+    /// The router host's shutdown timeout with a silo. Past it the silo stops without the membership goodbye (which needs
+    /// Redis: with Redis gone a graceful stop would wait out Redis timeouts) and the others detect its death.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>How long a request refused by a worker grain waits before the router tries again (unless work ends sooner).</summary>
+    public TimeSpan AdmissionPushback { get; set; } = DefaultAdmissionPushback;
+}

@@ -1,0 +1,35 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Router.Orleans.Hosting;
+
+/// <summary>Fails start-up on a <c>RouterTier</c> section that cannot work.</summary>
+public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RouterTierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.SiloPort is < 0 or > 65535 || options.GatewayPort is < 0 or > 65535)
+        {
+            errors.Add($"RouterTier:SiloPort ({options.SiloPort}) and RouterTier:GatewayPort ({options.GatewayPort}) must be 0 (free port) or 1-65535.");
+        }
+
+        if (!IPAddress.TryParse(options.AdvertisedAddress, out _))
+        {
+            errors.Add($"RouterTier:AdvertisedAddress '{options.AdvertisedAddress}' is not an IP address: set the address other routers reach this one at.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ClusterId))
+        {
+            errors.Add("RouterTier:ClusterId is empty: routers of one cluster share one id.");
+        }
+
+        if (options.AdmissionLease < TimeSpan.FromSeconds(1) || options.AdmissionPushback <= TimeSpan.Zero || options.ShutdownTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("RouterTier:AdmissionLease must be at least 1 s, RouterTier:AdmissionPushback and RouterTier:ShutdownTimeout positive.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

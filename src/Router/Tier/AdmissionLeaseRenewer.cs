@@ -1,0 +1,45 @@
+using Cluster.Router.Orleans.Grains;
+using Cluster.Router.Orleans.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Cluster.Router.Tier;
+
+/// <summary>
+/// Every third of <c>RouterTier:AdmissionLease</c>, renews this router's admissions on each worker grain where it holds
+/// some. A router that dies stops renewing: its admissions expire within the lease, so no worker stays inflated.
+/// </summary>
+public sealed partial class AdmissionLeaseRenewer(
+    GrainDecodeAdmission admission, IGrainFactory grains, RouterIdentity router, IOptions<RouterTierOptions> options, TimeProvider time,
+    ILogger<AdmissionLeaseRenewer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lease = options.Value.AdmissionLease;
+        using var timer = new PeriodicTimer(lease / 3, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                foreach (var worker in admission.HeldWorkers.ToList())
+                {
+                    try
+                    {
+                        await grains.GetGrain<IWorkerAdmissionGrain>(worker.Value).RenewAsync(router.Id, lease).WaitAsync(stoppingToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        LogRenewFailed(logger, worker.Value, e.Message);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing this router's admissions on {Worker} failed ({Error}); retried at the next tick")]
+    private static partial void LogRenewFailed(ILogger logger, string worker, string error);
+}
