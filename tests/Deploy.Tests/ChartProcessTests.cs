@@ -75,8 +75,13 @@ public sealed class ChartProcessTests : IAsyncLifetime
             var probes = _chart.Deployment(role)!.MainContainer();
             Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, address, probes.LivenessProbe.HttpGet.Path));
             Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, address, probes.StartupProbe.HttpGet.Path));
-            Assert.Contains(await StatusAsync(http, address, probes.ReadinessProbe.HttpGet.Path), new[] { HttpStatusCode.OK, HttpStatusCode.NotFound });
-            Assert.Contains(await StatusAsync(http, address, "/metrics"), new[] { HttpStatusCode.OK, HttpStatusCode.NotFound });
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, address, probes.ReadinessProbe.HttpGet.Path));
+            // /metrics needs the cluster token (the monitors send it from the same Secret).
+            Assert.Equal(HttpStatusCode.Unauthorized, await StatusAsync(http, address, "/metrics"));
+            using var scrape = new HttpRequestMessage(HttpMethod.Get, new Uri(address, "/metrics"));
+            scrape.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Secret("cluster-auth", "cluster-token"));
+            using var metrics = await http.SendAsync(scrape);
+            Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         }
 
         var router = _endpoints["router"].Http;

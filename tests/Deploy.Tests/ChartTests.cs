@@ -239,6 +239,16 @@ public sealed partial class ChartTests
         Assert.Equal(["cluster-decode", "cluster-prefill", "cluster-router"], selected.Select(s => s.Metadata.Name).Order());
         Assert.All(selected, s => Assert.Contains(s.Spec.Ports, p => p.Name == Endpoint(serviceMonitor, "endpoints")));
         Assert.DoesNotContain(ChartRenderer.RenderOk(Repo.Example("tiny-cpu")).Documents, d => d.Kind.EndsWith("Monitor", StringComparison.Ordinal));
+
+        // /metrics answers only with the cluster token: both monitors send it, from the chart's auth Secret.
+        foreach (var (monitor, key) in new[] { (podMonitor, "podMetricsEndpoints"), (serviceMonitor, "endpoints") })
+        {
+            var authorization = (Dictionary<object, object>)EndpointOf(monitor, key)["authorization"];
+            var credentials = (Dictionary<object, object>)authorization["credentials"];
+            Assert.Equal("Bearer", authorization["type"]);
+            Assert.Equal(("cluster-auth", "cluster-token"), ((string)credentials["name"], (string)credentials["key"]));
+            Assert.Contains(chart.Secrets, s => s.Metadata.Name == "cluster-auth" && s.Data.ContainsKey("cluster-token"));
+        }
     }
 
     [Fact]
@@ -382,8 +392,10 @@ public sealed partial class ChartTests
     private static Dictionary<string, string> Labels(Dictionary<object, object> monitor) =>
         ((Dictionary<object, object>)((Dictionary<object, object>)monitor["metadata"])["labels"]).ToDictionary(kv => (string)kv.Key, kv => (string)kv.Value);
 
-    private static string Endpoint(Dictionary<object, object> monitor, string key) =>
-        (string)((Dictionary<object, object>)((List<object>)((Dictionary<object, object>)monitor["spec"])[key])[0])["port"];
+    private static string Endpoint(Dictionary<object, object> monitor, string key) => (string)EndpointOf(monitor, key)["port"];
+
+    private static Dictionary<object, object> EndpointOf(Dictionary<object, object> monitor, string key) =>
+        (Dictionary<object, object>)((List<object>)((Dictionary<object, object>)monitor["spec"])[key])[0];
 
     /// <summary>matchLabels and matchExpressions (operator In) of a monitor's selector against a label set.</summary>
     private static bool MonitorSelects(Dictionary<object, object> monitor, IDictionary<string, string> labels)
