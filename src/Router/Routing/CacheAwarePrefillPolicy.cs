@@ -8,8 +8,11 @@ namespace Cluster.Router.Routing;
 /// <code>
 /// estimated TTFT(w) = (uncached prompt tokens on w + queued prefill tokens on w) / prefill tokens per second of w
 /// uncached = max(1, prompt tokens − leading blocks w holds × block size)
-/// rate     = w's measured prefill rate, or <see cref="DefaultPrefillTokensPerSecond"/> until it has measured one
+/// rate     = w's measured prefill rate; until it has measured one, the mean measured rate of the other candidates
+///            (pools are usually one kind of hardware), or <see cref="DefaultPrefillTokensPerSecond"/> when none has
 /// </code>
+/// Assuming the default for an unmeasured worker next to measured peers made it look many times faster on a slow
+/// machine (4,000 tokens/s against a measured 150), so a fresh worker won prompts whose prefix another worker held.
 /// The queue term is never absent, so a worker holding the whole prefix still loses when its queue costs more than
 /// recomputing elsewhere (cache-only routing makes hot spots: Dynamo #737, SGLang's load-aware fallback). Ties (equal
 /// estimates) are broken by the injected <see cref="Random"/>.
@@ -25,9 +28,20 @@ public sealed class CacheAwarePrefillPolicy(Random random, double defaultPrefill
     {
         ArgumentNullException.ThrowIfNull(overlap);
         ArgumentNullException.ThrowIfNull(request);
-        return candidates.IsDefaultOrEmpty
-            ? WorkerSelection.NoCapacity("no live prefill worker")
-            : WorkerSelection.Of(TieBreak.Lowest(candidates, c => EstimatedSeconds(c, overlap, request, defaultPrefillTokensPerSecond), random));
+        if (candidates.IsDefaultOrEmpty)
+        {
+            return WorkerSelection.NoCapacity("no live prefill worker");
+        }
+
+        var unmeasuredRate = MeanMeasuredRate(candidates) ?? defaultPrefillTokensPerSecond;
+        return WorkerSelection.Of(TieBreak.Lowest(candidates, c => EstimatedSeconds(c, overlap, request, unmeasuredRate), random));
+    }
+
+    /// <summary>The mean of the candidates' measured prefill rates, or null when none has measured one.</summary>
+    public static double? MeanMeasuredRate(ImmutableArray<RoutingCandidate> candidates)
+    {
+        var measured = candidates.Select(c => c.Worker.Load.PrefillTokensPerSecond).Where(r => r > 0 && double.IsFinite(r)).ToList();
+        return measured.Count == 0 ? null : measured.Average();
     }
 
     /// <summary>The estimated time to first token on <paramref name="candidate"/>, in seconds.</summary>

@@ -43,6 +43,20 @@ public sealed class PrefillPolicyTests
         Assert.Equal("fast", policy.Select(candidates, PrefixOverlap.None, Prompt).Chosen!.Id.Value);
     }
 
+    /// <summary>Seen in CI: a worker without a measured rate was assumed 4,000 tokens/s next to a holder measured at 150.</summary>
+    [Fact]
+    public void CacheAware_UnmeasuredWorker_AssumesItsPeersRate_SoThePrefixHolderWins()
+    {
+        var policy = new CacheAwarePrefillPolicy(new Random(1));
+        var holder = Worker("holder", prefillRate: 150);
+        var fresh = Worker("fresh");
+        var shortSuffix = new RoutingRequest(PromptTokens: 16 * 16 + 21, BlockSize: 16);
+
+        Assert.Equal("holder", policy.Select(Of(holder, fresh), Overlap(("holder", 16)), shortSuffix).Chosen!.Id.Value);
+        Assert.Equal(150, CacheAwarePrefillPolicy.MeanMeasuredRate(Of(holder, fresh)));
+        Assert.Null(CacheAwarePrefillPolicy.MeanMeasuredRate(Of(Worker("a"), Worker("b"))));
+    }
+
     [Fact]
     public void CacheAware_EstimatedSeconds_FollowsTheDocumentedFormula()
     {
