@@ -1,5 +1,5 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Polly;
 

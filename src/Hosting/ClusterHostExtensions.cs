@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Cluster.Hosting.Auth;
 using Cluster.Hosting.HealthChecks;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

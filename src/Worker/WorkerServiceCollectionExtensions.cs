@@ -7,7 +7,7 @@ using Cluster.KvTransfer;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Grpc;
 using Cluster.Worker.Requests;

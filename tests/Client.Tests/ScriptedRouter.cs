@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Xml.Linq;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Client.Tests;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Cluster.Contracts.V1;
 using Cluster.Hosting.Auth;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

@@ -1,5 +1,5 @@
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

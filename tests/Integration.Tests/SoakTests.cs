@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace Cluster.Integration.Tests;

@@ -2,7 +2,7 @@ using Cluster.Core.Ids;
 using Cluster.Core.Kv;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 

@@ -2,7 +2,7 @@ using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.KvTransfer.Client;
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace Cluster.KvTransfer.Tests;

@@ -4,7 +4,7 @@ using Cluster.Hosting.Auth;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

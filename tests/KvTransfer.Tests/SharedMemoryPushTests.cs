@@ -3,7 +3,7 @@ using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.KvTransfer.Tests;
 

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Engine.Synthetic;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Tests.Shared;
 using Cluster.Torch;
 using Microsoft.Extensions.DependencyInjection;

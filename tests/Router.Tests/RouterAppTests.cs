@@ -3,7 +3,7 @@ using Cluster.ClusterState;
 using Cluster.ClusterState.Model;
 using Cluster.Core.Ids;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Tests.Shared;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Net;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

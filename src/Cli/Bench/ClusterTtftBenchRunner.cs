@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Cli.Bench;
 

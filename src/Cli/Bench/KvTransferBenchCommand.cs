@@ -8,7 +8,7 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

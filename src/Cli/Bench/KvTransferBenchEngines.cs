@@ -10,7 +10,7 @@ using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Torch;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 

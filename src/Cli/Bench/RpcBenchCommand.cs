@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Cli.Bench;
 

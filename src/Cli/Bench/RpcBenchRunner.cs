@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Cli.Bench;
 

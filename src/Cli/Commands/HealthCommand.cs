@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 

@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 
 namespace Cluster.Hosting.HealthChecks;

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace Cluster.KvTransfer.Client;
@@ -13,12 +13,6 @@ namespace Cluster.KvTransfer.Client;
 /// </summary>
 public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
 {
-    static KvPushClient()
-    {
-        // On the direct HTTP/2 transport chunk bytes go to the socket from the source's memory (no serialization copy).
-        KvFrameScatterWriter.Register();
-    }
-
     /// <summary>
     /// A push client configured by <paramref name="options"/> (<see cref="KvTransferOptions.MaxResumeAttempts"/>, the
     /// same-host shared-memory ring): the path hosts use.

@@ -1,8 +1,9 @@
+using Cluster.Contracts;
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.KvTransfer.Server;
@@ -13,6 +14,7 @@ namespace Cluster.KvTransfer.Server;
 /// outside the reservation, and the reservation stays open (lease running) so the sender can resume from
 /// <see cref="PushResult.NextSequence"/>. Failure table in README.md.
 /// </summary>
+[BindServiceMethod(typeof(KvTransferGrpcService), nameof(BindPooled))]
 public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
     : Contracts.V1.KvTransfer.KvTransferBase
 {
@@ -75,22 +77,24 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
     }
 
     /// <summary>
-    /// Binds <paramref name="service"/> for <c>MapRpcService</c> with received chunks parsed into pooled buffers
-    /// (<see cref="PooledKvFrameParser"/>): use this rather than <c>KvTransfer.BindService</c>.
+    /// How grpc-dotnet binds this service (<c>MapGrpcService&lt;KvTransferGrpcService&gt;</c>): as the generated
+    /// binding, but received chunks are parsed into pooled buffers (<see cref="PooledKvFrameParser"/>).
     /// </summary>
-    public static ServerServiceDefinition Bind(KvTransferGrpcService service)
+    public static void BindPooled(ServiceBinderBase binder, KvTransferGrpcService? service)
     {
-        ArgumentNullException.ThrowIfNull(service);
-        var push = Contracts.V1.KvTransfer.PushMethod;
-        var pooled = new Method<KvFrame, PushResult>(
-            push.Type, push.ServiceName, push.Name,
-            Marshallers.Create(push.RequestMarshaller.ContextualSerializer, context => ParsePushFrame(context.PayloadAsReadOnlySequence())),
-            push.ResponseMarshaller);
-        return ServerServiceDefinition.CreateBuilder()
-            .AddMethod(pooled, service.Push)
-            .AddMethod(Contracts.V1.KvTransfer.GetTicketMethod, service.GetTicket)
-            .Build();
+        ArgumentNullException.ThrowIfNull(binder);
+        binder.AddMethod(PushMethod, service is null ? null : service.Push);
+        binder.AddMethod(GetTicketMethod, service is null ? null : service.GetTicket);
     }
+
+    /// <summary>cluster.v1.KvTransfer/Push with the pooled request parser.</summary>
+    public static readonly Method<KvFrame, PushResult> PushMethod = new(
+        MethodType.ClientStreaming, "cluster.v1.KvTransfer", "Push",
+        Marshallers.Create<KvFrame>(ProtobufMarshaller.Serialize, context => ParsePushFrame(context.PayloadAsReadOnlySequence())),
+        ProtobufMarshaller.For(PushResult.Parser));
+
+    private static readonly Method<TicketRequest, PushResult> GetTicketMethod = new(
+        MethodType.Unary, "cluster.v1.KvTransfer", "GetTicket", ProtobufMarshaller.For(TicketRequest.Parser), ProtobufMarshaller.For(PushResult.Parser));
 
     /// <summary>
     /// Parses one received Push frame with its chunk bytes in a pooled buffer (<see cref="PooledKvFrameParser"/>; the

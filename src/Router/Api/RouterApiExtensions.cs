@@ -4,7 +4,7 @@ using Cluster.Router.Api.Grpc;
 using Cluster.Router.Api.OpenAi;
 using Cluster.Router.Api.Text;
 using Cluster.Router.Models;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
 using Cluster.Hosting.Auth;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Router.Coordination;

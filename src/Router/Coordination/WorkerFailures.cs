@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Coordination;
 

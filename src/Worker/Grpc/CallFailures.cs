@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Requests;
 
 namespace Cluster.Worker.Grpc;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Cluster.Hosting.Auth;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 

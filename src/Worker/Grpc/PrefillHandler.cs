@@ -4,7 +4,7 @@ using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cluster.Contracts.V1;
 using Cluster.Engine.Serving;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Worker.Grpc;
 

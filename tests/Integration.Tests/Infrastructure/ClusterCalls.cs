@@ -1,6 +1,6 @@
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Integration.Tests.Infrastructure;
 

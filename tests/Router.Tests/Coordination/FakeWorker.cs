@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Cluster.ClusterState.Model;
 using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

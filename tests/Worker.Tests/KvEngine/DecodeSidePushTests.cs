@@ -7,7 +7,7 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Tests;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;

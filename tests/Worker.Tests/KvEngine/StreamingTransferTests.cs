@@ -8,7 +8,7 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Tests;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 

@@ -1,6 +1,6 @@
 using Cluster.Contracts.V1;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Router.Api.Text;
 using Cluster.Router.Models;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Api.Grpc;
 

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using Cluster.Contracts.V1;
 using Cluster.Hosting;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
