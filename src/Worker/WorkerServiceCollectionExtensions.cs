@@ -7,7 +7,6 @@ using Cluster.KvTransfer;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Grpc;
 using Cluster.Worker.Requests;
@@ -65,7 +64,6 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KvTransferOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<KvTransferGrpcService>();
-        services.AddRpcLargeReceiveBuffers(); // Kestrel reads pushed KV in 64 KiB blocks, not 4 KiB (src/Rpc/README.md)
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
         services.AddSingleton<DecodeHandler>();
@@ -92,8 +90,8 @@ public static class WorkerServiceCollectionExtensions
     public static WebApplication MapWorker(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.MapRpcService(WorkerService.BindService(app.Services.GetRequiredService<WorkerGrpcService>())).RequireClusterToken();
-        app.MapRpcService(KvTransferGrpcService.Bind(app.Services.GetRequiredService<KvTransferGrpcService>())).RequireClusterToken();
+        app.MapGrpcService<WorkerGrpcService>().RequireClusterToken();
+        app.MapGrpcService<KvTransferGrpcService>().RequireClusterToken(); // its own binder: pooled chunk parsing
         return app;
     }
 }

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Xml.Linq;
 using Cluster.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Client.Tests;
 
@@ -12,7 +13,7 @@ public sealed class SdkDependencyTests
     {
         typeof(ClusterClient).Assembly.GetName().Name!,
         typeof(Inference).Assembly.GetName().Name!,
-        typeof(RpcChannel).Assembly.GetName().Name!,
+        typeof(GrpcChannel).Assembly.GetName().Name!,
     };
 
     [Theory]

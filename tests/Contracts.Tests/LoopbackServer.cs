@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -11,13 +12,13 @@ internal sealed class LoopbackServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private LoopbackServer(WebApplication app, RpcChannel channel)
+    private LoopbackServer(WebApplication app, GrpcChannel channel)
     {
         _app = app;
         Channel = channel;
     }
 
-    public RpcChannel Channel { get; }
+    public GrpcChannel Channel { get; }
 
     public static async Task<LoopbackServer> StartAsync(params ServerServiceDefinition[] services)
     {
@@ -32,7 +33,7 @@ internal sealed class LoopbackServer : IAsyncDisposable
         }
 
         await app.StartAsync();
-        return new LoopbackServer(app, RpcChannel.ForAddress(app.Urls.First()));
+        return new LoopbackServer(app, GrpcChannel.ForAddress(app.Urls.First()));
     }
 
     public async ValueTask DisposeAsync()

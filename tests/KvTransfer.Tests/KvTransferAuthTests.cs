@@ -5,6 +5,7 @@ using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -28,7 +29,7 @@ public sealed class KvTransferAuthTests
         await using var app = ClusterHost.Build(args, new ClusterHostDefaults("decode", 50999, 8999), map: a =>
             a.MapRpcService(KvTransferService.BindService(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance))).RequireClusterToken());
         await app.StartAsync();
-        using var channel = RpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress, new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
+        using var channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress, new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
         var client = new KvTransferService.KvTransferClient(channel);
         var id = new RequestId("r");
         var reservation = table.Reserve(id, 10, "tiny", TransferFixture.Layout);

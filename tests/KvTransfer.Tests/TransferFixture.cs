@@ -5,6 +5,7 @@ using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -22,7 +23,7 @@ internal sealed class TransferFixture : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TransferFixture(WebApplication app, MemoryKvStore store, KvReservationTable table, ManualTimeProvider time, RpcChannel channel)
+    private TransferFixture(WebApplication app, MemoryKvStore store, KvReservationTable table, ManualTimeProvider time, GrpcChannel channel)
     {
         _app = app;
         Store = store;
@@ -38,7 +39,7 @@ internal sealed class TransferFixture : IAsyncDisposable
 
     public ManualTimeProvider Time { get; }
 
-    public RpcChannel Channel { get; }
+    public GrpcChannel Channel { get; }
 
     public KvTransferService.KvTransferClient Client { get; }
 
@@ -73,7 +74,7 @@ internal sealed class TransferFixture : IAsyncDisposable
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
         var app = await StartServerAsync(table);
-        var channel = RpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
+        var channel = GrpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
         return new TransferFixture(app, store, table, time, channel);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Cluster.Hosting;
 using Grpc.Core;
+using Grpc.Net.Client;
 using Grpc.Health.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ internal static class HostProbe
         await app.StartAsync();
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
 
-        using var channel = RpcChannel.ForAddress(endpoints.GrpcAddress);
+        using var channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         var health = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(ServingStatus.Serving, health.Status);
 

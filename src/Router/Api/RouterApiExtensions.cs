@@ -48,7 +48,7 @@ public static class RouterApiExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
-        endpoints.MapRpcService(Inference.BindService(services.GetRequiredService<InferenceGrpcService>())).RequireApiKey();
+        endpoints.MapGrpcService<InferenceGrpcService>().RequireApiKey();
         var openAi = services.GetRequiredService<OpenAiHandler>();
         endpoints.MapPost("/v1/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: false)).RequireApiKey();
         endpoints.MapPost("/v1/chat/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: true)).RequireApiKey();
@@ -75,7 +75,7 @@ public static class RouterApiExtensions
             }).RequireApiKey();
         }
 
-        // Ordered after every explicit route but before the gRPC "unimplemented" catch-all (POST {service}/{method}).
+        // Ordered after every explicit route.
         var unknown = endpoints.Map("/v1/{**rest}", (HttpContext c) => OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.UnknownPath,
                 $"{c.Request.Method} {c.Request.Path} is not an endpoint of this server: it serves POST /v1/completions, "
                 + "POST /v1/chat/completions and GET /v1/models.")));

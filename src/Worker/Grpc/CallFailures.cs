@@ -6,7 +6,7 @@ namespace Cluster.Worker.Grpc;
 /// <summary>Turns what ended a call early into the status the router acts on.</summary>
 internal static class CallFailures
 {
-    public static RpcException Status(StatusCode code, string message) => new(new Rpc.Status(code, message));
+    public static RpcException Status(StatusCode code, string message) => new(new global::Grpc.Core.Status(code, message));
 
     /// <summary>
     /// The exception to throw for <paramref name="error"/>: the caller's own cancellation or deadline passes through

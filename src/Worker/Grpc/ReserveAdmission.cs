@@ -54,7 +54,7 @@ internal static class ReserveAdmission
 
     /// <summary>RESOURCE_EXHAUSTED for a reservation that fits this worker but not now: with <see cref="RetryPushbackTrailer"/>.</summary>
     public static RpcException NoRoomNow(string message) =>
-        new(new Rpc.Status(StatusCode.ResourceExhausted, message), new Metadata
+        new(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, message), new Metadata
         {
             { RetryPushbackTrailer, ((long)RetryPushback.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         });

@@ -10,8 +10,12 @@ namespace Cluster.Router.Api.Grpc;
 /// Complete returns the whole output, ListModels the catalog. The call's token (client cancel, deadline, disconnect)
 /// cancels the coordinator's enumeration.
 /// </summary>
+[BindServiceMethod(typeof(InferenceGrpcService), nameof(BindUtf8Checked))]
 public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator) : Inference.InferenceBase
 {
+    /// <summary>How grpc-dotnet binds this service: the generated methods, with requests refused when a string field is not UTF-8.</summary>
+    public static void BindUtf8Checked(ServiceBinderBase binder, InferenceGrpcService? service) => Inference.BindServiceUtf8Checked(binder, service);
+
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(responseStream);

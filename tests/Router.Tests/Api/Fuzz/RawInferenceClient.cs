@@ -1,5 +1,6 @@
 using Cluster.Contracts.V1;
 using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Router.Tests.Api.Fuzz;
 
@@ -9,7 +10,7 @@ internal sealed class RawInferenceClient(Uri address) : IDisposable
     private static readonly Method<byte[], byte[]> Complete = new(
         MethodType.Unary, Inference.ServiceName, "Complete", Marshallers.ByteArrayMarshaller, Marshallers.ByteArrayMarshaller);
 
-    private readonly RpcChannel _channel = RpcChannel.ForAddress(address);
+    private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
 
     /// <summary>The call's status: OK, or the code the server answered with.</summary>
     public async Task<Status> CompleteAsync(byte[] request, CancellationToken cancellationToken)
