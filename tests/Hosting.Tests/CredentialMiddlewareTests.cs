@@ -19,7 +19,7 @@ public sealed class CredentialMiddlewareTests
     {
         return await TestHost.StartAsync(app =>
         {
-            app.MapRpcService(Worker.BindService(new StatusOnlyWorker())).RequireClusterToken();
+            app.MapGrpcService<StatusOnlyWorker>().RequireClusterToken();
             app.MapGet("/v1/models", () => Results.Ok(new { data = Array.Empty<object>() })).RequireApiKey();
         }, args);
     }

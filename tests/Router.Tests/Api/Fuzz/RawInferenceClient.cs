@@ -7,8 +7,10 @@ namespace Cluster.Router.Tests.Api.Fuzz;
 /// <summary>Calls <c>cluster.v1.Inference/Complete</c> with raw request bytes (so malformed messages reach the server).</summary>
 internal sealed class RawInferenceClient(Uri address) : IDisposable
 {
+    private static readonly Marshaller<byte[]> Bytes = Marshallers.Create(b => b, b => b);
+
     private static readonly Method<byte[], byte[]> Complete = new(
-        MethodType.Unary, Inference.ServiceName, "Complete", Marshallers.ByteArrayMarshaller, Marshallers.ByteArrayMarshaller);
+        MethodType.Unary, Inference.ServiceName, "Complete", Bytes, Bytes);
 
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(address);
 
