@@ -97,7 +97,6 @@ public sealed class TypedBindingTests
         var client = new Worker.WorkerClient(server.Channel);
         var e = await Assert.ThrowsAsync<RpcException>(async () => await client.StatusAsync(new StatusRequest()));
         Assert.Equal(StatusCode.Unimplemented, e.StatusCode);
-        Assert.Contains("Status", e.Status.Detail);
     }
 
     [Fact]

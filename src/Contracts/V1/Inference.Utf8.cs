@@ -10,21 +10,21 @@ public static partial class Inference
     /// <summary>
     /// Binds the service with requests checked for invalid UTF-8 (INVALID_ARGUMENT naming the field,
     /// <see cref="Utf8FieldCheck"/>) and unparsable requests answered INVALID_ARGUMENT. Call it from the
-    /// implementation's own <c>[BindServiceMethod]</c> method (grpc-dotnet passes a null implementation and finds the
-    /// handlers by name).
+    /// implementation's own <c>[BindServiceMethod]</c> method: grpc-dotnet finds the handlers by name, as virtual methods
+    /// declared on the type that carries the attribute (so that type must not derive from <see cref="InferenceBase"/>).
     /// </summary>
-    public static void BindServiceUtf8Checked(ServiceBinderBase binder, InferenceBase? serviceImpl)
+    public static void BindServiceUtf8Checked(ServiceBinderBase binder)
     {
         ArgumentNullException.ThrowIfNull(binder);
         var generate = ProtobufMarshaller.ForUtf8Checked(GenerateRequest.Parser, GenerateRequest.Descriptor);
         binder.AddMethod(
             new Method<GenerateRequest, GenerateResponse>(MethodType.ServerStreaming, ServiceName, "Generate", generate, ProtobufMarshaller.For(GenerateResponse.Parser)),
-            serviceImpl is null ? null : serviceImpl.Generate);
+            (ServerStreamingServerMethod<GenerateRequest, GenerateResponse>?)null);
         binder.AddMethod(
             new Method<GenerateRequest, CompleteResponse>(MethodType.Unary, ServiceName, "Complete", generate, ProtobufMarshaller.For(CompleteResponse.Parser)),
-            serviceImpl is null ? null : serviceImpl.Complete);
+            (UnaryServerMethod<GenerateRequest, CompleteResponse>?)null);
         binder.AddMethod(
             new Method<ListModelsRequest, ListModelsResponse>(MethodType.Unary, ServiceName, "ListModels", ProtobufMarshaller.For(ListModelsRequest.Parser), ProtobufMarshaller.For(ListModelsResponse.Parser)),
-            serviceImpl is null ? null : serviceImpl.ListModels);
+            (UnaryServerMethod<ListModelsRequest, ListModelsResponse>?)null);
     }
 }

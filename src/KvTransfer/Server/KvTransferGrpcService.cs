@@ -15,10 +15,9 @@ namespace Cluster.KvTransfer.Server;
 /// <see cref="PushResult.NextSequence"/>. Failure table in README.md.
 /// </summary>
 [BindServiceMethod(typeof(KvTransferGrpcService), nameof(BindPooled))]
-public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
-    : Contracts.V1.KvTransfer.KvTransferBase
+public partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
 {
-    public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
+    public virtual async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
         var cancellation = context.CancellationToken;
         if (!await requestStream.MoveNext(cancellation))
@@ -78,14 +77,19 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
 
     /// <summary>
     /// How grpc-dotnet binds this service (<c>MapGrpcService&lt;KvTransferGrpcService&gt;</c>): as the generated
-    /// binding, but received chunks are parsed into pooled buffers (<see cref="PooledKvFrameParser"/>).
+    /// binding, but received chunks are parsed into pooled buffers (<see cref="PooledKvFrameParser"/>). The handlers are
+    /// virtual methods declared here, not overrides of the generated base: grpc-dotnet only takes handlers whose base
+    /// definition is on the type carrying <c>[BindServiceMethod]</c>.
     /// </summary>
     public static void BindPooled(ServiceBinderBase binder, KvTransferGrpcService? service)
     {
         ArgumentNullException.ThrowIfNull(binder);
-        binder.AddMethod(PushMethod, service is null ? null : service.Push);
-        binder.AddMethod(GetTicketMethod, service is null ? null : service.GetTicket);
+        binder.AddMethod(PushMethod, (ClientStreamingServerMethod<KvFrame, PushResult>?)null);
+        binder.AddMethod(GetTicketMethod, (UnaryServerMethod<TicketRequest, PushResult>?)null);
     }
+
+    /// <summary>The service's descriptor (server reflection looks it up on the type <c>[BindServiceMethod]</c> names).</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Contracts.V1.KvTransfer.Descriptor;
 
     /// <summary>cluster.v1.KvTransfer/Push with the pooled request parser.</summary>
     public static readonly Method<KvFrame, PushResult> PushMethod = new(
@@ -102,7 +106,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
     /// </summary>
     public static KvFrame ParsePushFrame(System.Buffers.ReadOnlySequence<byte> payload) => PooledKvFrameParser.Parse(payload);
 
-    public override Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
+    public virtual Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
     {
         var reservation = reservations.Find(request.Ticket)
             ?? throw Fail(StatusCode.NotFound, $"Unknown KV ticket '{request.Ticket}': never issued, expired, cancelled or already decoding.");

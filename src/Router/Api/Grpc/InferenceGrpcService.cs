@@ -11,12 +11,19 @@ namespace Cluster.Router.Api.Grpc;
 /// cancels the coordinator's enumeration.
 /// </summary>
 [BindServiceMethod(typeof(InferenceGrpcService), nameof(BindUtf8Checked))]
-public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator) : Inference.InferenceBase
+public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator)
 {
-    /// <summary>How grpc-dotnet binds this service: the generated methods, with requests refused when a string field is not UTF-8.</summary>
-    public static void BindUtf8Checked(ServiceBinderBase binder, InferenceGrpcService? service) => Inference.BindServiceUtf8Checked(binder, service);
+    /// <summary>
+    /// How grpc-dotnet binds this service: the generated methods, with requests refused when a string field is not
+    /// UTF-8. The handlers are virtual methods declared here (not overrides of <c>Inference.InferenceBase</c>): grpc-dotnet
+    /// only takes handlers whose base definition is on the type carrying <c>[BindServiceMethod]</c>.
+    /// </summary>
+    /// <summary>The service's descriptor (server reflection looks it up on the type <c>[BindServiceMethod]</c> names).</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Inference.Descriptor;
 
-    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    public static void BindUtf8Checked(ServiceBinderBase binder, InferenceGrpcService? service) => Inference.BindServiceUtf8Checked(binder);
+
+    public virtual async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
@@ -43,7 +50,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
         }
     }
 
-    public override async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
+    public virtual async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var prepared = Prepare(request);
@@ -67,7 +74,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
         }
     }
 
-    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    public virtual Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
         response.Models.AddRange(catalog.Models.Select(m => new ModelInfo
