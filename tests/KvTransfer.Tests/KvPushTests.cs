@@ -194,7 +194,7 @@ public sealed class KvPushTests
         {
             if (sequence == 4)
             {
-                f.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                f.KillServerAsync().GetAwaiter().GetResult();
             }
 
             return chunk;

@@ -127,6 +127,14 @@ internal sealed class TransferFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the receiver (the server goes away; the client's channel stays).</summary>
+    public async Task KillServerAsync()
+    {
+        using var now = new CancellationTokenSource(TimeSpan.Zero);
+        await _app.StopAsync(now.Token);
+        await _app.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();

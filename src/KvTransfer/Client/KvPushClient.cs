@@ -94,7 +94,17 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
             await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
         }
 
-        await call.RequestStream.CompleteAsync();
+        try
+        {
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // The receiver's status, when it had one, is in the response.
+            await call.ResponseAsync;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The push stream broke: {e.Message}", e));
+        }
+
         return await call.ResponseAsync;
     }
 
@@ -105,11 +115,13 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         {
             await call.RequestStream.WriteAsync(frame, cancellationToken);
         }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
             // A failed write ends the call, so this completes; it throws the receiver's status when it had one.
+            // (Grpc.Net.Client may surface a broken stream as the transport's exception: that is UNAVAILABLE.)
             await call.ResponseAsync;
-            throw;
+            if (e is RpcException) throw;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The push stream broke: {e.Message}", e));
         }
     }
 
