@@ -21,7 +21,7 @@ internal static class ChatTurn
                     live.UpdateTarget(Render(text, status));
                 }
             }
-            catch (Cluster.Rpc.RpcException e)
+            catch (Grpc.Core.RpcException e)
             {
                 live.UpdateTarget(Render(text, $"[red]{Markup.Escape(e.StatusCode + ": " + e.Status.Detail)}[/]"));
             }

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Client;
 

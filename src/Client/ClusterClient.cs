@@ -1,6 +1,7 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Polly;
 
 namespace Cluster.Client;
@@ -12,7 +13,7 @@ namespace Cluster.Client;
 public sealed partial class ClusterClient : IDisposable
 {
     private readonly ClusterClientOptions _options;
-    private readonly RpcChannel[] _channels;
+    private readonly GrpcChannel[] _channels;
     private readonly ResiliencePipeline _retry;
     private readonly Metadata? _headers;
     private int _next;
@@ -33,10 +34,11 @@ public sealed partial class ClusterClient : IDisposable
         }
 
         _options = options;
-        _channels = options.Addresses.Select(a => RpcChannel.ForAddress(a, new RpcChannelOptions
+        _channels = options.Addresses.Select(a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
         {
-            HttpHandler = options.HttpHandler,
-            ServerCertificateValidation = options.ServerCertificateValidation,
+            HttpHandler = options.HttpHandler ?? CreateHandler(options),
+            DisposeHttpClient = options.HttpHandler is null,
+            MaxReceiveMessageSize = null,
         })).ToArray();
         _retry = RetryBeforeFirstToken.Create(options);
         _headers = string.IsNullOrEmpty(options.ApiKey) ? null : new Metadata { { "authorization", "Bearer " + options.ApiKey } };
@@ -78,7 +80,24 @@ public sealed partial class ClusterClient : IDisposable
     private Inference.InferenceClient Inference() => new(NextChannel());
 
     // Round-robin over the addresses; a retry therefore goes to the next router.
-    private RpcChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+    private GrpcChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+
+    private static SocketsHttpHandler CreateHandler(ClusterClientOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+        };
+        if (options.ServerCertificateValidation is { } validate)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = validate;
+        }
+
+        return handler;
+    }
 
     private CallOptions CallOptionsFor(GenerationOptions? options, CancellationToken cancellationToken)
     {

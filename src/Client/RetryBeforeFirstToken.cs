@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cluster.Rpc;
+using Grpc.Core;
 using Polly;
 using Polly.Retry;
 

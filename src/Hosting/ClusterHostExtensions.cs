@@ -3,7 +3,7 @@ using System.Text.Json;
 using Cluster.Hosting.Auth;
 using Cluster.Hosting.HealthChecks;
 using Cluster.Hosting.Telemetry;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +20,9 @@ namespace Cluster.Hosting;
 /// <summary>The wiring every cluster host shares: listeners, gRPC server, health, logging.</summary>
 public static partial class ClusterHostExtensions
 {
+    /// <summary>Largest gRPC message a host accepts: 4 MiB (grpc-dotnet's default; larger is RESOURCE_EXHAUSTED).</summary>
+    public const int DefaultMaxMessageSize = 4 << 20;
+
     /// <summary>
     /// Binds <see cref="HostingOptions"/> (validated at start-up), listens on a gRPC port (HTTP/2) and an HTTP/1.1
     /// port, adds the gRPC server with large HTTP/2 windows, health status and single-line console logs.
@@ -40,8 +43,12 @@ public static partial class ClusterHostExtensions
         services.AddSingleton<HealthStatusRegistry>();
         services.AddSingleton<Readiness>();
         services.AddHostedService<ParentWatch>(); // Hosting:ParentPid: stop when cluster up is gone
-        services.AddSingleton<HealthGrpcService>();
-        services.AddRpcServer();
+        services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = DefaultMaxMessageSize;
+            o.MaxSendMessageSize = null;
+        });
+        services.AddGrpcReflection();
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<HostingOptions>, HostEndpoints>(ConfigureKestrel);
 
         builder.AddClusterTelemetry(defaults); // metrics, traces, /metrics (Telemetry/)
@@ -76,7 +83,8 @@ public static partial class ClusterHostExtensions
         }
 
         app.MapClusterTelemetry();
-        app.MapRpcService(Grpc.Health.V1.Health.BindService(app.Services.GetRequiredService<HealthGrpcService>()));
+        app.MapGrpcService<HealthGrpcService>();
+        app.MapGrpcReflectionService();
         app.MapGet("/readyz", (HttpContext context) =>
         {
             var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
@@ -107,7 +115,10 @@ public static partial class ClusterHostExtensions
     {
         var o = options.Value;
         var address = IPAddress.Parse(o.BindAddress);
-        kestrel.ConfigureRpcHttp2();
+        // Large HTTP/2 windows and frames: KV pushes and long token streams are not throttled by 64 KiB windows.
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+        kestrel.Limits.Http2.InitialStreamWindowSize = 16 << 20;
+        kestrel.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
         kestrel.Listen(address, o.GrpcPort, listen =>
         {
             endpoints.Grpc = listen;

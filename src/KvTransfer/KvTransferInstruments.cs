@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.KvTransfer;
 

@@ -7,7 +7,6 @@ using Cluster.KvTransfer;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Grpc;
 using Cluster.Worker.Requests;
@@ -67,7 +66,6 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new KvTransferInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<KvReservationTable>()));
         services.AddSingleton<KvTransferGrpcService>();
-        services.AddRpcLargeReceiveBuffers(); // Kestrel reads pushed KV in 64 KiB blocks, not 4 KiB (src/Rpc/README.md)
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
         services.AddSingleton<DecodeHandler>();
@@ -96,8 +94,8 @@ public static class WorkerServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(app);
         _ = app.Services.GetRequiredService<EngineInstruments>(); // observable instruments exist from start-up
         _ = app.Services.GetRequiredService<KvTransferInstruments>();
-        app.MapRpcService(WorkerService.BindService(app.Services.GetRequiredService<WorkerGrpcService>())).RequireClusterToken();
-        app.MapRpcService(KvTransferGrpcService.Bind(app.Services.GetRequiredService<KvTransferGrpcService>())).RequireClusterToken();
+        app.MapGrpcService<WorkerGrpcService>().RequireClusterToken();
+        app.MapGrpcService<KvTransferGrpcService>().RequireClusterToken(); // its own binder: pooled chunk parsing
         return app;
     }
 }

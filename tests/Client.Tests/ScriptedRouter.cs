@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Client.Tests;
@@ -35,9 +36,10 @@ internal sealed class ScriptedRouter : Inference.InferenceBase, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddRpcServer(o => o.EnableDetailedErrors = true);
+        builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
+        builder.Services.AddSingleton(router);
         router._app = builder.Build();
-        router._app.MapRpcService(Inference.BindService(router));
+        router._app.MapGrpcService<ScriptedRouter>();
         await router._app.StartAsync();
         router.Address = new Uri(router._app.Urls.First());
         return router;

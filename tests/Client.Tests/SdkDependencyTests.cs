@@ -1,18 +1,20 @@
 using System.Reflection;
 using System.Xml.Linq;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Client.Tests;
 
-/// <summary>The SDK must not drag ASP.NET Core into applications: Client, Contracts and Rpc stay off it.</summary>
+/// <summary>The SDK must not drag ASP.NET Core into applications: Client and Contracts (on Grpc.Net.Client / Grpc.Core.Api) stay off it.</summary>
 public sealed class SdkDependencyTests
 {
     public static TheoryData<string> SdkAssemblies => new()
     {
         typeof(ClusterClient).Assembly.GetName().Name!,
         typeof(Inference).Assembly.GetName().Name!,
-        typeof(RpcChannel).Assembly.GetName().Name!,
+        typeof(GrpcChannel).Assembly.GetName().Name!,
+        typeof(RpcException).Assembly.GetName().Name!,
     };
 
     [Theory]
@@ -21,9 +23,9 @@ public sealed class SdkDependencyTests
     {
         var offending = Assembly.Load(assemblyName).GetReferencedAssemblies()
             .Select(a => a.Name!)
-            .Where(name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || name == "Cluster.Rpc.Server")
+            .Where(name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || name.StartsWith("Grpc.AspNetCore", StringComparison.Ordinal))
             .ToList();
-        Assert.True(offending.Count == 0, $"{assemblyName} references {string.Join(", ", offending)}; the SDK must depend on Contracts and Rpc only.");
+        Assert.True(offending.Count == 0, $"{assemblyName} references {string.Join(", ", offending)}; the SDK must depend on Contracts and Grpc.Net.Client only.");
     }
 
     [Fact]
@@ -44,6 +46,8 @@ public sealed class SdkDependencyTests
             var xml = XDocument.Load(project);
             var frameworks = xml.Descendants("FrameworkReference").Select(e => (string?)e.Attribute("Include"));
             Assert.DoesNotContain("Microsoft.AspNetCore.App", frameworks);
+            var packages = xml.Descendants("PackageReference").Select(e => (string)e.Attribute("Include")!);
+            Assert.DoesNotContain(packages, p => p.StartsWith("Grpc.AspNetCore", StringComparison.Ordinal));
             foreach (var reference in xml.Descendants("ProjectReference").Select(e => (string)e.Attribute("Include")!))
             {
                 pending.Push(Path.Combine(Path.GetDirectoryName(project)!, reference.Replace('\\', Path.DirectorySeparatorChar)));
@@ -51,7 +55,7 @@ public sealed class SdkDependencyTests
         }
 
         Assert.Equal(
-            ["Client.csproj", "Contracts.csproj", "Core.csproj", "Rpc.csproj"], // Core: GenerationParameters, packable, no ASP.NET Core
+            ["Client.csproj", "Contracts.csproj", "Core.csproj"], // Core: GenerationParameters, packable, no ASP.NET Core
             seen.Select(p => Path.GetFileName(p)!).Order(StringComparer.Ordinal).ToArray());
     }
 

@@ -1,7 +1,8 @@
 using Cluster.Contracts.V1;
 using Cluster.Engine.Synthetic;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Tests.Shared;
 using Cluster.Torch;
 using Microsoft.Extensions.DependencyInjection;
@@ -28,7 +29,7 @@ public sealed class DecodeWorkerAppTests : IDisposable
     {
         await using var app = DecodeWorkerApp.Build([.. HostProbe.FreePorts, $"--Worker:ModelPath={ModelDir}", "--KvCache:NumBlocks=32"]);
         await app.StartAsync();
-        using var channel = RpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress);
+        using var channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<HostEndpoints>().GrpcAddress);
 
         var status = await new WorkerService.WorkerClient(channel).StatusAsync(new StatusRequest());
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Options;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;

@@ -1,7 +1,7 @@
 using System.Net;
 using Cluster.Contracts.V1;
 using Cluster.Hosting.Auth;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
@@ -19,7 +19,7 @@ public sealed class CredentialMiddlewareTests
     {
         return await TestHost.StartAsync(app =>
         {
-            app.MapRpcService(Worker.BindService(new StatusOnlyWorker())).RequireClusterToken();
+            app.MapGrpcService<StatusOnlyWorker>().RequireClusterToken();
             app.MapGet("/v1/models", () => Results.Ok(new { data = Array.Empty<object>() })).RequireApiKey();
         }, args);
     }

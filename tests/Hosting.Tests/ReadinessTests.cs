@@ -1,6 +1,6 @@
 using System.Net;
 using Cluster.Hosting.HealthChecks;
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

@@ -1,5 +1,6 @@
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +13,7 @@ internal sealed class TestHost : IAsyncDisposable
     {
         App = app;
         Endpoints = app.Services.GetRequiredService<HostEndpoints>();
-        Channel = RpcChannel.ForAddress(Endpoints.GrpcAddress);
+        Channel = GrpcChannel.ForAddress(Endpoints.GrpcAddress);
         Http = new HttpClient { BaseAddress = Endpoints.HttpAddress };
     }
 
@@ -20,7 +21,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     public HostEndpoints Endpoints { get; }
 
-    public RpcChannel Channel { get; }
+    public GrpcChannel Channel { get; }
 
     public HttpClient Http { get; }
 

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Cluster.Contracts.V1;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Integration.Tests;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Integration.Tests;
 

@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.Integration.Tests.Infrastructure;

@@ -1,8 +1,9 @@
+using Grpc.Net.Client;
 using System.Collections.Concurrent;
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace Cluster.Integration.Tests;
@@ -112,7 +113,7 @@ public sealed class RouterTierTests(ClusterFixture fixture, ITestOutputHelper ou
     /// <summary>Inference calls through one router of the tier.</summary>
     private sealed class RouterCalls(ProcessCluster cluster, RoleEndpoint router) : IDisposable
     {
-        private readonly RpcChannel _channel = RpcChannel.ForAddress(router.Grpc);
+        private readonly GrpcChannel _channel = GrpcChannel.ForAddress(router.Grpc);
 
         public async Task<Generated> GenerateAsync(IReadOnlyList<int> prompt, int maxTokens, CancellationToken cancellationToken, string requestId = "", Func<int, Task>? onToken = null)
         {

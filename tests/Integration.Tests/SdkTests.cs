@@ -1,6 +1,6 @@
 using Cluster.Client;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Integration.Tests;
 

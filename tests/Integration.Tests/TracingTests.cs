@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Cluster.Cli.Up;
 using Cluster.Integration.Tests.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 

@@ -2,7 +2,8 @@ using Cluster.Core.Ids;
 using Cluster.Core.Kv;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
@@ -20,7 +21,7 @@ public sealed class KvPushOptionsTests
         var target = new FailingTarget(new MemoryKvStore(TransferFixture.Layout, 64));
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), new ManualTimeProvider());
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var reservation = table.Reserve(new RequestId("r"), 10, "tiny", TransferFixture.Layout);
         var kv = new byte[TransferFixture.Layout.RangeBytes(TransferFixture.Layout.Layers, reservation.Blocks)];
         var push = TransferFixture.PushOf(reservation.Ticket!, 10, reservation.Blocks, kv);
@@ -38,7 +39,7 @@ public sealed class KvPushOptionsTests
     [Fact]
     public void Create_NegativeMaxResumeAttempts_ThrowsNamingTheSetting()
     {
-        using var channel = RpcChannel.ForAddress("http://127.0.0.1:1");
+        using var channel = GrpcChannel.ForAddress("http://127.0.0.1:1");
         var e = Assert.Throws<ArgumentException>(() => new KvPushClient(new KvTransferService.KvTransferClient(channel), new KvTransferOptions { MaxResumeAttempts = -1 }));
         Assert.Contains("KvTransfer:MaxResumeAttempts", e.Message, StringComparison.Ordinal);
     }

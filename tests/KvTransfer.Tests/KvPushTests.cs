@@ -2,7 +2,7 @@ using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.KvTransfer.Client;
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace Cluster.KvTransfer.Tests;
@@ -11,7 +11,7 @@ public sealed class KvPushTests
 {
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_LayerByLayerChunks_ArrivesBitExactAndCompletes(RpcClientStreamingTransport transport)
+    public async Task Push_LayerByLayerChunks_ArrivesBitExactAndCompletes(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r1");
@@ -31,7 +31,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_FlippedByte_FailsWithDataLossAndWritesNothingOfThatChunk(RpcClientStreamingTransport transport)
+    public async Task Push_FlippedByte_FailsWithDataLossAndWritesNothingOfThatChunk(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 8);
@@ -102,7 +102,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_ResumeFromWrongSequence_FailsWithFailedPreconditionSayingWhereToResume(RpcClientStreamingTransport transport)
+    public async Task Push_ResumeFromWrongSequence_FailsWithFailedPreconditionSayingWhereToResume(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, _, _) = f.Reserve(new RequestId("r"), tokens: 8);
@@ -115,7 +115,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Resume_AfterRefusedChunk_ContinuesFromLastCommittedChunkBitExact(RpcClientStreamingTransport transport)
+    public async Task Resume_AfterRefusedChunk_ContinuesFromLastCommittedChunkBitExact(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
@@ -140,7 +140,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_ReceiverFailsOnceMidStream_ResumesAutomaticallyBitExact(RpcClientStreamingTransport transport)
+    public async Task Push_ReceiverFailsOnceMidStream_ResumesAutomaticallyBitExact(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
@@ -156,7 +156,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_SenderCancelsMidStream_ReservationStaysUntilLeaseExpires(RpcClientStreamingTransport transport)
+    public async Task Push_SenderCancelsMidStream_ReservationStaysUntilLeaseExpires(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var request = new RequestId("r");
@@ -186,7 +186,7 @@ public sealed class KvPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_ReceiverKilledMidStream_FailsUnavailableAfterBoundedResumeAttempts(RpcClientStreamingTransport transport)
+    public async Task Push_ReceiverKilledMidStream_FailsUnavailableAfterBoundedResumeAttempts(PushPath transport)
     {
         var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
@@ -194,7 +194,7 @@ public sealed class KvPushTests
         {
             if (sequence == 4)
             {
-                f.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                f.KillServerAsync().GetAwaiter().GetResult();
             }
 
             return chunk;

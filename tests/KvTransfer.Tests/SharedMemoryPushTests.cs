@@ -3,7 +3,7 @@ using Cluster.Core.Hashing;
 using Cluster.Core.Ids;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.KvTransfer.Tests;
 
@@ -12,7 +12,7 @@ public sealed class SharedMemoryPushTests
 {
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_SharedMemoryRingOfTwoSlots_ArrivesBitExactAndDeletesTheRing(RpcClientStreamingTransport transport)
+    public async Task Push_SharedMemoryRingOfTwoSlots_ArrivesBitExactAndDeletesTheRing(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
@@ -31,7 +31,7 @@ public sealed class SharedMemoryPushTests
 
     [Theory]
     [MemberData(nameof(TransferFixture.Transports), MemberType = typeof(TransferFixture))]
-    public async Task Push_FlippedByteInSlot_FailsWithDataLoss(RpcClientStreamingTransport transport)
+    public async Task Push_FlippedByteInSlot_FailsWithDataLoss(PushPath transport)
     {
         await using var f = await TransferFixture.StartAsync(transport: transport);
         var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 8);

@@ -4,10 +4,12 @@ using Cluster.Core.Kv;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -22,7 +24,7 @@ internal sealed class TransferFixture : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private TransferFixture(WebApplication app, MemoryKvStore store, KvReservationTable table, ManualTimeProvider time, RpcChannel channel)
+    private TransferFixture(WebApplication app, MemoryKvStore store, KvReservationTable table, ManualTimeProvider time, GrpcChannel channel)
     {
         _app = app;
         Store = store;
@@ -38,7 +40,7 @@ internal sealed class TransferFixture : IAsyncDisposable
 
     public ManualTimeProvider Time { get; }
 
-    public RpcChannel Channel { get; }
+    public GrpcChannel Channel { get; }
 
     public KvTransferService.KvTransferClient Client { get; }
 
@@ -64,16 +66,16 @@ internal sealed class TransferFixture : IAsyncDisposable
         return await call.ResponseAsync;
     }
 
-    /// <summary>Both ways a sender's Push can travel (<see cref="KvTransferOptions.PushTransport"/>): tests run over each.</summary>
-    public static TheoryData<RpcClientStreamingTransport> Transports => [RpcClientStreamingTransport.HttpClient, RpcClientStreamingTransport.DirectHttp2];
+    /// <summary>The ways a sender's Push can travel: since issue 13 only Grpc.Net.Client (the ring rides on it).</summary>
+    public static TheoryData<PushPath> Transports => [PushPath.GrpcNetClient];
 
-    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, RpcClientStreamingTransport transport = RpcClientStreamingTransport.HttpClient)
+    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, PushPath transport = PushPath.GrpcNetClient)
     {
         var store = new MemoryKvStore(Layout, totalBlocks);
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
         var app = await StartServerAsync(table);
-        var channel = RpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions { PushTransport = transport }.CreatePushChannelOptions());
+        var channel = GrpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions().CreatePushChannelOptions());
         return new TransferFixture(app, store, table, time, channel);
     }
 
@@ -84,13 +86,14 @@ internal sealed class TransferFixture : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ConfigureRpcHttp2();
+            k.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+            k.Limits.Http2.InitialStreamWindowSize = 16 << 20;
             k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddRpcServer();
-        builder.Services.AddRpcLargeReceiveBuffers(); // as worker hosts do
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
         var app = builder.Build();
-        app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        app.MapGrpcService<KvTransferGrpcService>();
         await app.StartAsync();
         return app;
     }
@@ -124,10 +127,25 @@ internal sealed class TransferFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the receiver (the server goes away; the client's channel stays).</summary>
+    public async Task KillServerAsync()
+    {
+        using var now = new CancellationTokenSource(TimeSpan.Zero);
+        await _app.StopAsync(now.Token);
+        await _app.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Channel.Dispose();
         await _app.DisposeAsync();
         Table.Dispose();
     }
+}
+
+/// <summary>What carries a test's Push stream.</summary>
+public enum PushPath
+{
+    /// <summary>The generated client on a <see cref="GrpcChannel"/>.</summary>
+    GrpcNetClient,
 }

@@ -3,7 +3,8 @@ using Cluster.ClusterState;
 using Cluster.ClusterState.Model;
 using Cluster.Core.Ids;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Tests.Shared;
 using Grpc.Health.V1;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ public sealed class RouterAppTests
         await using var app = RouterApp.Build([.. HostProbe.FreePorts, "--Routing:RefreshInterval=00:00:00.100"]);
         await app.StartAsync();
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
-        using var channel = RpcChannel.ForAddress(endpoints.GrpcAddress);
+        using var channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         using var http = new HttpClient { BaseAddress = endpoints.HttpAddress };
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var watch = new Health.HealthClient(channel).Watch(new HealthCheckRequest(), new CallOptions(cancellationToken: bound.Token));

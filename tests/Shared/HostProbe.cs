@@ -1,6 +1,7 @@
 using System.Net;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Grpc.Health.V1;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,7 +21,7 @@ internal static class HostProbe
         await app.StartAsync();
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
 
-        using var channel = RpcChannel.ForAddress(endpoints.GrpcAddress);
+        using var channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
         // A worker turns ready once it has registered (just after start): watch until SERVING, bounded.
         using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var watch = new Health.HealthClient(channel).Watch(new HealthCheckRequest(), new CallOptions(cancellationToken: bound.Token));

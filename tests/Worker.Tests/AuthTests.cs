@@ -1,5 +1,6 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Worker.Tests.Support;
 
 namespace Cluster.Worker.Tests;
@@ -36,7 +37,7 @@ public sealed class AuthTests : IAsyncLifetime
     [Fact]
     public async Task KvTransfer_WithWrongToken_Unauthenticated()
     {
-        using var channel = RpcChannel.ForAddress(_decode.Endpoint);
+        using var channel = GrpcChannel.ForAddress(_decode.Endpoint);
         var client = new Contracts.V1.KvTransfer.KvTransferClient(channel);
         var e = await Assert.ThrowsAsync<RpcException>(async () =>
             await client.GetTicketAsync(new TicketRequest { Ticket = "x" }, new CallOptions(new Metadata { { "authorization", "Bearer wrong" } })));

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Kv;
 using Cluster.KvTransfer;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Tests.Support;
 
 namespace Cluster.Worker.Tests;

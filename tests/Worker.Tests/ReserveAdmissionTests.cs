@@ -1,5 +1,5 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Tests.Support;
 
 namespace Cluster.Worker.Tests;

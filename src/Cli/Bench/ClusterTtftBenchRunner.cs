@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Cli.Bench;
 
@@ -32,7 +33,7 @@ internal static class ClusterTtftBenchRunner
             PrefillSettings = prefillBlocks > 0 ? new Dictionary<string, string> { ["KvCache:NumBlocks"] = prefillBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture) } : new Dictionary<string, string>(),
         };
         await using var cluster = await InProcessCluster.StartAsync(spec, TimeSpan.FromSeconds(120), quiet: true, ct);
-        using var channel = RpcChannel.ForAddress(cluster.RouterGrpc);
+        using var channel = GrpcChannel.ForAddress(cluster.RouterGrpc);
         var client = new Inference.InferenceClient(channel);
         foreach (var warm in workload.Warmup)
         {
@@ -101,7 +102,7 @@ internal static class ClusterTtftBenchRunner
         var result = new Dictionary<string, ulong>();
         foreach (var worker in workers)
         {
-            using var channel = RpcChannel.ForAddress(worker.Grpc);
+            using var channel = GrpcChannel.ForAddress(worker.Grpc);
             var status = await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct));
             result[worker.Name] = status.ComputedPromptTokens;
         }

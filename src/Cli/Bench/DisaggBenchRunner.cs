@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Cli.Bench;
 
@@ -103,7 +104,7 @@ public static class DisaggBenchRunner
         var result = new Dictionary<string, Counters>();
         foreach (var worker in workers)
         {
-            using var channel = RpcChannel.ForAddress(worker.Grpc);
+            using var channel = GrpcChannel.ForAddress(worker.Grpc);
             var s = await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct));
             var c = new Counters(s.KvReceivedBytes, s.KvReceivedRequests, s.KvReusedTokens, s.ComputedPromptTokens, s.CachedPromptTokens);
             result[worker.Role] = result.TryGetValue(worker.Role, out var sum) ? sum + c : c;

@@ -8,7 +8,9 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.Server;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -23,9 +25,8 @@ namespace Cluster.Cli.Bench;
 /// <c>cluster bench kv-transfer</c>: pushes the KV of whole prompts (default: 2,048 tokens of the Llama-3.1-8B
 /// shape, 256 MiB in bf16) through the real KvTransfer client and server over loopback h2c and through the same-host
 /// shared-memory ring, one stream and N concurrent, next to a raw TCP copy of the same bytes measured in the same run.
-/// Push paths: gRPC over HttpClient, gRPC over the direct HTTP/2 transport (the workers' default), shared memory,
-/// grpc-dotnet's Grpc.Net.Client (<see cref="KvTransferBenchGrpcDotnet"/>); the
-/// server reads with 64 KiB Kestrel blocks as worker hosts do (<c>AddRpcLargeReceiveBuffers</c>).
+/// Push paths: KvPushClient on a GrpcChannel (the workers' path), shared memory, and a bare Grpc.Net.Client stream
+/// (<see cref="KvTransferBenchGrpcDotnet"/>); Push is hosted on Grpc.AspNetCore as in worker hosts.
 /// With <c>--model</c>: engines on both sides (<see cref="KvTransferBenchEngines"/>).
 /// </summary>
 internal static class KvTransferBenchCommand
@@ -41,20 +42,19 @@ internal static class KvTransferBenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Model dtype (with --model)", DefaultValueFactory = _ => "bf16" };
         var decodeDevice = new Option<string?>("--decode-device") { Description = "Device of the decode engine (with --model; default --device), e.g. cuda:1" };
         var processes = new Option<int>("--processes") { Description = "With --model: 2 runs the decode engine in a second process, 1 in this one", DefaultValueFactory = _ => 2 };
-        var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (HttpClient), direct (own HTTP/2), shm, grpc-dotnet (Grpc.Net.Client)", DefaultValueFactory = _ => "grpc,direct,shm,grpc-dotnet" };
-        var connections = new Option<int>("--connections") { Description = "HTTP/2 connections of the direct path's channel (RpcChannelOptions.ConnectionCount), shared round-robin by the streams (default: KvTransfer:PushConnections' default, as worker hosts)", DefaultValueFactory = _ => KvTransferOptions.DefaultPushConnections };
-        var server = new Option<string>("--server") { Description = "Host of the Push service: rpc (src/Rpc.Server, as worker hosts today) or aspnetcore (Grpc.AspNetCore)", DefaultValueFactory = _ => "rpc" };
+        var transports = new Option<string>("--transports") { Description = "Push paths measured beside raw TCP: any of grpc (KvPushClient on GrpcChannel), shm (same-host ring), grpc-dotnet (a bare generated-style client)", DefaultValueFactory = _ => "grpc,shm,grpc-dotnet" };
+        var connections = new Option<int>("--connections") { Description = "GrpcChannels of the grpc-dotnet path, shared round-robin by the streams (default: KvTransfer:PushConnections' default)", DefaultValueFactory = _ => KvTransferOptions.DefaultPushConnections };
         var decodeServer = new Option<bool>("--decode-server") { Description = "Internal: the decode-side process of --processes 2", Hidden = true };
-        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC over loopback h2c (HttpClient and direct HTTP/2) and the same-host shared-memory ring.")
+        var command = new Command("kv-transfer", "KV-cache transfer throughput (Llama-3.1-8B shape, bf16) vs raw TCP: gRPC (grpc-dotnet) over loopback h2c and the same-host shared-memory ring.")
         {
-            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, connections, server, decodeServer,
+            tokens, streams, repeat, chunkKib, model, device, decodeDevice, dtype, processes, transports, connections, decodeServer,
         };
         command.SetAction(async (parse, ct) =>
         {
             var chunk = parse.GetValue(chunkKib) * 1024;
             if (parse.GetValue(model) is not { } dir)
             {
-                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), parse.GetValue(connections), parse.GetValue(server)!, ct);
+                await RunAsync(parse.GetValue(tokens), parse.GetValue(streams), Math.Max(1, parse.GetValue(repeat)), chunk, Paths(parse.GetValue(transports)!), parse.GetValue(connections), ct);
                 return 0;
             }
             if (parse.GetValue(decodeServer))
@@ -71,37 +71,32 @@ internal static class KvTransferBenchCommand
     private static HashSet<string> Paths(string list)
     {
         var paths = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var unknown = paths.Except(["grpc", "direct", "shm", "grpc-dotnet"], StringComparer.OrdinalIgnoreCase).ToArray();
-        return unknown.Length == 0 ? paths : throw new ArgumentException($"--transports: unknown path(s) {string.Join(", ", unknown)}; use grpc, direct, shm, grpc-dotnet.");
+        var unknown = paths.Except(["grpc", "shm", "grpc-dotnet"], StringComparer.OrdinalIgnoreCase).ToArray();
+        return unknown.Length == 0 ? paths : throw new ArgumentException($"--transports: unknown path(s) {string.Join(", ", unknown)}; use grpc, shm, grpc-dotnet.");
     }
 
-    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, int connections, string server, CancellationToken cancellationToken)
+    private static async Task RunAsync(int tokens, int streams, int repeat, int chunkBytes, HashSet<string> paths, int connections, CancellationToken cancellationToken)
     {
-        if (server is not ("rpc" or "aspnetcore")) throw new ArgumentException($"--server must be rpc or aspnetcore (got {server}).");
         if (connections < 1) throw new ArgumentException($"--connections must be at least 1 (got {connections}).");
         var layout = new KvCacheLayout(Layers: 32, KvHeads: 8, HeadDim: 128, KvDataType.BFloat16, BlockSize: 16);
         var blocks = layout.BlocksFor(tokens);
         var bytesPerTransfer = layout.RangeBytes(layout.Layers, blocks);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores, direct h2 over {connections} connection(s), Push hosted on {server}"));
+            $"kv-transfer bench: {tokens} tokens × ({layout}) = {bytesPerTransfer / 1048576.0:F0} MiB per transfer, {chunkBytes / 1024} KiB chunks, median of {repeat}, {Environment.ProcessorCount} cores, Push hosted on Grpc.AspNetCore"));
 
         var target = new KvTransferBenchTarget(layout, chunkBytes);
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
-        await using var app = server == "rpc"
-            ? await StartServerAsync(table)
-            : await KvTransferBenchAspNetCore.StartServerAsync(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
-        using var channel = RpcChannel.ForAddress(app.Urls.First());
-        using var directChannel = RpcChannel.ForAddress(app.Urls.First(), new RpcChannelOptions { ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2, ConnectionCount = connections });
+        await using var app = await StartServerAsync(table);
+        using var channel = GrpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions().CreatePushChannelOptions());
         var service = new KvTransferService.KvTransferClient(channel);
         var grpc = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes });
-        var direct = new KvPushClient(new KvTransferService.KvTransferClient(directChannel), new KvTransferOptions { MaxChunkBytes = chunkBytes });
         var shm = new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true });
         using var stock = new KvTransferBenchGrpcDotnet(app.Urls.First(), connections);
         var payload = new byte[chunkBytes];
         Random.Shared.NextBytes(payload);
 
         var cpu = new List<string>();
-        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"direct h2",9} {"h2/raw",7} {"shm",8} {"shm/raw",8} {"grpc-dotnet",11} {"g-d/raw",8} {"direct/g-d",10}");
+        Console.WriteLine($"{"GB/s",-12} {"raw TCP",8} {"gRPC",8} {"gRPC/raw",9} {"shm",8} {"shm/raw",8} {"grpc-dotnet",11} {"g-d/raw",8} {"shm/g-d",8}");
         foreach (var n in new[] { 1, streams })
         {
             var raw = await MedianAsync(repeat, () => TimeAsync(() => RpcBenchRawSocket.RunAsync(n, bytesPerTransfer, chunkBytes, cancellationToken)));
@@ -111,17 +106,16 @@ internal static class KvTransferBenchCommand
                 return results.Sum();
             }));
             var viaGrpc = paths.Contains("grpc") ? await Push(grpc.PushAsync) : Figure.None;
-            var viaDirect = paths.Contains("direct") ? await Push(direct.PushAsync) : Figure.None;
             var viaShm = paths.Contains("shm") && shm.UsesSharedMemory ? await Push(shm.PushAsync) : Figure.None;
             var viaStock = paths.Contains("grpc-dotnet") ? await Push(stock.PushAsync) : Figure.None;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{n + " stream(s)",-12} {raw.Rate,8:F2} {viaGrpc.Rate,8:F2} {viaGrpc.Rate / raw.Rate,9:P0} {viaDirect.Rate,9:F2} {viaDirect.Rate / raw.Rate,7:P0} {viaShm.Rate,8:F2} {viaShm.Rate / raw.Rate,8:P0} {viaStock.Rate,11:F2} {viaStock.Rate / raw.Rate,8:P0} {viaDirect.Rate / viaStock.Rate,10:F2}").Replace("NaN", "  —", StringComparison.Ordinal));   // — : path not measured
+                $"{n + " stream(s)",-12} {raw.Rate,8:F2} {viaGrpc.Rate,8:F2} {viaGrpc.Rate / raw.Rate,9:P0} {viaShm.Rate,8:F2} {viaShm.Rate / raw.Rate,8:P0} {viaStock.Rate,11:F2} {viaStock.Rate / raw.Rate,8:P0} {viaShm.Rate / viaStock.Rate,8:F2}").Replace("NaN", "  —", StringComparison.Ordinal));   // — : path not measured
             cpu.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{n + " stream(s)",-12} {raw.CpuPerGb,8:F2} {viaGrpc.CpuPerGb,8:F2} {viaDirect.CpuPerGb,9:F2} {viaShm.CpuPerGb,8:F2} {viaStock.CpuPerGb,11:F2}").Replace("NaN", "  —", StringComparison.Ordinal));
+                $"{n + " stream(s)",-12} {raw.CpuPerGb,8:F2} {viaGrpc.CpuPerGb,8:F2} {viaShm.CpuPerGb,8:F2} {viaStock.CpuPerGb,11:F2}").Replace("NaN", "  —", StringComparison.Ordinal));
         }
 
         // Process CPU time (both ends run in this process) per GB moved: less sensitive to other load than GB/s.
-        Console.WriteLine($"{"CPU s/GB",-12} {"raw TCP",8} {"gRPC",8} {"direct h2",9} {"shm",8} {"grpc-dotnet",11}");
+        Console.WriteLine($"{"CPU s/GB",-12} {"raw TCP",8} {"gRPC",8} {"shm",8} {"grpc-dotnet",11}");
         cpu.ForEach(Console.WriteLine);
     }
 
@@ -161,13 +155,15 @@ internal static class KvTransferBenchCommand
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.ConfigureRpcHttp2();
+            k.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+            k.Limits.Http2.InitialStreamWindowSize = 16 << 20;
+            k.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
-        builder.Services.AddRpcLargeReceiveBuffers();
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        builder.Services.AddSingleton(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
         var app = builder.Build();
-        app.MapRpcService(KvTransferGrpcService.Bind(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)));
+        app.MapGrpcService<KvTransferGrpcService>();
         await app.StartAsync();
         return app;
     }

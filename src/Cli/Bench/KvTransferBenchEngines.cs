@@ -10,7 +10,8 @@ using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Torch;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
@@ -43,17 +44,11 @@ internal static class KvTransferBenchEngines
             else local = await KvTransferBenchDecodeSide.StartAsync(modelDir, Device.Parse(decodeDevice), ScalarTypeExtensions.Parse(dtype), tokens);
             Func<Task<string>> reserve = child is not null ? () => child.ReserveAsync(tokens) : () => Task.FromResult(local!.Reserve(tokens));
             Func<string, Task> take = child is not null ? child.TakeAsync : t => { local!.Take(t); return Task.CompletedTask; };
-            using var channel = RpcChannel.ForAddress(child?.Address ?? local!.Address);
-            using var directChannel = RpcChannel.ForAddress(child?.Address ?? local!.Address, new RpcChannelOptions
-            {
-                ClientStreamingTransport = RpcClientStreamingTransport.DirectHttp2,
-                ConnectionCount = KvTransferOptions.DefaultPushConnections,
-            });
+            using var channel = GrpcChannel.ForAddress(child?.Address ?? local!.Address, new KvTransferOptions().CreatePushChannelOptions());
             var service = new KvTransferService.KvTransferClient(channel);
             var transports = new (string Name, KvPushClient Client)[]
             {
-                ("gRPC HttpClient", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })),
-                ("gRPC direct h2", new KvPushClient(new KvTransferService.KvTransferClient(directChannel), new KvTransferOptions { MaxChunkBytes = chunkBytes })),
+                ("gRPC (grpc-dotnet)", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })),
                 ("shared memory", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true })),
             };
             var round = new Round(engine, tokens, llama.Config.VocabSize, chunkBytes, reserve, take);

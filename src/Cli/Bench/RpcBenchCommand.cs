@@ -1,12 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
-using Cluster.Rpc;
 
 namespace Cluster.Cli.Bench;
 
 /// <summary>
-/// <c>cluster bench rpc</c>: streaming throughput of large messages through our gRPC client and server over
-/// loopback h2c (and, beside it, grpc-dotnet's client and Grpc.AspNetCore server: <see cref="RpcBenchGrpcDotnet"/>), one
+/// <c>cluster bench rpc</c>: streaming throughput of large messages through grpc-dotnet (Grpc.Net.Client to a
+/// Grpc.AspNetCore host: <see cref="RpcBenchGrpcDotnet"/>) over loopback h2c, one
 /// stream and N concurrent streams, each next to a raw TCP copy of the same bytes (one and N
 /// connections) measured in the same run. Figures are medians of <c>--repeat</c> runs after a warm-up.
 /// </summary>
@@ -55,45 +54,40 @@ internal static class RpcBenchCommand
         var stockShared = stock.CreateChannels(1);
         var stockPooled = stock.CreateChannels(settings.Streams);
         var n = settings.Streams;
-        using var shared = runner.CreateChannel(1);
-        using var pooled = runner.CreateChannel(n);
-        using var sharedHttp = RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize);
-        var clients = Enumerable.Range(0, n).Select(_ => RpcBenchPlainHttp2.CreateClient(RpcChannelOptions.DefaultHttp2StreamWindowSize)).ToArray();
+        using var sharedHttp = RpcBenchPlainHttp2.CreateClient(RpcBenchPlainHttp2.StreamWindow);
+        var clients = Enumerable.Range(0, n).Select(_ => RpcBenchPlainHttp2.CreateClient(RpcBenchPlainHttp2.StreamWindow)).ToArray();
         try
         {
             var rows = new List<RpcBenchRow>();
             var cases = new[]
             {
-                ("1 stream", 1, new[] { shared }, new[] { sharedHttp }, stockShared),
-                ($"{n} streams, 1 connection", n, new[] { shared }, new[] { sharedHttp }, stockShared),
-                ($"{n} streams, {n} connections", n, new[] { pooled }, clients, stockPooled),
+                ("1 stream", 1, new[] { sharedHttp }, stockShared),
+                ($"{n} streams, 1 connection", n, new[] { sharedHttp }, stockShared),
+                ($"{n} streams, {n} connections", n, clients, stockPooled),
             };
-            foreach (var (label, streams, rpc, http, grpc) in cases)
+            foreach (var (label, streams, http, grpc) in cases)
             {
                 var perStream = settings.TotalBytes / streams;
                 Console.WriteLine($"{label}:");
                 var raw = await MeasureAsync($"raw TCP, {streams} connection(s)", settings, ct => runner.RawAsync(streams, perStream, ct), cancellationToken);
                 var plainUp = await MeasureAsync("plain HTTP/2 upload", settings, ct => runner.PlainUploadAsync(http, streams, perStream, ct), cancellationToken);
-                var up = await MeasureAsync("rpc client streaming (upload)", settings, ct => runner.UploadAsync(rpc, streams, perStream, ct), cancellationToken);
                 var plainDown = await MeasureAsync("plain HTTP/2 download", settings, ct => runner.PlainDownloadAsync(http, streams, perStream, ct), cancellationToken);
-                var down = await MeasureAsync("rpc server streaming (download)", settings, ct => runner.DownloadAsync(rpc, streams, perStream, ct), cancellationToken);
                 var stockUp = await MeasureAsync("grpc-dotnet client streaming", settings, ct => stock.UploadAsync(grpc, streams, perStream, ct), cancellationToken);
                 var stockDown = await MeasureAsync("grpc-dotnet server streaming", settings, ct => stock.DownloadAsync(grpc, streams, perStream, ct), cancellationToken);
-                rows.Add(new RpcBenchRow(label, raw, plainUp, up, plainDown, down, stockUp, stockDown));
+                rows.Add(new RpcBenchRow(label, raw, plainUp, plainDown, stockUp, stockDown));
             }
 
             Console.WriteLine();
-            Console.WriteLine($"{"GB/s",-26} {"raw TCP",8} | {"h2 up",6} {"rpc up",7} {"rpc/raw",8} | {"h2 down",8} {"rpc down",9} {"rpc/raw",8} | {"g-d up",7} {"g-d down",9} {"rpc/g-d up",11} {"rpc/g-d down",13}");
+            Console.WriteLine($"{"GB/s",-26} {"raw TCP",8} | {"h2 up",6} {"g-d up",7} {"g-d/raw",8} | {"h2 down",8} {"g-d down",9} {"g-d/raw",8}");
             foreach (var r in rows)
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.Label,-26} {r.Raw,8:F2} | {r.PlainUpload,6:F2} {r.Upload,7:F2} {r.Upload / r.Raw,8:P0} | {r.PlainDownload,8:F2} {r.Download,9:F2} {r.Download / r.Raw,8:P0} | {r.StockUpload,7:F2} {r.StockDownload,9:F2} {r.Upload / r.StockUpload,11:F2} {r.Download / r.StockDownload,13:F2}"));
+                    $"{r.Label,-26} {r.Raw,8:F2} | {r.PlainUpload,6:F2} {r.StockUpload,7:F2} {r.StockUpload / r.Raw,8:P0} | {r.PlainDownload,8:F2} {r.StockDownload,9:F2} {r.StockDownload / r.Raw,8:P0}"));
             }
 
             Console.WriteLine("raw TCP: one connection per stream, no framing. h2: the same chunks through HttpClient + Kestrel without gRPC (the");
-            Console.WriteLine("HTTP/2 stack's ceiling). rpc: our client and server, client streaming (up) and server streaming (down); N connections =");
-            Console.WriteLine("one channel with RpcChannelOptions.ConnectionCount = N (h2: N HttpClients). g-d: grpc-dotnet, Grpc.Net.Client to a");
-            Console.WriteLine("Grpc.AspNetCore host with the same Kestrel settings, N connections = N GrpcChannels. GB = 1e9 bytes.");
+            Console.WriteLine("HTTP/2 stack's ceiling). g-d: grpc-dotnet, Grpc.Net.Client to a Grpc.AspNetCore host, client streaming (up) and");
+            Console.WriteLine("server streaming (down); N connections = N GrpcChannels. GB = 1e9 bytes.");
         }
         finally
         {

@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Rpc = Cluster.Rpc;
 
 namespace Cluster.Cli.Bench;
 
@@ -18,10 +17,13 @@ namespace Cluster.Cli.Bench;
 /// </summary>
 internal sealed class RpcBenchGrpcDotnet : IAsyncDisposable
 {
-    // As RpcBenchPayload's: large received messages are counted, not copied out (no 1 MiB array per message).
+    /// <summary>Messages up to this size are kept on receipt (control messages); bigger ones are counted only.</summary>
+    private const int SmallMessage = 64;
+
+    // Large received messages are counted, not copied out (no 1 MiB array per message).
     private static readonly Marshaller<byte[]> Bytes = Marshallers.Create<byte[]>(
         static (b, context) => context.Complete(b),
-        static context => context.PayloadLength <= RpcBenchPayload.SmallMessage ? context.PayloadAsNewBuffer() : new Counted(context.PayloadLength).Bytes);
+        static context => context.PayloadLength <= SmallMessage ? context.PayloadAsNewBuffer() : new Counted(context.PayloadLength).Bytes);
     private static readonly Method<byte[], byte[]> UploadMethod = new(MethodType.ClientStreaming, "bench.Rpc", nameof(BenchService.Upload), Bytes, Bytes);
     private static readonly Method<byte[], byte[]> DownloadMethod = new(MethodType.ServerStreaming, "bench.Rpc", nameof(BenchService.Download), Bytes, Bytes);
 
@@ -44,7 +46,9 @@ internal sealed class RpcBenchGrpcDotnet : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            Rpc.RpcKestrelExtensions.ConfigureRpcHttp2(k);
+            k.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+            k.Limits.Http2.InitialStreamWindowSize = 16 << 20;
+            k.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = messageSize + 1024);
@@ -58,7 +62,7 @@ internal sealed class RpcBenchGrpcDotnet : IAsyncDisposable
     public GrpcChannel[] CreateChannels(int connections) => [.. Enumerable.Range(0, connections).Select(_ => GrpcChannel.ForAddress(_address, new GrpcChannelOptions
     {
         MaxReceiveMessageSize = _payload.Length + 1024,
-        HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = Rpc.RpcChannelOptions.DefaultHttp2StreamWindowSize },
+        HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = RpcBenchPlainHttp2.StreamWindow },
     }))];
 
     public async Task<(long Bytes, double Seconds)> UploadAsync(GrpcChannel[] channels, int streams, long bytesPerStream, CancellationToken cancellationToken)

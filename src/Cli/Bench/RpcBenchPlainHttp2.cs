@@ -70,6 +70,9 @@ internal static class RpcBenchPlainHttp2
         return total;
     }
 
+    /// <summary>The HTTP/2 stream window the bench's clients ask for: 1 MiB.</summary>
+    public const int StreamWindow = 1 << 20;
+
     public static HttpClient CreateClient(int streamWindowSize) => new(new SocketsHttpHandler
     {
         InitialHttp2StreamWindowSize = streamWindowSize,

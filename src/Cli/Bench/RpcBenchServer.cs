@@ -1,5 +1,4 @@
 using System.Net;
-using Cluster.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -11,8 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Cluster.Cli.Bench;
 
 /// <summary>
-/// The bench's Kestrel server on 127.0.0.1 (h2c): Upload counts the bytes of a client stream; Download
-/// streams (request length) messages of the given size back; plus the plain HTTP/2 endpoints.
+/// The bench's Kestrel server on 127.0.0.1 (h2c): the plain HTTP/2 endpoints (the HTTP/2 stack's
+/// ceiling without gRPC).
 /// </summary>
 internal sealed class RpcBenchServer : IAsyncDisposable
 {
@@ -34,7 +33,9 @@ internal sealed class RpcBenchServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.ConfigureRpcHttp2();
+            kestrel.Limits.Http2.InitialConnectionWindowSize = 16 << 20;
+            kestrel.Limits.Http2.InitialStreamWindowSize = 16 << 20;
+            kestrel.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
             if (kestrelBufferBytes > 0)
             {
                 kestrel.Limits.MaxRequestBufferSize = kestrelBufferBytes;
@@ -42,29 +43,7 @@ internal sealed class RpcBenchServer : IAsyncDisposable
             }
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddRpcServer(o => o.MaxReceiveMessageSize = messageSize + 1024);
         var app = builder.Build();
-        app.MapRpcService(ServerServiceDefinition.CreateBuilder()
-            .AddMethod(RpcBenchPayload.Upload, async (IAsyncStreamReader<RpcBenchPayload> requests, ServerCallContext context) =>
-            {
-                long bytes = 0;
-                while (await requests.MoveNext(context.CancellationToken))
-                {
-                    bytes += requests.Current.Length;
-                }
-
-                return new RpcBenchPayload(BitConverter.GetBytes(bytes), 8);
-            })
-            .AddMethod(RpcBenchPayload.Download, async (RpcBenchPayload request, IServerStreamWriter<RpcBenchPayload> responses, ServerCallContext context) =>
-            {
-                // The request's length is the number of messages wanted.
-                var message = new RpcBenchPayload(payload, payload.Length);
-                for (var i = 0; i < request.Length; i++)
-                {
-                    await responses.WriteAsync(message, context.CancellationToken);
-                }
-            })
-            .Build());
         RpcBenchPlainHttp2.Map(app, payload);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -1,32 +1,22 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Logging;
 
 namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// <c>cluster bench rpc-unary</c>: the router → worker control call's round trip (a <c>cluster.v1.Worker/Reserve</c>-shaped
 /// unary call: 64 token ids in, a ticket out) over loopback h2c, one caller and N concurrent callers, p50/p99 of each.
-/// Stacks measured in the same run: <c>cluster-rpc</c> (src/Rpc's client to a src/Rpc.Server host) and
-/// <c>grpc-dotnet</c> (Grpc.Net.Client to a Grpc.AspNetCore host, <see cref="RpcUnaryBenchGrpcDotnet"/>).
+/// Stack: <c>grpc-dotnet</c> (Grpc.Net.Client to a Grpc.AspNetCore host, <see cref="RpcUnaryBenchGrpcDotnet"/>).
 /// </summary>
 internal static class RpcUnaryBenchCommand
 {
-    private static readonly Method<ReserveRequest, ReserveResponse> Reserve = new(
-        MethodType.Unary, "cluster.v1.Worker", "Reserve", Contracts.ProtobufMarshaller.For(ReserveRequest.Parser), Contracts.ProtobufMarshaller.For(ReserveResponse.Parser));
-
     public static Command Create()
     {
         var calls = new Option<int>("--calls") { Description = "Calls measured per caller (after 10% warm-up)", DefaultValueFactory = _ => 5000 };
         var callers = new Option<int>("--callers") { Description = "Concurrent callers of the second row", DefaultValueFactory = _ => 8 };
-        var stacks = new Option<string>("--stacks") { Description = "Any of cluster-rpc, grpc-dotnet", DefaultValueFactory = _ => "cluster-rpc,grpc-dotnet" };
+        var stacks = new Option<string>("--stacks") { Description = "grpc-dotnet (the only stack since issue 13)", DefaultValueFactory = _ => "grpc-dotnet" };
         var command = new Command("rpc-unary", "Router → worker unary round trip (Reserve-shaped) p50/p99 over loopback h2c, per RPC stack.") { calls, callers, stacks };
         command.SetAction(async (parse, ct) =>
         {
@@ -40,20 +30,13 @@ internal static class RpcUnaryBenchCommand
                 IDisposable client;
                 switch (name)
                 {
-                    case "cluster-rpc":
-                        var app = await StartAsync();
-                        var channel = RpcChannel.ForAddress(app.Urls.First());
-                        var invoker = channel.CreateCallInvoker();
-                        (server, client) = (app, channel);
-                        call = (r, token) => invoker.AsyncUnaryCall(Reserve, null, new CallOptions(cancellationToken: token), r).ResponseAsync;
-                        break;
                     case "grpc-dotnet":
                         var stock = await RpcUnaryBenchGrpcDotnet.StartAsync();
                         (server, client) = (stock, stock);
                         call = stock.CallAsync;
                         break;
                     default:
-                        throw new ArgumentException($"--stacks: unknown stack '{name}'; use cluster-rpc, grpc-dotnet.");
+                        throw new ArgumentException($"--stacks: unknown stack '{name}'; use grpc-dotnet.");
                 }
 
                 await using (server)
@@ -102,23 +85,5 @@ internal static class RpcUnaryBenchCommand
         var all = times.SelectMany(t => t).Order().ToArray();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{stack,-12} {callers,8} {all[all.Length / 2],9:F0} {all[(int)(all.Length * 0.99)],9:F0} {callers * (calls + calls / 10) / elapsed,9:F0}"));
-    }
-
-    private static async Task<WebApplication> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.ConfigureRpcHttp2();
-            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
-        });
-        builder.Services.AddRpcServer();
-        var app = builder.Build();
-        app.MapRpcService(ServerServiceDefinition.CreateBuilder()
-            .AddMethod(Reserve, (ReserveRequest request, ServerCallContext _) => Task.FromResult(Answer(request)))
-            .Build());
-        await app.StartAsync();
-        return app;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Grpc.Health.V1;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
@@ -20,7 +21,7 @@ internal static class HealthCommand
 
     private static async Task<int> RunAsync(string address, string service, int waitSeconds, CancellationToken cancellationToken)
     {
-        using var channel = RpcChannel.ForAddress(address);
+        using var channel = GrpcChannel.ForAddress(address);
         var client = new Health.HealthClient(channel);
         var until = DateTime.UtcNow.AddSeconds(waitSeconds);
         using var retry = new PeriodicTimer(TimeSpan.FromMilliseconds(250));

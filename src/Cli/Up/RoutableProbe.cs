@@ -1,5 +1,6 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Cli.Up;
 
@@ -12,7 +13,7 @@ public static class RoutableProbe
 {
     public static async Task WaitAsync(Uri routerGrpc, string apiKey, string model, Func<string?> failure, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var channel = RpcChannel.ForAddress(routerGrpc);
+        using var channel = GrpcChannel.ForAddress(routerGrpc);
         var client = new Inference.InferenceClient(channel);
         var headers = apiKey.Length > 0 ? new Metadata { { "authorization", $"Bearer {apiKey}" } } : null;
         var request = new GenerateRequest

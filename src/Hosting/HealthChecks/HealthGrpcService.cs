@@ -1,10 +1,10 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Grpc.Health.V1;
 
 namespace Cluster.Hosting.HealthChecks;
 
 /// <summary><c>grpc.health.v1.Health</c> over <see cref="HealthStatusRegistry"/>.</summary>
-internal sealed class HealthGrpcService(HealthStatusRegistry registry) : Health.HealthBase
+public sealed class HealthGrpcService(HealthStatusRegistry registry) : Health.HealthBase
 {
     public override Task<HealthCheckResponse> Check(HealthCheckRequest request, ServerCallContext context)
     {

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.KvTransfer.Client;
 

@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace Cluster.KvTransfer.Client;
@@ -13,12 +13,6 @@ namespace Cluster.KvTransfer.Client;
 /// </summary>
 public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClient client, int maxResumeAttempts = 3, Metadata? headers = null)
 {
-    static KvPushClient()
-    {
-        // On the direct HTTP/2 transport chunk bytes go to the socket from the source's memory (no serialization copy).
-        KvFrameScatterWriter.Register();
-    }
-
     /// <summary>
     /// A push client configured by <paramref name="options"/> (<see cref="KvTransferOptions.MaxResumeAttempts"/>, the
     /// same-host shared-memory ring): the path hosts use.
@@ -104,7 +98,17 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
             await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
         }
 
-        await call.RequestStream.CompleteAsync();
+        try
+        {
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // The receiver's status, when it had one, is in the response.
+            await call.ResponseAsync;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The push stream broke: {e.Message}", e));
+        }
+
         return await call.ResponseAsync;
     }
 
@@ -115,11 +119,13 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         {
             await call.RequestStream.WriteAsync(frame, cancellationToken);
         }
-        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is RpcException or IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
             // A failed write ends the call, so this completes; it throws the receiver's status when it had one.
+            // (Grpc.Net.Client may surface a broken stream as the transport's exception: that is UNAVAILABLE.)
             await call.ResponseAsync;
-            throw;
+            if (e is RpcException) throw;
+            throw new RpcException(new Status(StatusCode.Unavailable, $"The push stream broke: {e.Message}", e));
         }
     }
 

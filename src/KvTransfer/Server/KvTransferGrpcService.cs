@@ -1,8 +1,9 @@
+using Cluster.Contracts;
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.KvTransfer.Reservations;
 using Cluster.KvTransfer.SharedMemory;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.KvTransfer.Server;
@@ -13,8 +14,8 @@ namespace Cluster.KvTransfer.Server;
 /// outside the reservation, and the reservation stays open (lease running) so the sender can resume from
 /// <see cref="PushResult.NextSequence"/>. Failure table in README.md.
 /// </summary>
-public sealed partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
-    : Contracts.V1.KvTransfer.KvTransferBase
+[BindServiceMethod(typeof(KvTransferGrpcService), nameof(BindPooled))]
+public partial class KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger)
 {
     private readonly KvTransferInstruments? _instruments;
 
@@ -22,7 +23,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
     public KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger, KvTransferInstruments instruments)
         : this(reservations, logger) => _instruments = instruments;
 
-    public override async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
+    public virtual async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
         // The ASP.NET Core request activity already carries the sender's traceparent; without one, read it here.
         var parent = System.Diagnostics.Activity.Current?.Context
@@ -98,22 +99,29 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
     }
 
     /// <summary>
-    /// Binds <paramref name="service"/> for <c>MapRpcService</c> with received chunks parsed into pooled buffers
-    /// (<see cref="PooledKvFrameParser"/>): use this rather than <c>KvTransfer.BindService</c>.
+    /// How grpc-dotnet binds this service (<c>MapGrpcService&lt;KvTransferGrpcService&gt;</c>): as the generated
+    /// binding, but received chunks are parsed into pooled buffers (<see cref="PooledKvFrameParser"/>). The handlers are
+    /// virtual methods declared here, not overrides of the generated base: grpc-dotnet only takes handlers whose base
+    /// definition is on the type carrying <c>[BindServiceMethod]</c>.
     /// </summary>
-    public static ServerServiceDefinition Bind(KvTransferGrpcService service)
+    public static void BindPooled(ServiceBinderBase binder, KvTransferGrpcService? service)
     {
-        ArgumentNullException.ThrowIfNull(service);
-        var push = Contracts.V1.KvTransfer.PushMethod;
-        var pooled = new Method<KvFrame, PushResult>(
-            push.Type, push.ServiceName, push.Name,
-            Marshallers.Create(push.RequestMarshaller.ContextualSerializer, context => ParsePushFrame(context.PayloadAsReadOnlySequence())),
-            push.ResponseMarshaller);
-        return ServerServiceDefinition.CreateBuilder()
-            .AddMethod(pooled, service.Push)
-            .AddMethod(Contracts.V1.KvTransfer.GetTicketMethod, service.GetTicket)
-            .Build();
+        ArgumentNullException.ThrowIfNull(binder);
+        binder.AddMethod(PushMethod, (ClientStreamingServerMethod<KvFrame, PushResult>?)null);
+        binder.AddMethod(GetTicketMethod, (UnaryServerMethod<TicketRequest, PushResult>?)null);
     }
+
+    /// <summary>The service's descriptor (server reflection looks it up on the type <c>[BindServiceMethod]</c> names).</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Contracts.V1.KvTransfer.Descriptor;
+
+    /// <summary>cluster.v1.KvTransfer/Push with the pooled request parser.</summary>
+    public static readonly Method<KvFrame, PushResult> PushMethod = new(
+        MethodType.ClientStreaming, "cluster.v1.KvTransfer", "Push",
+        Marshallers.Create<KvFrame>(ProtobufMarshaller.Serialize, context => ParsePushFrame(context.PayloadAsReadOnlySequence())),
+        ProtobufMarshaller.For(PushResult.Parser));
+
+    private static readonly Method<TicketRequest, PushResult> GetTicketMethod = new(
+        MethodType.Unary, "cluster.v1.KvTransfer", "GetTicket", ProtobufMarshaller.For(TicketRequest.Parser), ProtobufMarshaller.For(PushResult.Parser));
 
     /// <summary>
     /// Parses one received Push frame with its chunk bytes in a pooled buffer (<see cref="PooledKvFrameParser"/>; the
@@ -121,7 +129,7 @@ public sealed partial class KvTransferGrpcService(KvReservationTable reservation
     /// </summary>
     public static KvFrame ParsePushFrame(System.Buffers.ReadOnlySequence<byte> payload) => PooledKvFrameParser.Parse(payload);
 
-    public override Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
+    public virtual Task<PushResult> GetTicket(TicketRequest request, ServerCallContext context)
     {
         var reservation = reservations.Find(request.Ticket)
             ?? throw Fail(StatusCode.NotFound, $"Unknown KV ticket '{request.Ticket}': never issued, expired, cancelled or already decoding.");

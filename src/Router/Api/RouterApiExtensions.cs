@@ -4,7 +4,7 @@ using Cluster.Router.Api.Grpc;
 using Cluster.Router.Api.OpenAi;
 using Cluster.Router.Api.Text;
 using Cluster.Router.Models;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -49,7 +49,7 @@ public static class RouterApiExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         var services = endpoints.ServiceProvider;
-        endpoints.MapRpcService(Inference.BindService(services.GetRequiredService<InferenceGrpcService>())).RequireApiKey();
+        endpoints.MapGrpcService<InferenceGrpcService>().RequireApiKey();
         var openAi = services.GetRequiredService<OpenAiHandler>();
         endpoints.MapPost("/v1/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: false)).RequireApiKey();
         endpoints.MapPost("/v1/chat/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: true)).RequireApiKey();
@@ -76,7 +76,7 @@ public static class RouterApiExtensions
             }).RequireApiKey();
         }
 
-        // Ordered after every explicit route but before the gRPC "unimplemented" catch-all (POST {service}/{method}).
+        // Ordered after every explicit route.
         var unknown = endpoints.Map("/v1/{**rest}", (HttpContext c) => OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.UnknownPath,
                 $"{c.Request.Method} {c.Request.Path} is not an endpoint of this server: it serves POST /v1/completions, "
                 + "POST /v1/chat/completions and GET /v1/models.")));

@@ -1,5 +1,5 @@
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Router.Coordination;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Router.Routing;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Coordination;
 

@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Cluster.Router.Coordination;

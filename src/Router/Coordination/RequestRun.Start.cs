@@ -1,6 +1,6 @@
 using Cluster.Contracts.V1;
 using Cluster.Router.Routing;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Coordination;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Cluster.Core.Tracing;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Coordination;
 

@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
 using Cluster.Hosting.Auth;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
 namespace Cluster.Router.Coordination;
 
 /// <summary>
-/// One <see cref="RpcChannel"/> (and <see cref="Worker.WorkerClient"/>) per worker endpoint, created on first use and
+/// One <see cref="GrpcChannel"/> (and <see cref="Worker.WorkerClient"/>) per worker endpoint, created on first use and
 /// disposed when the worker leaves the live list (<see cref="Retain"/>). Every call carries
 /// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is configured. Thread-safe.
 /// </summary>
@@ -42,24 +44,37 @@ public sealed class WorkerClients(IOptions<AuthOptions> auth) : IDisposable
 
     private Entry Create(string endpoint)
     {
-        var options = new RpcChannelOptions();
-        if (!string.IsNullOrEmpty(auth.Value.ClusterToken))
-        {
-            options.DefaultHeaders = new Metadata { { "authorization", "Bearer " + auth.Value.ClusterToken } };
-        }
-
-        RpcChannel channel;
+        GrpcChannel channel;
         try
         {
-            channel = RpcChannel.ForAddress(endpoint, options);
+            channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
+            {
+                MaxReceiveMessageSize = null,
+                HttpHandler = new SocketsHttpHandler
+                {
+                    EnableMultipleHttp2Connections = true,
+                    PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                    KeepAlivePingDelay = TimeSpan.FromSeconds(60),
+                    KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
+                },
+            });
         }
-        catch (Exception e) when (e is UriFormatException or ArgumentException)
+        catch (Exception e) when (e is UriFormatException or ArgumentException or InvalidOperationException)
         {
             throw new RpcException(new Status(StatusCode.Internal, $"Worker endpoint '{endpoint}' in the registry is not an http:// or https:// address: fix the worker's advertised address."));
         }
 
-        return new Entry(channel, new Worker.WorkerClient(channel));
+        // The cluster token travels in an interceptor on every call.
+        var token = auth.Value.ClusterToken;
+        var invoker = string.IsNullOrEmpty(token)
+            ? channel.CreateCallInvoker()
+            : channel.Intercept(metadata =>
+            {
+                metadata.Add("authorization", "Bearer " + token);
+                return metadata;
+            });
+        return new Entry(channel, new Worker.WorkerClient(invoker));
     }
 
-    private sealed record Entry(RpcChannel Channel, Worker.WorkerClient Client);
+    private sealed record Entry(GrpcChannel Channel, Worker.WorkerClient Client);
 }

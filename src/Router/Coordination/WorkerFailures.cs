@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Coordination;
 
@@ -23,9 +23,22 @@ public static class WorkerFailures
             or StatusCode.Aborted or StatusCode.DataLoss or StatusCode.DeadlineExceeded;
 
     /// <summary>
-    /// The call never reached the worker: the connection was refused or could not be set up (the RPC client reports
-    /// UNAVAILABLE "Error connecting to the server: ..."). The worker is then suspect for every request (WorkerPool.Suspect).
+    /// The call never reached the worker: the connection was refused or could not be set up (Grpc.Net.Client reports
+    /// UNAVAILABLE with the <see cref="HttpRequestException"/> of a connection error as the status's debug exception).
+    /// The worker is then suspect for every request (WorkerPool.Suspect).
     /// </summary>
-    public static bool IsConnectFailure(RpcException e) =>
-        e is { StatusCode: StatusCode.Unavailable } && (e.Status.Detail?.StartsWith("Error connecting to the server", StringComparison.Ordinal) ?? false);
+    public static bool IsConnectFailure(RpcException e)
+    {
+        if (e is not { StatusCode: StatusCode.Unavailable }) return false;
+        for (var cause = e.Status.DebugException; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+                || cause is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

@@ -4,7 +4,7 @@ using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 

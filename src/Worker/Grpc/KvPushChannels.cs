@@ -2,33 +2,35 @@ using System.Collections.Concurrent;
 using Cluster.Hosting.Auth;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
 namespace Cluster.Worker.Grpc;
 
 /// <summary>
-/// Push clients to decode workers, one cached HTTP/2 channel per endpoint (Push over <c>KvTransfer:PushTransport</c>,
-/// the direct HTTP/2 transport by default); calls carry
+/// Push clients to decode workers, one cached <see cref="GrpcChannel"/> per endpoint (Push on the generated
+/// client-streaming call); calls carry
 /// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
 /// </summary>
 internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<RpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
     private readonly Metadata? _headers = Headers(auth.Value.ClusterToken);
 
     public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
 
-    /// <summary>The push transport's name (a metric tag).</summary>
-    public string Transport => transfer.Value.PushTransport.ToString().ToLowerInvariant();
+    /// <summary>The push transport's name (a metric tag): Grpc.Net.Client's client-streaming Push (its control stream
+    /// also carries a same-host shared-memory ring's tickets).</summary>
+    public string Transport => "grpc";
 
     public KvTransferInstruments Instruments => instruments;
 
     /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
     public KvPushClient For(Uri endpoint)
     {
-        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<RpcChannel>(() => RpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
+        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<GrpcChannel>(() => GrpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
         return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed };
     }
 

@@ -5,7 +5,7 @@ using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 

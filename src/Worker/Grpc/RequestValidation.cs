@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf.Collections;
 using Cluster.Contracts;
 using Cluster.Core.Generation;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cluster.Contracts.V1;
 using Cluster.Engine.Serving;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Worker.Grpc;
 
@@ -54,7 +54,7 @@ internal static class ReserveAdmission
 
     /// <summary>RESOURCE_EXHAUSTED for a reservation that fits this worker but not now: with <see cref="RetryPushbackTrailer"/>.</summary>
     public static RpcException NoRoomNow(string message) =>
-        new(new Rpc.Status(StatusCode.ResourceExhausted, message), new Metadata
+        new(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, message), new Metadata
         {
             { RetryPushbackTrailer, ((long)RetryPushback.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) },
         });

@@ -3,7 +3,7 @@ using Cluster.Core.Ids;
 using Cluster.Engine.Scheduling;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 

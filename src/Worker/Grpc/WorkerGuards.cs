@@ -1,6 +1,6 @@
 using Cluster.Contracts.V1;
 using Cluster.Engine.Scheduling;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 

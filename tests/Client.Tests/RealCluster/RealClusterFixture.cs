@@ -1,6 +1,7 @@
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Client.Tests.RealCluster;
 
@@ -17,7 +18,7 @@ public sealed class RealClusterFixture : IAsyncLifetime
 
     private DirectoryInfo? _modelRoot;
     private InProcessCluster? _cluster;
-    private readonly Dictionary<Uri, RpcChannel> _workerChannels = [];
+    private readonly Dictionary<Uri, GrpcChannel> _workerChannels = [];
 
     internal InProcessCluster Cluster => _cluster ?? throw new InvalidOperationException("the in-process cluster did not start");
 
@@ -37,7 +38,7 @@ public sealed class RealClusterFixture : IAsyncLifetime
         {
             if (!_workerChannels.TryGetValue(worker.Grpc, out var channel))
             {
-                channel = _workerChannels[worker.Grpc] = RpcChannel.ForAddress(worker.Grpc);
+                channel = _workerChannels[worker.Grpc] = GrpcChannel.ForAddress(worker.Grpc);
             }
 
             statuses.Add(await new Contracts.V1.Worker.WorkerClient(channel)

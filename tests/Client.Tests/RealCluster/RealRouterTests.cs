@@ -1,4 +1,4 @@
-using Cluster.Rpc;
+using Grpc.Core;
 using Xunit.Abstractions;
 
 namespace Cluster.Client.Tests.RealCluster;

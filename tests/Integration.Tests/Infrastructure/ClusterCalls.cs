@@ -1,6 +1,7 @@
 using Cluster.Cli.Up;
 using Cluster.Contracts.V1;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Cluster.Integration.Tests.Infrastructure;
 
@@ -8,13 +9,13 @@ namespace Cluster.Integration.Tests.Infrastructure;
 internal sealed class ClusterCalls : IDisposable
 {
     private readonly IRunningCluster _cluster;
-    private readonly RpcChannel _router;
-    private readonly Dictionary<Uri, RpcChannel> _workers = [];
+    private readonly GrpcChannel _router;
+    private readonly Dictionary<Uri, GrpcChannel> _workers = [];
 
     public ClusterCalls(IRunningCluster cluster)
     {
         _cluster = cluster;
-        _router = RpcChannel.ForAddress(cluster.RouterGrpc);
+        _router = GrpcChannel.ForAddress(cluster.RouterGrpc);
         Inference = new Inference.InferenceClient(_router);
     }
 
@@ -61,7 +62,7 @@ internal sealed class ClusterCalls : IDisposable
     {
         if (!_workers.TryGetValue(worker.Grpc, out var channel))
         {
-            channel = _workers[worker.Grpc] = RpcChannel.ForAddress(worker.Grpc);
+            channel = _workers[worker.Grpc] = GrpcChannel.ForAddress(worker.Grpc);
         }
 
         var options = new CallOptions(Bearer(_cluster.Spec.ClusterToken), DateTime.UtcNow.AddSeconds(30), cancellationToken);

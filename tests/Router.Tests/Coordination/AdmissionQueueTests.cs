@@ -1,7 +1,7 @@
 using System.Globalization;
 using Cluster.ClusterState.Model;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 

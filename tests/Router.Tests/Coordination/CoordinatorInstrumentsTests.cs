@@ -36,7 +36,7 @@ public sealed class CoordinatorInstrumentsTests
 
         await CollectAsync(harness.Coordinator.RunAsync(Request(maxTokens: 5)), n => { if (n >= 2) { dying.Kill.TrySetResult(); } });
         dying.DieAfterTokens = null;
-        prefill.PrefillFailure = new Rpc.RpcException(new Rpc.Status(Rpc.StatusCode.Aborted, "push failed"));
+        prefill.PrefillFailure = new global::Grpc.Core.RpcException(new global::Grpc.Core.Status(global::Grpc.Core.StatusCode.Aborted, "push failed"));
         await CollectAsync(harness.Coordinator.RunAsync(Request(maxTokens: 2)));
 
         lock (measured)

@@ -2,7 +2,7 @@ using System.Globalization;
 using Cluster.ClusterState.Model;
 using Cluster.Contracts.V1;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 using WorkerRole = Cluster.ClusterState.Model.WorkerRole;

@@ -2,10 +2,11 @@ using System.Collections.Concurrent;
 using Cluster.ClusterState.Model;
 using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
 
@@ -87,9 +88,10 @@ internal sealed class FakeWorker : Worker.WorkerBase, IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
-        builder.Services.AddRpcServer(o => o.EnableDetailedErrors = true);
+        builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
+        builder.Services.AddSingleton(worker);
         worker._app = builder.Build();
-        worker._app.MapRpcService(Worker.BindService(worker));
+        worker._app.MapGrpcService<FakeWorker>();
         await worker._app.StartAsync();
         worker.Address = worker._app.Urls.First();
         return worker;

@@ -1,6 +1,6 @@
 using Cluster.ClusterState.Model;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 
 namespace Cluster.Router.Tests.Coordination;

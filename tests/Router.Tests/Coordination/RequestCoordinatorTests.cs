@@ -3,7 +3,7 @@ using Cluster.ClusterState.Model;
 using Cluster.Contracts.V1;
 using Cluster.Core.Hashing;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 using WorkerRole = Cluster.ClusterState.Model.WorkerRole;

@@ -53,11 +53,11 @@ public sealed class WorkerSuspicionTests
         var closed = $"http://127.0.0.1:{ClosedPort()}";
         await harness.Registry.RegisterAsync(new WorkerInfo(new WorkerId("d-dead"), WorkerRole.Decode, Model, closed, closed, 1000, 8), WorkerLoad.Idle(1000));
 
-        var first = await Assert.ThrowsAsync<Rpc.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
-        var second = await Assert.ThrowsAsync<Rpc.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
+        var first = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
+        var second = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(() => harness.Coordinator.RunAsync(Request()).ToListAsync().AsTask());
 
-        Assert.Equal(Rpc.StatusCode.Unavailable, first.StatusCode);
-        Assert.Equal(Rpc.StatusCode.Unavailable, second.StatusCode);
+        Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, first.StatusCode);
+        Assert.Equal(global::Grpc.Core.StatusCode.Unavailable, second.StatusCode);
         Assert.Contains("refused connections", second.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(["kind=decode_retry"], measured.Tags(CoordinatorInstruments.Recoveries)); // only the first request tried it
     }

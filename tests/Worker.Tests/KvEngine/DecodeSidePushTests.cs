@@ -7,7 +7,8 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Tests;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Options;
@@ -134,7 +135,7 @@ public sealed class DecodeSidePushTests : IDisposable
     private sealed class PushPair : IAsyncDisposable
     {
         private WebApplication? _server;
-        private RpcChannel? _channel;
+        private GrpcChannel? _channel;
 
         private PushPair(TinyEngines tiny)
         {
@@ -155,7 +156,7 @@ public sealed class DecodeSidePushTests : IDisposable
         {
             var pair = new PushPair(tiny);
             pair._server = await TransferFixture.StartServerAsync(pair.Table);
-            pair._channel = RpcChannel.ForAddress(pair._server.Urls.First());
+            pair._channel = GrpcChannel.ForAddress(pair._server.Urls.First());
             pair.Client = new KvPushClient(new KvTransferService.KvTransferClient(pair._channel));
             return pair;
         }

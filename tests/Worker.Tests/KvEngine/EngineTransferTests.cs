@@ -12,7 +12,8 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Tests;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Torch;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
@@ -40,7 +41,7 @@ public sealed class EngineTransferTests : IDisposable
         using var decode = NewEngine(model, EngineRoleNames.Decode);
         using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var id = new RequestId("r1");
         var prompt = Prompt(promptLength);
 
@@ -75,7 +76,7 @@ public sealed class EngineTransferTests : IDisposable
         using var decode = NewEngine(model, EngineRoleNames.Decode);
         using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var id = new RequestId("r1");
         prefill.Submit(id, Prompt(30), Greedy(4));
         prefill.RunUntilIdle();

@@ -8,7 +8,8 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Tests;
 using Cluster.Worker.KvEngine;
 using Cluster.KvTransfer.Reservations;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using KvTransferService = Cluster.Contracts.V1.KvTransfer;
 
@@ -32,7 +33,7 @@ public sealed class StreamingTransferTests : IDisposable
         using var decode = _tiny.New(EngineRoleNames.Decode);
         using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var id = new RequestId("r1");
         var prompt = TinyEngines.Prompt(promptLength);
         var reservation = table.Reserve(id, promptLength, "tiny", decode.Storage.Layout);
@@ -64,7 +65,7 @@ public sealed class StreamingTransferTests : IDisposable
         var target = new FirstLayerWatch(new EngineKvImportTarget(decode.Import));
         using var table = new KvReservationTable(target, Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var id = new RequestId("r1");
         var reservation = table.Reserve(id, 37, "tiny", decode.Storage.Layout);
         var published = new List<int>();
@@ -103,7 +104,7 @@ public sealed class StreamingTransferTests : IDisposable
         using var decode = _tiny.New(EngineRoleNames.Decode);
         using var table = new KvReservationTable(new EngineKvImportTarget(decode.Import), Options.Create(new KvTransferOptions()), TimeProvider.System);
         await using var server = await TransferFixture.StartServerAsync(table);
-        using var channel = RpcChannel.ForAddress(server.Urls.First());
+        using var channel = GrpcChannel.ForAddress(server.Urls.First());
         var id = new RequestId("r1");
         var reservation = table.Reserve(id, 37, "tiny", decode.Storage.Layout);
         using var cts = new CancellationTokenSource();

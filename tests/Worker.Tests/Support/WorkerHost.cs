@@ -1,6 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Hosting;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Cluster.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,13 +12,13 @@ namespace Cluster.Worker.Tests.Support;
 /// <summary>A worker host started in-process on free loopback ports, with a client of its Worker service.</summary>
 public sealed class WorkerHost : IAsyncDisposable
 {
-    private readonly RpcChannel _channel;
+    private readonly GrpcChannel _channel;
 
     private WorkerHost(WebApplication app, string? token)
     {
         App = app;
         Endpoint = app.Services.GetRequiredService<HostEndpoints>().GrpcAddress;
-        _channel = RpcChannel.ForAddress(Endpoint);
+        _channel = GrpcChannel.ForAddress(Endpoint);
         Client = new Contracts.V1.Worker.WorkerClient(_channel);
         Headers = token is null ? null : new Metadata { { "authorization", $"Bearer {token}" } };
     }

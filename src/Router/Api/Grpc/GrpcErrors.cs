@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Api.Grpc;
 

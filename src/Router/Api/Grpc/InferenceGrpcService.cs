@@ -1,7 +1,7 @@
 using Cluster.Contracts.V1;
 using Cluster.Router.Api.Text;
 using Cluster.Router.Models;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Api.Grpc;
 
@@ -10,9 +10,20 @@ namespace Cluster.Router.Api.Grpc;
 /// Complete returns the whole output, ListModels the catalog. The call's token (client cancel, deadline, disconnect)
 /// cancels the coordinator's enumeration.
 /// </summary>
-public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator) : Inference.InferenceBase
+[BindServiceMethod(typeof(InferenceGrpcService), nameof(BindUtf8Checked))]
+public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator)
 {
-    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
+    /// <summary>
+    /// How grpc-dotnet binds this service: the generated methods, with requests refused when a string field is not
+    /// UTF-8. The handlers are virtual methods declared here (not overrides of <c>Inference.InferenceBase</c>): grpc-dotnet
+    /// only takes handlers whose base definition is on the type carrying <c>[BindServiceMethod]</c>.
+    /// </summary>
+    /// <summary>The service's descriptor (server reflection looks it up on the type <c>[BindServiceMethod]</c> names).</summary>
+    public static Google.Protobuf.Reflection.ServiceDescriptor Descriptor => Inference.Descriptor;
+
+    public static void BindUtf8Checked(ServiceBinderBase binder, InferenceGrpcService? service) => Inference.BindServiceUtf8Checked(binder);
+
+    public virtual async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
@@ -39,7 +50,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
         }
     }
 
-    public override async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
+    public virtual async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var prepared = Prepare(request);
@@ -63,7 +74,7 @@ public sealed class InferenceGrpcService(ModelCatalog catalog, RequestPreparer p
         }
     }
 
-    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    public virtual Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
     {
         var response = new ListModelsResponse();
         response.Models.AddRange(catalog.Models.Select(m => new ModelInfo

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Cluster.Contracts.V1;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Api.Text;
 

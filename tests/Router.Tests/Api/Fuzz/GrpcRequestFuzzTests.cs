@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
 using Cluster.Router.Tests.Api.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 using Google.Protobuf;
 
 namespace Cluster.Router.Tests.Api.Fuzz;

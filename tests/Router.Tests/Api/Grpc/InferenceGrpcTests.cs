@@ -1,6 +1,6 @@
 using Cluster.Contracts.V1;
 using Cluster.Router.Tests.Api.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Tests.Api.Grpc;
 

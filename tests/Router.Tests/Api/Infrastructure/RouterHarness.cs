@@ -2,7 +2,8 @@ using System.Net.Http.Headers;
 using Cluster.Contracts.V1;
 using Cluster.Hosting;
 using Cluster.Router.Coordination;
-using Cluster.Rpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -14,7 +15,7 @@ internal sealed class RouterHarness : IAsyncDisposable
     public const string ApiKey = "test-key-123";
 
     private readonly WebApplication _app;
-    private readonly RpcChannel _channel;
+    private readonly GrpcChannel _channel;
 
     private RouterHarness(WebApplication app, FakeCoordinator coordinator, bool requiresKey)
     {
@@ -24,7 +25,7 @@ internal sealed class RouterHarness : IAsyncDisposable
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
         GrpcAddress = endpoints.GrpcAddress;
         HttpAddress = endpoints.HttpAddress;
-        _channel = RpcChannel.ForAddress(GrpcAddress);
+        _channel = GrpcChannel.ForAddress(GrpcAddress);
         Grpc = new Inference.InferenceClient(_channel);
         Http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeSpan.FromSeconds(30) };
         if (RequiresKey)

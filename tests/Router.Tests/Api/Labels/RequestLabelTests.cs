@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Cluster.Contracts.V1;
 using Cluster.Router.Tests.Api.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Tests.Api.Labels;
 

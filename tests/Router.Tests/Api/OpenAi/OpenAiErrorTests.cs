@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text;
-using Cluster.Rpc;
+using Grpc.Core;
 using Cluster.Router.Tests.Api.Infrastructure;
 
 namespace Cluster.Router.Tests.Api.OpenAi;

@@ -5,7 +5,7 @@ using Cluster.Router.Api.Text;
 using Cluster.Router.Coordination;
 using Cluster.Router.Models;
 using Cluster.Router.Tests.Api.Infrastructure;
-using Cluster.Rpc;
+using Grpc.Core;
 
 namespace Cluster.Router.Tests.Api.Text;
 
