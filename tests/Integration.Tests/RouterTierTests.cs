@@ -28,7 +28,7 @@ public sealed class RouterTierTests(ClusterFixture fixture, ITestOutputHelper ou
             ["Engine:MaxSequences"] = SequencesPerWorker.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Routing:QueueTimeout"] = "00:00:20",
         });
-        var routers = cluster.Routers.Select(r => new RouterCalls(cluster, r)).ToArray();
+        var routers = cluster.Routers.Select(r => new ClusterCalls(cluster, r.Grpc)).ToArray();
         using var workerCalls = new ClusterCalls(cluster);
         var decodeWorkers = cluster.Workers.Where(w => w.Role == "decode").ToArray();
 
@@ -53,7 +53,7 @@ public sealed class RouterTierTests(ClusterFixture fixture, ITestOutputHelper ou
             var prompt = Prompts.Make(14_000 + i, 24);
             try
             {
-                var generated = await routers[i % Routers].GenerateAsync(prompt, maxTokens: 16, cts.Token);
+                var generated = await routers[i % Routers].GenerateAsync(routers[i % Routers].Greedy(prompt, 16, ignoreEos: true), cts.Token);
                 return generated.Tokens.Count == 16 && generated.Finish == FinishReason.Length ? "completed" : $"short: {generated.Tokens.Count} tokens, {generated.Finish}";
             }
             catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted)
@@ -83,18 +83,18 @@ public sealed class RouterTierTests(ClusterFixture fixture, ITestOutputHelper ou
     {
         using var cts = new CancellationTokenSource(Deadline.Test);
         await using var cluster = await StartAsync(new Dictionary<string, string>());
-        using var a = new RouterCalls(cluster, cluster.Routers[0]);
-        using var b = new RouterCalls(cluster, cluster.Routers[1]);
+        using var a = new ClusterCalls(cluster, cluster.Routers[0].Grpc);
+        using var b = new ClusterCalls(cluster, cluster.Routers[1].Grpc);
         var prompt = Prompts.Make(15_000, 24);
         var expected = fixture.Golden.Greedy(prompt, 64, ignoreEos: true); // greedy outputs are prefixes of each other
 
         // Long enough that it is still running when the duplicate arrives, also on a loaded machine.
         const int longTokens = 1500;
         var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var first = a.GenerateAsync(prompt, longTokens, cts.Token, "client-id-dup", _ => { firstToken.TrySetResult(); return Task.CompletedTask; });
+        var first = a.GenerateAsync(WithId(a.Greedy(prompt, longTokens, ignoreEos: true), "client-id-dup"), cts.Token, _ => { firstToken.TrySetResult(); return Task.CompletedTask; });
         await firstToken.Task.WaitAsync(cts.Token); // the first request is live on router A
 
-        var duplicate = await Assert.ThrowsAsync<RpcException>(() => b.GenerateAsync(prompt, 8, cts.Token, "client-id-dup"));
+        var duplicate = await Assert.ThrowsAsync<RpcException>(() => b.GenerateAsync(WithId(b.Greedy(prompt, 8, ignoreEos: true), "client-id-dup"), cts.Token));
         Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
         Assert.Contains("another router", duplicate.Status.Detail, StringComparison.Ordinal);
 
@@ -103,49 +103,16 @@ public sealed class RouterTierTests(ClusterFixture fixture, ITestOutputHelper ou
         Assert.Equal(expected, done.Tokens.Take(expected.Count));
         Assert.Equal(FinishReason.Length, done.Finish);
 
-        var again = await b.GenerateAsync(prompt, 4, cts.Token, "client-id-dup"); // the id is free once the first ended
+        var again = await b.GenerateAsync(WithId(b.Greedy(prompt, 4, ignoreEos: true), "client-id-dup"), cts.Token); // the id is free once the first ended
         Assert.Equal(expected.Take(4), again.Tokens);
     }
 
     private static Task<ProcessCluster> StartAsync(Dictionary<string, string> settings) =>
         ClusterFixture.StartAsync(ClusterFixture.Spec(prefill: 1, decode: 2, settings) with { Routers = Routers });
 
-    /// <summary>Inference calls through one router of the tier.</summary>
-    private sealed class RouterCalls(ProcessCluster cluster, RoleEndpoint router) : IDisposable
+    private static GenerateRequest WithId(GenerateRequest request, string requestId)
     {
-        private readonly GrpcChannel _channel = GrpcChannel.ForAddress(router.Grpc);
-
-        public async Task<Generated> GenerateAsync(IReadOnlyList<int> prompt, int maxTokens, CancellationToken cancellationToken, string requestId = "", Func<int, Task>? onToken = null)
-        {
-            var request = new GenerateRequest
-            {
-                Model = cluster.Spec.EffectiveModelId,
-                RequestId = requestId,
-                TokenIds = new TokenIds { Ids = { prompt.Select(i => (uint)i) } },
-                Sampling = new SamplingParams { Temperature = 0 },
-                Stop = new StopConditions { MaxTokens = (uint)maxTokens, IgnoreEos = true },
-            };
-            var headers = new Metadata { { "authorization", $"Bearer {cluster.Spec.ApiKey}" } };
-            using var call = new Inference.InferenceClient(_channel).Generate(request, new CallOptions(headers, DateTime.UtcNow.AddSeconds(60), cancellationToken));
-            var tokens = new List<int>();
-            GenerateResponse? last = null;
-            await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken))
-            {
-                foreach (var id in chunk.TokenIds)
-                {
-                    tokens.Add((int)id);
-                    if (onToken is not null)
-                    {
-                        await onToken(tokens.Count);
-                    }
-                }
-
-                last = chunk;
-            }
-
-            return new Generated(tokens, last?.FinishReason ?? FinishReason.Unspecified, last?.Usage);
-        }
-
-        public void Dispose() => _channel.Dispose();
+        request.RequestId = requestId;
+        return request;
     }
 }

@@ -12,10 +12,11 @@ internal sealed class ClusterCalls : IDisposable
     private readonly GrpcChannel _router;
     private readonly Dictionary<Uri, GrpcChannel> _workers = [];
 
-    public ClusterCalls(IRunningCluster cluster)
+    /// <param name="router">One router's gRPC address (a router tier has several); default the cluster's first.</param>
+    public ClusterCalls(IRunningCluster cluster, Uri? router = null)
     {
         _cluster = cluster;
-        _router = GrpcChannel.ForAddress(cluster.RouterGrpc);
+        _router = GrpcChannel.ForAddress(router ?? cluster.RouterGrpc);
         Inference = new Inference.InferenceClient(_router);
     }
 
