@@ -15,7 +15,7 @@ public sealed class CliUpTests
     [Fact]
     public async Task UpSmoke_InProcess_StreamsAChatThroughTheRouterAndExitsZero()
     {
-        var (exit, output) = await RunCliAsync("up", "--smoke", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0", "--api-key", "k1-not-for-the-banner");
+        var (exit, output) = await CliProcess.RunAsync("up", "--smoke", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0", "--api-key", "k1-not-for-the-banner");
 
         Assert.True(exit == 0, output);
         Assert.Contains("embedded in-memory cluster state", output, StringComparison.Ordinal);
@@ -29,7 +29,7 @@ public sealed class CliUpTests
     public async Task UpSmoke_WithRedisAndChildProcesses_StreamsAChatAndLeavesNoProcessBehind()
     {
         var logs = Directory.CreateTempSubdirectory("cluster-up-test-").FullName;
-        var (exit, output) = await RunCliAsync("up", "--smoke", "--redis", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0",
+        var (exit, output) = await CliProcess.RunAsync("up", "--smoke", "--redis", "--model", TestModel.Path, "--grpc-port", "0", "--http-port", "0",
             "--prefill", "2", "--decode", "1", "--cluster-token", "t1-not-for-the-logs", "--log-dir", logs);
 
         Assert.True(exit == 0, output);
@@ -62,36 +62,9 @@ public sealed class CliUpTests
     [Fact]
     public async Task Up_BadWorkerCount_ExitsTwoWithAMessage()
     {
-        var (exit, output) = await RunCliAsync("up", "--smoke", "--model", TestModel.Path, "--decode", "0");
+        var (exit, output) = await CliProcess.RunAsync("up", "--smoke", "--model", TestModel.Path, "--decode", "0");
 
         Assert.Equal(2, exit);
         Assert.Contains("--decode", output, StringComparison.Ordinal);
-    }
-
-    private static async Task<(int Exit, string Output)> RunCliAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo(ExecutableLocator.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(ExecutableLocator.FromBaseDirectory().CliDll());
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        using var cts = Deadline.ForTest();
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
-            var stderr = process.StandardError.ReadToEndAsync(cts.Token);
-            await process.WaitForExitAsync(cts.Token);
-            return (process.ExitCode, await stdout + await stderr);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
     }
 }

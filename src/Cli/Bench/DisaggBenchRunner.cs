@@ -36,7 +36,7 @@ public static class DisaggBenchRunner
     }
 
     /// <summary>What one phase measured.</summary>
-    public sealed record Phase(string Mode, string Config, double Rate, IReadOnlyList<DisaggBenchClient.Outcome> Outcomes, TimeSpan Wall,
+    public sealed record Phase(string Mode, string Config, double Rate, IReadOnlyList<EndpointBenchClient.Outcome> Outcomes, TimeSpan Wall,
         IReadOnlyDictionary<string, Counters> ByRole, string ClusterMode);
 
     public static async Task<Phase> RunAsync(Settings settings, string mode, string config, double rate, DisaggBenchWorkload workload, CancellationToken ct)

@@ -14,7 +14,8 @@ namespace Cluster.Cli.Bench;
 /// <summary>
 /// <c>cluster bench serve</c>: a synthetic serving workload (Poisson arrivals, ShareGPT-like lengths, optional shared
 /// prefixes) through the engine, next to Hugging Face transformers' continuous batching on the same weights and
-/// workload (tests/reference/hf_serve.py, same run). <c>--write-workload</c> only writes the workload JSON.
+/// workload (tests/reference/hf_serve.py, same run). <c>--write-workload</c> only writes the workload JSON. With
+/// <c>--endpoint URL</c> it drives a running OpenAI-compatible server instead (<see cref="EndpointBench"/>).
 /// </summary>
 internal static class ServeBenchCommand
 {
@@ -49,8 +50,24 @@ internal static class ServeBenchCommand
             model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json, check, checkOnly,
             profile, attention, pagedKernel,
         };
-        command.SetAction(async (parse, _) =>
+        var endpoint = new EndpointBenchCommand();
+        endpoint.AddTo(command);
+        command.SetAction(async (parse, ct) =>
         {
+            try
+            {
+                if (endpoint.Selected(parse, [model, device, dtype, workload, write, vocab, batchTokens, fraction, hf, check, checkOnly, profile, attention, pagedKernel]))
+                {
+                    return await endpoint.RunAsync(parse, new EndpointBenchCommand.Shared(parse.GetValue(requests), parse.GetValue(rate), parse.GetValue(prefix),
+                        parse.GetValue(prefixes), parse.GetValue(seed), parse.GetValue(json)), ct);
+                }
+            }
+            catch (ArgumentException e)
+            {
+                await Console.Error.WriteLineAsync($"bench serve: {e.Message}");
+                return 2;
+            }
+
             if (parse.GetValue(pagedKernel))
             {
                 var target = Device.Parse(parse.GetValue(device)!);

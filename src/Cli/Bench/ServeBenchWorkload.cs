@@ -28,8 +28,8 @@ internal sealed record ServeBenchWorkload(
         for (var i = 0; i < count; i++)
         {
             t += -Math.Log(1 - random.NextDouble()) / rate;                      // exponential inter-arrival
-            var prompt = LogNormal(random, median: 160, sigma: 1.0, min: 4, max: 1536);
-            var output = LogNormal(random, median: 128, sigma: 0.8, min: 4, max: 512);
+            var prompt = EndpointBenchTrace.LogNormal(random, median: 160, sigma: 1.0, min: 4, max: 1536);
+            var output = EndpointBenchTrace.LogNormal(random, median: 128, sigma: 0.8, min: 4, max: 512);
             int[] tokens = sharedPrefix > 0 ? [.. systems[random.Next(prefixes)], .. Tokens(random, prompt, vocab)] : Tokens(random, prompt, vocab);
             requests.Add(new ServeBenchRequest(t, tokens, output));
         }
@@ -42,11 +42,4 @@ internal sealed record ServeBenchWorkload(
         JsonSerializer.Deserialize<ServeBenchWorkload>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} holds no workload.");
 
     private static int[] Tokens(Random random, int count, int vocab) => [.. Enumerable.Range(0, count).Select(_ => random.Next(vocab))];
-
-    private static int LogNormal(Random random, double median, double sigma, int min, int max)
-    {
-        // Box–Muller normal → log-normal with the given median.
-        var z = Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
-        return (int)Math.Clamp(Math.Round(median * Math.Exp(sigma * z)), min, max);
-    }
 }
