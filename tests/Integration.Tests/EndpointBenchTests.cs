@@ -95,6 +95,40 @@ public sealed class EndpointBenchTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Cli_TraceAsEngineWorkload_KeepsLengthsAndGroupPrefixes_RequestsCapsTheTrace()
+    {
+        var dir = Directory.CreateTempSubdirectory("endpoint-bench-workload-").FullName;
+        var trace = Path.Combine(dir, "t.jsonl");
+        var (exit, output) = await CliProcess.RunAsync(["bench", "serve", "--trace-kind", "shared-prefix", "--shared-prefix", "32", "--prefixes", "2", "--requests", "12", "--write-trace", trace]);
+        Assert.True(exit == 0, output);
+        var workload = Path.Combine(dir, "w.json");
+        (exit, output) = await CliProcess.RunAsync(["bench", "serve", "--write-workload", "--workload", workload, "--trace", trace, "--requests", "10", "--rate", "50", "--vocab", "500"]);
+        Assert.True(exit == 0, output);
+
+        var lines = EndpointBenchTrace.Read(trace);
+        using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(workload));
+        var requests = json.RootElement.GetProperty("requests").EnumerateArray().ToArray();
+        Assert.Equal(10, requests.Length);
+        for (var i = 0; i < requests.Length; i++)
+        {
+            var prompt = requests[i].GetProperty("prompt").EnumerateArray().Select(e => e.GetInt32()).ToArray();
+            Assert.Equal(lines[i].PromptTokens, prompt.Length);
+            Assert.Equal(lines[i].OutputTokens, requests[i].GetProperty("max_tokens").GetInt32());
+            Assert.All(prompt, t => Assert.InRange(t, 0, 499));
+            var sameGroup = Enumerable.Range(0, i).FirstOrDefault(j => lines[j].Group == lines[i].Group, -1);
+            if (sameGroup >= 0)
+            {
+                var other = requests[sameGroup].GetProperty("prompt").EnumerateArray().Select(e => e.GetInt32()).Take(32);
+                Assert.Equal(other, prompt.Take(32));
+            }
+        }
+
+        (exit, output) = await CliProcess.RunAsync(["bench", "serve", "--workload", workload, "--trace", trace]);
+        Assert.Equal(2, exit);
+        Assert.Contains("--write-workload", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void TraceRead_ABadLine_NamesTheFileLineAndField()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("endpoint-bench-bad-").FullName, "bad.jsonl");

@@ -35,7 +35,8 @@ internal sealed class EndpointBenchCommand
     private Option[] All => [Endpoints, ServedModel, Rates, Replay, Trace, TraceKind, WriteTrace, Slo, PromptFormat, TokenIds, NoIgnoreEos, Warmup, TimeoutSeconds, PlotOut, MarkdownOut, Include];
 
     /// <summary>Values the endpoint mode shares with the engine mode's options.</summary>
-    public sealed record Shared(int Requests, double Rate, int SharedPrefix, int Prefixes, int Seed, string? JsonOut);
+    /// <summary>The serve command's options this mode shares; <paramref name="RequestsGiven"/>: --requests was on the command line (it then also caps a --trace file to its first N lines).</summary>
+    public sealed record Shared(int Requests, double Rate, int SharedPrefix, int Prefixes, int Seed, string? JsonOut, bool RequestsGiven = false);
 
     public void AddTo(Command command)
     {
@@ -46,7 +47,7 @@ internal sealed class EndpointBenchCommand
     public bool Selected(ParseResult parse, IEnumerable<Option> engineOnly)
     {
         var endpointMode = parse.GetValue(Endpoints) is { Length: > 0 } || parse.GetValue(WriteTrace) is not null;
-        var wrong = (endpointMode ? engineOnly : All.Except([Endpoints, WriteTrace])).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
+        var wrong = (endpointMode ? engineOnly : All.Except([Endpoints, WriteTrace, Trace])).Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray();
         if (wrong.Length > 0)
         {
             throw new ArgumentException(endpointMode
@@ -61,7 +62,7 @@ internal sealed class EndpointBenchCommand
     {
         var traceFile = parse.GetValue(Trace);
         var trace = traceFile is not null
-            ? EndpointBenchTrace.Read(traceFile)
+            ? [.. EndpointBenchTrace.Read(traceFile).Take(shared.RequestsGiven ? shared.Requests : int.MaxValue)]
             : EndpointBenchTrace.Generate(parse.GetValue(TraceKind)!, shared.Requests, shared.Rate, shared.Prefixes, shared.SharedPrefix, shared.Seed);
         if (parse.GetValue(WriteTrace) is { } write)
         {

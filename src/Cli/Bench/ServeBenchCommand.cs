@@ -59,7 +59,22 @@ internal static class ServeBenchCommand
                 if (endpoint.Selected(parse, [model, device, dtype, workload, write, vocab, batchTokens, fraction, hf, check, checkOnly, profile, attention, pagedKernel]))
                 {
                     return await endpoint.RunAsync(parse, new EndpointBenchCommand.Shared(parse.GetValue(requests), parse.GetValue(rate), parse.GetValue(prefix),
-                        parse.GetValue(prefixes), parse.GetValue(seed), parse.GetValue(json)), ct);
+                        parse.GetValue(prefixes), parse.GetValue(seed), parse.GetValue(json), RequestsGiven: parse.GetResult(requests) is { Implicit: false }), ct);
+                }
+
+                if (parse.GetValue(endpoint.Trace) is { } traceFile)
+                {
+                    if (!parse.GetValue(write))
+                    {
+                        throw new ArgumentException("--trace without --endpoint goes with --write-workload: it turns the trace into the in-process engine's workload (Poisson at --rate, first --requests lines).");
+                    }
+
+                    var trace = EndpointBenchTrace.Read(traceFile);
+                    var fromTrace = ServeBenchWorkload.FromTrace(Path.GetFileName(traceFile), trace, parse.GetResult(requests) is { Implicit: false } ? parse.GetValue(requests) : trace.Count,
+                        parse.GetValue(rate), parse.GetValue(vocab), parse.GetValue(seed));
+                    fromTrace.Save(parse.GetValue(workload) ?? throw new ArgumentException("--workload is required (the workload JSON to write)"));
+                    Console.WriteLine($"{parse.GetValue(workload)}: {fromTrace.Requests.Count} requests from {traceFile} at {F(fromTrace.Rate)}/s, mean prompt {F(fromTrace.Requests.Average(r => r.Prompt.Length))}, mean output {F(fromTrace.Requests.Average(r => r.MaxTokens))}");
+                    return 0;
                 }
             }
             catch (ArgumentException e)

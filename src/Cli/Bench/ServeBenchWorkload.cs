@@ -36,6 +36,35 @@ internal sealed record ServeBenchWorkload(
         return new ServeBenchWorkload(name, rate, requests);
     }
 
+    /// <summary>
+    /// The in-process engine's workload from an endpoint trace (<c>bench serve --trace</c>), so the engine alone and the
+    /// served systems see the same lengths: its first <paramref name="count"/> lines, Poisson arrivals at
+    /// <paramref name="rate"/> (NaN: the trace's own times), random token ids below <paramref name="vocab"/>, one shared
+    /// prefix of <c>prefix_tokens</c> ids per group. Lines with literal prompt text are refused (no tokenizer here).
+    /// </summary>
+    public static ServeBenchWorkload FromTrace(string name, IReadOnlyList<EndpointBenchTraceLine> trace, int count, double rate, int vocab, int seed)
+    {
+        var random = new Random(seed);
+        var prefixes = new Dictionary<int, int[]>();
+        var requests = new List<ServeBenchRequest>();
+        var t = 0.0;
+        foreach (var (line, i) in trace.Take(count).Select((l, i) => (l, i)))
+        {
+            if (line.Prompt is not null)
+            {
+                throw new ArgumentException($"{name}: line {i + 1} has prompt text; the in-process engine run needs prompt_tokens lengths.");
+            }
+
+            t = double.IsNaN(rate) ? line.ArrivalSeconds : t + (-Math.Log(1 - random.NextDouble()) / rate);
+            var prefix = line.Group is { } g && line.PrefixTokens > 0
+                ? prefixes.TryGetValue(g, out var p) ? p : prefixes[g] = Tokens(random, line.PrefixTokens, vocab)
+                : [];
+            requests.Add(new ServeBenchRequest(t, [.. prefix, .. Tokens(random, Math.Max(1, line.PromptTokens - prefix.Length), vocab)], line.OutputTokens));
+        }
+
+        return new ServeBenchWorkload(name, double.IsNaN(rate) ? requests.Count / Math.Max(t, 1e-9) : rate, requests);
+    }
+
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this));
 
     public static ServeBenchWorkload Load(string path) =>

@@ -34,6 +34,10 @@ public static class ClusterRoleArgs
         args.Add($"--Worker:ModelPath={Path.GetFullPath(spec.ModelPath)}");
         args.Add($"--Worker:ModelId={spec.EffectiveModelId}");
         args.Add($"--Worker:Device={spec.Device}");
+        if (spec.WorkerDeviceShare is { } share)
+        {
+            args.Add($"--KvCache:DeviceShare={share.ToString(CultureInfo.InvariantCulture)}");
+        }
         args.Add($"--Worker:AdvertiseHost={AdvertiseHost(spec.BindAddress)}");
         if (id.StartsWith("prefill", StringComparison.Ordinal))
         {

@@ -31,6 +31,17 @@ public sealed record ClusterSpec
 
     public int DecodeWorkers { get; init; } = 1;
 
+    /// <summary>
+    /// On a GPU, the share of the device's memory each worker takes (<c>KvCache:DeviceShare</c>): every worker of the
+    /// cluster runs on the one <see cref="Device"/>, so N workers get 1/N each, instead of the first taking 90 % of the free
+    /// memory and a later one running out. Null on the CPU, for a lone worker, or when --set already sizes the cache.
+    /// </summary>
+    public double? WorkerDeviceShare =>
+        Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && PrefillWorkers + DecodeWorkers > 1 &&
+        !Settings.Keys.Any(k => k.Equals("KvCache:DeviceShare", StringComparison.OrdinalIgnoreCase) || k.Equals("KvCache:NumBlocks", StringComparison.OrdinalIgnoreCase))
+            ? Math.Round(1.0 / (PrefillWorkers + DecodeWorkers), 4)
+            : null;
+
     /// <summary>Workers' device: cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "cpu";
 

@@ -29,6 +29,11 @@ public static class UpBanner
             b.AppendLine($"  {w.Name,-9} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");
         }
 
+        if (spec.WorkerDeviceShare is { } share)
+        {
+            b.AppendLine($"  {spec.PrefillWorkers + spec.DecodeWorkers} workers share {spec.Device}: each may use {share:P0} of its memory (KvCache:DeviceShare; --set KvCache:DeviceShare=… or KvCache:NumBlocks=… to change)");
+        }
+
         b.AppendLine();
         if (keyed)
         {

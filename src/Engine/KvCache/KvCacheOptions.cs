@@ -14,6 +14,13 @@ public sealed class KvCacheOptions
     /// <summary>On CUDA: the fraction of the device's free memory (after the weights are loaded) the cache takes.</summary>
     public double MemoryFraction { get; set; } = DefaultMemoryFraction;
 
+    /// <summary>
+    /// On CUDA, for several workers on one device: the share (0–1] of the device's total memory this worker may use,
+    /// weights included. Its cache then takes at most <see cref="MemoryFraction"/> of that share less the weights (the
+    /// rest is working memory), and never more than <see cref="MemoryFraction"/> of what is free. Unset: free memory only.
+    /// </summary>
+    public double? DeviceShare { get; set; }
+
     /// <summary>On the CPU: the cache's size in bytes.</summary>
     public long CpuBytes { get; set; } = DefaultCpuBytes;
 
@@ -26,6 +33,7 @@ public sealed class KvCacheOptions
         var errors = new List<string>();
         if (BlockSize is < 1 or > 1024) errors.Add($"KvCache:BlockSize must be in 1 … 1024 (got {BlockSize})");
         if (MemoryFraction is <= 0 or > 1) errors.Add($"KvCache:MemoryFraction must be in (0, 1] (got {MemoryFraction})");
+        if (DeviceShare is <= 0 or > 1) errors.Add($"KvCache:DeviceShare must be in (0, 1] when set (got {DeviceShare})");
         if (CpuBytes < 1) errors.Add($"KvCache:CpuBytes must be ≥ 1 (got {CpuBytes})");
         if (NumBlocks is < 1) errors.Add($"KvCache:NumBlocks must be ≥ 1 when set (got {NumBlocks})");
         return errors;

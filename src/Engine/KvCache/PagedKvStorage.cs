@@ -39,7 +39,8 @@ public sealed partial class PagedKvStorage : IDisposable
     public long Bytes => Layout.RangeBytes(Layout.Layers, Blocks);
 
     /// <summary>Allocates the cache of <paramref name="config"/> from the budget of <paramref name="options"/>.</summary>
-    public static PagedKvStorage Allocate(ModelConfig config, KvCacheOptions options, ScalarType dtype, Device device)
+    /// <remarks><paramref name="weightBytes"/>: this worker's weights on the device, charged to its <see cref="KvCacheOptions.DeviceShare"/>.</remarks>
+    public static PagedKvStorage Allocate(ModelConfig config, KvCacheOptions options, ScalarType dtype, Device device, long weightBytes = 0)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
@@ -47,16 +48,30 @@ public sealed partial class PagedKvStorage : IDisposable
         if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
         var layout = new KvCacheLayout(config.NumLayers, config.NumKvHeads, config.HeadDim, ToKvDataType(dtype), options.BlockSize);
         var perBlock = layout.RangeBytes(layout.Layers, 1);
-        var budget = device.IsCuda
-            ? (long)(torch.cuda.mem_get_info(device.Index).free * options.MemoryFraction)
-            : options.CpuBytes;
-        var blocks = options.NumBlocks ?? (int)Math.Min(int.MaxValue, budget / perBlock);
+        var budget = device.IsCuda ? CudaBudget(options, device, weightBytes) : options.CpuBytes;
+        var blocks = options.NumBlocks ?? (int)Math.Min(int.MaxValue, Math.Max(0, budget) / perBlock);
         if (blocks < 1)
         {
-            throw new InvalidOperationException(
-                $"The KV cache budget of {budget} bytes holds no block of {perBlock} bytes; raise KvCache:MemoryFraction or KvCache:CpuBytes.");
+            throw new InvalidOperationException(options.DeviceShare is { } share && device.IsCuda
+                ? $"The KV cache budget of {budget} bytes holds no block of {perBlock} bytes: KvCache:DeviceShare={share} of the device, less this worker's {weightBytes} bytes of weights, leaves no room; run fewer workers on the device, raise KvCache:DeviceShare or use a smaller model or dtype."
+                : $"The KV cache budget of {budget} bytes holds no block of {perBlock} bytes; raise KvCache:MemoryFraction or KvCache:CpuBytes.");
         }
         return new PagedKvStorage(layout, blocks, dtype, device);
+    }
+
+    /// <summary>MemoryFraction of the free memory, capped by the worker's DeviceShare of the total less its weights.</summary>
+    private static long CudaBudget(KvCacheOptions options, Device device, long weightBytes)
+    {
+        var (free, total) = torch.cuda.mem_get_info(device.Index);
+        return DeviceBudget(free, total, options, weightBytes);
+    }
+
+    /// <summary>The cache budget on a device with <paramref name="free"/> of <paramref name="total"/> bytes free (negative: no room).</summary>
+    public static long DeviceBudget(long free, long total, KvCacheOptions options, long weightBytes)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var budget = (long)(free * options.MemoryFraction);
+        return options.DeviceShare is { } share ? Math.Min(budget, (long)(total * share * options.MemoryFraction) - weightBytes) : budget;
     }
 
     /// <summary>Keys of <paramref name="layer"/> by token slot, [blocks·blockSize, Hkv, D] (a view).</summary>

@@ -42,7 +42,7 @@ public sealed partial class InferenceEngine : IDisposable
         _model = model;
         Role = options.ParsedRole;
         ModelId = modelId;
-        Storage = PagedKvStorage.Allocate(model.Config, kvOptions, model.DType, model.Device);
+        Storage = PagedKvStorage.Allocate(model.Config, kvOptions, model.DType, model.Device, model.Weights.Bytes);
         Kv = new KvCacheManager(new BlockPool(Storage.Blocks), modelId, Storage.Layout.BlockSize);
         _scheduler = new Scheduler(Kv, options);
         _runner = new ModelRunner(model, Storage, Kv);

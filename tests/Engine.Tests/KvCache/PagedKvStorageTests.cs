@@ -30,6 +30,31 @@ public sealed class PagedKvStorageTests
     }
 
     [Fact]
+    public void DeviceBudget_WithoutShare_IsTheFractionOfFreeMemory()
+    {
+        Assert.Equal(72L << 30, PagedKvStorage.DeviceBudget(80L << 30, 80L << 30, new KvCacheOptions(), weightBytes: 16L << 30));
+    }
+
+    [Fact]
+    public void DeviceBudget_TwoWorkersSharingADevice_EachGetsItsShareLessItsWeights()
+    {
+        // 8B-shaped weights (16 GiB) on an 80 GiB device, two workers at 0.5: 0.9 × 40 − 16 = 20 GiB each, whichever
+        // loads first; the second still fits in what the first left free.
+        var options = new KvCacheOptions { DeviceShare = 0.5 };
+        var first = PagedKvStorage.DeviceBudget(free: 48L << 30, total: 80L << 30, options, weightBytes: 16L << 30);
+        var second = PagedKvStorage.DeviceBudget(free: (48L << 30) - first, total: 80L << 30, options, weightBytes: 16L << 30);
+        Assert.Equal(first, second);
+        Assert.Equal(20L << 30, first, tolerance: 1L << 20);
+    }
+
+    [Fact]
+    public void Validate_DeviceShareOutOfRange_NamesTheSetting()
+    {
+        Assert.Contains(new KvCacheOptions { DeviceShare = 1.5 }.Validate(), e => e.Contains("KvCache:DeviceShare", StringComparison.Ordinal));
+        Assert.Empty(new KvCacheOptions { DeviceShare = 0.25 }.Validate());
+    }
+
+    [Fact]
     public void ExportAfterImport_SameBlocks_ReturnsTheBytesInLayoutOrder()
     {
         using var storage = Storage(8);
