@@ -1,3 +1,4 @@
+using Cluster.Engine.Model;
 using Cluster.ClusterState;
 using Cluster.Core.Ids;
 using Cluster.DecodeWorker;
@@ -54,11 +55,12 @@ public sealed class InProcessCluster : IRunningCluster
     /// Builds and starts every role, then waits until the workers are registered. With <paramref name="quiet"/> the
     /// hosts log warnings and errors only (they share one console).
     /// </summary>
+    /// <remarks><paramref name="loadProgress"/>: for a worker's name, what hears how its model load advances (cluster up's progress line).</remarks>
     public static async Task<InProcessCluster> StartAsync(ClusterSpec spec, TimeSpan readyTimeout, bool quiet = true, CancellationToken cancellationToken = default,
-        Action<WebApplicationBuilder>? configureHosts = null)
+        Action<WebApplicationBuilder>? configureHosts = null, Func<string, IProgress<ModelLoadProgress>>? loadProgress = null)
     {
         spec.Validate();
-        var cluster = new InProcessCluster(spec) { _configureHosts = configureHosts };
+        var cluster = new InProcessCluster(spec) { _configureHosts = configureHosts, _loadProgress = loadProgress };
         try
         {
             string[] logging = quiet ? ["--Logging:LogLevel:Default=Warning"] : [];
@@ -116,7 +118,11 @@ public sealed class InProcessCluster : IRunningCluster
     {
         var args = ClusterRoleArgs.Worker(Spec, name, grpcPort: 0, httpPort: 0, redis: "")
             .Concat(ClusterRoleArgs.AsArguments(ClusterRoleArgs.Secrets(Spec, name, redisPassword: null))).Concat(logging).ToArray();
-        var app = WorkerApp.Build(args, defaults, ShareState);
+        var app = WorkerApp.Build(args, defaults, builder =>
+        {
+            ShareState(builder);
+            if (_loadProgress?.Invoke(name) is { } progress) builder.Services.AddSingleton(progress);
+        });
         _apps.Add(app);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         var endpoints = app.Services.GetRequiredService<HostEndpoints>();
@@ -125,6 +131,8 @@ public sealed class InProcessCluster : IRunningCluster
 
     /// <summary>The <c>configure</c> hook of every role: one registry and one index for all, no Ctrl+C handler per host.</summary>
     private Action<WebApplicationBuilder>? _configureHosts;
+
+    private Func<string, IProgress<ModelLoadProgress>>? _loadProgress;
 
     private void ShareState(WebApplicationBuilder builder)
     {

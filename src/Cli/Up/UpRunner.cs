@@ -56,7 +56,7 @@ internal static class UpRunner
             cluster = o.UseRedis
                 ? await ProcessCluster.StartAsync(spec, o.RedisConnection, o.LogDir ?? Directory.CreateTempSubdirectory("cluster-up-").FullName,
                     readyTimeout, cancellationToken: cancellationToken, redisPassword: Environment.GetEnvironmentVariable("ClusterState__RedisPassword")).ConfigureAwait(false)
-                : await InProcessCluster.StartAsync(spec, readyTimeout, quiet: !o.Verbose, cancellationToken).ConfigureAwait(false);
+                : await InProcessCluster.StartAsync(spec, readyTimeout, quiet: !o.Verbose, cancellationToken, loadProgress: name => new UpLoadProgress(name, Console.Error)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException)
         {

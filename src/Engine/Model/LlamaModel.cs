@@ -30,11 +30,13 @@ public sealed partial class LlamaModel : IDisposable
     public int MaxPositions => (int)Rope.Cos.size(0);
 
     /// <summary>Loads config.json and the safetensors weights of <paramref name="directory"/> onto <paramref name="device"/>.</summary>
-    public static LlamaModel Load(string directory, Device device, ScalarType dtype, int maxPositions = 4096)
+    /// <remarks><paramref name="progress"/> hears after the embedding, each decoder layer and the head.</remarks>
+    public static LlamaModel Load(string directory, Device device, ScalarType dtype, int maxPositions = 4096, IProgress<ModelLoadProgress>? progress = null)
     {
         var config = HfConfigReader.Read(directory);
         using var store = new WeightStore(directory);
-        var weights = ModelWeights.Load(store, config, dtype, device);
+        var weights = ModelWeights.Load(store, config, dtype, device, progress is null ? null : (parts, total, bytes, totalBytes, elapsed) =>
+            progress.Report(new ModelLoadProgress(directory, parts, total, bytes, totalBytes, elapsed)));
         // Within a sliding window full attention is exact; sequences are not allowed to outgrow it.
         var limit = Math.Min(config.MaxPositionEmbeddings, config.SlidingWindow ?? int.MaxValue);
         var rope = new RotaryEmbedding(config, Math.Min(maxPositions, limit), dtype, device);

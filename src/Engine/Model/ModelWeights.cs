@@ -25,10 +25,18 @@ public sealed class ModelWeights : IDisposable
     /// <summary>Total bytes of the weights as held on the device.</summary>
     public long Bytes { get; private init; }
 
-    public static ModelWeights Load(WeightStore store, ModelConfig c, ScalarType dtype, Device device)
+    /// <summary>Reports (parts loaded, parts, bytes loaded, bytes expected, elapsed) after the embedding, each layer and the head.</summary>
+    public delegate void LoadProgress(int parts, int totalParts, long bytes, long totalBytes, TimeSpan elapsed);
+
+    public static ModelWeights Load(WeightStore store, ModelConfig c, ScalarType dtype, Device device, LoadProgress? progress = null)
     {
         long h = c.HiddenSize, d = c.HeadDim, qOut = c.NumHeads * d, kvOut = c.NumKvHeads * d, inter = c.IntermediateSize;
         long bytes = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var perLayer = (h * (qOut + 2 * kvOut) + qOut * h + 3 * h * inter + 2 * h + (c.AttentionBias ? qOut + 2 * kvOut : 0)) * dtype.ElementSize();
+        var totalBytes = (c.VocabSize * h * (c.TieWordEmbeddings ? 1 : 2) + h) * dtype.ElementSize() + c.NumLayers * perLayer;
+        var totalParts = c.NumLayers + 2;
+        void Report(int parts) => progress?.Invoke(parts, totalParts, bytes, totalBytes, clock.Elapsed);
         Tensor Get(string name, params long[] shape)
         {
             var t = store.Load(name, shape, dtype, device);
@@ -36,6 +44,7 @@ public sealed class ModelWeights : IDisposable
             return t;
         }
         var embed = Get("model.embed_tokens.weight", c.VocabSize, h);
+        Report(1);
         var layers = new List<LayerWeights>(c.NumLayers);
         for (var i = 0; i < c.NumLayers; i++)
         {
@@ -61,10 +70,12 @@ public sealed class ModelWeights : IDisposable
                 Get(p + "post_attention_layernorm.weight", h),
                 torch.cat([gate, up], 0),
                 Get(p + "mlp.down_proj.weight", h, inter)));
+            Report(2 + i);
         }
         var norm = Get("model.norm.weight", h);
         var tied = c.TieWordEmbeddings;
         var head = tied ? embed : Get("lm_head.weight", c.VocabSize, h);
+        Report(totalParts);
         return new ModelWeights(embed, layers, norm, head, tied) { Bytes = bytes };
     }
 

@@ -1,0 +1,13 @@
+namespace Cluster.Engine.Model;
+
+/// <summary>
+/// How far <see cref="LlamaModel.Load"/> has got: <paramref name="Parts"/> of <paramref name="TotalParts"/> loaded (the
+/// embedding, each decoder layer, the head), <paramref name="Bytes"/> of about <paramref name="TotalBytes"/> on the
+/// device so far, and the time since the load began.
+/// </summary>
+public readonly record struct ModelLoadProgress(string Directory, int Parts, int TotalParts, long Bytes, long TotalBytes, TimeSpan Elapsed)
+{
+    public double Fraction => TotalParts == 0 ? 1 : (double)Parts / TotalParts;
+
+    public bool Done => Parts >= TotalParts;
+}
