@@ -26,20 +26,21 @@ internal static class ClusterTtftBenchCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens generated per request", DefaultValueFactory = _ => 4 };
         var blocks = new Option<int>("--prefill-kv-blocks") { Description = "KvCache:NumBlocks of each prefill worker (0 = engine default)", DefaultValueFactory = _ => 320 };
         var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
+        var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (one device shared by the three workers)", DefaultValueFactory = _ => "cpu" };
         var command = new Command("cluster-ttft", "TTFT through the cluster on a shared-prefix workload: cache-aware vs round-robin prefill routing, same run.")
         {
-            model, systems, systemTokens, requests, rate, maxTokens, blocks, output,
+            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
-            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), ct));
+            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, CancellationToken ct)
+    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, CancellationToken ct)
     {
         var modelPath = model ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _);
         var workload = ClusterTtftBenchWorkload.Build(systems, systemTokens, requests, rate, seed: 7);
-        var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process (CPU); {requests} requests, Poisson {rate}/s, " +
+        var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process ({device}); {requests} requests, Poisson {rate}/s, " +
                     $"{systems} shared prefixes × {systemTokens} tokens + 16–63-token suffixes, {maxTokens} output tokens; prefill KvCache:NumBlocks {blocks} " +
                     $"(block 16: one worker holds {(blocks > 0 ? (blocks * 16 / systemTokens).ToString(CultureInfo.InvariantCulture) : "all")} of {systems} prefixes)";
         Console.WriteLine(setup);
@@ -47,7 +48,7 @@ internal static class ClusterTtftBenchCommand
         foreach (var policy in Policies)
         {
             Console.WriteLine($"running Routing:PrefillPolicy={policy} on a fresh cluster...");
-            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct));
+            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device));
         }
 
         var table = Table(results);

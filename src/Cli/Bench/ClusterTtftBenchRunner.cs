@@ -24,11 +24,11 @@ internal static class ClusterTtftBenchRunner
         public double CacheHitFraction => PromptTokens == 0 ? 0 : (double)CachedPromptTokens / PromptTokens;
     }
 
-    public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct)
+    public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct, string device = "cpu")
     {
         var spec = new ClusterSpec
         {
-            ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1,
+            ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1, Device = device,
             Settings = new Dictionary<string, string> { ["Routing:PrefillPolicy"] = policy },
             PrefillSettings = prefillBlocks > 0 ? new Dictionary<string, string> { ["KvCache:NumBlocks"] = prefillBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture) } : new Dictionary<string, string>(),
         };
