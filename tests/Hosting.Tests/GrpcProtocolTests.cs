@@ -67,7 +67,8 @@ public sealed class GrpcProtocolTests
     public async Task UnaryRequestOverTheHostsReceiveLimit_ResourceExhausted_AndJustUnderIsServed()
     {
         await using var host = await StartEchoHostAsync(new InteropEchoService());
-        var invoker = host.Channel.CreateCallInvoker();
+        using var unlimited = UnlimitedChannel(host); // only the server's limit can refuse (the echo would trip the client's)
+        var invoker = unlimited.CreateCallInvoker();
         var limit = 4 << 20; // the documented 4 MiB (ClusterHostExtensions.DefaultMaxMessageSize)
         Assert.True(ClusterHostExtensions.DefaultMaxMessageSize == limit, $"The host's receive limit is {ClusterHostExtensions.DefaultMaxMessageSize}, the docs say 4 MiB.");
 
@@ -86,7 +87,8 @@ public sealed class GrpcProtocolTests
     public async Task ClientStreamingOneMessageOverTheHostsReceiveLimit_ResourceExhausted()
     {
         await using var host = await StartEchoHostAsync(new InteropEchoService());
-        using var call = host.Channel.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, default);
+        using var unlimited = UnlimitedChannel(host);
+        using var call = unlimited.CreateCallInvoker().AsyncClientStreamingCall(EchoMethods.ClientStream, null, default);
 
         try
         {
@@ -122,6 +124,9 @@ public sealed class GrpcProtocolTests
         var status = response.TrailingHeaders.TryGetValues("grpc-status", out var values) ? values.Single() : Header(response, "grpc-status");
         Assert.Equal(((int)StatusCode.DeadlineExceeded).ToString(System.Globalization.CultureInfo.InvariantCulture), status);
     }
+
+    private static GrpcChannel UnlimitedChannel(TestHost host) => GrpcChannel.ForAddress(
+        host.Endpoints.GrpcAddress, new GrpcChannelOptions { MaxReceiveMessageSize = null, MaxSendMessageSize = null });
 
     private static HttpClient RawHttp2Client() => new(new SocketsHttpHandler()) { Timeout = Bounded.Timeout };
 
