@@ -1,5 +1,6 @@
 using Cluster.Contracts.V1;
 using Grpc.Core;
+using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Polly;
@@ -13,9 +14,9 @@ namespace Cluster.Client;
 public sealed partial class ClusterClient : IDisposable
 {
     private readonly ClusterClientOptions _options;
-    private readonly GrpcChannel[] _channels;
+    private readonly CallInvoker[] _invokers;
+    private readonly GrpcChannel[] _ownedChannels;
     private readonly ResiliencePipeline _retry;
-    private readonly Metadata? _headers;
     private int _next;
 
     /// <summary>A client of the router at <paramref name="address"/> with default options.</summary>
@@ -24,24 +25,50 @@ public sealed partial class ClusterClient : IDisposable
     {
     }
 
-    /// <summary>A client configured by <paramref name="options"/>.</summary>
+    /// <summary>A client configured by <paramref name="options"/>; it opens one <see cref="GrpcChannel"/> per address.</summary>
     public ClusterClient(ClusterClientOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Addresses.Count == 0)
         {
-            throw new ArgumentException("Set at least one router address in ClusterClientOptions.Addresses (e.g. http://127.0.0.1:50051).", nameof(options));
+            throw new ArgumentException("Set at least one router address in ClusterClientOptions.Addresses (e.g. http://127.0.0.1:50051), or pass your own GrpcChannel or CallInvoker.", nameof(options));
         }
 
         _options = options;
-        _channels = options.Addresses.Select(a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
+        _ownedChannels = options.Addresses.Select(a => GrpcChannel.ForAddress(a, new GrpcChannelOptions
         {
             HttpHandler = options.HttpHandler ?? CreateHandler(options),
             DisposeHttpClient = options.HttpHandler is null,
             MaxReceiveMessageSize = null,
         })).ToArray();
+        _invokers = _ownedChannels.Select(c => WithApiKey(c.CreateCallInvoker(), options)).ToArray();
         _retry = RetryBeforeFirstToken.Create(options);
-        _headers = string.IsNullOrEmpty(options.ApiKey) ? null : new Metadata { { "authorization", "Bearer " + options.ApiKey } };
+    }
+
+    /// <summary>
+    /// A client on the caller's own <paramref name="channel"/> (its handler, TLS, limits and interceptors stay the
+    /// caller's; <see cref="Dispose"/> leaves it open). <see cref="ClusterClientOptions.Addresses"/>,
+    /// <see cref="ClusterClientOptions.HttpHandler"/> and <see cref="ClusterClientOptions.ServerCertificateValidation"/>
+    /// are ignored; the API key, deadline, model and retry settings apply.
+    /// </summary>
+    public ClusterClient(GrpcChannel channel, ClusterClientOptions? options = null)
+        : this((channel ?? throw new ArgumentNullException(nameof(channel))).CreateCallInvoker(), options)
+    {
+    }
+
+    /// <summary>
+    /// A client that sends every call through the caller's <paramref name="callInvoker"/>, for example
+    /// <c>channel.Intercept(myInterceptor)</c>. As with a caller's channel, the API key, deadline, model and retry
+    /// settings of <paramref name="options"/> apply; the API key is added by an <see cref="ApiKeyInterceptor"/> in
+    /// front of <paramref name="callInvoker"/>, so the caller's interceptors see it.
+    /// </summary>
+    public ClusterClient(CallInvoker callInvoker, ClusterClientOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(callInvoker);
+        _options = options ?? new ClusterClientOptions();
+        _ownedChannels = [];
+        _invokers = [WithApiKey(callInvoker, _options)];
+        _retry = RetryBeforeFirstToken.Create(_options);
     }
 
     /// <summary>Lists the served models.</summary>
@@ -56,10 +83,10 @@ public sealed partial class ClusterClient : IDisposable
     /// <summary>True when the next router answers <c>grpc.health.v1.Health</c> with SERVING.</summary>
     public async Task<bool> CheckHealthAsync(CancellationToken cancellationToken = default)
     {
-        var channel = NextChannel();
+        var invoker = NextInvoker();
         try
         {
-            var response = await new Health.HealthClient(channel).CheckAsync(new HealthCheckRequest(), CallOptionsFor(null, cancellationToken));
+            var response = await new Health.HealthClient(invoker).CheckAsync(new HealthCheckRequest(), CallOptionsFor(null, cancellationToken));
             return response.Status == HealthCheckResponse.Types.ServingStatus.Serving;
         }
         catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.NotFound or StatusCode.DeadlineExceeded)
@@ -71,16 +98,19 @@ public sealed partial class ClusterClient : IDisposable
     /// <summary>Closes the client's connections.</summary>
     public void Dispose()
     {
-        foreach (var channel in _channels)
+        foreach (var channel in _ownedChannels)
         {
             channel.Dispose();
         }
     }
 
-    private Inference.InferenceClient Inference() => new(NextChannel());
+    private Inference.InferenceClient Inference() => new(NextInvoker());
 
     // Round-robin over the addresses; a retry therefore goes to the next router.
-    private GrpcChannel NextChannel() => _channels[(int)((uint)Interlocked.Increment(ref _next) % (uint)_channels.Length)];
+    private CallInvoker NextInvoker() => _invokers[(int)((uint)Interlocked.Increment(ref _next) % (uint)_invokers.Length)];
+
+    private static CallInvoker WithApiKey(CallInvoker invoker, ClusterClientOptions options) =>
+        string.IsNullOrEmpty(options.ApiKey) ? invoker : invoker.Intercept(new ApiKeyInterceptor(options.ApiKey));
 
     private static SocketsHttpHandler CreateHandler(ClusterClientOptions options)
     {
@@ -102,6 +132,6 @@ public sealed partial class ClusterClient : IDisposable
     private CallOptions CallOptionsFor(GenerationOptions? options, CancellationToken cancellationToken)
     {
         var timeout = options?.Timeout ?? _options.DefaultDeadline;
-        return new CallOptions(_headers, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
+        return new CallOptions(null, timeout is { } t ? DateTime.UtcNow + t : null, cancellationToken);
     }
 }

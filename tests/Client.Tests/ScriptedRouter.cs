@@ -56,6 +56,7 @@ internal sealed class ScriptedRouter : Inference.InferenceBase, IAsyncDisposable
     public override Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
     {
         Interlocked.Increment(ref _calls);
+        Authorizations.Enqueue(context.RequestHeaders.GetValue("authorization") ?? "");
         return Task.FromResult(new CompleteResponse
         {
             RequestId = "c1",
@@ -66,8 +67,11 @@ internal sealed class ScriptedRouter : Inference.InferenceBase, IAsyncDisposable
         });
     }
 
-    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context) =>
-        Task.FromResult(new ListModelsResponse { Models = { new ModelInfo { Id = "tiny", MaxModelLength = 2048, OwnedBy = "cluster" } } });
+    public override Task<ListModelsResponse> ListModels(ListModelsRequest request, ServerCallContext context)
+    {
+        Authorizations.Enqueue(context.RequestHeaders.GetValue("authorization") ?? "");
+        return Task.FromResult(new ListModelsResponse { Models = { new ModelInfo { Id = "tiny", MaxModelLength = 2048, OwnedBy = "cluster" } } });
+    }
 
     public static async Task StreamWords(GenerateRequest request, IServerStreamWriter<GenerateResponse> stream, ServerCallContext context, params string[] words)
     {

@@ -30,9 +30,11 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static Task<TestHost> StartAsync(params string[] extraArgs) => StartAsync(_ => { }, extraArgs);
 
-    public static async Task<TestHost> StartAsync(Action<WebApplication> map, params string[] extraArgs)
+    public static Task<TestHost> StartAsync(Action<WebApplication> map, params string[] extraArgs) => StartAsync(_ => { }, map, extraArgs);
+
+    public static async Task<TestHost> StartAsync(Action<WebApplicationBuilder> configure, Action<WebApplication> map, params string[] extraArgs)
     {
-        var app = ClusterHost.Build([.. FreePortArgs, .. extraArgs], new ClusterHostDefaults("test", 50999, 8999), map: map);
+        var app = ClusterHost.Build([.. FreePortArgs, .. extraArgs], new ClusterHostDefaults("test", 50999, 8999), configure, map);
         await app.StartAsync();
         return new TestHost(app);
     }
