@@ -370,7 +370,8 @@ public sealed partial class ChartTests
     [InlineData("auth: {apiKeys: []}\n", "auth.apiKeys needs at least one key")]
     [InlineData("redis: {auth: {password: \"\"}}\n", "redis.auth.password is required")]
     [InlineData("redis: {mode: external}\n", "redis.external.address is required")]
-    [InlineData("router: {orleans: {enabled: true}}\n", "Orleans membership of the routers is planned (issue 14)")]
+    [InlineData("router: {tier: {siloPort: 8080}}\n", "router.tier.siloPort 8080 collides with the gateway, gRPC or HTTP port")]
+    [InlineData("router: {tier: {gatewayPort: 50051}}\n", "router.tier.gatewayPort 50051 collides with the router's gRPC or HTTP port")]
     [InlineData("model: {source: pvc}\n", "model.pvc.claimName is required")]
     public void Render_MissingOrUnsupportedValue_FailsNamingIt(string yaml, string message)
     {
