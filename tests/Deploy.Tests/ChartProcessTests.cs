@@ -59,7 +59,8 @@ public sealed class ChartProcessTests : IAsyncLifetime
         await ClusterReadiness.WaitHealthyAsync(roles, DeadChild, ReadyTimeout, CancellationToken.None);
 
         _state = new ServiceCollection().AddClusterState(new ConfigurationBuilder().AddInMemoryCollection([
-            new("ClusterState:RedisConnectionString", _redis.ConnectionString), new("ClusterState:RedisPassword", _redis.Password)]).Build())
+            new("ClusterState:RedisConnectionString", _redis.ConnectionString), new("ClusterState:RedisPassword", _redis.Password),
+            new("ClusterState:KeyPrefix", _chart.Deployment("router")!.MainContainer().EnvValue("ClusterState__KeyPrefix"))]).Build())
             .BuildServiceProvider();
         var registry = _state.GetRequiredService<IWorkerRegistry>();
         await ClusterReadiness.WaitRegisteredAsync(registry, new ModelId("tiny"), 2, DeadChild, ReadyTimeout, CancellationToken.None);

@@ -126,6 +126,18 @@ clusters. Disabled: RouterTier__Enabled=false (each router counts only its own w
 {{- end -}}
 {{- end -}}
 
+{{/*
+ClusterState:KeyPrefix of every host: redis.keyPrefix, else "cl:<release>.<namespace>:" (one registry and prefix index
+per install, even on a shared Redis). The hosts accept at most 64 characters.
+*/}}
+{{- define "cluster.redisKeyPrefix" -}}
+{{- $prefix := default (printf "cl:%s.%s:" .Release.Name .Release.Namespace) .Values.redis.keyPrefix -}}
+{{- if gt (len $prefix) 64 -}}
+{{- fail (printf "the Redis key prefix %q is longer than 64 characters (release and namespace names): set redis.keyPrefix" $prefix) -}}
+{{- end -}}
+{{- $prefix -}}
+{{- end -}}
+
 {{/* Where the model directory is inside the containers. */}}
 {{- define "cluster.modelDir" -}}
 {{- $m := .Values.model -}}
@@ -232,6 +244,8 @@ which come from Secrets only.
       key: {{ ternary $root.Values.auth.clusterTokenKey "cluster-token" (ne $root.Values.auth.existingSecret "") }}
 - name: ClusterState__RedisConnectionString
   value: {{ include "cluster.redisAddress" $root | quote }}
+- name: ClusterState__KeyPrefix
+  value: {{ include "cluster.redisKeyPrefix" $root | quote }}
 {{- if include "cluster.redisHasPassword" $root }}
 - name: ClusterState__RedisPassword
   valueFrom:
