@@ -19,18 +19,19 @@ namespace Cluster.Deploy.Tests;
 /// example run as processes (the built Router, PrefillWorker and DecodeWorker) with exactly the environment the
 /// Deployments give their containers, secrets resolved from the rendered Secrets, after the synthetic-model init
 /// container's own command wrote the model. Adapted to one machine, and only these: the ports (free ones instead of the
-/// containers' fixed ports), the Redis address (a local redis-server with the rendered password instead of the bundled
+/// containers' fixed ports, the router tier's silo and gateway ports included), the Redis address (a local redis-server with the rendered password instead of the bundled
 /// StatefulSet's Service), /models (a temporary folder instead of the emptyDir), the downward API (metadata.name: a pod
 /// name, status.podIP: 127.0.0.1). Hosting:BindAddress stays 0.0.0.0, so each host starts only because the chart gave
 /// it its credentials. The roles come up, the workers register under their pod names, the router serves a completion
-/// with the API key from the Secret and refuses one without, and the `helm test` pod's script passes against it.
-/// Probe paths: /healthz (liveness, startup) must answer 200; /readyz (readiness) and /metrics come with the
-/// observability work and are accepted as 404 until the hosts serve them (then they must answer 200).
+/// with the API key from the Secret and refuses one without, and the `helm test` pod's script passes against it. The
+/// router's silo joined the Orleans membership in Redis under the chart's per-release cluster id. Probe paths: /healthz
+/// (liveness, startup) and /readyz (readiness) must answer 200; /metrics 401 without the cluster token, 200 with it.
 /// </summary>
 public sealed class ChartProcessTests : IAsyncLifetime
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(120);
     private static readonly string[] AdaptedKeys = ["Hosting__GrpcPort", "Hosting__HttpPort", "ClusterState__RedisConnectionString"];
+    private static readonly string[] RouterAdaptedKeys = ["RouterTier__SiloPort", "RouterTier__GatewayPort", "RouterTier__AdvertisedAddress"];
 
     private readonly string _dir = Directory.CreateTempSubdirectory("deploy-processes-").FullName;
     private readonly List<ChildProcess> _children = [];
@@ -58,7 +59,8 @@ public sealed class ChartProcessTests : IAsyncLifetime
         await ClusterReadiness.WaitHealthyAsync(roles, DeadChild, ReadyTimeout, CancellationToken.None);
 
         _state = new ServiceCollection().AddClusterState(new ConfigurationBuilder().AddInMemoryCollection([
-            new("ClusterState:RedisConnectionString", _redis.ConnectionString), new("ClusterState:RedisPassword", _redis.Password)]).Build())
+            new("ClusterState:RedisConnectionString", _redis.ConnectionString), new("ClusterState:RedisPassword", _redis.Password),
+            new("ClusterState:KeyPrefix", _chart.Deployment("router")!.MainContainer().EnvValue("ClusterState__KeyPrefix"))]).Build())
             .BuildServiceProvider();
         var registry = _state.GetRequiredService<IWorkerRegistry>();
         await ClusterReadiness.WaitRegisteredAsync(registry, new ModelId("tiny"), 2, DeadChild, ReadyTimeout, CancellationToken.None);
@@ -69,6 +71,7 @@ public sealed class ChartProcessTests : IAsyncLifetime
 
         var apiKey = Secret("cluster-auth", "api-key-0");
         await RoutableProbe.WaitAsync(new Uri($"http://127.0.0.1:{_endpoints["router"].Grpc.Port}"), apiKey, "tiny", DeadChild, ReadyTimeout, CancellationToken.None);
+        await AssertRouterSiloJoinedMembershipAsync();
 
         foreach (var (role, (_, address)) in _endpoints)
         {
@@ -108,11 +111,6 @@ public sealed class ChartProcessTests : IAsyncLifetime
             .Replace($"http://cluster-router:{_chart.Services.Single(x => x.Metadata.Name == "cluster-router").Spec.Ports.Single(p => p.Name == "http").Port}",
                 router.ToString().TrimEnd('/'), StringComparison.Ordinal)
             .Replace("/tmp/", tmp + "/", StringComparison.Ordinal);
-        if (await StatusAsync(http, router, "/readyz") == HttpStatusCode.NotFound)
-        {
-            script = script.Replace("/readyz", "/healthz", StringComparison.Ordinal); // readiness on /healthz until /readyz exists
-        }
-
         Assert.Equal(("cluster-auth", "api-key-0"), (pod.Env.Single().ValueFrom.SecretKeyRef.Name, pod.Env.Single().ValueFrom.SecretKeyRef.Key));
         var helmTest = Tool.Run(pod.Command[0], [.. pod.Command.Skip(1), script],
             environment: new Dictionary<string, string> { [pod.Env.Single().Name] = apiKey }, installHint: "apt-get install curl");
@@ -160,6 +158,7 @@ public sealed class ChartProcessTests : IAsyncLifetime
                 "Hosting__GrpcPort" => grpc.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "Hosting__HttpPort" => httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "ClusterState__RedisConnectionString" => _redis.ConnectionString,
+                "RouterTier__SiloPort" or "RouterTier__GatewayPort" => FreePorts.Resolve(0).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 _ when env.ValueFrom?.SecretKeyRef is { } s => Secret(s.Name, s.Key),
                 _ when env.ValueFrom?.FieldRef?.FieldPath == "metadata.name" => $"{deployment.Metadata.Name}-pod-0",
                 _ when env.ValueFrom?.FieldRef?.FieldPath == "status.podIP" => "127.0.0.1",
@@ -169,11 +168,30 @@ public sealed class ChartProcessTests : IAsyncLifetime
         }
 
         Assert.All(AdaptedKeys, k => Assert.Contains(k, environment.Keys)); // the chart sets what is adapted here
+        if (role == "router")
+        {
+            Assert.All(RouterAdaptedKeys, k => Assert.Contains(k, environment.Keys));
+        }
+
         Assert.Equal("0.0.0.0", environment["Hosting__BindAddress"]);
         var host = Path.GetFileNameWithoutExtension(container.Args.Single())["Cluster.".Length..];
         var dll = ExecutableLocator.FromBaseDirectory().Dll(host);
         _children.Add(ChildProcess.Start(role, dll, [], Path.Combine(_dir, $"{role}.log"), environment));
         _endpoints[role] = (new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{httpPort}"));
+    }
+
+    /// <summary>The router's silo is in the Orleans membership table in Redis under the chart's cluster id (service id too).</summary>
+    private async Task AssertRouterSiloJoinedMembershipAsync()
+    {
+        var clusterId = _chart.Deployment("router")!.MainContainer().EnvValue("RouterTier__ClusterId");
+        Assert.Equal("cluster.llm", clusterId);
+        using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{_redis.ConnectionString},password={_redis.Password},allowAdmin=true");
+        var key = $"{clusterId}/members/{clusterId}";
+        if (!await redis.GetDatabase().KeyExistsAsync(key))
+        {
+            var keys = redis.GetServers().Single().Keys(pattern: "*members*").Select(k => k.ToString());
+            Assert.Fail($"no Orleans membership key {key} in Redis (membership keys: {string.Join(", ", keys)})\n{Logs()}");
+        }
     }
 
     private string MapPath(string value) =>

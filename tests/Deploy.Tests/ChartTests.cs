@@ -193,6 +193,25 @@ public sealed partial class ChartTests
     }
 
     [Fact]
+    public void Redis_KeyPrefix_OneForEveryRole_DiffersPerReleaseAndNamespace()
+    {
+        string[] Prefixes(string release, string ns, string values = "") => [.. RenderWith(release, ns, values).Deployments.Select(d => d.MainContainer().EnvValue("ClusterState__KeyPrefix")!)];
+
+        var install = Prefixes("alpha", "llm");
+        Assert.Equal(["cl:alpha.llm:"], install.Distinct()); // workers and routers of one install share one registry
+        Assert.Equal(4, install.Length);
+        Assert.Equal("cl:beta.llm:", Prefixes("beta", "llm").Distinct().Single());
+        Assert.Equal("cl:alpha.other:", Prefixes("alpha", "other").Distinct().Single());
+        Assert.Equal("mine:", Prefixes("alpha", "llm", "redis: {keyPrefix: \"mine:\"}\n").Distinct().Single());
+
+        static RenderedChart RenderWith(string release, string ns, string values)
+        {
+            using var file = new TempValues(values);
+            return ChartRenderer.RenderOk([Repo.Example("external-redis"), .. file.Paths], chart: null, release, ns);
+        }
+    }
+
+    [Fact]
     public void Redis_External_HasNoStatefulSet_AndItsAddressTlsAndSecret()
     {
         var chart = ChartRenderer.RenderOk(Repo.Example("external-redis"));
@@ -370,7 +389,9 @@ public sealed partial class ChartTests
     [InlineData("auth: {apiKeys: []}\n", "auth.apiKeys needs at least one key")]
     [InlineData("redis: {auth: {password: \"\"}}\n", "redis.auth.password is required")]
     [InlineData("redis: {mode: external}\n", "redis.external.address is required")]
-    [InlineData("router: {orleans: {enabled: true}}\n", "Orleans membership of the routers is planned (issue 14)")]
+    [InlineData("redis: {keyPrefix: \"cl:a-prefix-that-is-longer-than-the-sixty-four-characters-hosts-accept:\"}\n", "is longer than 64 characters")]
+    [InlineData("router: {tier: {siloPort: 8080}}\n", "router.tier.siloPort 8080 collides with the gateway, gRPC or HTTP port")]
+    [InlineData("router: {tier: {gatewayPort: 50051}}\n", "router.tier.gatewayPort 50051 collides with the router's gRPC or HTTP port")]
     [InlineData("model: {source: pvc}\n", "model.pvc.claimName is required")]
     public void Render_MissingOrUnsupportedValue_FailsNamingIt(string yaml, string message)
     {

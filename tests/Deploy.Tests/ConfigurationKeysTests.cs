@@ -87,6 +87,7 @@ public sealed class ConfigurationKeysTests
         {
             typeof(Cluster.Hosting.HostingOptions), typeof(Cluster.Worker.WorkerOptions), typeof(Cluster.Router.Models.RouterModelsOptions),
             typeof(Cluster.Engine.Scheduling.EngineOptions), typeof(Cluster.ClusterState.ClusterStateOptions), typeof(Cluster.KvTransfer.KvTransferOptions),
+            typeof(Cluster.Router.Orleans.Hosting.RouterTierOptions),
         }
         .Select(t => t.Assembly).Distinct()
         .SelectMany(a => a.GetExportedTypes())

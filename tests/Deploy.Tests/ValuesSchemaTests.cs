@@ -43,7 +43,11 @@ public sealed class ValuesSchemaTests
     [InlineData("extraEnv: {FOO: bar}\n", "/extraEnv")]
     [InlineData("extraEnv: [{value: no-name}]\n", "/extraEnv/0")]
     [InlineData("config: {Auth: {ClusterToken: in-plain-values}}\n", "/config")]
-    [InlineData("router: {orleans: {enabled: true}}\n", "/router/orleans/enabled")]
+    [InlineData("router: {orleans: {enabled: true}}\n", "orleans")] // the old placeholder: now router.tier
+    [InlineData("router: {tier: {siloPort: 0}}\n", "/router/tier/siloPort")]
+    [InlineData("redis: {keyPrefix: \"with space\"}\n", "/redis/keyPrefix")]
+    [InlineData("router: {tier: {enabled: \"yes\"}}\n", "/router/tier/enabled")]
+    [InlineData("router: {tier: {clusterId: \"two words\"}}\n", "/router/tier/clusterId")]
     [InlineData("monitoring: {podMonitor: {enabled: \"yes\"}}\n", "/monitoring/podMonitor/enabled")]
     public void Wrong_Values_AreRejected(string yaml, string where)
     {

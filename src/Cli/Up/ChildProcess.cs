@@ -6,18 +6,10 @@ namespace Cluster.Cli.Up;
 /// One role started as a child process (<c>dotnet Cluster.X.dll args</c>), its output appended to a log file. The child
 /// gets <c>Hosting:ParentPid</c> (this process) and stops itself when this process is gone (<c>Cluster.Hosting.ParentWatch</c>).
 /// Once <see cref="Supervise"/> is called, an unexpected exit is reported and the role restarted after a backoff
-/// (<see cref="FirstBackoff"/> doubling to <see cref="MaxBackoff"/>); <see cref="KillAsync"/> and <see cref="DisposeAsync"/> stop it for good.
+/// (<see cref="RestartBackoff"/>: 0.5 s doubling to 10 s, reset after a run of 30 s); <see cref="KillAsync"/> and <see cref="DisposeAsync"/> stop it for good.
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    /// <summary>First restart delay; it doubles per quick exit up to <see cref="MaxBackoff"/>.</summary>
-    public static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(500);
-
-    public static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
-
-    /// <summary>A child that ran this long before exiting is restarted after <see cref="FirstBackoff"/> again.</summary>
-    public static readonly TimeSpan StableAfter = TimeSpan.FromSeconds(30);
-
     private readonly ProcessStartInfo _info;
     private readonly StreamWriter _log;
     private readonly Lock _logLock = new();
@@ -25,7 +17,7 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly CancellationTokenSource _stopped = new();
     private Process _process = null!;
     private long _startedAt;
-    private TimeSpan _backoff = TimeSpan.Zero;
+    private readonly RestartBackoff _backoff = new();
     private Action<string>? _report;
 
     private ChildProcess(string name, ProcessStartInfo info, StreamWriter log, string logPath)
@@ -215,16 +207,16 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Reports the exit, waits the backoff (0.5 s doubling to 10 s; reset after a run of 30 s) and starts the role again.</summary>
+    /// <summary>Reports the exit, waits the <see cref="RestartBackoff"/> delay and starts the role again.</summary>
     private async Task RestartAsync(Process exited)
     {
         var ran = Stopwatch.GetElapsedTime(_startedAt);
-        _backoff = ran >= StableAfter || _backoff == TimeSpan.Zero ? FirstBackoff : TimeSpan.FromTicks(Math.Min(_backoff.Ticks * 2, MaxBackoff.Ticks));
+        var delay = _backoff.Next(ran);
         var code = exited.HasExited ? exited.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture) : "?";
-        _report!($"cluster up: {Name} (pid {exited.Id}) exited unexpectedly with code {code} after {ran.TotalSeconds:F1} s; restarting it in {_backoff.TotalSeconds:0.0} s");
+        _report!($"cluster up: {Name} (pid {exited.Id}) exited unexpectedly with code {code} after {ran.TotalSeconds:F1} s; restarting it in {delay.TotalSeconds:0.0} s");
         try
         {
-            await Task.Delay(_backoff, _stopped.Token).ConfigureAwait(false);
+            await Task.Delay(delay, _stopped.Token).ConfigureAwait(false);
             lock (_stateLock)
             {
                 _stopped.Token.ThrowIfCancellationRequested();

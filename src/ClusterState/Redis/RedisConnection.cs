@@ -75,6 +75,16 @@ public sealed partial class RedisConnection : IDisposable
         }
 
         _multiplexer.Dispose();
+        if (configuration.Ssl && !HasAuthReply(refusal))
+        {
+            // StackExchange.Redis files a failed TLS handshake (a server without TLS on that port, an untrusted
+            // certificate) as AuthenticationFailure too, though no server ever judged the password.
+            throw new InvalidOperationException(
+                $"Redis at {string.Join(',', configuration.EndPoints)}: the TLS connection failed ({ClusterStateOptions.SectionName}:RedisTls or ssl=true is on); "
+                + "check that the server serves TLS on that port and that this host trusts its certificate, or turn RedisTls off for a server without TLS. "
+                + $"({Redact(refusal, configuration.Password)})");
+        }
+
         var given = string.IsNullOrEmpty(configuration.Password) ? "no password was given" : "the password given was refused";
         throw new InvalidOperationException(
             $"Redis at {string.Join(',', configuration.EndPoints)} requires authentication and {given}: set {ClusterStateOptions.SectionName}:RedisPassword "
@@ -94,6 +104,9 @@ public sealed partial class RedisConnection : IDisposable
 
         return false;
     }
+
+    private static bool HasAuthReply(string message) =>
+        message.Contains("NOAUTH", StringComparison.Ordinal) || message.Contains("WRONGPASS", StringComparison.Ordinal);
 
     private static string Redact(string message, string? password) =>
         string.IsNullOrEmpty(password) ? message : message.Replace(password, "***", StringComparison.Ordinal);

@@ -17,9 +17,9 @@ internal static class ChartRenderer
 
     /// <summary>Renders <paramref name="chart"/> (default: deploy/helm/cluster) with the values files given.</summary>
     public static Tool.Result Render(IEnumerable<string> valuesFiles, string? chart = null, string release = Release,
-        bool notes = false, IEnumerable<string>? exclude = null)
+        bool notes = false, IEnumerable<string>? exclude = null, string @namespace = Namespace)
     {
-        var args = new List<string> { "--chart", chart ?? Repo.Chart, "--name", release, "--namespace", Namespace };
+        var args = new List<string> { "--chart", chart ?? Repo.Chart, "--name", release, "--namespace", @namespace };
         foreach (var f in valuesFiles)
         {
             args.AddRange(["-f", f]);
@@ -41,9 +41,9 @@ internal static class ChartRenderer
     /// <summary>Renders and fails the test when the renderer fails.</summary>
     public static RenderedChart RenderOk(params string[] valuesFiles) => RenderOk(valuesFiles, chart: null);
 
-    public static RenderedChart RenderOk(IEnumerable<string> valuesFiles, string? chart, string release = Release)
+    public static RenderedChart RenderOk(IEnumerable<string> valuesFiles, string? chart, string release = Release, string @namespace = Namespace)
     {
-        var result = Render(valuesFiles, chart, release);
+        var result = Render(valuesFiles, chart, release, @namespace: @namespace);
         Assert.True(result.ExitCode == 0, $"render failed: {result}");
         return RenderedChart.Parse(result.Output);
     }

@@ -91,6 +91,53 @@ app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 {{- end -}}
 
+{{/*
+The Orleans router tier (ARCHITECTURE §6, "Router tier"): every router pod hosts a silo clustered through the release's
+Redis. Each silo advertises its pod IP on fixed ports, so router replicas reach each other, and the cluster id (also the
+Orleans service id) is "<release>.<namespace>" unless router.tier.clusterId: two installs sharing one Redis stay two
+clusters. Disabled: RouterTier__Enabled=false (each router counts only its own work).
+*/}}
+{{- define "cluster.routerTierClusterId" -}}
+{{- default (printf "%s.%s" .Release.Name .Release.Namespace) .Values.router.tier.clusterId -}}
+{{- end -}}
+
+{{- define "cluster.routerTierEnv" -}}
+{{- $t := .Values.router.tier -}}
+{{- if $t.enabled -}}
+{{- $taken := list (int $t.gatewayPort) (int (include "cluster.grpcPort" "router")) (int (include "cluster.httpPort" "router")) -}}
+{{- if has (int $t.siloPort) $taken -}}
+{{- fail (printf "router.tier.siloPort %d collides with the gateway, gRPC or HTTP port of the router (%v): pick another" (int $t.siloPort) $taken) -}}
+{{- end -}}
+{{- if has (int $t.gatewayPort) (rest $taken) -}}
+{{- fail (printf "router.tier.gatewayPort %d collides with the router's gRPC or HTTP port: pick another" (int $t.gatewayPort)) -}}
+{{- end -}}
+- name: RouterTier__AdvertisedAddress
+  valueFrom:
+    fieldRef: {fieldPath: status.podIP}
+- name: RouterTier__SiloPort
+  value: {{ int $t.siloPort | toString | quote }}
+- name: RouterTier__GatewayPort
+  value: {{ int $t.gatewayPort | toString | quote }}
+- name: RouterTier__ClusterId
+  value: {{ include "cluster.routerTierClusterId" . | quote }}
+{{- else -}}
+- name: RouterTier__Enabled
+  value: "false"
+{{- end -}}
+{{- end -}}
+
+{{/*
+ClusterState:KeyPrefix of every host: redis.keyPrefix, else "cl:<release>.<namespace>:" (one registry and prefix index
+per install, even on a shared Redis). The hosts accept at most 64 characters.
+*/}}
+{{- define "cluster.redisKeyPrefix" -}}
+{{- $prefix := default (printf "cl:%s.%s:" .Release.Name .Release.Namespace) .Values.redis.keyPrefix -}}
+{{- if gt (len $prefix) 64 -}}
+{{- fail (printf "the Redis key prefix %q is longer than 64 characters (release and namespace names): set redis.keyPrefix" $prefix) -}}
+{{- end -}}
+{{- $prefix -}}
+{{- end -}}
+
 {{/* Where the model directory is inside the containers. */}}
 {{- define "cluster.modelDir" -}}
 {{- $m := .Values.model -}}
@@ -197,6 +244,8 @@ which come from Secrets only.
       key: {{ ternary $root.Values.auth.clusterTokenKey "cluster-token" (ne $root.Values.auth.existingSecret "") }}
 - name: ClusterState__RedisConnectionString
   value: {{ include "cluster.redisAddress" $root | quote }}
+- name: ClusterState__KeyPrefix
+  value: {{ include "cluster.redisKeyPrefix" $root | quote }}
 {{- if include "cluster.redisHasPassword" $root }}
 - name: ClusterState__RedisPassword
   valueFrom:
