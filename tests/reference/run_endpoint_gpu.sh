@@ -13,6 +13,10 @@
 #      disaggregated (threshold 0), and conditional disaggregation (the router's default);
 #   4. CUDA MPS: whether the machine has it (reported, not used);
 #   5. transformers' continuous batching (hf_serve.py) at HF_RATE (default 16), the peer.
+# SYSTEMS (default "colocated disaggregated conditional") picks and orders the clusters; colocated-telemetry-off is the
+# colocated cluster with Telemetry:Enabled=false (the telemetry overhead, same run); "name#2" runs one again under
+# another label. ENGINE=0 skips the engine-alone runs, HF=0 transformers. Telemetry overhead, e.g.:
+#   ENGINE=0 HF=0 SYSTEMS="colocated colocated-telemetry-off colocated#2 colocated-telemetry-off#2" bash ...
 # One process per cluster (in-memory cluster state). CPU seconds of the cluster process per request (router + worker
 # hosts together: an upper bound of the router's own) are printed per system. Results in $OUT: endpoint-gpu.log,
 # endpoint-gpu.md / .svg and endpoint-conditional.json (the three cluster systems; each endpoint-<system>.json also holds the systems before it), engine-<rate>.json, hf.json.
@@ -46,6 +50,7 @@ model=/tmp/endpoint-gpu-model-$preset-$dtype
 
 step "1. the engine alone, in process, the trace's lengths at each rate"
 IFS=, read -ra rate_list <<<"$rates"
+[ "${ENGINE:-1}" = 1 ] || rate_list=()
 for r in "${rate_list[@]}"; do
   $cluster bench serve --write-workload --workload "/tmp/w_$r.json" --trace "$trace" --requests "$requests" --rate "$r" --vocab "${token_ids#*:}" --seed 1 | tail -1
   timeout 150 $cluster bench serve --model "$model" --device "$device" --dtype "$dtype" --workload "/tmp/w_$r.json" --json-out "$out/engine-$r.json" 2>&1 \
@@ -86,9 +91,15 @@ PY
 }
 
 last_report=
-serve colocated --prefill 0 --decode 1
-serve disaggregated --prefill 1 --decode 1 --set Routing:DisaggregationPolicy=threshold --set Routing:MinDisaggregatedTokens=0
-serve conditional --prefill 1 --decode 1
+for system in ${SYSTEMS:-colocated disaggregated conditional}; do
+  case ${system%%#*} in   # "#N" suffixes repeat a system under another label (e.g. colocated#2)
+    colocated) serve "${system/\#/-}" --prefill 0 --decode 1 ;;
+    colocated-telemetry-off) serve "${system/\#/-}" --prefill 0 --decode 1 --set Telemetry:Enabled=false ;;
+    disaggregated) serve "${system/\#/-}" --prefill 1 --decode 1 --set Routing:DisaggregationPolicy=threshold --set Routing:MinDisaggregatedTokens=0 ;;
+    conditional) serve "${system/\#/-}" --prefill 1 --decode 1 ;;
+    *) echo "unknown system '$system' (colocated, colocated-telemetry-off, disaggregated, conditional)"; exit 2 ;;
+  esac
+done
 
 if [ "${HF:-1}" = 1 ]; then
   step "5. transformers continuous batching at $hf_rate req/s (same lengths)"
