@@ -105,6 +105,21 @@ public sealed class DashboardTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Dashboards_EveryMetricNamed_IsOnAMetricsPageOrDeclaredByAnInstrument()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var prefix = Prompts.Make(7100, 48);
+        for (var i = 0; i < 2; i++)
+        {
+            await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 7101 + i, 16), 3), cts.Token);
+        }
+
+        var pages = await ScrapeAllAsync(new[] { fixture.Cluster.RouterHttp }.Concat(fixture.Cluster.Workers.Select(w => w.Http)), cts.Token);
+
+        AssertEveryMetricEmitted(Dashboards.Queries(), pages);
+    }
+
+    [Fact]
     public async Task MetricsPages_EveryHost_PassPromtoolCheckMetrics()
     {
         using var cts = new CancellationTokenSource(Bound);
