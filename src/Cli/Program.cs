@@ -8,6 +8,7 @@ var root = new RootCommand("cluster: a disaggregated prefill/decode LLM serving 
     MakeModelCommand.Create(),
     GenerateCommand.Create(),
     UpCommand.Create(),
+    TopCommand.Create(),
 };
 
 return await root.Parse(args).InvokeAsync();

@@ -90,7 +90,8 @@ public static partial class ClusterHostExtensions
             var status = registry.GetStatus(HealthStatusRegistry.Overall) ?? ServingStatus.Unknown;
             context.Response.StatusCode = status == ServingStatus.Serving ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
             var reason = status == ServingStatus.Serving ? null : readiness.Reason;
-            return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString(), reason }), "application/json");
+            var degraded = readiness.Degraded is { Length: > 0 } note ? note : null;
+            return Results.Text(JsonSerializer.Serialize(new { role, status = status.ToString(), reason, degraded }), "application/json");
         });
         // Liveness: 200 until the host stops, ready or not (the readiness status is shown, not acted on).
         var liveness = (HttpContext context) =>

@@ -45,6 +45,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddOptions<KvCacheOptions>().Bind(configuration.GetSection(KvCacheOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<KvCacheOptions>>(new ListOptionsValidator<KvCacheOptions>(o => o.Validate()));
         services.AddOptions<KvTransferOptions>().Bind(configuration.GetSection(KvTransferOptions.SectionName));
+        services.AddOptions<KvTransferTestFaults>().Bind(configuration.GetSection(KvTransferTestFaults.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KvTransferTestFaults>, KvTransferTestFaultsValidator>();
         services.AddClusterState(configuration);
         services.TryAddSingleton(TimeProvider.System);
 

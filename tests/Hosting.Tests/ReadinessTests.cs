@@ -44,6 +44,26 @@ public sealed class ReadinessTests
     }
 
     [Fact]
+    public async Task Degrade_StartedHost_ReadyzStays200AndSaysWhat_RestoreClearsIt()
+    {
+        await using var host = await TestHost.StartAsync();
+        var readiness = host.App.Services.GetRequiredService<Readiness>();
+
+        readiness.Degrade("prefix-index", "prefix index unreachable: routing on load only");
+
+        using (var response = await host.Http.GetAsync("/readyz"))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("\"degraded\":\"prefix index unreachable: routing on load only\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        readiness.Restore("prefix-index");
+        using var restored = await host.Http.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        Assert.Contains("\"degraded\":null", await restored.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParentPid_NotThisProcesssParent_HostStopsItself()
     {
         // This test process is not its own parent: the watch sees the "parent" gone and stops the host (possibly while it starts).

@@ -11,12 +11,32 @@ namespace Cluster.Integration.Tests;
 /// The Grafana dashboards (deploy/grafana) against the running cluster of the collection (router + 2 prefill + 2 decode
 /// processes, Redis, a cluster token): every metric a panel names is emitted, every /metrics page passes
 /// <c>promtool check metrics</c>, promtool parses every panel expression, and a real Prometheus scraping the cluster
-/// while a scripted load runs (shared prefixes, a cancellation, SLO misses) answers every panel with non-empty, finite data.
+/// while a scripted load runs (shared prefixes, a cancellation, SLO misses, forced KV-transfer failures) answers every
+/// panel with non-empty, finite data; the panels of the forced events answer non-zero rates without their
+/// <c>or vector(0)</c> fallback.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class DashboardTests(ClusterFixture fixture)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
+
+    /// <summary>The fallback of panels whose events a healthy cluster never has (then the panel reads 0, not "No data").</summary>
+    private const string Fallback = " or vector(0)";
+
+    /// <summary>Counters the load forces (a corrupted KV push, <see cref="ClusterFixture.FaultyTransferSalt"/>): their panels must show a rate above 0.</summary>
+    private static readonly string[] ForcedEvents =
+    [
+        "cluster_kv_transfer_failures_total", "cluster_kv_transfer_resumes_total", "cluster_kv_transfer_frames_rejected_total", "cluster_router_recoveries_total",
+    ];
+
+    /// <summary>Events the load causes once (the cancellation): their panels must have data, a rate of 0 will do.</summary>
+    private static readonly string[] CausedEvents = ["outcome!=\"ok\""];
+
+    /// <summary>Metrics whose panels may keep <see cref="Fallback"/> in the test: events the load does not cause.</summary>
+    private static readonly string[] UnforcedEvents =
+    [
+        "cluster_router_admission_rejections_total", "cluster_router_workers_suspected_total", "phase=\"admission_wait\"",
+    ];
 
     [Fact]
     public async Task Dashboards_AgainstRealPrometheusScrapingTheClusterUnderLoad_EveryPanelHasFiniteData()
@@ -34,7 +54,7 @@ public sealed class DashboardTests(ClusterFixture fixture)
         await using var prometheus = PrometheusServer.Start(jobs, ClusterFixture.ClusterToken);
         await Deadline.UntilAsync(() => prometheus.AllUpAsync(targets, cts.Token), Bound, $"Prometheus scraping all {targets} targets");
 
-        var finished = await RunLoadAsync(cts.Token);
+        var finished = await RunLoadAsync(prometheus, cts.Token);
         var loadDone = Now();
 
         // Prometheus has the load once a scrape shows the router's count after it (and one more scrape for rates).
@@ -46,10 +66,13 @@ public sealed class DashboardTests(ClusterFixture fixture)
         var empty = new List<string>();
         foreach (var (file, panel, expression) in queries)
         {
-            var result = await prometheus.QueryAsync(Dashboards.Substitute(expression), cts.Token);
-            if (result.Count == 0 || result.Any(r => !double.IsFinite(r.Value)))
+            // Only events the load does not cause may rely on the fallback; every other panel must have data of its own.
+            var query = UnforcedEvents.Any(m => expression.Contains(m, StringComparison.Ordinal)) ? expression : WithoutFallback(expression);
+            var result = await prometheus.QueryAsync(Dashboards.Substitute(query), cts.Token);
+            var forced = ForcedEvents.Any(m => expression.Contains(m, StringComparison.Ordinal));
+            if (result.Count == 0 || result.Any(r => !double.IsFinite(r.Value)) || forced && !result.Any(r => r.Value > 0))
             {
-                empty.Add($"{file} '{panel}': {expression} -> {(result.Count == 0 ? "no data" : string.Join(", ", result.Select(r => $"{r.Labels}={r.Value}")))}");
+                empty.Add($"{file} '{panel}': {query} -> {(result.Count == 0 ? "no data" : string.Join(", ", result.Select(r => $"{r.Labels}={r.Value}")))}{(forced ? " (a forced event: needs a rate > 0)" : "")}");
             }
         }
 
@@ -61,6 +84,39 @@ public sealed class DashboardTests(ClusterFixture fixture)
 
         Assert.True(empty.Count == 0, "panels without finite data:\n" + string.Join("\n", empty));
         AssertEveryMetricEmitted(queries, pages);
+    }
+
+    [Fact]
+    public void Dashboards_EveryFallback_IsOnAForcedOrUnforcedEventPanel()
+    {
+        var queries = Dashboards.Queries();
+        var fallbacks = queries.Where(q => q.Expression.EndsWith(Fallback, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(fallbacks);
+        foreach (var (file, panel, expression) in fallbacks)
+        {
+            Assert.True(ForcedEvents.Concat(CausedEvents).Concat(UnforcedEvents).Any(m => expression.Contains(m, StringComparison.Ordinal)),
+                $"{file} '{panel}' ends in '{Fallback}' but names no event counter: {expression}");
+        }
+
+        foreach (var metric in ForcedEvents)
+        {
+            Assert.Contains(queries, q => q.Expression.Contains(metric, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Dashboards_EveryMetricNamed_IsOnAMetricsPageOrDeclaredByAnInstrument()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var prefix = Prompts.Make(7100, 48);
+        for (var i = 0; i < 2; i++)
+        {
+            await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 7101 + i, 16), 3), cts.Token);
+        }
+
+        var pages = await ScrapeAllAsync(new[] { fixture.Cluster.RouterHttp }.Concat(fixture.Cluster.Workers.Select(w => w.Http)), cts.Token);
+
+        AssertEveryMetricEmitted(Dashboards.Queries(), pages);
     }
 
     [Fact]
@@ -134,8 +190,9 @@ public sealed class DashboardTests(ClusterFixture fixture)
     }
 
     // Shared prefixes (cache-aware routing, prefix hits), one-token requests (meet the SLO), longer ones (miss the
-    // collection's 1 µs TPOT bound), one client cancellation mid-stream. Returns the router's finished-request count after.
-    private async Task<double> RunLoadAsync(CancellationToken cancellationToken)
+    // collection's 1 µs TPOT bound), one client cancellation mid-stream, forced KV-transfer failures. Returns the
+    // router's finished-request count after.
+    private async Task<double> RunLoadAsync(PrometheusServer prometheus, CancellationToken cancellationToken)
     {
         var prefix = Prompts.Make(8000, 64);
         await fixture.Calls.GenerateAsync(fixture.Calls.Greedy(Prompts.WithPrefix(prefix, 8001, 20), 4), cancellationToken);
@@ -153,6 +210,7 @@ public sealed class DashboardTests(ClusterFixture fixture)
         Assert.True(error is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }, $"expected a cancellation, got {error}");
         // The cancelled request is counted when the router notices; wait for it so the query below sees it too.
         await Deadline.UntilAsync(async () => Count(await ScrapeRouterAsync(cancellationToken), "outcome=\"cancelled\"") >= 1, Bound, "the router counting the cancelled request");
+        await ForceTransferFailuresAsync(prometheus, cancellationToken);
         return Count(await ScrapeRouterAsync(cancellationToken), "");
 
         async Task<string> ScrapeRouterAsync(CancellationToken token) => (await ScrapeAllAsync([fixture.Cluster.RouterHttp], token)).Single().Value;
@@ -160,6 +218,64 @@ public sealed class DashboardTests(ClusterFixture fixture)
             .Where(l => l.StartsWith("cluster_router_requests_total{", StringComparison.Ordinal) && l.Contains(filter, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    // Requests whose KV push the prefill workers corrupt (ClusterFixture.FaultyTransferSalt): the decode worker rejects
+    // every chunk, the sender resumes and gives up, the router recomputes on decode and the client still gets the golden
+    // tokens. A counter's series appears with its first event, so a rate needs a later increase on the same series
+    // (the same prefill or decode worker): one request at a time, each once Prometheus has scraped the one before, until
+    // every forced panel shows a rate above 0. The /metrics pages must count every event.
+    private async Task ForceTransferFailuresAsync(PrometheusServer prometheus, CancellationToken cancellationToken)
+    {
+        var before = await ScrapeAllAsync(fixture.Cluster.Workers.Select(w => w.Http).Append(fixture.Cluster.RouterHttp), cancellationToken);
+        var panels = Dashboards.Queries().Where(q => ForcedEvents.Any(m => q.Expression.Contains(m, StringComparison.Ordinal))).ToList();
+        var forced = 0;
+        for (; forced < 8; forced++)
+        {
+            var prompt = Prompts.Make(8300 + forced, 40);
+            var request = fixture.Calls.Greedy(prompt, 3);
+            request.CacheSalt = ClusterFixture.FaultyTransferSalt;
+            var generated = await fixture.Calls.GenerateAsync(request, cancellationToken);
+            Assert.Equal(fixture.Golden.Greedy(prompt, 3), generated.Tokens);
+            var recovered = Recoveries(await ScrapeAllAsync([fixture.Cluster.RouterHttp], cancellationToken));
+            Assert.True(recovered >= Recoveries(before) + forced + 1,
+                $"the router counted {recovered - Recoveries(before)} transfer_recompute recoveries after {forced + 1} requests with the faulty cache salt: " +
+                "are the prefill workers running with KvTransfer:TestFaults (ClusterFixture)?");
+            await Deadline.UntilAsync(async () => (await prometheus.QueryAsync("sum(cluster_router_recoveries_total{kind=\"transfer_recompute\"})", cancellationToken))
+                .SingleOrDefault().Value >= recovered, TimeSpan.FromSeconds(30), $"Prometheus seeing forced transfer failure {forced + 1}");
+            var rates = await Task.WhenAll(panels.Select(p => prometheus.QueryAsync(Dashboards.Substitute(WithoutFallback(p.Expression)), cancellationToken)));
+            if (forced >= 1 && rates.All(r => r.Any(v => v.Value > 0)))
+            {
+                forced++;
+                break;
+            }
+        }
+
+        var after = await ScrapeAllAsync(fixture.Cluster.Workers.Select(w => w.Http).Append(fixture.Cluster.RouterHttp), cancellationToken);
+        const int resumes = ConfiguredResumes;
+        foreach (var (metric, filter, least) in new[]
+        {
+            ("cluster_kv_transfer_failures_total", "reason=\"dataloss\"", forced),
+            ("cluster_kv_transfer_resumes_total", "", forced * resumes),
+            ("cluster_kv_transfer_frames_rejected_total", "reason=\"checksum\"", forced * (resumes + 1)),
+            ("cluster_router_recoveries_total", "kind=\"transfer_recompute\"", forced),
+        })
+        {
+            var delta = Sum(after, metric, filter) - Sum(before, metric, filter);
+            Assert.True(delta >= least, $"{metric}{{{filter}}} rose by {delta} on /metrics after {forced} forced transfer failures; expected at least {least}");
+        }
+
+        static double Recoveries(IReadOnlyDictionary<Uri, string> pages) => Sum(pages, "cluster_router_recoveries_total", "kind=\"transfer_recompute\"");
+
+        static double Sum(IReadOnlyDictionary<Uri, string> pages, string metric, string filter) => pages.Values.SelectMany(p => p.Split('\n'))
+            .Where(l => l.StartsWith(metric, StringComparison.Ordinal) && l.Length > metric.Length && l[metric.Length] is '{' or ' ' && l.Contains(filter, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>KvTransfer:MaxResumeAttempts of the collection's workers (the default): resumes per failed push.</summary>
+    private const int ConfiguredResumes = 3;
+
+    private static string WithoutFallback(string expression) =>
+        expression.EndsWith(Fallback, StringComparison.Ordinal) ? expression[..^Fallback.Length] : expression;
 
     private static async Task<IReadOnlyDictionary<Uri, string>> ScrapeAllAsync(IEnumerable<Uri> hosts, CancellationToken cancellationToken)
     {

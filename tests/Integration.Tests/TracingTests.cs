@@ -23,22 +23,7 @@ public sealed class TracingTests
     {
         using var cts = new CancellationTokenSource(Bound);
         var exported = new ConcurrentBag<SpanList>();
-        var spec = new ClusterSpec
-        {
-            ModelPath = TestModel.Path,
-            ModelId = TestModel.Id,
-            RouterGrpcPort = 0,
-            RouterHttpPort = 0,
-            PrefillWorkers = 1,
-            DecodeWorkers = 1,
-            Settings = new Dictionary<string, string> { ["Routing:DisaggregationPolicy"] = "threshold" },
-        };
-        await using var cluster = await InProcessCluster.StartAsync(spec, Deadline.ClusterStart, cancellationToken: cts.Token, configureHosts: builder =>
-        {
-            var spans = new SpanList();
-            exported.Add(spans);
-            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
-        });
+        await using var cluster = await StartAsync(exported, cts.Token);
         var traceId = ActivityTraceId.CreateRandom();
         using var calls = new ClusterCalls(cluster);
         var generate = calls.Greedy(Prompts.Make(9000, 40), 4, ignoreEos: true); // ignore EOS: the decode worker runs too
@@ -90,6 +75,90 @@ public sealed class TracingTests
 
             return [.. all.Values];
         }
+    }
+
+    [Fact]
+    public async Task OneOpenAiHttpRequest_ClientTraceparentHeader_ContinuedIntoTheRouterAndWorkerSpans()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        var exported = new ConcurrentBag<SpanList>();
+        await using var cluster = await StartAsync(exported, cts.Token);
+        var traceId = ActivityTraceId.CreateRandom();
+        var parent = ActivitySpanId.CreateRandom();
+        // No propagator: this process's HttpClient instrumentation would otherwise replace the header with its own span's.
+        using var http = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = cluster.RouterHttp };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent("""{"model":"tiny","prompt":"Hello from a traced client","max_tokens":4,"ignore_eos":true}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        // The client's own context, sent as a non-.NET client would.
+        request.Headers.Add("traceparent", $"00-{traceId}-{parent}-01");
+
+        using var response = await http.SendAsync(request, cts.Token);
+
+        Assert.True(response.IsSuccessStatusCode, $"{response.StatusCode}: {await response.Content.ReadAsStringAsync(cts.Token)}");
+        string[] expected = ["router.request", "reserve", "prefill", "decode", "kv_transfer.push", "kv_transfer.receive"];
+        var spans = await SpansOfAsync(exported, traceId, expected, cts.Token);
+        var listing = string.Join("\n", spans.OrderBy(s => s.StartTimeUtc).Select(s => $"{s.TraceId} {s.ParentSpanId} {s.SpanId} {s.Kind} {s.DisplayName}"));
+        Assert.All(expected, name => Assert.True(spans.Count(s => s.DisplayName == name && s.TraceId == traceId) == 1, $"{name} in trace {traceId}:\n{listing}"));
+        var server = Assert.Single(spans, s => s.Kind == ActivityKind.Server && s.TraceId == traceId && s.GetTagItem("url.path") as string == "/v1/completions");
+        Assert.Equal(parent, server.ParentSpanId); // the router's HTTP server span is the child of the client's span
+        var routerRequest = Assert.Single(spans, s => s.DisplayName == "router.request" && s.TraceId == traceId);
+        Assert.Equal(server.SpanId, routerRequest.ParentSpanId);
+    }
+
+    // A one-process cluster (1 prefill + 1 decode, every request disaggregated) whose hosts export spans into exported.
+    private static Task<InProcessCluster> StartAsync(ConcurrentBag<SpanList> exported, CancellationToken cancellationToken)
+    {
+        var spec = new ClusterSpec
+        {
+            ModelPath = TestModel.Path,
+            ModelId = TestModel.Id,
+            RouterGrpcPort = 0,
+            RouterHttpPort = 0,
+            PrefillWorkers = 1,
+            DecodeWorkers = 1,
+            Settings = new Dictionary<string, string> { ["Routing:DisaggregationPolicy"] = "threshold" },
+        };
+        return InProcessCluster.StartAsync(spec, Deadline.ClusterStart, cancellationToken: cancellationToken, configureHosts: builder =>
+        {
+            var spans = new SpanList();
+            exported.Add(spans);
+            builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+        });
+    }
+
+    // Every span of traceId once each expected name is among them (exporters run after the response), bounded.
+    private static async Task<List<Activity>> SpansOfAsync(ConcurrentBag<SpanList> exported, ActivityTraceId traceId, string[] expected, CancellationToken cancellationToken)
+    {
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter(TimeSpan.FromSeconds(20));
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (!expected.All(name => Spans(exported).Any(s => s.DisplayName == name && s.TraceId == traceId)))
+        {
+            try
+            {
+                await timer.WaitForNextTickAsync(bound.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break; // the assertions name what is missing
+            }
+        }
+
+        return Spans(exported);
+    }
+
+    // Every host exports every span of this process (one ActivitySource per host, shared listeners): dedupe by id.
+    private static List<Activity> Spans(ConcurrentBag<SpanList> exported)
+    {
+        var all = new Dictionary<ActivitySpanId, Activity>();
+        foreach (var span in exported.SelectMany(list => list.Snapshot()))
+        {
+            all.TryAdd(span.SpanId, span);
+        }
+
+        return [.. all.Values];
     }
 
     /// <summary>The in-memory exporter's collection, safe to read while a host exports into it.</summary>

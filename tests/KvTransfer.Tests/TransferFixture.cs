@@ -69,18 +69,20 @@ internal sealed class TransferFixture : IAsyncDisposable
     /// <summary>The ways a sender's Push can travel: since issue 13 only Grpc.Net.Client (the ring rides on it).</summary>
     public static TheoryData<PushPath> Transports => [PushPath.GrpcNetClient];
 
-    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, PushPath transport = PushPath.GrpcNetClient)
+    /// <param name="instruments">Makes the receiver's instruments over the fixture's table (metrics tests); none by default.</param>
+    public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, PushPath transport = PushPath.GrpcNetClient,
+        Func<KvReservationTable, KvTransferInstruments>? instruments = null)
     {
         var store = new MemoryKvStore(Layout, totalBlocks);
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
-        var app = await StartServerAsync(table);
+        var app = await StartServerAsync(table, instruments?.Invoke(table));
         var channel = GrpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions().CreatePushChannelOptions());
         return new TransferFixture(app, store, table, time, channel);
     }
 
     /// <summary>Serves <c>cluster.v1.KvTransfer</c> over <paramref name="table"/> on 127.0.0.1 (h2c, large windows).</summary>
-    public static async Task<WebApplication> StartServerAsync(KvReservationTable table)
+    public static async Task<WebApplication> StartServerAsync(KvReservationTable table, KvTransferInstruments? instruments = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -91,7 +93,9 @@ internal sealed class TransferFixture : IAsyncDisposable
             k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
+        builder.Services.AddSingleton(instruments is null
+            ? new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)
+            : new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance, instruments));
         var app = builder.Build();
         app.MapGrpcService<KvTransferGrpcService>();
         await app.StartAsync();

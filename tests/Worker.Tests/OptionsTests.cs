@@ -32,6 +32,23 @@ public sealed class OptionsTests
         Assert.Contains("Engine:Role", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Start_KvTransferFaultOutsideTesting_FailsNamingTheSettingAndTheEnvironment()
+    {
+        using var model = new TinyModel();
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            BuildAndStartAsync([.. HostProbe.FreePorts, $"--Worker:ModelPath={model.Directory}", "--KvTransfer:TestFaults:CorruptChecksumsForCacheSalt=x"]));
+        Assert.Contains("KvTransfer:TestFaults:CorruptChecksumsForCacheSalt is a test-only fault injection", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'Production' environment", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_KvTransferFaultInTestingEnvironment_Starts()
+    {
+        using var model = new TinyModel();
+        await BuildAndStartAsync([.. HostProbe.FreePorts, $"--Worker:ModelPath={model.Directory}", "--environment=Testing", "--KvTransfer:TestFaults:CorruptChecksumsForCacheSalt=x"]);
+    }
+
     private static async Task BuildAndStartAsync(string[] args)
     {
         await using var app = WorkerApp.Build(args, WorkerPair.DecodeRole);

@@ -11,6 +11,7 @@ public sealed class Readiness(HealthStatusRegistry registry)
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, string> _blocked = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, string> _degraded = new(StringComparer.Ordinal);
     private bool _started;
     private bool _stopping;
 
@@ -22,6 +23,18 @@ public sealed class Readiness(HealthStatusRegistry registry)
             lock (_lock)
             {
                 return !_started ? "starting" : _stopping ? "stopping" : string.Join("; ", _blocked.Values);
+            }
+        }
+    }
+
+    /// <summary>What works in a degraded way (empty when nothing): shown by <c>/readyz</c>, never blocking readiness.</summary>
+    public string Degraded
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return string.Join("; ", _degraded.Values);
             }
         }
     }
@@ -43,6 +56,24 @@ public sealed class Readiness(HealthStatusRegistry registry)
 
     /// <summary>Lifts <paramref name="component"/>'s reason.</summary>
     public void Unblock(string component) => Update(() => _blocked.Remove(component));
+
+    /// <summary>Notes that <paramref name="component"/> works degraded, saying how; the host stays ready.</summary>
+    public void Degrade(string component, string note)
+    {
+        lock (_lock)
+        {
+            _degraded[component] = note;
+        }
+    }
+
+    /// <summary>Lifts <paramref name="component"/>'s degradation.</summary>
+    public void Restore(string component)
+    {
+        lock (_lock)
+        {
+            _degraded.Remove(component);
+        }
+    }
 
     internal void Started() => Update(() => _started = true);
 

@@ -9,8 +9,8 @@ public sealed class TelemetryOptions
     public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// False turns metrics and traces off (no MeterProvider, no TracerProvider, no <c>/metrics</c>): the "off" side of
-    /// <c>cluster bench serve --telemetry</c>. Default true.
+    /// False turns metrics and traces off (no MeterProvider, no TracerProvider, no <c>/metrics</c>): the "off" side of the
+    /// planned telemetry-overhead comparison (ARCHITECTURE §9, not built yet). Default true.
     /// </summary>
     public bool Enabled { get; set; } = true;
 

@@ -18,7 +18,7 @@ public sealed partial class KvPushClient
 
     // Copies the chunk into slot (sequence mod slots) once the receiver has consumed that slot's previous chunk.
     private static async Task<KvChunk> ToSlotAsync(
-        SharedMemoryChunkRing ring, AsyncClientStreamingCall<KvFrame, PushResult> call, uint sequence, KvChunkData chunk, CancellationToken cancellationToken)
+        SharedMemoryChunkRing ring, AsyncClientStreamingCall<KvFrame, PushResult> call, uint sequence, KvChunkData chunk, ulong checksumFault, CancellationToken cancellationToken)
     {
         var needed = (ulong)sequence + 1 > (ulong)ring.Slots ? (ulong)sequence + 1 - (ulong)ring.Slots : 0;
         for (var polls = 0; ring.Consumed < needed; polls++)
@@ -45,7 +45,7 @@ public sealed partial class KvPushClient
             BlockStart = (uint)chunk.Range.BlockStart,
             BlockCount = (uint)chunk.Range.BlockCount,
             ShmSlot = (uint)slot + 1,
-            Xxh64 = XxHash64.Hash(bytes),
+            Xxh64 = XxHash64.Hash(bytes) ^ checksumFault,
         };
     }
 }

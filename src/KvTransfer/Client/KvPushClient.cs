@@ -29,6 +29,15 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
     /// <summary>Called before each resume of a broken stream (metrics).</summary>
     public Action? Resumed { get; init; }
 
+    /// <summary>
+    /// Test-only fault injection (the worker's <c>KvTransfer:TestFaults</c>): every chunk carries a wrong XXH64, so the
+    /// receiver refuses it with DATA_LOSS, each resume fails the same way and the push finally fails. Off by default.
+    /// </summary>
+    public bool CorruptChecksums { get; init; }
+
+    // XORed into every chunk's checksum while CorruptChecksums is on.
+    private ulong ChecksumFault => CorruptChecksums ? 0x5A5A_5A5A_5A5A_5A5AUL : 0UL;
+
     /// <summary>Pushes every chunk of <paramref name="request"/>; returns the receiver's final account.</summary>
     public Task<PushResult> PushAsync(KvPushRequest request, CancellationToken cancellationToken = default) =>
         PushFromAsync(request, 0, cancellationToken);
@@ -92,8 +101,8 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         await foreach (var chunk in request.Source(from, cancellationToken).WithCancellation(cancellationToken))
         {
             var frame = ring is null || chunk.Data.Length > ring.SlotBytes
-                ? ToChunk(sequence, chunk)
-                : await ToSlotAsync(ring, call, sequence, chunk, cancellationToken);
+                ? ToChunk(sequence, chunk, ChecksumFault)
+                : await ToSlotAsync(ring, call, sequence, chunk, ChecksumFault, cancellationToken);
             sequence++;
             await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
         }
@@ -129,7 +138,7 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         }
     }
 
-    private static KvChunk ToChunk(uint sequence, KvChunkData chunk) => new()
+    private static KvChunk ToChunk(uint sequence, KvChunkData chunk, ulong checksumFault) => new()
     {
         Sequence = sequence,
         LayerStart = (uint)chunk.Range.LayerStart,
@@ -137,7 +146,7 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         BlockStart = (uint)chunk.Range.BlockStart,
         BlockCount = (uint)chunk.Range.BlockCount,
         Data = UnsafeByteOperations.UnsafeWrap(chunk.Data),
-        Xxh64 = XxHash64.Hash(chunk.Data.Span),
+        Xxh64 = XxHash64.Hash(chunk.Data.Span) ^ checksumFault,
     };
 
     private static int ValidResumeAttempts(KvTransferOptions options)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace Cluster.Router.Coordination;
@@ -26,7 +27,7 @@ public sealed class CoordinatorInstruments
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(admission);
         var meter = meterFactory.Create(MeterName);
-        _decisions = meter.CreateCounter<long>(Decisions, "{decision}", "Routing decisions, by mode (disaggregated, local), whether the prefix index answered, and reason");
+        _decisions = meter.CreateCounter<long>(Decisions, "{decision}", "Routing decisions, by mode (disaggregated, local), whether the prefix index answered, reason, and the policies that decided (policy: the disaggregation policy; prefill_policy, decode_policy)");
         _matched = meter.CreateCounter<long>(MatchedPrefixTokens, "{token}", "Prompt tokens the chosen prefill worker holds in its prefix cache, per the index");
         _decodeReused = meter.CreateCounter<long>(DecodeReusedTokens, "{token}", "Reserved tokens the decode worker already held in its prefix cache (ReserveResponse.cached_tokens): not pushed");
         _recoveries = meter.CreateCounter<long>(Recoveries, "{event}", "Failures handled inside a request, by kind (prefill_retry, transfer_recompute, decode_retry, migration)");
@@ -40,14 +41,22 @@ public sealed class CoordinatorInstruments
     /// One routing decision. <paramref name="reason"/>: local for <c>no_prefill_worker</c>, <c>floor</c>
     /// (Routing:MinDisaggregatedTokens), <c>same_worker</c>, <c>no_kv_endpoint</c>, <c>local_cheaper</c>; disaggregated for
     /// <c>threshold</c>, <c>unmeasured</c>, <c>transfer_cheaper</c> (<see cref="Routing.IDisaggregationPolicy"/>).
+    /// <paramref name="policies"/>: the names of the router's disaggregation, prefill and decode policies
+    /// (<c>Routing:DisaggregationPolicy</c>, <c>PrefillPolicy</c>, <c>DecodePolicy</c>), as tags <c>policy</c>,
+    /// <c>prefill_policy</c> and <c>decode_policy</c>.
     /// </summary>
-    public void Decided(bool disaggregated, bool indexAvailable, int matchedTokens, string reason)
+    public void Decided(bool disaggregated, bool indexAvailable, int matchedTokens, string reason, (string Disaggregation, string Prefill, string Decode) policies)
     {
-        _decisions.Add(
-            1,
-            new KeyValuePair<string, object?>("mode", disaggregated ? "disaggregated" : "local"),
-            new KeyValuePair<string, object?>("index", indexAvailable ? "available" : "unavailable"),
-            new KeyValuePair<string, object?>("reason", reason));
+        var tags = new TagList
+        {
+            { "mode", disaggregated ? "disaggregated" : "local" },
+            { "index", indexAvailable ? "available" : "unavailable" },
+            { "reason", reason },
+            { "policy", policies.Disaggregation },
+            { "prefill_policy", policies.Prefill },
+            { "decode_policy", policies.Decode },
+        };
+        _decisions.Add(1, tags);
         if (matchedTokens > 0)
         {
             _matched.Add(matchedTokens);

@@ -18,4 +18,5 @@ internal sealed record CoordinatorServices(
     TimeProvider Time,
     CoordinatorInstruments Instruments,
     ILogger Logger,
-    RequestInstruments RequestInstruments);
+    RequestInstruments RequestInstruments,
+    PrefixIndexHealth IndexHealth);

@@ -30,12 +30,13 @@ public sealed class RequestCoordinator : IRequestCoordinator
         RequestInstruments requestInstruments,
         IOptions<SloOptions> slo,
         ILogger<RequestCoordinator> logger,
-        IDecodeAdmission? decodeAdmission = null)
+        IDecodeAdmission? decodeAdmission = null,
+        PrefixIndexHealth? indexHealth = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(slo);
         ArgumentNullException.ThrowIfNull(pool);
-        _services = new CoordinatorServices(pool, clients, index, admission, decodeAdmission ?? new LocalDecodeAdmission(pool.InFlight), prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger, requestInstruments);
+        _services = new CoordinatorServices(pool, clients, index, admission, decodeAdmission ?? new LocalDecodeAdmission(pool.InFlight), prefillPolicy, decodePolicy, disaggregation, options.Value, timeProvider, instruments, logger, requestInstruments, indexHealth ?? new PrefixIndexHealth());
         _slo = slo.Value;
     }
 

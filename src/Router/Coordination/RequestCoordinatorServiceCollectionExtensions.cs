@@ -27,6 +27,7 @@ public static class RequestCoordinatorServiceCollectionExtensions
         services.AddOptions<SloOptions>().Bind(configuration.GetSection(SloOptions.SectionName));
         services.TryAddSingleton<CoordinatorInstruments>();
         services.TryAddSingleton<RequestInstruments>();
+        services.TryAddSingleton(sp => new PrefixIndexHealth(sp.GetService<Hosting.HealthChecks.Readiness>()));
         services.TryAddSingleton<WorkerClients>();
         services.TryAddSingleton<InFlightTracker>();
         services.TryAddSingleton<WorkerPool>();

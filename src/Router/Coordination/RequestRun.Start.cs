@@ -47,7 +47,7 @@ internal sealed partial class RequestRun
             {
                 Admitted();
                 LogRouted(services.Logger, request.Id.Value, request.Label, "local", decode.Id.Value, decode.Id.Value, promptLength);
-                services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0, reason);
+                services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0, reason, Policies);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
             }
@@ -67,7 +67,7 @@ internal sealed partial class RequestRun
 
             Admitted();
             LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
-            services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason);
+            services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason, Policies);
             var prefilling = services.Time.GetTimestamp();
             PrefillResponse? response;
             RpcException? error;
@@ -113,6 +113,9 @@ internal sealed partial class RequestRun
             }
         }
     }
+
+    /// <summary>The router's policy names, as the decision metric tags them.</summary>
+    private (string Disaggregation, string Prefill, string Decode) Policies => (services.Disaggregation.Name, services.PrefillPolicy.Name, services.DecodePolicy.Name);
 
     /// <summary>The prefill worker, or none (and why) when the decode worker prefills locally.</summary>
     private (RoutingCandidate? Prefill, string Reason) ChoosePrefill(int promptLength)

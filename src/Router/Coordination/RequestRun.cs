@@ -45,6 +45,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     {
         services.RequestInstruments.LookedUp(request.PromptTokens.Count / Options.BlockSize * Options.BlockSize);
         _overlap = await PrefixLookup.FindAsync(services.Index, request.Model, request.PromptTokens, Options.BlockSize, request.CacheSalt, cancellationToken).ConfigureAwait(false);
+        services.IndexHealth.Report(_overlap.IndexAvailable);
         if (!_overlap.IndexAvailable)
         {
             LogIndexUnavailable(services.Logger, request.Id.Value);

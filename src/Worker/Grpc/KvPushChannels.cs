@@ -27,11 +27,14 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
 
     public KvTransferInstruments Instruments => instruments;
 
-    /// <summary>A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller).</summary>
-    public KvPushClient For(Uri endpoint)
+    /// <summary>
+    /// A push client for <paramref name="endpoint"/> (an absolute http/https URI, checked by the caller);
+    /// <paramref name="corruptChecksums"/> only from <see cref="KvTransferTestFaults"/>.
+    /// </summary>
+    public KvPushClient For(Uri endpoint, bool corruptChecksums = false)
     {
         var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<GrpcChannel>(() => GrpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed };
+        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed, CorruptChecksums = corruptChecksums };
     }
 
     public void Dispose()

@@ -6,6 +6,7 @@ using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
 using Cluster.Worker.KvEngine;
 using Grpc.Core;
+using Microsoft.Extensions.Options;
 using Cluster.Worker.Engine;
 using Cluster.Worker.Requests;
 
@@ -19,7 +20,7 @@ namespace Cluster.Worker.Grpc;
 /// Reserve answer) skips the blocks the decode worker already holds. The answer reports the transfer's measured cost
 /// (total push time, and the part after the first token: not hidden under compute) for the router's decision.
 /// </summary>
-internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels)
+internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests requests, WorkerGuards guards, KvPushChannels channels, IOptions<KvTransferTestFaults> faults)
 {
     public async Task<PrefillResponse> HandleAsync(PrefillRequest request, ServerCallContext context)
     {
@@ -57,7 +58,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             {
                 streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, engineRequest, request.Ticket, (int)request.DecodeCachedTokens, channels.MaxChunkBytes, active.Token));
                 handle = streaming.Handle;
-                push = PushAsync(request.Ticket, target, streaming.Push, active, context);
+                push = PushAsync(request.Ticket, target, streaming.Push, faults.Value.Corrupts(request.CacheSalt), active, context);
             }
 
             Cluster.Engine.Generation.GenerationResult result;
@@ -138,14 +139,14 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         return target;
     }
 
-    private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, ActiveRequest active, ServerCallContext context)
+    private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, bool corrupt, ActiveRequest active, ServerCallContext context)
     {
         PushResult result;
         using var span = KvTransferActivity.Source.StartActivity("kv_transfer.push", System.Diagnostics.ActivityKind.Producer)?
             .SetTag("cluster.kv_transfer.transport", channels.Transport).SetTag("server.address", target.Authority);
         try
         {
-            result = await channels.For(target).PushAsync(push, active.Token).ConfigureAwait(false);
+            result = await channels.For(target, corrupt).PushAsync(push, active.Token).ConfigureAwait(false);
         }
         catch (RpcException e) when (!active.Token.IsCancellationRequested)
         {

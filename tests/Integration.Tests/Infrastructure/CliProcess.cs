@@ -6,9 +6,17 @@ namespace Cluster.Integration.Tests.Infrastructure;
 /// <summary>The built <c>cluster</c> command as users run it: a real process, its exit code and its stdout + stderr.</summary>
 internal static class CliProcess
 {
-    public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="RunAsync(string[])"/>, with <paramref name="environment"/> added to the process's environment (secrets go here, never in arguments).</summary>
+    public static async Task<(int Exit, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var info = new ProcessStartInfo(ExecutableLocator.DotnetHost()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         info.ArgumentList.Add(ExecutableLocator.FromBaseDirectory().CliDll());
         foreach (var arg in args)
         {

@@ -12,6 +12,12 @@ public sealed class ClusterFixture : IAsyncLifetime
     public const string ApiKey = "integration-key";
     public const string ClusterToken = "integration-token";
 
+    /// <summary>
+    /// Requests with this cache_salt get their KV push corrupted by the prefill workers (<c>KvTransfer:TestFaults</c>, on in
+    /// the Testing environment only): a forced KV-transfer failure the router recovers from by recomputing on decode.
+    /// </summary>
+    public const string FaultyTransferSalt = "integration-kv-fault";
+
     private ProcessCluster? _cluster;
     private GoldenReference? _golden;
     private ClusterCalls? _calls;
@@ -48,11 +54,19 @@ public sealed class ClusterFixture : IAsyncLifetime
         // prompts local on this CPU model; Router.Tests and BenchDisaggTests cover that policy).
         // Slo:TimePerOutputToken = 1 µs: every request of more than one token misses the SLO and one-token requests meet
         // it, so the goodput panels (DashboardTests) have both series; it changes nothing else.
+        // The prefill workers run in the Testing environment with a KV-transfer fault for one cache salt (DashboardTests).
         _cluster = await StartAsync(Spec(prefill: 2, decode: 2, new Dictionary<string, string>
         {
             ["Routing:DisaggregationPolicy"] = "threshold",
             ["Slo:TimePerOutputToken"] = "00:00:00.000001",
-        }));
+        }) with
+        {
+            PrefillSettings = new Dictionary<string, string>
+            {
+                ["environment"] = "Testing",
+                ["KvTransfer:TestFaults:CorruptChecksumsForCacheSalt"] = FaultyTransferSalt,
+            },
+        });
         _calls = new ClusterCalls(_cluster);
     }
 

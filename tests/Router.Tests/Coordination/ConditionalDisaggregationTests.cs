@@ -27,7 +27,7 @@ public sealed class ConditionalDisaggregationTests
         Assert.Single(prefill.Prefills); // only the first, unmeasured request
         Assert.Equal(["d1-t1", ""], decode.Decodes.Select(d => d.Ticket));
         Assert.Equal(
-            ["mode=disaggregated,index=available,reason=unmeasured", "mode=local,index=available,reason=local_cheaper"],
+            ["mode=disaggregated,index=available,reason=unmeasured,policy=measured-cost,prefill_policy=cache-aware,decode_policy=cache-aware", "mode=local,index=available,reason=local_cheaper,policy=measured-cost,prefill_policy=cache-aware,decode_policy=cache-aware"],
             measurements.Tags(CoordinatorInstruments.Decisions));
     }
 
@@ -45,7 +45,7 @@ public sealed class ConditionalDisaggregationTests
 
         Assert.Equal(2, prefill.Prefills.Count);
         Assert.Equal(
-            ["mode=disaggregated,index=available,reason=unmeasured", "mode=disaggregated,index=available,reason=transfer_cheaper"],
+            ["mode=disaggregated,index=available,reason=unmeasured,policy=measured-cost,prefill_policy=cache-aware,decode_policy=cache-aware", "mode=disaggregated,index=available,reason=transfer_cheaper,policy=measured-cost,prefill_policy=cache-aware,decode_policy=cache-aware"],
             measurements.Tags(CoordinatorInstruments.Decisions));
     }
 
@@ -63,7 +63,7 @@ public sealed class ConditionalDisaggregationTests
 
         Assert.Empty(prefill.Prefills);
         Assert.Equal("", Assert.Single(decode.Decodes).Ticket);
-        Assert.Equal(["mode=local,index=available,reason=floor"], measurements.Tags(CoordinatorInstruments.Decisions));
+        Assert.Equal([$"mode=local,index=available,reason=floor,policy={policy},prefill_policy=cache-aware,decode_policy=cache-aware"], measurements.Tags(CoordinatorInstruments.Decisions));
     }
 
     [Fact]

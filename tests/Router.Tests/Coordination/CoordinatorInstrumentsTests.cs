@@ -41,9 +41,31 @@ public sealed class CoordinatorInstrumentsTests
 
         lock (measured)
         {
-            Assert.Equal(3, measured.Count(m => m is { Name: CoordinatorInstruments.Decisions, Tags: "mode=disaggregated,index=available,reason=unmeasured" }));
+            Assert.Equal(3, measured.Count(m => m is { Name: CoordinatorInstruments.Decisions, Tags: "mode=disaggregated,index=available,reason=unmeasured,policy=measured-cost,prefill_policy=cache-aware,decode_policy=cache-aware" }));
             Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=migration" });
             Assert.Single(measured, m => m is { Name: CoordinatorInstruments.Recoveries, Tags: "kind=transfer_recompute" });
         }
+    }
+
+    [Theory]
+    [InlineData("round-robin", "least-loaded", "threshold", "disaggregated", "threshold")]
+    [InlineData("least-loaded", "round-robin", "measured-cost", "disaggregated", "unmeasured")]
+    public async Task RunAsync_Decision_TaggedWithTheConfiguredPolicies(string prefillPolicy, string decodePolicy, string disaggregationPolicy, string mode, string reason)
+    {
+        await using var harness = Create(new()
+        {
+            ["Routing:PrefillPolicy"] = prefillPolicy,
+            ["Routing:DecodePolicy"] = decodePolicy,
+            ["Routing:DisaggregationPolicy"] = disaggregationPolicy,
+        });
+        using var measurements = new RouterMeasurements(harness);
+        await harness.AddWorkerAsync("p1", WorkerRole.Prefill);
+        await harness.AddWorkerAsync("d1", WorkerRole.Decode);
+
+        await CollectAsync(harness.Coordinator.RunAsync(Request(maxTokens: 2)));
+
+        Assert.Equal(
+            [$"mode={mode},index=available,reason={reason},policy={disaggregationPolicy},prefill_policy={prefillPolicy},decode_policy={decodePolicy}"],
+            measurements.Tags(CoordinatorInstruments.Decisions));
     }
 }
