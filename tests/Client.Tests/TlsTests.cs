@@ -49,9 +49,41 @@ public sealed class TlsTests : IDisposable
         var e = await Assert.ThrowsAsync<RpcException>(async () => await client.GenerateAsync("hi").ToListAsync());
 
         // Grpc.Net.Client's status for a failed TLS handshake; INTERNAL is not retried (MaxRetries only covers UNAVAILABLE
-        // and RESOURCE_EXHAUSTED), which suits an error that retrying cannot fix.
+        // and RESOURCE_EXHAUSTED: UntrustedCertificate_IsNotRetried), which suits an error that retrying cannot fix.
         Assert.Equal(StatusCode.Internal, e.StatusCode);
         Assert.Contains("The remote certificate is invalid", e.Status.Detail, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(0, router.Calls);
+    }
+
+    [Fact]
+    public async Task UntrustedCertificate_IsNotRetried()
+    {
+        await using var router = await ScriptedRouter.StartAsync(_certificate.Certificate);
+        var counting = new CountingHandler(new SocketsHttpHandler()); // the system's validation
+        using var client = new ClusterClient(new ClusterClientOptions
+        {
+            Addresses = [router.Address],
+            HttpHandler = counting,
+            MaxRetries = 3,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        });
+
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await client.GenerateAsync("hi").ToListAsync());
+
+        Assert.Equal(StatusCode.Internal, e.StatusCode);
+        Assert.Equal(1, counting.Requests);
+    }
+
+    private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private int _requests;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _requests);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 }
