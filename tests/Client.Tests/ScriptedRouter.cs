@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography.X509Certificates;
 using Cluster.Contracts.V1;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
@@ -30,12 +31,21 @@ internal sealed class ScriptedRouter : Inference.InferenceBase, IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
-    public static async Task<ScriptedRouter> StartAsync()
+    /// <summary>Starts on 127.0.0.1, h2c, or TLS (h2 by ALPN) with <paramref name="certificate"/>.</summary>
+    public static async Task<ScriptedRouter> StartAsync(X509Certificate2? certificate = null)
     {
         var router = new ScriptedRouter();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2));
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, l =>
+        {
+            l.Protocols = HttpProtocols.Http2;
+            if (certificate is not null)
+            {
+                l.UseHttps(certificate);
+            }
+        }));
         builder.Services.AddGrpc(o => o.EnableDetailedErrors = true);
         builder.Services.AddSingleton(router);
         router._app = builder.Build();

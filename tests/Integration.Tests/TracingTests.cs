@@ -63,6 +63,15 @@ public sealed class TracingTests
         Assert.Contains("/cluster.v1.Worker/Decode", serverPaths);
         Assert.Contains("/cluster.v1.KvTransfer/Push", serverPaths);
         Assert.Contains("/cluster.v1.Inference/Generate", serverPaths);
+        // The router's and the prefill worker's outgoing calls are Grpc.Net.Client spans (AddGrpcClientInstrumentation),
+        // each the parent of the callee's server span.
+        foreach (var method in new[] { "cluster.v1.Worker/Prefill", "cluster.v1.Worker/Decode", "cluster.v1.KvTransfer/Push" })
+        {
+            var call = spans.FirstOrDefault(s => s.TraceId == traceId && s.Kind == ActivityKind.Client && s.GetTagItem("rpc.method") as string == method);
+            Assert.True(call is not null, $"No gRPC client span for {method} in trace {traceId}:\n{listing}");
+            Assert.Equal("grpc", call.GetTagItem("rpc.system.name"));
+            Assert.Contains(spans, s => s.Kind == ActivityKind.Server && s.ParentSpanId == call.SpanId && s.GetTagItem("url.path") as string == "/" + method);
+        }
 
         // Every host exports every span of this process (one ActivitySource per host, shared listeners): dedupe by id.
         List<Activity> Spans()

@@ -13,7 +13,7 @@ namespace Cluster.Hosting.Telemetry;
 
 /// <summary>
 /// Metrics and traces of a host through the OpenTelemetry SDK (ARCHITECTURE §9): the cluster's meters and activity
-/// sources (<c>Cluster.*</c>), ASP.NET Core, HttpClient and runtime instrumentation; Prometheus text at
+/// sources (<c>Cluster.*</c>), ASP.NET Core, HttpClient, Grpc.Net.Client (traces) and runtime instrumentation; Prometheus text at
 /// <c>/metrics</c>; OTLP when an endpoint is configured.
 /// </summary>
 public static class ClusterTelemetryExtensions
@@ -56,7 +56,11 @@ public static class ClusterTelemetryExtensions
             {
                 tracing.AddSource(SourcePattern)
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path, options.MetricsPath))
-                    .AddHttpClientInstrumentation();
+                    .AddHttpClientInstrumentation()
+                    // A client span per outgoing gRPC call (router → worker, KV push, the SDK in-process): rpc.system.name,
+                    // rpc.method (service/method), rpc.response.status_code. It replaces the HttpClient span of the same call
+                    // (SuppressDownstreamInstrumentation), and the callee's server span is its child.
+                    .AddGrpcClientInstrumentation(o => o.SuppressDownstreamInstrumentation = true);
                 if (otlp is { Length: > 0 })
                 {
                     tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Cluster.Contracts.V1;
 using Cluster.Hosting.Auth;
 using Grpc.Core;
-using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 
@@ -64,15 +63,8 @@ public sealed class WorkerClients(IOptions<AuthOptions> auth) : IDisposable
             throw new RpcException(new Status(StatusCode.Internal, $"Worker endpoint '{endpoint}' in the registry is not an http:// or https:// address: fix the worker's advertised address."));
         }
 
-        // The cluster token travels in an interceptor on every call.
-        var token = auth.Value.ClusterToken;
-        var invoker = string.IsNullOrEmpty(token)
-            ? channel.CreateCallInvoker()
-            : channel.Intercept(metadata =>
-            {
-                metadata.Add("authorization", "Bearer " + token);
-                return metadata;
-            });
+        // The cluster token travels in an interceptor on every call (shared with the worker's KV pushes).
+        var invoker = ClusterTokenInterceptor.Apply(channel, auth.Value.ClusterToken);
         return new Entry(channel, new Worker.WorkerClient(invoker));
     }
 

@@ -11,13 +11,13 @@ namespace Cluster.Worker.Grpc;
 
 /// <summary>
 /// Push clients to decode workers, one cached <see cref="GrpcChannel"/> per endpoint (Push on the generated
-/// client-streaming call); calls carry
-/// <c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c> when a token is set.
+/// client-streaming call). When a token is set, the channel's calls go through a <see cref="ClusterTokenInterceptor"/>
+/// (<c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c>), the router's worker calls' interceptor; per-call
+/// metadata carries only the trace context.
 /// </summary>
 internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments) : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<GrpcChannel>> _channels = new(StringComparer.OrdinalIgnoreCase);
-    private readonly Metadata? _headers = Headers(auth.Value.ClusterToken);
+    private readonly ConcurrentDictionary<string, Lazy<Entry>> _channels = new(StringComparer.OrdinalIgnoreCase);
 
     public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
 
@@ -33,41 +33,31 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
     /// </summary>
     public KvPushClient For(Uri endpoint, bool corruptChecksums = false)
     {
-        var channel = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<GrpcChannel>(() => GrpcChannel.ForAddress(key, transfer.Value.CreatePushChannelOptions()))).Value;
-        return new KvPushClient(new KvTransferService.KvTransferClient(channel), transfer.Value, WithTraceContext(_headers)) { Resumed = instruments.Resumed, CorruptChecksums = corruptChecksums };
+        var entry = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<Entry>(() => Create(key))).Value;
+        return new KvPushClient(entry.Client, transfer.Value, TraceContextHeaders()) { Resumed = instruments.Resumed, CorruptChecksums = corruptChecksums };
     }
 
     public void Dispose()
     {
         foreach (var channel in _channels.Values)
         {
-            if (channel.IsValueCreated) channel.Value.Dispose();
+            if (channel.IsValueCreated) channel.Value.Channel.Dispose();
         }
     }
 
-    // The current span (the sender's kv_transfer.push) travels as traceparent in the Push call's metadata.
-    private static Metadata? WithTraceContext(Metadata? headers)
+    private Entry Create(string authority)
     {
-        var result = headers;
-        Core.Tracing.TraceContext.Inject(System.Diagnostics.Activity.Current, (key, value) =>
-        {
-            if (ReferenceEquals(result, headers))
-            {
-                result = [];
-                foreach (var entry in headers ?? [])
-                {
-                    result.Add(entry);
-                }
-            }
+        var channel = GrpcChannel.ForAddress(authority, transfer.Value.CreatePushChannelOptions());
+        return new Entry(channel, new KvTransferService.KvTransferClient(ClusterTokenInterceptor.Apply(channel, auth.Value.ClusterToken)));
+    }
 
-            result!.Add(key, value);
-        });
+    // The current span (the sender's kv_transfer.push) travels as traceparent in the Push call's metadata.
+    private static Metadata? TraceContextHeaders()
+    {
+        Metadata? result = null;
+        Core.Tracing.TraceContext.Inject(System.Diagnostics.Activity.Current, (key, value) => (result ??= new Metadata()).Add(key, value));
         return result;
     }
 
-    private static Metadata? Headers(string? token)
-    {
-        if (string.IsNullOrEmpty(token)) return null;
-        return new Metadata { { "authorization", $"Bearer {token}" } };
-    }
+    private sealed record Entry(GrpcChannel Channel, KvTransferService.KvTransferClient Client);
 }
