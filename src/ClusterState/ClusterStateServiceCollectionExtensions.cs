@@ -29,6 +29,12 @@ public static class ClusterStateServiceCollectionExtensions
         services.TryAddSingleton(sp => new ClusterStateHealth(
             sp.GetRequiredService<TimeProvider>(), embedded: !sp.GetRequiredService<IOptions<ClusterStateOptions>>().Value.UsesRedis));
 
+        if (!services.Any(d => d.ServiceType == typeof(RedisTracing)))
+        {
+            services.AddSingleton<RedisTracing>();
+            RedisTracing.AddTo(services);
+        }
+
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<RedisPrefixIndex>();
         services.TryAddSingleton<RedisWorkerRegistry>();

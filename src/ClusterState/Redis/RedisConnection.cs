@@ -18,7 +18,8 @@ public sealed partial class RedisConnection : IDisposable
     private readonly ILogger<RedisConnection> _logger;
     private readonly TimeSpan _timeout;
 
-    public RedisConnection(IOptions<ClusterStateOptions> options, ClusterStateHealth health, ClusterStateInstruments instruments, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<ClusterStateOptions> options, ClusterStateHealth health, ClusterStateInstruments instruments, ILogger<RedisConnection> logger,
+        RedisTracing? tracing = null)
     {
         var settings = options.Value;
         _health = health;
@@ -34,6 +35,7 @@ public sealed partial class RedisConnection : IDisposable
         _multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(_logger, e.EndPoint?.ToString() ?? "?", e.FailureType.ToString());
         _multiplexer.ConnectionRestored += (_, e) => LogConnectionRestored(_logger, e.EndPoint?.ToString() ?? "?");
         ThrowIfAuthenticationFailed(configuration, handshake.Refusal);
+        tracing?.Connected(_multiplexer);
         if (!_multiplexer.IsConnected)
         {
             _health.ReportFailure("not connected at start-up");
