@@ -73,17 +73,4 @@ public sealed class TlsTests : IDisposable
         Assert.Equal(StatusCode.Internal, e.StatusCode);
         Assert.Equal(1, counting.Requests);
     }
-
-    private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        private int _requests;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _requests);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
 }

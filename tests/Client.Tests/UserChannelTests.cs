@@ -62,19 +62,6 @@ public sealed class UserChannelTests
         Assert.Equal(["Bearer mine", "Bearer sk-k"], router.Authorizations.ToArray());
     }
 
-    private sealed class CountingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
-    {
-        private int _requests;
-
-        public int Requests => Volatile.Read(ref _requests);
-
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            Interlocked.Increment(ref _requests);
-            return base.SendAsync(request, cancellationToken);
-        }
-    }
-
     private sealed class RecordingInterceptor : Interceptor
     {
         public ConcurrentQueue<(string Method, string? Authorization)> Calls { get; } = new();

@@ -6,13 +6,18 @@ using Cluster.Core.Ids;
 using Cluster.Hosting;
 using Cluster.Tests.Shared;
 using Cluster.Worker.Tests.Support;
+using Grpc.Core;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
 namespace Cluster.Worker.Tests;
 
-/// <summary>A worker's <c>/readyz</c> before and after the registry accepts it (ARCHITECTURE §9 "Readiness and liveness").</summary>
+/// <summary>A worker's <c>/readyz</c> and grpc.health.v1 before and after the registry accepts it (ARCHITECTURE §9 "Readiness and liveness").</summary>
 public sealed class ReadinessTests
 {
     [Fact]
@@ -52,7 +57,40 @@ public sealed class ReadinessTests
         await Eventually.ReturnsAsync(() => ReadyzAsync(http), r => r.Code == HttpStatusCode.OK, "/readyz 200 after an accepted heartbeat");
     }
 
-    private static async Task<WebApplication> StartAsync(TinyModel model, GatedRegistry registry)
+    [Fact]
+    public async Task GrpcHealth_NotServingUntilTheRegistrationIsAccepted_ThenServingOnTheOpenWatch()
+    {
+        using var model = new TinyModel();
+        var state = new SharedClusterState();
+        var registry = new GatedRegistry(state.Registry);
+        await using var app = await StartAsync(model, registry, state);
+        var endpoints = app.Services.GetRequiredService<HostEndpoints>();
+        using var channel = GrpcChannel.ForAddress(endpoints.GrpcAddress);
+        using var http = new HttpClient { BaseAddress = endpoints.HttpAddress };
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await registry.Registering.Task.WaitAsync(bound.Token); // started, model loaded, the registration under way
+
+        var health = new Health.HealthClient(channel);
+        Assert.Equal(ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest(), cancellationToken: bound.Token)).Status);
+        var (code, body) = await ReadyzAsync(http);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, code);
+        Assert.Contains("not registered", body, StringComparison.Ordinal);
+
+        using var watch = health.Watch(new HealthCheckRequest(), new CallOptions(cancellationToken: bound.Token));
+        Assert.True(await watch.ResponseStream.MoveNext(bound.Token));
+        Assert.Equal(ServingStatus.NotServing, watch.ResponseStream.Current.Status);
+
+        registry.Answer(RegistryOutcome.Accepted);
+
+        Assert.True(await watch.ResponseStream.MoveNext(bound.Token));
+        Assert.Equal(ServingStatus.Serving, watch.ResponseStream.Current.Status);
+        Assert.Single(await state.Registry.ListAsync(cancellationToken: bound.Token));
+        watch.Dispose(); // an open Watch stream would hold the shutdown
+        await app.StopAsync();
+    }
+
+    /// <summary>A decode worker whose registry is <paramref name="registry"/>; <paramref name="state"/>: the in-memory index (and inner registry) it shares.</summary>
+    private static async Task<WebApplication> StartAsync(TinyModel model, GatedRegistry registry, SharedClusterState? state = null)
     {
         var app = WorkerApp.Build(
             [.. HostProbe.FreePorts, $"--Worker:ModelPath={model.Directory}", "--KvCache:BlockSize=4", "--KvCache:NumBlocks=64", "--Worker:HeartbeatInterval=00:00:00.050"],
@@ -60,6 +98,7 @@ public sealed class ReadinessTests
             builder =>
             {
                 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                state?.Apply(builder);
                 builder.Services.AddSingleton<IWorkerRegistry>(registry);
             });
         await app.StartAsync();
@@ -70,45 +109,5 @@ public sealed class ReadinessTests
     {
         using var response = await http.GetAsync("/readyz");
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>A registry whose registration waits for <see cref="Answer"/>, and whose heartbeats answer <see cref="HeartbeatAnswer"/>.</summary>
-    private sealed class GatedRegistry : IWorkerRegistry
-    {
-        private readonly TaskCompletionSource<RegistryOutcome> _answer = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _heartbeats;
-
-        public TaskCompletionSource Registering { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private volatile int _heartbeatAnswer = (int)RegistryOutcome.Unavailable;
-
-        public RegistryOutcome HeartbeatAnswer
-        {
-            get => (RegistryOutcome)_heartbeatAnswer;
-            set => _heartbeatAnswer = (int)value;
-        }
-
-        public int Heartbeats => Volatile.Read(ref _heartbeats);
-
-        public void Answer(RegistryOutcome outcome) => _answer.TrySetResult(outcome);
-
-        public async Task<RegistryOutcome> RegisterAsync(WorkerInfo info, WorkerLoad load, TimeSpan? heartbeatTtl = null, CancellationToken cancellationToken = default)
-        {
-            Registering.TrySetResult();
-            return await _answer.Task.WaitAsync(cancellationToken);
-        }
-
-        public Task<RegistryOutcome> HeartbeatAsync(WorkerId worker, WorkerLoad load, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref _heartbeats);
-            return Task.FromResult(HeartbeatAnswer);
-        }
-
-        public Task<RegistryOutcome> DeregisterAsync(WorkerId worker, CancellationToken cancellationToken = default) => Task.FromResult(RegistryOutcome.Accepted);
-
-        public Task<ImmutableArray<WorkerSnapshot>> ListAsync(ModelId? model = null, WorkerRole? role = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(ImmutableArray<WorkerSnapshot>.Empty);
-
-        public Task<int> RemoveExpiredAsync(CancellationToken cancellationToken = default) => Task.FromResult(0);
     }
 }
