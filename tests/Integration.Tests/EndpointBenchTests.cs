@@ -109,6 +109,7 @@ public sealed class EndpointBenchTests(ClusterFixture fixture)
         using var json = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(workload));
         var requests = json.RootElement.GetProperty("requests").EnumerateArray().ToArray();
         Assert.Equal(10, requests.Length);
+        Assert.Equal(EndpointBench.Arrivals([.. lines.Take(10)], 50, seed: 1), requests.Select(r => r.GetProperty("arrival").GetDouble())); // as --endpoint sends them
         for (var i = 0; i < requests.Length; i++)
         {
             var prompt = requests[i].GetProperty("prompt").EnumerateArray().Select(e => e.GetInt32()).ToArray();

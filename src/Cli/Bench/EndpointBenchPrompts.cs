@@ -57,11 +57,7 @@ public sealed class EndpointBenchPrompts
             return JsonValue.Create(line.Prompt);
         }
 
-        var key = unchecked((_seed * 7919) + (round * 104729));
-        var own = new Random(unchecked(key + (index * 2) + 1));  // odd: a line's own part; even: a group's prefix
-        var prefix = line.Group is { } g && line.PrefixTokens > 0 ? Draw(new Random(unchecked(key + (g * 2))), line.PrefixTokens) : [];
-        var rest = Draw(own, line.PromptTokens - prefix.Length);
-        int[] all = [.. prefix, .. rest];
+        var all = Draw(line, index, round);
         if (_format == Tokens)
         {
             return new JsonArray([.. all.Select(id => (JsonNode)id)]);
@@ -74,6 +70,21 @@ public sealed class EndpointBenchPrompts
         }
 
         return JsonValue.Create(b.ToString());
+    }
+
+    /// <summary>
+    /// The token ids of a line without literal text (format <c>tokens</c>): what <see cref="For"/> sends, for runs that
+    /// take ids directly (the in-process engine's workload, <see cref="ServeBenchWorkload.FromTrace"/>).
+    /// </summary>
+    public int[] TokenIds(EndpointBenchTraceLine line, int index, int round) =>
+        _format == Tokens && line.Prompt is null ? Draw(line, index, round) : throw new InvalidOperationException("token ids come from --prompt-format tokens and lines without prompt text");
+
+    private int[] Draw(EndpointBenchTraceLine line, int index, int round)
+    {
+        var key = unchecked((_seed * 7919) + (round * 104729));
+        var own = new Random(unchecked(key + (index * 2) + 1));  // odd: a line's own part; even: a group's prefix
+        var prefix = line.Group is { } g && line.PrefixTokens > 0 ? Draw(new Random(unchecked(key + (g * 2))), line.PrefixTokens) : [];
+        return [.. prefix, .. Draw(own, line.PromptTokens - prefix.Length)];
     }
 
     private int[] Draw(Random random, int count)

@@ -38,31 +38,22 @@ internal sealed record ServeBenchWorkload(
 
     /// <summary>
     /// The in-process engine's workload from an endpoint trace (<c>bench serve --trace</c>), so the engine alone and the
-    /// served systems see the same lengths: its first <paramref name="count"/> lines, Poisson arrivals at
-    /// <paramref name="rate"/> (NaN: the trace's own times), random token ids below <paramref name="vocab"/>, one shared
-    /// prefix of <c>prefix_tokens</c> ids per group. Lines with literal prompt text are refused (no tokenizer here).
+    /// served systems see the same requests: its first <paramref name="count"/> lines, the arrival times
+    /// <c>bench serve --endpoint</c> uses at <paramref name="rate"/> (NaN: the trace's own) and seed, and the token ids it
+    /// sends in its first round, drawn below <paramref name="vocab"/>. Lines with literal prompt text are refused (no tokenizer here).
     /// </summary>
     public static ServeBenchWorkload FromTrace(string name, IReadOnlyList<EndpointBenchTraceLine> trace, int count, double rate, int vocab, int seed)
     {
-        var random = new Random(seed);
-        var prefixes = new Dictionary<int, int[]>();
-        var requests = new List<ServeBenchRequest>();
-        var t = 0.0;
-        foreach (var (line, i) in trace.Take(count).Select((l, i) => (l, i)))
+        var lines = trace.Take(count).ToArray();
+        if (Array.FindIndex(lines, l => l.Prompt is not null) is var text and >= 0)
         {
-            if (line.Prompt is not null)
-            {
-                throw new ArgumentException($"{name}: line {i + 1} has prompt text; the in-process engine run needs prompt_tokens lengths.");
-            }
-
-            t = double.IsNaN(rate) ? line.ArrivalSeconds : t + (-Math.Log(1 - random.NextDouble()) / rate);
-            var prefix = line.Group is { } g && line.PrefixTokens > 0
-                ? prefixes.TryGetValue(g, out var p) ? p : prefixes[g] = Tokens(random, line.PrefixTokens, vocab)
-                : [];
-            requests.Add(new ServeBenchRequest(t, [.. prefix, .. Tokens(random, Math.Max(1, line.PromptTokens - prefix.Length), vocab)], line.OutputTokens));
+            throw new ArgumentException($"{name}: line {text + 1} has prompt text; the in-process engine run needs prompt_tokens lengths.");
         }
 
-        return new ServeBenchWorkload(name, double.IsNaN(rate) ? requests.Count / Math.Max(t, 1e-9) : rate, requests);
+        var arrivals = EndpointBench.Arrivals(lines, rate, seed);
+        var prompts = new EndpointBenchPrompts(EndpointBenchPrompts.Tokens, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"0:{vocab}"), seed);
+        var requests = lines.Select((line, i) => new ServeBenchRequest(arrivals[i], prompts.TokenIds(line, i, round: 0), line.OutputTokens)).ToList();
+        return new ServeBenchWorkload(name, double.IsNaN(rate) && arrivals.Length > 0 ? requests.Count / Math.Max(arrivals[^1], 1e-9) : rate, requests);
     }
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this));
