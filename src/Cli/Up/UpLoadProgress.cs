@@ -18,7 +18,7 @@ public sealed class UpLoadProgress(string worker, TextWriter output, bool? inter
     {
         if (value.Done)
         {
-            if (_shown) output.WriteLine($"{(_interactive ? "\r" : "")}{Line(value)}  {value.Elapsed.TotalSeconds:F1} s, {value.Bytes / (double)(1L << 30) / Math.Max(value.Elapsed.TotalSeconds, 1e-3):F2} GiB/s");
+            if (_shown) output.WriteLine($"{(_interactive ? "\r" : "")}{Line(value)}  {value.Elapsed.TotalSeconds:F1} s, {value.GiBPerSecond:F2} GiB/s");
             return;
         }
 
@@ -37,6 +37,6 @@ public sealed class UpLoadProgress(string worker, TextWriter output, bool? inter
     {
         var filled = (int)Math.Round(value.Fraction * Width);
         return $"{worker,-9} loading model [{new string('#', filled)}{new string('-', Width - filled)}] {100 * value.Fraction,3:F0} %  " +
-               $"{value.Bytes / (double)(1L << 30):F2} / {value.TotalBytes / (double)(1L << 30):F2} GiB";
+               $"{value.LoadedGiB:F2} / {value.TotalGiB:F2} GiB";
     }
 }

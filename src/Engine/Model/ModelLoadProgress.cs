@@ -10,4 +10,11 @@ public readonly record struct ModelLoadProgress(string Directory, int Parts, int
     public double Fraction => TotalParts == 0 ? 1 : (double)Parts / TotalParts;
 
     public bool Done => Parts >= TotalParts;
+
+    public double LoadedGiB => Bytes / (double)(1L << 30);
+
+    public double TotalGiB => TotalBytes / (double)(1L << 30);
+
+    /// <summary>Load rate so far (GiB per second of the load).</summary>
+    public double GiBPerSecond => LoadedGiB / Math.Max(Elapsed.TotalSeconds, 1e-3);
 }

@@ -61,13 +61,13 @@ internal sealed class WorkerEngine : IDisposable
             if (value.Done)
             {
                 logger.LogInformation("Loaded model {Directory}: {GiB:F2} GiB in {Seconds:F1} s ({Rate:F2} GiB/s)", value.Directory,
-                    value.Bytes / (double)(1L << 30), value.Elapsed.TotalSeconds, value.Bytes / (double)(1L << 30) / Math.Max(value.Elapsed.TotalSeconds, 1e-3));
+                    value.LoadedGiB, value.Elapsed.TotalSeconds, value.GiBPerSecond);
             }
             else if (value.Elapsed - _lastLogged >= TimeSpan.FromSeconds(2))
             {
                 _lastLogged = value.Elapsed;
                 logger.LogInformation("Loading model {Directory}: {Percent:F0} % ({GiB:F2} of {TotalGiB:F2} GiB)", value.Directory, 100 * value.Fraction,
-                    value.Bytes / (double)(1L << 30), value.TotalBytes / (double)(1L << 30));
+                    value.LoadedGiB, value.TotalGiB);
             }
         }
     }
