@@ -51,6 +51,21 @@ public sealed class ColocatedWorkerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PrefillTokensPerSecond_CountsPromptTokensOnly_NotDecodeSteps()
+    {
+        // 300 decode steps after an 8-token prompt: enough tokens for a rate sample, but none of them a prompt token,
+        // so the worker still advertises no prefill rate (counting them made a decode worker's rate its decode rate).
+        await Calls.ReadAllAsync(_host, Calls.Decode("decode-only", TinyModel.Prompt(8, seed: 14), [], 300));
+        Assert.Equal(0, (await _host.StatusAsync()).PrefillTokensPerSecond);
+
+        var request = new PrefillRequest { RequestId = "long-prompt" };
+        request.PromptTokenIds.Add(TinyModel.Prompt(300, seed: 15).Select(t => (uint)t));
+        await _host.Client.PrefillAsync(request, _host.Options());
+
+        Assert.True((await _host.StatusAsync()).PrefillTokensPerSecond > 0, "a 300-token prompt is a rate sample");
+    }
+
+    [Fact]
     public async Task Prefill_WithDecodeEndpoint_FailedPrecondition()
     {
         var request = new PrefillRequest { RequestId = "push", DecodeEndpoint = "http://127.0.0.1:5", Ticket = "t" };

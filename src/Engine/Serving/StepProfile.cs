@@ -20,6 +20,15 @@ public sealed class StepProfile
     public long Chunks { get; private set; }
     public long DecodeChunks { get; private set; }
 
+    /// <summary>Prompt tokens run (every token of a step that is not a one-token decode row).</summary>
+    public long PrefillTokens { get; private set; }
+
+    /// <summary>
+    /// The busy time (pack + forward + sample) of the prompt tokens: each step's busy time times its share of prompt
+    /// tokens. A decode-only step adds nothing, so a decode worker's prefill rate is not its decode rate.
+    /// </summary>
+    public TimeSpan PrefillBusy { get; private set; }
+
     /// <summary>Building the step's indices on the host and copying them to the device.</summary>
     public TimeSpan Pack { get; private set; }
 
@@ -41,6 +50,12 @@ public sealed class StepProfile
     internal void Record(int chunks, int decodes, int tokens, long start, long packed, long forwarded)
     {
         _lastEnd = Stopwatch.GetTimestamp();
+        var prefillTokens = tokens - decodes;
+        if (prefillTokens > 0 && tokens > 0)
+        {
+            PrefillTokens += prefillTokens;
+            PrefillBusy += Stopwatch.GetElapsedTime(start, _lastEnd) * ((double)prefillTokens / tokens);
+        }
         Pack += Stopwatch.GetElapsedTime(start, packed);
         Forward += Stopwatch.GetElapsedTime(packed, forwarded);
         Sample += Stopwatch.GetElapsedTime(forwarded, _lastEnd);
@@ -54,8 +69,8 @@ public sealed class StepProfile
     public void Reset()
     {
         _lastEnd = 0;
-        Steps = Tokens = Chunks = DecodeChunks = 0;
-        Pack = Forward = Sample = Between = TimeSpan.Zero;
+        Steps = Tokens = Chunks = DecodeChunks = PrefillTokens = 0;
+        Pack = Forward = Sample = Between = PrefillBusy = TimeSpan.Zero;
     }
 
     /// <summary>One line: mean milliseconds per step of each phase, and the mean step's shape.</summary>

@@ -152,7 +152,7 @@ internal sealed partial class RequestRun
             return (null, "no_kv_endpoint");
         }
 
-        var decision = services.Disaggregation.Decide(decode, _overlap, routing);
+        var decision = services.Disaggregation.Decide(prefill, decode, _overlap, routing);
         return (decision.Disaggregate ? prefill : null, decision.Reason);
     }
 

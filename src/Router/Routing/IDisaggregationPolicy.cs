@@ -13,8 +13,11 @@ public interface IDisaggregationPolicy
 {
     string Name { get; }
 
-    /// <summary>Disaggregate <paramref name="request"/> onto <paramref name="decode"/>, or prefill it there; with the reason.</summary>
-    DisaggregationDecision Decide(RoutingCandidate decode, PrefixOverlap overlap, RoutingRequest request);
+    /// <summary>
+    /// Disaggregate <paramref name="request"/> (<paramref name="prefill"/> prefills it and pushes its KV to
+    /// <paramref name="decode"/>), or let <paramref name="decode"/> prefill it itself; with the reason.
+    /// </summary>
+    DisaggregationDecision Decide(RoutingCandidate prefill, RoutingCandidate decode, PrefixOverlap overlap, RoutingRequest request);
 
     /// <summary>Learns from a completed disaggregated prefill whose KV was pushed to <paramref name="decode"/>.</summary>
     void Observe(WorkerId decode, TransferSample sample);

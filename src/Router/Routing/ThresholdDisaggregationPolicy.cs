@@ -8,7 +8,7 @@ public sealed class ThresholdDisaggregationPolicy : IDisaggregationPolicy
 {
     public string Name => DisaggregationPolicyNames.Threshold;
 
-    public DisaggregationDecision Decide(RoutingCandidate decode, PrefixOverlap overlap, RoutingRequest request) => new(true, "threshold");
+    public DisaggregationDecision Decide(RoutingCandidate prefill, RoutingCandidate decode, PrefixOverlap overlap, RoutingRequest request) => new(true, "threshold");
 
     public void Observe(WorkerId decode, TransferSample sample)
     {

@@ -4,8 +4,12 @@ using Cluster.Worker.Engine;
 namespace Cluster.Worker.Requests;
 
 /// <summary>
-/// The prefill throughput a worker advertises (heartbeats, Status): tokens the engine ran per second of its busy
-/// time (packing, forward, sampling of its steps), from <see cref="InferenceEngine.Profile"/>. Busy time excludes
+/// The prefill throughput a worker advertises (heartbeats, Status): prompt tokens the engine ran per second of the
+/// busy time (packing, forward, sampling) spent on them, from <see cref="InferenceEngine.Profile"/>
+/// (<see cref="StepProfile.PrefillTokens"/> / <see cref="StepProfile.PrefillBusy"/>: decode rows count neither tokens
+/// nor time). Counting every token per busy second made a decode worker's rate its decode rate (a few thousand tokens
+/// per second on a GPU against hundreds of thousands of prompt tokens), so the router's measured-cost policy judged its
+/// local prefill far too slow and disaggregated every request under load. Busy time excludes
 /// queueing and RPC overheads, which made a per-request "tokens / time to first token" read tens of tokens per
 /// second on small prompts and sent every request to whichever worker had measured large ones (a routing hot spot).
 /// A sample is taken only once at least <see cref="MinTokensPerSample"/> tokens ran since the last one: a step's
@@ -23,7 +27,7 @@ internal sealed class PrefillRateMeter(WorkerEngine worker)
         {
             // Read while the engine loop adds to it: a sample may straddle one step, which the average absorbs.
             var profile = worker.Engine.Profile;
-            return _average.Observe(profile.Tokens, profile.Pack + profile.Forward + profile.Sample);
+            return _average.Observe(profile.PrefillTokens, profile.PrefillBusy);
         }
     }
 }

@@ -10,10 +10,11 @@ public sealed class DisaggregationPolicyTests
 {
     private static readonly RoutingRequest Prompt = new(PromptTokens: 1000, BlockSize: 16);
     private static readonly WorkerId D1 = new("d1");
+    private static readonly RoutingCandidate P = Worker("p1", WorkerRole.Prefill); // no measured rate
 
     [Fact]
     public void MeasuredCost_BeforeAnyMeasurement_Disaggregates() =>
-        Assert.Equal(new DisaggregationDecision(true, "unmeasured"), Policy().Decide(Decode(prefillRate: 1e9), PrefixOverlap.None, Prompt));
+        Assert.Equal(new DisaggregationDecision(true, "unmeasured"), Policy().Decide(P, Decode(prefillRate: 1e9), PrefixOverlap.None, Prompt));
 
     [Fact]
     public void MeasuredCost_ExpensiveTransferAndFastLocalPrefill_StaysLocal()
@@ -22,7 +23,7 @@ public sealed class DisaggregationPolicyTests
         // 1,000 tokens pushed with 200 ms exposed: 200 µs per token; D prefills at 20,000 tokens/s = 50 µs per token.
         policy.Observe(D1, new TransferSample(PushedTokens: 1000, TransferredBytes: 1 << 20, ExposedMicroseconds: 200_000, TotalMicroseconds: 300_000));
 
-        Assert.Equal(new DisaggregationDecision(false, "local_cheaper"), policy.Decide(Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt));
+        Assert.Equal(new DisaggregationDecision(false, "local_cheaper"), policy.Decide(P, Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt));
     }
 
     [Fact]
@@ -32,7 +33,7 @@ public sealed class DisaggregationPolicyTests
         policy.Observe(D1, new TransferSample(PushedTokens: 1000, TransferredBytes: 1 << 20, ExposedMicroseconds: 200_000, TotalMicroseconds: 300_000));
         var decode = Decode(prefillRate: 20_000);
 
-        var reasons = Enumerable.Range(0, 2 * MeasuredCostDisaggregationPolicy.ProbeInterval).Select(_ => policy.Decide(decode, PrefixOverlap.None, Prompt).Reason).ToList();
+        var reasons = Enumerable.Range(0, 2 * MeasuredCostDisaggregationPolicy.ProbeInterval).Select(_ => policy.Decide(P, decode, PrefixOverlap.None, Prompt).Reason).ToList();
 
         // Local until the interval is reached, then one transfer to re-measure, then local again.
         Assert.Equal(2, reasons.Count(r => r == "probe"));
@@ -47,7 +48,7 @@ public sealed class DisaggregationPolicyTests
         // 10 ms exposed for 1,000 tokens: 10 µs per token < 50 µs per token locally.
         policy.Observe(D1, new TransferSample(1000, 1 << 20, 10_000, 300_000));
 
-        Assert.Equal(new DisaggregationDecision(true, "transfer_cheaper"), policy.Decide(Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt));
+        Assert.Equal(new DisaggregationDecision(true, "transfer_cheaper"), policy.Decide(P, Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt));
     }
 
     [Fact]
@@ -56,7 +57,20 @@ public sealed class DisaggregationPolicyTests
         var policy = Policy(defaultRate: 1_000); // 1 ms per token locally
         policy.Observe(D1, new TransferSample(1000, 1 << 20, 200_000, 300_000)); // 200 µs per token
 
-        Assert.True(policy.Decide(Decode(prefillRate: 0), PrefixOverlap.None, Prompt).Disaggregate);
+        Assert.True(policy.Decide(P, Decode(prefillRate: 0), PrefixOverlap.None, Prompt).Disaggregate);
+    }
+
+    [Fact]
+    public void MeasuredCost_UnmeasuredDecodeRate_UsesThePrefillWorkersRate()
+    {
+        // A decode worker that only receives KV never measures a prefill rate; P's (same hardware) stands in for it.
+        var policy = Policy(defaultRate: 1_000);                                  // the default would say 1 ms per token
+        policy.Observe(D1, new TransferSample(1000, 1 << 20, 30_000, 40_000));   // 30 µs per token exposed
+        var gpuPrefill = Worker("p1", WorkerRole.Prefill, prefillRate: 200_000); // 5 µs per token
+
+        Assert.Equal(new DisaggregationDecision(false, "local_cheaper"), policy.Decide(gpuPrefill, Decode(prefillRate: 0), PrefixOverlap.None, Prompt));
+        // D's own measurement, when it has one, wins over P's.
+        Assert.Equal(new DisaggregationDecision(true, "transfer_cheaper"), policy.Decide(gpuPrefill, Decode(prefillRate: 10_000), PrefixOverlap.None, Prompt));
     }
 
     [Fact]
@@ -68,7 +82,7 @@ public sealed class DisaggregationPolicyTests
         policy.Observe(D1, new TransferSample(0, 1 << 20, 200_000, 300_000)); // nothing pushed
 
         Assert.Null(policy.SecondsPerToken(D1));
-        Assert.Equal("unmeasured", policy.Decide(Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt).Reason);
+        Assert.Equal("unmeasured", policy.Decide(P, Decode(prefillRate: 20_000), PrefixOverlap.None, Prompt).Reason);
     }
 
     [Fact]
@@ -88,7 +102,7 @@ public sealed class DisaggregationPolicyTests
         var policy = new ThresholdDisaggregationPolicy();
         policy.Observe(D1, new TransferSample(1000, 1 << 20, 10_000_000, 10_000_000));
 
-        Assert.Equal(new DisaggregationDecision(true, "threshold"), policy.Decide(Decode(prefillRate: 1e9), PrefixOverlap.None, Prompt));
+        Assert.Equal(new DisaggregationDecision(true, "threshold"), policy.Decide(P, Decode(prefillRate: 1e9), PrefixOverlap.None, Prompt));
     }
 
     [Fact]
