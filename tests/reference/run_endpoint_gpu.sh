@@ -17,7 +17,8 @@
 # colocated cluster with Telemetry:Enabled=false (the telemetry overhead, same run); "name#2" runs one again under
 # another label. ENGINE=0 skips the engine-alone runs, HF=0 transformers. Telemetry overhead, e.g.:
 #   ENGINE=0 HF=0 SYSTEMS="colocated colocated-telemetry-off colocated#2 colocated-telemetry-off#2" bash ...
-# One process per cluster (in-memory cluster state). CPU seconds of the cluster process per request (router + worker
+# BENCH_TIMEOUT (240 s) bounds each system's sweep. One process per cluster (in-memory cluster state). The router's routing decisions by reason (from its /metrics) are
+# printed per system after its sweep. CPU seconds of the cluster process per request (router + worker
 # hosts together: an upper bound of the router's own) are printed per system. Results in $OUT: endpoint-gpu.log,
 # endpoint-gpu.md / .svg and endpoint-conditional.json (the three cluster systems; each endpoint-<system>.json also holds the systems before it), engine-<rate>.json, hf.json.
 # A CPU smoke run, from a built checkout:
@@ -79,11 +80,17 @@ PY
   local before; before=$(cpu_seconds $pid)
   local include=()   # the previous system's report, which holds every earlier system's rows
   [ -n "$last_report" ] && include=(--include "$last_report")
-  timeout 240 $cluster bench serve --endpoint "$label=http://127.0.0.1:$port" --trace "$trace" --requests "$requests" --rates "$rates" \
+  timeout "${BENCH_TIMEOUT:-240}" $cluster bench serve --endpoint "$label=http://127.0.0.1:$port" --trace "$trace" --requests "$requests" --rates "$rates" \
     --prompt-format tokens --token-ids "$token_ids" --slo 250:25 --slo 1000:100 --warmup 4 --timeout 60 "${include[@]}" \
     --json-out "$out/endpoint-$label.json" --markdown-out "$out/endpoint-gpu.md" --plot-out "$out/endpoint-gpu.svg"
   echo "exit status $?"
   [ -f "$out/endpoint-$label.json" ] && last_report=$out/endpoint-$label.json
+  # The router's routing decisions by reason (why each request was or was not disaggregated), from its /metrics.
+  python3 - "$port" <<'PY' | grep -E 'routing_decisions' | grep -vE '^#' | sed "s/^/$label: /"
+import sys, urllib.request
+try: print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=5).read().decode())
+except Exception as e: print(f"routing_decisions: /metrics unreadable: {e}")
+PY
   local after; after=$(cpu_seconds $pid)
   python3 -c "import sys; n=len(sys.argv[3].split(','))*int(sys.argv[4]); print(f'$label: cluster process CPU {float(sys.argv[2])-float(sys.argv[1]):.2f} s for {n} requests = {1000*(float(sys.argv[2])-float(sys.argv[1]))/n:.1f} ms CPU per request (router + workers, one process)')" "$before" "$after" "$rates" "$requests"
   kill -TERM $pid; wait $pid

@@ -27,20 +27,27 @@ internal static class ClusterTtftBenchCommand
         var blocks = new Option<int>("--prefill-kv-blocks") { Description = "KvCache:NumBlocks of each prefill worker (0 = engine default)", DefaultValueFactory = _ => 320 };
         var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (one device shared by the three workers)", DefaultValueFactory = _ => "cpu" };
+        var slo = new Option<double>("--ttft-slo") { Description = "TTFT SLO in ms for attainment and goodput (requests/s within it)", DefaultValueFactory = _ => 250 };
         var command = new Command("cluster-ttft", "TTFT through the cluster on a shared-prefix workload: cache-aware vs round-robin prefill routing, same run.")
         {
-            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device,
+            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device, slo,
         };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
-            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, ct));
+            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, parse.GetValue(slo), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, CancellationToken ct)
+    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, double sloMs, CancellationToken ct)
     {
+        if (sloMs <= 0)
+        {
+            await Console.Error.WriteLineAsync($"--ttft-slo must be a positive number of milliseconds (got {sloMs.ToString(CultureInfo.InvariantCulture)})");
+            return 2;
+        }
+
         var modelPath = model ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _);
         var workload = ClusterTtftBenchWorkload.Build(systems, systemTokens, requests, rate, seed: 7);
-        var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process ({device}); {requests} requests, Poisson {rate}/s, " +
+        var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process ({device}), every request disaggregated; {requests} requests, Poisson {rate}/s, " +
                     $"{systems} shared prefixes × {systemTokens} tokens + 16–63-token suffixes, {maxTokens} output tokens; prefill KvCache:NumBlocks {blocks} " +
                     $"(block 16: one worker holds {(blocks > 0 ? (blocks * 16 / systemTokens).ToString(CultureInfo.InvariantCulture) : "all")} of {systems} prefixes)";
         Console.WriteLine(setup);
@@ -51,7 +58,7 @@ internal static class ClusterTtftBenchCommand
             results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device));
         }
 
-        var table = Table(results);
+        var table = Table(results, sloMs);
         Console.WriteLine(table);
         if (output is not null)
         {
@@ -61,7 +68,7 @@ internal static class ClusterTtftBenchCommand
             {
                 policy = r.Policy, requests = r.TtftMs.Length, failed = r.Failed, ttft_mean_ms = r.Mean, ttft_p50_ms = r.Percentile(50), ttft_p99_ms = r.Percentile(99),
                 prompt_tokens = r.PromptTokens, cached_prompt_tokens = r.CachedPromptTokens, computed_by_prefill_worker = r.ComputedByPrefillWorker,
-                wall_s = r.Wall.TotalSeconds,
+                wall_s = r.Wall.TotalSeconds, ttft_slo_ms = sloMs, attainment = r.Attainment(sloMs), goodput_rps = r.Goodput(sloMs),
             }), new JsonSerializerOptions { WriteIndented = true }), ct);
             Console.WriteLine($"wrote {output}.md and {output}.json");
         }
@@ -69,20 +76,24 @@ internal static class ClusterTtftBenchCommand
         return results.All(r => r.Failed == 0) ? 0 : 1;
     }
 
-    private static string Table(IReadOnlyList<ClusterTtftBenchRunner.Result> results)
+    private static string Table(IReadOnlyList<ClusterTtftBenchRunner.Result> results, double sloMs)
     {
         var b = new StringBuilder();
-        b.AppendLine("| prefill policy | requests ok | TTFT mean ms | p50 ms | p99 ms | prompt tokens from cache | prompt tokens computed per prefill worker | wall s |");
-        b.AppendLine("|---|---|---|---|---|---|---|---|");
+        var slo = sloMs.ToString("0.#", CultureInfo.InvariantCulture);
+        b.AppendLine(CultureInfo.InvariantCulture, $"| prefill policy | requests ok | TTFT mean ms | p50 ms | p99 ms | within TTFT ≤ {slo} ms | goodput req/s | prompt tokens from cache | prompt tokens computed per prefill worker | wall s |");
+        b.AppendLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in results)
         {
-            b.AppendLine(CultureInfo.InvariantCulture, $"| {r.Policy} | {r.TtftMs.Length} (failed {r.Failed}) | {r.Mean:F1} | {r.Percentile(50):F1} | {r.Percentile(99):F1} | " +
+            b.AppendLine(CultureInfo.InvariantCulture, $"| {r.Policy} | {r.TtftMs.Length} (failed {r.Failed}) | {r.Mean:F1} | {r.Percentile(50):F1} | {r.Percentile(99):F1} | {r.Attainment(sloMs):P1} | {r.Goodput(sloMs):F2} | " +
                 $"{r.CacheHitFraction:P1} | {string.Join(", ", r.ComputedByPrefillWorker.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))} | {r.Wall.TotalSeconds:F1} |");
         }
 
         if (results.Count == 2 && results[1].Mean > 0)
         {
-            b.AppendLine(CultureInfo.InvariantCulture, $"\n{results[0].Policy} / {results[1].Policy}: mean TTFT ×{results[0].Mean / results[1].Mean:F2}, p50 ×{results[0].Percentile(50) / results[1].Percentile(50):F2}, p99 ×{results[0].Percentile(99) / results[1].Percentile(99):F2}");
+            var goodput = results[1].Goodput(sloMs) > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"×{results[0].Goodput(sloMs) / results[1].Goodput(sloMs):F2}")
+                : $"{results[1].Policy} 0";
+            b.AppendLine(CultureInfo.InvariantCulture, $"\n{results[0].Policy} / {results[1].Policy}: mean TTFT ×{results[0].Mean / results[1].Mean:F2}, p50 ×{results[0].Percentile(50) / results[1].Percentile(50):F2}, p99 ×{results[0].Percentile(99) / results[1].Percentile(99):F2}, goodput at TTFT ≤ {slo} ms {goodput}");
         }
 
         return b.ToString();

@@ -22,6 +22,12 @@ internal static class ClusterTtftBenchRunner
         }
 
         public double CacheHitFraction => PromptTokens == 0 ? 0 : (double)CachedPromptTokens / PromptTokens;
+
+        /// <summary>Share of all requests (failed ones miss) whose TTFT met <paramref name="sloMs"/>.</summary>
+        public double Attainment(double sloMs) => TtftMs.Length + Failed == 0 ? 0 : (double)TtftMs.Count(t => t <= sloMs) / (TtftMs.Length + Failed);
+
+        /// <summary>Requests per second of wall time whose TTFT met <paramref name="sloMs"/>.</summary>
+        public double Goodput(double sloMs) => Wall <= TimeSpan.Zero ? 0 : TtftMs.Count(t => t <= sloMs) / Wall.TotalSeconds;
     }
 
     public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct, string device = "cpu")
@@ -29,7 +35,12 @@ internal static class ClusterTtftBenchRunner
         var spec = new ClusterSpec
         {
             ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1, Device = device,
-            Settings = new Dictionary<string, string> { ["Routing:PrefillPolicy"] = policy },
+            // Every request goes through the prefill pool (the policy under test): the measured-cost disaggregation
+            // policy would let the decode worker prefill prompts itself wherever that looks cheaper.
+            Settings = new Dictionary<string, string>
+            {
+                ["Routing:PrefillPolicy"] = policy, ["Routing:DisaggregationPolicy"] = "threshold", ["Routing:MinDisaggregatedTokens"] = "0",
+            },
             PrefillSettings = prefillBlocks > 0 ? new Dictionary<string, string> { ["KvCache:NumBlocks"] = prefillBlocks.ToString(System.Globalization.CultureInfo.InvariantCulture) } : new Dictionary<string, string>(),
         };
         await using var cluster = await InProcessCluster.StartAsync(spec, TimeSpan.FromSeconds(120), quiet: true, ct);
