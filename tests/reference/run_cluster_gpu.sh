@@ -32,24 +32,10 @@ nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version --format=csv
 
 step "redis-server from $debs (for the processes mode)"
 modes=one-process
-rm -rf /tmp/redis; mkdir -p /tmp/redis/root /tmp/redis/extra
-if ls "$debs"/redis-server_*.deb >/dev/null 2>&1 && command -v dpkg >/dev/null; then
-  for d in "$debs"/*.deb; do dpkg -x "$d" /tmp/redis/root; done
-  for d in "$debs"/extra/*.deb; do [ -f "$d" ] && dpkg -x "$d" /tmp/redis/extra; done
-  write_wrapper() {
-    printf '#!/bin/sh\nexport LD_LIBRARY_PATH=/tmp/redis/root/usr/lib/x86_64-linux-gnu:/tmp/redis/root/lib/x86_64-linux-gnu%s\nexec /tmp/redis/root/usr/bin/redis-server "$@"\n' "$1" > /tmp/redis/redis-server
-    chmod +x /tmp/redis/redis-server
-  }
-  write_wrapper ""
-  if ! /tmp/redis/redis-server --version; then
-    echo "redis-server does not start with this machine's libraries; adding the Debian ones of $debs/extra"
-    write_wrapper ":/tmp/redis/extra/usr/lib/x86_64-linux-gnu:/tmp/redis/extra/lib/x86_64-linux-gnu"
-    /tmp/redis/redis-server --version
-  fi
-  if { timeout 3 /tmp/redis/redis-server --port 16399 --bind 127.0.0.1 --save '' --appendonly no 2>&1; true; } | grep -q -m1 'Ready to accept connections'; then
-    export REDIS_SERVER=/tmp/redis/redis-server; modes=one-process,processes
-    echo "REDIS: OK ($REDIS_SERVER started and accepted connections): running both modes"
-  fi
+. "$(dirname "$0")/gpu_redis.sh"
+if gpu_redis "$debs"; then
+  modes=one-process,processes
+  echo "REDIS: OK ($REDIS_SERVER started and accepted connections): running both modes"
 fi
 [ "$modes" = one-process ] && echo "REDIS: NOT AVAILABLE (no $debs/redis-server_*.deb, no dpkg, or it did not start): the processes mode is SKIPPED, one-process only"
 
