@@ -80,6 +80,28 @@ public sealed partial class ClusterClient : IDisposable
         return response.Models.Select(m => new ModelDescription(m.Id, (int)m.MaxModelLength, m.OwnedBy)).ToArray();
     }
 
+    /// <summary>
+    /// Cancels your running request <paramref name="requestId"/> (the <see cref="GenerationOptions.RequestId"/> it was
+    /// started with), through any router: its own call then ends with CANCELLED and the workers free its KV. True once
+    /// cancelled; false when no request of this client's API key runs with that id (it finished, never existed, or was
+    /// started with another key: the router does not tell these apart). A malformed id throws INVALID_ARGUMENT.
+    /// </summary>
+    public async Task<bool> CancelAsync(string requestId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(requestId);
+        try
+        {
+            await _retry.ExecuteAsync(
+                async ct => await Inference().CancelAsync(new CancelGenerationRequest { RequestId = requestId }, CallOptionsFor(null, ct)),
+                cancellationToken);
+            return true;
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when the next router answers <c>grpc.health.v1.Health</c> with SERVING.</summary>
     public async Task<bool> CheckHealthAsync(CancellationToken cancellationToken = default)
     {

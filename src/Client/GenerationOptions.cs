@@ -48,6 +48,13 @@ public sealed record GenerationOptions
     /// <summary>Only requests with equal salts share cached prompt prefixes (tenant isolation).</summary>
     public string? CacheSalt { get; init; }
 
+    /// <summary>
+    /// Your id for the request (1–256 printable ASCII characters, no spaces), echoed in every chunk; with it
+    /// <see cref="ClusterClient.CancelAsync"/> cancels the request from anywhere, also through another router. Null: the
+    /// router makes one up. Two running requests may not share one (ALREADY_EXISTS).
+    /// </summary>
+    public string? RequestId { get; init; }
+
     /// <summary>This call's deadline from now; null uses <see cref="ClusterClientOptions.DefaultDeadline"/>.</summary>
     public TimeSpan? Timeout { get; init; }
 }

@@ -12,6 +12,7 @@ internal static class ProtoMapping
             Model = options.Model ?? defaultModel ?? string.Empty,
             Logprobs = options.Logprobs,
             CacheSalt = options.CacheSalt ?? string.Empty,
+            RequestId = options.RequestId ?? string.Empty,
             Sampling = new SamplingParams
             {
                 Temperature = options.Temperature ?? 0,

@@ -28,6 +28,34 @@ public sealed class ClusterClientTests
     }
 
     [Fact]
+    public async Task CancelAsync_SendsTheIdWithTheKey_TrueWhenCancelledFalseForNotFound()
+    {
+        await using var router = await ScriptedRouter.StartAsync();
+        router.Cancellable.Add("job-1");
+        using var client = ClientFor(router, apiKey: "k1");
+
+        Assert.True(await client.CancelAsync("job-1"));
+        Assert.False(await client.CancelAsync("job-2"));
+        Assert.Equal(["job-1", "job-2"], router.Cancels);
+        Assert.All(router.Authorizations, a => Assert.Equal("Bearer k1", a));
+    }
+
+    [Fact]
+    public async Task GenerateAsync_RequestIdOption_IsSentAsTheRequestId()
+    {
+        await using var router = await ScriptedRouter.StartAsync();
+        string? seen = null;
+        router.OnGenerate = (n, request, stream, context) =>
+        {
+            seen = request.RequestId;
+            return ScriptedRouter.StreamWords(request, stream, context, "ok");
+        };
+        using var client = ClientFor(router);
+        await client.GenerateAsync("hi", new GenerationOptions { RequestId = "job-7" }).ToListAsync();
+        Assert.Equal("job-7", seen);
+    }
+
+    [Fact]
     public async Task GenerateAsync_UnavailableBeforeFirstToken_RetriesAndSucceeds()
     {
         await using var router = await ScriptedRouter.StartAsync();

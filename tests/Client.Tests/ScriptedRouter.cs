@@ -83,6 +83,20 @@ internal sealed class ScriptedRouter : Inference.InferenceBase, IAsyncDisposable
         return Task.FromResult(new ListModelsResponse { Models = { new ModelInfo { Id = "tiny", MaxModelLength = 2048, OwnedBy = "cluster" } } });
     }
 
+    /// <summary>Request ids of the Cancel calls; a cancel answers NOT_FOUND unless its id is in <see cref="Cancellable"/>.</summary>
+    public ConcurrentQueue<string> Cancels { get; } = new();
+
+    public HashSet<string> Cancellable { get; } = [];
+
+    public override Task<CancelGenerationResponse> Cancel(CancelGenerationRequest request, ServerCallContext context)
+    {
+        Authorizations.Enqueue(context.RequestHeaders.GetValue("authorization") ?? "");
+        Cancels.Enqueue(request.RequestId);
+        return Cancellable.Contains(request.RequestId)
+            ? Task.FromResult(new CancelGenerationResponse { RequestId = request.RequestId })
+            : throw new RpcException(new Status(StatusCode.NotFound, "no running request with that id"));
+    }
+
     public static async Task StreamWords(GenerateRequest request, IServerStreamWriter<GenerateResponse> stream, ServerCallContext context, params string[] words)
     {
         for (var i = 0; i < words.Length; i++)

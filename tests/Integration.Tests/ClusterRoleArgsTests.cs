@@ -35,4 +35,15 @@ public sealed class ClusterRoleArgsTests
         Assert.Null(spec.WorkerDeviceShare);
         Assert.Contains($"--{key}=3", ClusterRoleArgs.Worker(spec, "decode-1", 1, 2, ""));
     }
+
+    [Theory]
+    [InlineData("router")]
+    [InlineData("router-2")]
+    [InlineData("router-3")]
+    public void Secrets_EveryRouterOfATier_GetsTheApiKey(string role)
+    {
+        var spec = Spec("cpu", 1, 1) with { ApiKey = "k" };
+        Assert.Equal("k", ClusterRoleArgs.Secrets(spec, role, null)["Auth:ApiKeys:0"]);
+        Assert.False(ClusterRoleArgs.Secrets(spec, "decode-1", null).ContainsKey("Auth:ApiKeys:0"));
+    }
 }

@@ -50,7 +50,7 @@ internal sealed class RouterDecisionBenchTier : IAsyncDisposable
     public async Task ClaimAndAdmitAsync(int n, WorkerId decode)
     {
         var id = $"bench-{n}";
-        var claim = await _grains.GetGrain<IRequestGrain>(id).TryClaimAsync(new RequestOwner("bench-router", id)).ConfigureAwait(false);
+        var claim = await _grains.GetGrain<IRequestGrain>(id).TryClaimAsync(new RequestOwner("bench-router", id), "bench", canceller: null).ConfigureAwait(false);
         var admission = await _grains.GetGrain<IWorkerAdmissionGrain>(decode.Value)
             .TryAdmitAsync(new AdmissionRequest(id, "bench-router", 2, 8192, 0, TimeSpan.FromMinutes(1))).ConfigureAwait(false);
         if (!claim.Claimed || !admission.Admitted)

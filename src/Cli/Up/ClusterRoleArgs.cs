@@ -65,7 +65,7 @@ public static class ClusterRoleArgs
     }
 
     /// <summary>
-    /// The secret settings of a role (<paramref name="role"/> <c>router</c>, <c>prefill-N</c> or <c>decode-N</c>) as
+    /// The secret settings of a role (<paramref name="role"/> <c>router</c>, <c>router-N</c>, <c>prefill-N</c> or <c>decode-N</c>) as
     /// configuration keys: <c>Auth:ClusterToken</c>, the router's <c>Auth:ApiKeys:0</c>, <c>ClusterState:RedisPassword</c>,
     /// and secret-looking <c>--set</c> keys. Empty values are left out.
     /// </summary>
@@ -78,7 +78,8 @@ public static class ClusterRoleArgs
             secrets["Auth:ClusterToken"] = spec.ClusterToken;
         }
 
-        if (role == "router" && spec.ApiKey.Length > 0)
+        // Every router of a tier (router, router-2, ...) checks the API key, not only the first.
+        if ((role == "router" || role.StartsWith("router-", StringComparison.Ordinal)) && spec.ApiKey.Length > 0)
         {
             secrets["Auth:ApiKeys:0"] = spec.ApiKey;
         }

@@ -26,5 +26,9 @@ public static partial class Inference
         binder.AddMethod(
             new Method<ListModelsRequest, ListModelsResponse>(MethodType.Unary, ServiceName, "ListModels", ProtobufMarshaller.For(ListModelsRequest.Parser), ProtobufMarshaller.For(ListModelsResponse.Parser)),
             (UnaryServerMethod<ListModelsRequest, ListModelsResponse>?)null);
+        binder.AddMethod(
+            new Method<CancelGenerationRequest, CancelGenerationResponse>(MethodType.Unary, ServiceName, "Cancel",
+                ProtobufMarshaller.ForUtf8Checked(CancelGenerationRequest.Parser, CancelGenerationRequest.Descriptor), ProtobufMarshaller.For(CancelGenerationResponse.Parser)),
+            (UnaryServerMethod<CancelGenerationRequest, CancelGenerationResponse>?)null);
     }
 }

@@ -5,9 +5,11 @@ namespace Cluster.Router.Orleans.Grains;
 /// <param name="State"><c>admitting</c> until routed, then <c>running</c>.</param>
 /// <param name="PrefillWorker">The chosen prefill worker; empty while admitting or when D prefills locally.</param>
 /// <param name="DecodeWorker">The chosen decode worker; empty while admitting.</param>
+/// <param name="TokensDelivered">Tokens generated before the last route (non-zero after a migration).</param>
 [GenerateSerializer, Immutable, Alias("cluster.RequestLifecycle")]
 public sealed record RequestLifecycle(
     [property: Id(0)] RequestOwner Owner,
     [property: Id(1)] string State,
     [property: Id(2)] string PrefillWorker,
-    [property: Id(3)] string DecodeWorker);
+    [property: Id(3)] string DecodeWorker,
+    [property: Id(4)] int TokensDelivered = 0);

@@ -27,6 +27,15 @@ public enum ApiErrorKind
     /// <summary>A live request on this router already uses the client's request id: ALREADY_EXISTS / HTTP 409.</summary>
     Conflict,
 
+    /// <summary>
+    /// A cancel named a request id with no live request of the caller's (unknown, finished, or another principal's: the
+    /// answer is the same, so it reveals nothing): NOT_FOUND / HTTP 404.
+    /// </summary>
+    RequestNotFound,
+
+    /// <summary>The request was cancelled through its request id (by another call): CANCELLED / HTTP 499.</summary>
+    Cancelled,
+
     /// <summary>A bug or an unexpected failure: INTERNAL / HTTP 500.</summary>
     Internal,
 }

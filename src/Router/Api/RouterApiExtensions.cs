@@ -19,6 +19,9 @@ namespace Cluster.Router.Api;
 /// <summary>DI and endpoint wiring of the router's client APIs (gRPC Inference, OpenAI HTTP).</summary>
 public static class RouterApiExtensions
 {
+    /// <summary>Cancels the caller's running request by its client request id (<see cref="RequestCancellation"/>).</summary>
+    public const string CancelPath = "/v1/requests/{id}/cancel";
+
     /// <summary>
     /// Binds and validates section <c>Router</c> (models, limits) at start-up, loads the model catalog before the
     /// host starts listening, and registers the text front end and both APIs. An <c>IRequestCoordinator</c> must be
@@ -35,6 +38,8 @@ public static class RouterApiExtensions
         services.TryAddSingleton<LiveRequestLabels>();
         services.TryAddSingleton<IRequestLabels>(sp => sp.GetRequiredService<LiveRequestLabels>());
         services.TryAddSingleton<TextGenerator>();
+        services.TryAddSingleton<ClientPrincipals>();
+        services.TryAddSingleton<RequestCancellation>();
         services.TryAddSingleton<InferenceGrpcService>();
         services.TryAddSingleton<OpenAiHandler>();
         services.AddHostedService<ModelCatalogLoader>();
@@ -43,7 +48,7 @@ public static class RouterApiExtensions
 
     /// <summary>
     /// Maps <c>cluster.v1.Inference</c> (gRPC port) and <c>/v1/completions</c>, <c>/v1/chat/completions</c>,
-    /// <c>/v1/models</c> (HTTP port), OpenAI-style 404/405 errors for other /v1 paths and methods, all requiring an API key when <c>Auth:ApiKeys</c> is set.
+    /// <c>/v1/models</c>, <c>/v1/requests/{id}/cancel</c> (HTTP port), OpenAI-style 404/405 errors for other /v1 paths and methods, all requiring an API key when <c>Auth:ApiKeys</c> is set.
     /// </summary>
     public static IEndpointRouteBuilder MapRouterApi(this IEndpointRouteBuilder endpoints)
     {
@@ -54,6 +59,7 @@ public static class RouterApiExtensions
         endpoints.MapPost("/v1/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: false)).RequireApiKey();
         endpoints.MapPost("/v1/chat/completions", (HttpContext c) => openAi.CompletionsAsync(c, chat: true)).RequireApiKey();
         endpoints.MapGet("/v1/models", (HttpContext c) => openAi.ModelsAsync(c)).RequireApiKey();
+        endpoints.MapPost(CancelPath, (HttpContext c, string id) => openAi.CancelAsync(c, id)).RequireApiKey();
         MapOpenAiMisses(endpoints);
         return endpoints;
     }
@@ -66,6 +72,7 @@ public static class RouterApiExtensions
         foreach (var (path, allowed, others) in new[]
                  {
                      ("/v1/completions", "POST", notPost), ("/v1/chat/completions", "POST", notPost), ("/v1/models", "GET", notGet),
+                     (CancelPath, "POST", notPost),
                  })
         {
             endpoints.MapMethods(path, others, (HttpContext c) =>
@@ -79,7 +86,7 @@ public static class RouterApiExtensions
         // Ordered after every explicit route.
         var unknown = endpoints.Map("/v1/{**rest}", (HttpContext c) => OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.UnknownPath,
                 $"{c.Request.Method} {c.Request.Path} is not an endpoint of this server: it serves POST /v1/completions, "
-                + "POST /v1/chat/completions and GET /v1/models.")));
+                + "POST /v1/chat/completions, GET /v1/models and POST /v1/requests/{id}/cancel.")));
         unknown.Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue - 2);
         unknown.RequireApiKey();
     }

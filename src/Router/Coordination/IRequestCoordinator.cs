@@ -34,6 +34,7 @@ public interface IRequestCoordinator
 /// worker. Empty when the caller has none (e.g. tests driving the coordinator directly).</param>
 /// <param name="Api">The client API it came through (<c>grpc</c>, <c>openai</c>; a metric tag), empty when unknown.</param>
 /// <param name="Operation">The GenAI operation (<c>chat</c>, <c>text_completion</c>; tag <c>gen_ai.operation.name</c>).</param>
+/// <param name="Progress">Told each route the coordinator takes (the router tier's request grain); null when nobody listens.</param>
 public sealed record TokenizedRequest(
     RequestId Id,
     ModelId Model,
@@ -44,7 +45,8 @@ public sealed record TokenizedRequest(
     string CacheSalt,
     string Label = "",
     string Api = "",
-    string Operation = "text_completion");
+    string Operation = "text_completion",
+    IRequestProgress? Progress = null);
 
 /// <summary>What the coordinator streams back.</summary>
 public abstract record CoordinatorEvent

@@ -47,6 +47,7 @@ internal sealed partial class RequestRun
             {
                 Admitted();
                 LogRouted(services.Logger, request.Id.Value, request.Label, "local", decode.Id.Value, decode.Id.Value, promptLength);
+                request.Progress?.Routed("", decode.Id.Value, _generated.Count);
                 services.Instruments.Decided(disaggregated: false, _overlap.IndexAvailable, 0, reason, Policies);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
@@ -67,6 +68,7 @@ internal sealed partial class RequestRun
 
             Admitted();
             LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
+            request.Progress?.Routed(prefill.Id.Value, decode.Id.Value, _generated.Count);
             services.Instruments.Decided(disaggregated: true, _overlap.IndexAvailable, Math.Min(promptLength, _overlap.MatchedBlocks(prefill.Id) * Options.BlockSize), reason, Policies);
             var prefilling = services.Time.GetTimestamp();
             PrefillResponse? response;
@@ -97,6 +99,7 @@ internal sealed partial class RequestRun
             {
                 LogTransferFailed(services.Logger, request.Id.Value, prefill.Id.Value, decode.Id.Value, error.StatusCode, error.Status.Detail);
                 services.Instruments.Recovered("transfer_recompute");
+                request.Progress?.Routed("", decode.Id.Value, _generated.Count);
                 OpenDecode(ticket: "", cancellationToken);
                 return (null, null);
             }

@@ -9,24 +9,31 @@ namespace Cluster.Router.Tier;
 /// <summary>
 /// <see cref="IRequestLabels"/> of the router tier: the label is claimed on this router (<see cref="LiveRequestLabels"/>,
 /// no call for a local duplicate), then on the label's <see cref="IRequestGrain"/>, which refuses a label live on any
-/// other router: ALREADY_EXISTS / HTTP 409, the first request untouched. Disposing releases both.
+/// other router: ALREADY_EXISTS / HTTP 409, the first request untouched. The claim records the caller's principal and
+/// this router's <see cref="LocalRequestCanceller"/>, so a cancel naming the label works from any router (for that
+/// principal only). Routes are reported to the grain fire-and-forget. Disposing releases both claims.
 /// </summary>
-public sealed partial class GrainRequestLabels(LiveRequestLabels local, IGrainFactory grains, RouterIdentity router, ILogger<GrainRequestLabels> logger)
+public sealed partial class GrainRequestLabels(
+    LiveRequestLabels local, LocalRequestCanceller canceller, IGrainFactory grains, RouterIdentity router, ILogger<GrainRequestLabels> logger)
     : IRequestLabels
 {
-    public async ValueTask<IAsyncDisposable> ClaimAsync(string label, string internalId, CancellationToken cancellationToken)
+    private readonly Lazy<IRequestCanceller> _cancellerReference = new(() => grains.CreateObjectReference<IRequestCanceller>(canceller));
+
+    public async ValueTask<ILabelHandle> ClaimAsync(LabelClaim claim, CancellationToken cancellationToken)
     {
-        var localClaim = local.Claim(label);
-        var grain = grains.GetGrain<IRequestGrain>(label);
-        RequestClaim claim;
+        ArgumentNullException.ThrowIfNull(claim);
+        var localClaim = local.Claim(claim);
+        var grain = grains.GetGrain<IRequestGrain>(claim.Label);
+        RequestClaim answer;
         try
         {
-            claim = await grain.TryClaimAsync(new RequestOwner(router.Id, internalId)).WaitAsync(cancellationToken).ConfigureAwait(false);
+            answer = await grain.TryClaimAsync(new RequestOwner(router.Id, claim.InternalId), claim.Principal, _cancellerReference.Value)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogTierUnavailable(logger, label, e.Message); // uniqueness falls back to this router's labels
-            return new Claim(localClaim, null, internalId, logger);
+            LogTierUnavailable(logger, claim.Label, e.Message); // uniqueness and cancel by id fall back to this router's labels
+            return new Handle(localClaim, null, claim.InternalId, logger);
         }
         catch
         {
@@ -34,25 +41,57 @@ public sealed partial class GrainRequestLabels(LiveRequestLabels local, IGrainFa
             throw;
         }
 
-        if (!claim.Claimed)
+        if (!answer.Claimed)
         {
             localClaim.Dispose();
             throw new ApiException(ApiErrorKind.Conflict,
-                $"A request with request id '{label}' is still running on another router of this cluster; wait for it to end or choose another id.", "request_id");
+                $"A request with request id '{claim.Label}' is still running on another router of this cluster; wait for it to end or choose another id.", "request_id");
         }
 
-        return new Claim(localClaim, grain, internalId, logger);
+        return new Handle(localClaim, grain, claim.InternalId, logger);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Request label {Label}: the router tier did not answer the claim ({Error}); unique on this router only")]
+    public async ValueTask<bool> CancelAsync(string label, string principal, CancellationToken cancellationToken)
+    {
+        if (local.Cancel(label, principal))
+        {
+            return true; // running here: no grain call
+        }
+
+        try
+        {
+            return await grains.GetGrain<IRequestGrain>(label).CancelAsync(principal).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCancelUnavailable(logger, e.Message);
+            throw new ApiException(ApiErrorKind.Unavailable, "The router tier did not answer the cancel; retry.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request label {Label}: the router tier did not answer the claim ({Error}); unique and cancellable by id on this router only")]
     private static partial void LogTierUnavailable(ILogger logger, string label, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A cancel by request id: the router tier did not answer ({Error})")]
+    private static partial void LogCancelUnavailable(ILogger logger, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Releasing request label of {RequestId} failed ({Error}); it goes with its silo")]
     private static partial void LogReleaseFailed(ILogger logger, string requestId, string error);
 
-    private sealed class Claim(IDisposable local, IRequestGrain? grain, string internalId, ILogger logger) : IAsyncDisposable
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting the route of {RequestId} to its request grain failed ({Error})")]
+    private static partial void LogRoutedFailed(ILogger logger, string requestId, string error);
+
+    private sealed class Handle(IDisposable local, IRequestGrain? grain, string internalId, ILogger logger) : ILabelHandle
     {
         private int _disposed;
+
+        public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered)
+        {
+            if (grain is not null)
+            {
+                _ = ReportAsync(grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered));
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -75,6 +114,18 @@ public sealed partial class GrainRequestLabels(LiveRequestLabels local, IGrainFa
             finally
             {
                 local.Dispose();
+            }
+        }
+
+        private async Task ReportAsync(Task call)
+        {
+            try
+            {
+                await call.ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                LogRoutedFailed(logger, internalId, e.Message);
             }
         }
     }

@@ -7,11 +7,12 @@ namespace Cluster.Router.Tier;
 /// <summary>Swaps the router's local seams for the router tier's grains (after <c>AddRouterTier</c> started a silo).</summary>
 public static class RouterTierServiceCollectionExtensions
 {
-    /// <summary>Decode admission through the worker grains, request labels through the request grains, and the lease renewer.</summary>
+    /// <summary>Decode admission through the worker grains, request labels and cancels by id through the request grains, and the lease renewer.</summary>
     public static IServiceCollection AddRouterTierSeams(this IServiceCollection services)
     {
         services.AddSingleton<GrainDecodeAdmission>();
         services.AddSingleton<IDecodeAdmission>(sp => sp.GetRequiredService<GrainDecodeAdmission>());
+        services.AddSingleton<LocalRequestCanceller>();
         services.AddSingleton<GrainRequestLabels>();
         services.AddSingleton<IRequestLabels>(sp => sp.GetRequiredService<GrainRequestLabels>());
         services.AddHostedService<AdmissionLeaseRenewer>();

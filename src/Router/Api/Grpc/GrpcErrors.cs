@@ -11,7 +11,8 @@ internal static class GrpcErrors
         var code = e.Kind switch
         {
             ApiErrorKind.InvalidArgument => StatusCode.InvalidArgument,
-            ApiErrorKind.NotFound => StatusCode.NotFound,
+            ApiErrorKind.NotFound or ApiErrorKind.RequestNotFound => StatusCode.NotFound,
+            ApiErrorKind.Cancelled => StatusCode.Cancelled,
             ApiErrorKind.ResourceExhausted or ApiErrorKind.TooLarge => StatusCode.ResourceExhausted,
             ApiErrorKind.Unavailable => StatusCode.Unavailable,
             ApiErrorKind.UnknownPath or ApiErrorKind.MethodNotAllowed => StatusCode.Unimplemented,

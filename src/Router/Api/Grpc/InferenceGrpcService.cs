@@ -7,11 +7,13 @@ namespace Cluster.Router.Api.Grpc;
 
 /// <summary>
 /// <c>cluster.v1.Inference</c> over the text front end: Generate streams chunks (finish reason and usage on the last),
-/// Complete returns the whole output, ListModels the catalog. The call's token (client cancel, deadline, disconnect)
-/// cancels the coordinator's enumeration.
+/// Complete returns the whole output, ListModels the catalog, Cancel cancels the caller's running request by its request
+/// id on any router (<see cref="RequestCancellation"/>). The call's token (client cancel, deadline, disconnect) cancels
+/// the coordinator's enumeration.
 /// </summary>
 [BindServiceMethod(typeof(InferenceGrpcService), nameof(BindUtf8Checked))]
-public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator)
+public class InferenceGrpcService(
+    ModelCatalog catalog, RequestPreparer preparer, TextGenerator generator, RequestCancellation cancellation, ClientPrincipals principals)
 {
     /// <summary>
     /// How grpc-dotnet binds this service: the generated methods, with requests refused when a string field is not
@@ -27,7 +29,7 @@ public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var prepared = Prepare(request);
+        var prepared = Prepare(request, context);
         var id = prepared.Label;
         try
         {
@@ -53,7 +55,7 @@ public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer
     public virtual async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var prepared = Prepare(request);
+        var prepared = Prepare(request, context);
         try
         {
             var done = await generator.CompleteAsync(prepared, context.CancellationToken);
@@ -86,11 +88,26 @@ public class InferenceGrpcService(ModelCatalog catalog, RequestPreparer preparer
         return Task.FromResult(response);
     }
 
-    private PreparedRequest Prepare(GenerateRequest request)
+    public virtual async Task<CancelGenerationResponse> Cancel(CancelGenerationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await cancellation.CancelAsync(request.RequestId, principals.Of(context.GetHttpContext()), "request_id", context.CancellationToken);
+            return new CancelGenerationResponse { RequestId = request.RequestId };
+        }
+        catch (ApiException e)
+        {
+            throw GrpcErrors.ToRpc(e);
+        }
+    }
+
+    private PreparedRequest Prepare(GenerateRequest request, ServerCallContext context)
     {
         try
         {
-            return preparer.Prepare(request, RequestFieldNames.Grpc);
+            return preparer.Prepare(request, RequestFieldNames.Grpc) with { Principal = principals.Of(context.GetHttpContext()) };
         }
         catch (ApiException e)
         {

@@ -7,10 +7,14 @@ namespace Cluster.Router.Api.OpenAi;
 /// <summary>Writes <see cref="ApiException"/>s as OpenAI error bodies: <c>{"error":{"message","type","param","code"}}</c>.</summary>
 internal static class OpenAiErrors
 {
+    /// <summary>A request cancelled through its request id, before its response started (nginx's "client closed request").</summary>
+    public const int CancelledStatus = 499;
+
     public static int StatusCode(ApiErrorKind kind) => kind switch
     {
         ApiErrorKind.InvalidArgument => StatusCodes.Status400BadRequest,
-        ApiErrorKind.NotFound or ApiErrorKind.UnknownPath => StatusCodes.Status404NotFound,
+        ApiErrorKind.NotFound or ApiErrorKind.UnknownPath or ApiErrorKind.RequestNotFound => StatusCodes.Status404NotFound,
+        ApiErrorKind.Cancelled => CancelledStatus,
         ApiErrorKind.MethodNotAllowed => StatusCodes.Status405MethodNotAllowed,
         ApiErrorKind.TooLarge => StatusCodes.Status413PayloadTooLarge,
         ApiErrorKind.ResourceExhausted => StatusCodes.Status429TooManyRequests,
@@ -31,6 +35,8 @@ internal static class OpenAiErrors
             ApiErrorKind.ResourceExhausted => ("rate_limit_error", "rate_limit_exceeded"),
             ApiErrorKind.Unavailable => ("service_unavailable_error", "service_unavailable"),
             ApiErrorKind.Conflict => ("invalid_request_error", "request_id_in_use"),
+            ApiErrorKind.RequestNotFound => ("invalid_request_error", "request_not_found"),
+            ApiErrorKind.Cancelled => ("invalid_request_error", "request_cancelled"),
             _ => ("server_error", "internal_error"),
         };
         return new OpenAiErrorBody(new OpenAiError(e.Message, type, e.Param, code));

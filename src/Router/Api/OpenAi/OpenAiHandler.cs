@@ -11,11 +11,12 @@ namespace Cluster.Router.Api.OpenAi;
 /// <summary>
 /// POST /v1/completions and /v1/chat/completions: body → shared front end → coordinator → JSON or SSE. A streamed
 /// response starts only once the first chunk exists, so failures before the first token keep their HTTP status;
-/// a failure after it is sent as an SSE <c>error</c> event. The client going away cancels the coordinator.
+/// a failure after it is sent as an SSE <c>error</c> event. The client going away cancels the coordinator, and so does
+/// POST /v1/requests/{id}/cancel naming the request's id (the same API key, any router).
 /// </summary>
 public sealed partial class OpenAiHandler(
     RequestPreparer preparer, TextGenerator generator, ModelCatalog catalog, IOptions<RouterModelsOptions> options, TimeProvider clock,
-    ILogger<OpenAiHandler> logger)
+    RequestCancellation cancellation, ClientPrincipals principals, ILogger<OpenAiHandler> logger)
 {
     public const string RequestIdHeader = "x-request-id";
 
@@ -33,7 +34,7 @@ public sealed partial class OpenAiHandler(
             var body = await OpenAiBodyReader.ReadAsync(context, options.Value.MaxRequestBytes);
             var headerId = context.Request.Headers[RequestIdHeader].ToString();
             var (request, shape) = OpenAiRequestMapper.Map(body, chat, headerId.Length > 0 ? headerId : null);
-            var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi);
+            var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi) with { Principal = principals.Of(context) };
             context.Response.Headers[RequestIdHeader] = prepared.Label;
             var builder = new OpenAiResponseBuilder(prepared, clock.GetUtcNow().ToUnixTimeSeconds(), chat);
             if (shape.Stream)
@@ -71,6 +72,23 @@ public sealed partial class OpenAiHandler(
         {
             LogUnexpected(logger, context.Request.Path, e);
             await OpenAiErrors.WriteAsync(context, new ApiException(ApiErrorKind.Internal, "The router failed unexpectedly; the error is in its log."));
+        }
+    }
+
+    /// <summary>POST /v1/requests/{id}/cancel: 200 with <c>{"id","object":"request.cancellation","cancelled":true}</c>; 400 for a bad id; 404 when the caller has no running request with it.</summary>
+    public async Task CancelAsync(HttpContext context, string id)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        try
+        {
+            await cancellation.CancelAsync(id, principals.Of(context), "id", context.RequestAborted);
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new OpenAiCancelResponse(id, "request.cancellation", true),
+                OpenAiJsonContext.Default.OpenAiCancelResponse, context.RequestAborted);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await OpenAiErrors.WriteAsync(context, e);
         }
     }
 

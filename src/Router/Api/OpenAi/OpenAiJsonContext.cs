@@ -12,4 +12,5 @@ namespace Cluster.Router.Api.OpenAi;
 [JsonSerializable(typeof(ChatCompletionChunk))]
 [JsonSerializable(typeof(OpenAiModelList))]
 [JsonSerializable(typeof(OpenAiErrorBody))]
+[JsonSerializable(typeof(OpenAiCancelResponse))]
 internal sealed partial class OpenAiJsonContext : JsonSerializerContext;

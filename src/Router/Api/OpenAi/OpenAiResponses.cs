@@ -57,3 +57,6 @@ internal sealed record OpenAiError([property: JsonIgnore(Condition = JsonIgnoreC
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code);
 
 internal sealed record OpenAiErrorBody(OpenAiError Error);
+
+/// <summary>POST /v1/requests/{id}/cancel: the caller's request <paramref name="Id"/> was cancelled.</summary>
+internal sealed record OpenAiCancelResponse(string Id, string Object, bool Cancelled);

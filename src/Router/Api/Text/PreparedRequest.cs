@@ -11,4 +11,7 @@ public sealed record PreparedRequest(ServedModel Model, TokenizedRequest Request
 {
     /// <summary>The id the client sees (its own request id, else one made up for it); never the internal id.</summary>
     public string Label => Request.Label.Length > 0 ? Request.Label : Request.Id.Value;
+
+    /// <summary>Who sent it (<see cref="ClientPrincipals"/>): only this principal may cancel it by its request id.</summary>
+    public string Principal { get; init; } = ClientPrincipals.Anonymous;
 }

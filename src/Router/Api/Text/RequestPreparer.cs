@@ -91,12 +91,18 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
             return RequestId.New().Value;
         }
 
-        if (requested.Length > MaxRequestIdLength || requested.Any(c => c < 0x21 || c > 0x7E))
-        {
-            throw ApiException.Invalid(names.RequestId,
-                $"{names.RequestId} must be 1–{MaxRequestIdLength} printable ASCII characters without spaces.");
-        }
-
+        CheckRequestId(requested, names.RequestId);
         return requested;
+    }
+
+    /// <summary>A client request id is 1–<see cref="MaxRequestIdLength"/> printable ASCII characters without spaces.</summary>
+    /// <exception cref="ApiException">Kind <see cref="ApiErrorKind.InvalidArgument"/> naming <paramref name="field"/>.</exception>
+    public static void CheckRequestId(string requestId, string field)
+    {
+        ArgumentNullException.ThrowIfNull(requestId);
+        if (requestId.Length == 0 || requestId.Length > MaxRequestIdLength || requestId.Any(c => c < 0x21 || c > 0x7E))
+        {
+            throw ApiException.Invalid(field, $"{field} must be 1–{MaxRequestIdLength} printable ASCII characters without spaces.");
+        }
     }
 }

@@ -21,14 +21,17 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
     public async IAsyncEnumerable<TextChunk> GenerateAsync(PreparedRequest prepared, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        await using var label = await _labels.ClaimAsync(prepared.Label, prepared.Request.Id.Value, cancellationToken);
+        // Cancelled by the caller's token, or by a cancel naming the request id (IRequestLabels.CancelAsync, any router).
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var label = await _labels.ClaimAsync(new LabelClaim(prepared.Label, prepared.Request.Id.Value, prepared.Principal, cancel), cancellationToken);
+        var run = new GenerationRun(prepared.Request with { Progress = label }, cancellationToken, cancel.Token);
         var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var matcher = new StopStringMatcher(prepared.StopStrings);
         var promptTokens = prepared.Request.PromptTokens.Count;
         var completionTokens = 0;
         var cachedPromptTokens = 0;
-        await using var events = Start(prepared, cancellationToken);
-        while (await NextAsync(events, cancellationToken))
+        await using var events = Start(run);
+        while (await NextAsync(events, run))
         {
             switch (events.Current)
             {
@@ -67,7 +70,7 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
             }
         }
 
-        throw new ApiException(ApiErrorKind.Unavailable, "The cluster ended the request without finishing it; retry.");
+        throw Failure(new OperationCanceledException(), run) ?? new ApiException(ApiErrorKind.Unavailable, "The cluster ended the request without finishing it; retry.");
     }
 
     /// <summary>The whole generation at once (non-streaming APIs).</summary>
@@ -91,39 +94,52 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
     }
 
     // A coordinator may also throw when called (before any enumeration).
-    private IAsyncEnumerator<CoordinatorEvent> Start(PreparedRequest prepared, CancellationToken cancellationToken)
+    private IAsyncEnumerator<CoordinatorEvent> Start(GenerationRun run)
     {
         try
         {
-            return coordinator.RunAsync(prepared.Request, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            return coordinator.RunAsync(run.Request, run.Token).GetAsyncEnumerator(run.Token);
         }
-        catch (RpcException e)
+        catch (Exception e) when (Failure(e, run) is { } failure)
         {
-            throw Failure(e, cancellationToken);
+            throw failure;
         }
     }
 
-    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CoordinatorEvent> events, CancellationToken cancellationToken)
+    private static async ValueTask<bool> NextAsync(IAsyncEnumerator<CoordinatorEvent> events, GenerationRun run)
     {
         try
         {
             return await events.MoveNextAsync();
         }
-        catch (RpcException e)
+        catch (Exception e) when (Failure(e, run) is { } failure)
         {
-            throw Failure(e, cancellationToken);
+            throw failure;
         }
     }
 
+    // A cancel by request id ends the request as a client disconnect does (the workers free it), and the caller, still
+    // there, learns why: ApiErrorKind.Cancelled (gRPC CANCELLED, HTTP 499 / an SSE error event).
     // The request's own cancellation (client gone, its deadline) ends worker calls with CANCELLED: that is the caller's
     // cancellation, for the host to report as such (CANCELLED / DEADLINE_EXCEEDED), not a cluster failure (INTERNAL).
-    private static Exception Failure(RpcException e, CancellationToken cancellationToken) =>
-        cancellationToken.IsCancellationRequested
-            ? new OperationCanceledException("The request was cancelled by its caller or its deadline.", e, cancellationToken)
-            : CoordinatorFailures.ToApi(e);
+    private static Exception? Failure(Exception e, GenerationRun run) => e switch
+    {
+        _ when run.CancelledById && e is OperationCanceledException or RpcException => new ApiException(ApiErrorKind.Cancelled,
+            $"The request was cancelled through its request id '{run.Request.Label}' (Inference.Cancel or POST /v1/requests/{{id}}/cancel)."),
+        RpcException rpc => run.Caller.IsCancellationRequested
+            ? new OperationCanceledException("The request was cancelled by its caller or its deadline.", rpc, run.Caller)
+            : CoordinatorFailures.ToApi(rpc),
+        _ => null,
+    };
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> items, int count) =>
         count == items.Count ? items : items.Take(count).ToArray();
+}
+
+/// <summary>One run's request (with its progress sink) and tokens: the caller's, and the one a cancel by id also cancels.</summary>
+internal sealed record GenerationRun(TokenizedRequest Request, CancellationToken Caller, CancellationToken Token)
+{
+    public bool CancelledById => Token.IsCancellationRequested && !Caller.IsCancellationRequested;
 }
 
 /// <summary>A whole generation: text, tokens, logprobs (when asked for), why it ended, usage.</summary>

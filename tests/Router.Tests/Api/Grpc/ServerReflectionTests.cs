@@ -37,7 +37,7 @@ public sealed class ServerReflectionTests
             .Select(bytes => FileDescriptorProto.Parser.ParseFrom(bytes)).ToArray();
         var inference = Assert.Single(files, f => f.Service.Any(s => s.Name == "Inference"));
         Assert.Equal("cluster.v1", inference.Package);
-        Assert.Equal(["Generate", "Complete", "ListModels"], inference.Service.Single(s => s.Name == "Inference").Method.Select(m => m.Name).ToArray());
+        Assert.Equal(["Generate", "Complete", "ListModels", "Cancel"], inference.Service.Single(s => s.Name == "Inference").Method.Select(m => m.Name).ToArray());
 
         await call.RequestStream.CompleteAsync();
         Assert.False(await call.ResponseStream.MoveNext(bound.Token));
