@@ -50,7 +50,7 @@ public sealed partial class LlamaModel
         var w = Weights.Layers[i];
         long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
         var (q, _, _) = ProjectAndStore(i, x, cos, sin, cache, batch);                  // [1, N, H, D]
-        if (batch.Mode == PagedAttentionMode.DecodeKernel && F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i)))
+        if (batch.Mode == PagedAttentionMode.DecodeKernel && (batch.FixedShape || F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i))))
         {
             return F.linear(DecodeKernelAttention(i, q.reshape(n, heads, d), cache, batch).view(1, n, heads * d), w.O);  // [1, N, hidden]
         }

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using Cluster.Engine.KvCache;
+using Cluster.Engine.Model;
+using Cluster.Torch;
+using F = Cluster.Torch.torch.nn.functional;
+
+namespace Cluster.Engine.Serving;
+
+/// <summary>
+/// CUDA graphs of the serving engine's decode-only steps: one per batch-size bucket (<see cref="BucketsFor"/>), captured
+/// together at the first decode-only step, largest first, all in the first graph's memory pool. A step of n decodes runs
+/// the smallest bucket ≥ n, padded (<see cref="FixedDecodeInputs"/>): its inputs are written into fixed device buffers
+/// and the graph is replayed; sampling reads the first n rows of the graph's logits. Any other step runs eagerly
+/// (<see cref="Choose"/>). Capture failure is told once through the notice and leaves every step eager.
+/// </summary>
+internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int maxBatch) : IDisposable
+{
+    private readonly Dictionary<int, (CudaGraph Graph, Tensor Logits)> _graphs = [];
+    private FixedDecodeInputs? _inputs;
+    private bool? _available;   // null until the first decode-only step asks (kernel built, capture succeeded)
+
+    public DecodeGraphMode Mode { get; set; } = DecodeGraphMode.Off;
+
+    /// <summary>Batch sizes with a graph (or a padded shape): up to the engine's largest decode step.</summary>
+    public IReadOnlyList<int> Buckets { get; } = BucketsFor(maxBatch);
+
+    /// <summary>Block-table columns of the fixed buffers: the longest sequence the model runs.</summary>
+    public int MaxBlocks { get; } = (model.MaxPositions + storage.Layout.BlockSize - 1) / storage.Layout.BlockSize;
+
+    /// <summary>Told once, on the engine thread: graphs captured, or why steps stay eager.</summary>
+    public Action<string>? Notice { get; set; }
+
+    /// <summary>The last notice (null before any).</summary>
+    public string? Status { get; private set; }
+
+    /// <summary>1, 2, 4, 8, then every 8 to 64, then every 32, and <paramref name="maxBatch"/> itself last.</summary>
+    public static int[] BucketsFor(int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        var buckets = new List<int>();
+        for (var b = 1; b <= maxBatch;)
+        {
+            buckets.Add(b);
+            b = b < 8 ? 2 * b : b < 64 ? b + 8 : b + 32;
+        }
+        if (buckets[^1] != maxBatch) buckets.Add(maxBatch);
+        return [.. buckets];
+    }
+
+    /// <summary>The smallest bucket holding <paramref name="count"/> rows, or null past the largest.</summary>
+    public static int? BucketOf(IReadOnlyList<int> buckets, int count)
+    {
+        foreach (var b in buckets)
+        {
+            if (b >= count) return b;
+        }
+        return null;
+    }
+
+    /// <summary>How a step of <paramref name="chunks"/> runs and, for the padded paths, its bucket.</summary>
+    public DecodePath Choose(IReadOnlyList<PagedChunk> chunks, PagedAttentionMode attention, bool observed, out int bucket)
+    {
+        bucket = 0;
+        if (Mode == DecodeGraphMode.Off) return DecodePath.Off;
+        if (Mode == DecodeGraphMode.On && !model.Device.IsCuda) return DecodePath.NotCuda;
+        if (attention != PagedAttentionMode.DecodeKernel) return DecodePath.NotDecodeKernel;
+        if (observed) return DecodePath.LayerObserver;
+        if (chunks.Any(c => c.Tokens.Count != 1 || (c.End + storage.Layout.BlockSize - 1) / storage.Layout.BlockSize > MaxBlocks)) return DecodePath.NotDecodeOnly;
+        if (BucketOf(Buckets, chunks.Count) is not { } b) return DecodePath.OutsideBuckets;
+        if (Mode == DecodeGraphMode.On && _available == false) return DecodePath.Unavailable;
+        bucket = b;
+        return Mode == DecodeGraphMode.On ? DecodePath.Graph : DecodePath.PaddedEager;
+    }
+
+    /// <summary>
+    /// Logits [n, vocab] of the decodes <paramref name="chunks"/> (n ≤ <paramref name="bucket"/>), padded to the bucket:
+    /// replayed from its graph when <paramref name="path"/> is <see cref="DecodePath.Graph"/> and capture works (else
+    /// eagerly, and <paramref name="path"/> says so). A graph's logits are valid until the next replay.
+    /// <paramref name="written"/>: called once the inputs are on the device (the profile's pack phase ends there).
+    /// </summary>
+    public Tensor Run(IReadOnlyList<PagedChunk> chunks, int bucket, ref DecodePath path, Action written)
+    {
+        if (path == DecodePath.Graph && !EnsureCaptured()) path = DecodePath.PaddedEager;
+        var inputs = Inputs();
+        inputs.Write(chunks, bucket);
+        written();
+        if (path == DecodePath.Graph)
+        {
+            var (graph, logits) = _graphs[bucket];
+            graph.Replay();
+            return logits.narrow(0, 0, chunks.Count);                                   // [n, vocab]
+        }
+        using var batch = inputs.Batch(bucket);
+        return model.ForwardPaged(batch, storage).narrow(0, 0, chunks.Count);             // [n, vocab]
+    }
+
+    private FixedDecodeInputs Inputs() =>
+        _inputs ??= new FixedDecodeInputs(Buckets[^1], MaxBlocks, storage.Layout.BlockSize, storage.ScratchSlot, model.Device);
+
+    // Captures every bucket once (largest first, one shared memory pool), each after an eager warm-up of its shape on
+    // padding only (which writes nothing but the scratch slot). False, told once, when the kernel is missing or capture fails.
+    private bool EnsureCaptured()
+    {
+        if (_available is { } known) return known;
+        _available = false;
+        using (var scope = torch.NewDisposeScope())
+        {
+            var probe = torch.zeros([1, model.Config.NumHeads, model.Config.HeadDim], model.DType, model.Device);
+            if (!F.paged_decode_attention_is_fused(probe, storage.SlotKeys(0)))
+            {
+                Tell($"CUDA graphs off: the paged decode kernel does not run this model here ({model.DType}, head dim {model.Config.HeadDim}); decode steps run eagerly");
+                return false;
+            }
+        }
+        var inputs = Inputs();
+        var started = Stopwatch.GetTimestamp();
+        CudaGraph? pool = null;
+        try
+        {
+            foreach (var b in Buckets.Reverse())
+            {
+                inputs.Write([], b);
+                using (var warm = torch.NewDisposeScope())
+                {
+                    using var batch = inputs.Batch(b);
+                    model.ForwardPaged(batch, storage);
+                }
+                var graph = new CudaGraph();
+                Tensor? logits = null;
+                try
+                {
+                    graph.CaptureBegin(model.Device.Index, pool);
+                    try
+                    {
+                        using var batch = inputs.Batch(b);
+                        logits = model.ForwardPaged(batch, storage).DetachFromDisposeScope();   // [b, vocab]
+                    }
+                    finally
+                    {
+                        graph.CaptureEnd();
+                    }
+                }
+                catch
+                {
+                    logits?.Dispose();
+                    graph.Dispose();
+                    throw;
+                }
+                _graphs[b] = (graph, logits);
+                pool ??= graph;
+            }
+            torch.cuda.synchronize(model.Device);
+        }
+        catch (TorchException e)
+        {
+            DisposeGraphs();
+            Tell($"CUDA graphs off: capture failed ({e.Message}); decode steps run eagerly");
+            return false;
+        }
+        _available = true;
+        Tell($"CUDA graphs: captured {Buckets.Count} decode batch sizes ({string.Join(", ", Buckets)}) in {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms, block tables of {MaxBlocks} blocks");
+        return true;
+    }
+
+    private void Tell(string message)
+    {
+        Status = message;
+        Notice?.Invoke(message);
+    }
+
+    private void DisposeGraphs()
+    {
+        foreach (var (graph, logits) in _graphs.Values)
+        {
+            graph.Dispose();
+            logits.Dispose();
+        }
+        _graphs.Clear();
+    }
+
+    public void Dispose()
+    {
+        DisposeGraphs();
+        _inputs?.Dispose();
+    }
+}
