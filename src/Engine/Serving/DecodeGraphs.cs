@@ -10,12 +10,13 @@ namespace Cluster.Engine.Serving;
 /// CUDA graphs of the serving engine's decode-only steps: one per batch-size bucket (<see cref="BucketsFor"/>), captured
 /// together at the first decode-only step, largest first, all in the first graph's memory pool. A step of n decodes runs
 /// the smallest bucket ≥ n, padded (<see cref="FixedDecodeInputs"/>): its inputs are written into fixed device buffers
-/// and the graph is replayed; sampling reads the first n rows of the graph's logits. Any other step runs eagerly
+/// and the graph is replayed. A graph ends at the final norm ([bucket, hidden], a few MiB for every bucket together);
+/// the LM head runs after it, eagerly, on the n real rows only (as the eager step's does), then sampling. Any other step runs eagerly
 /// (<see cref="Choose"/>). Capture failure is told once through the notice and leaves every step eager.
 /// </summary>
 internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int maxBatch) : IDisposable
 {
-    private readonly Dictionary<int, (CudaGraph Graph, Tensor Logits)> _graphs = [];
+    private readonly Dictionary<int, (CudaGraph Graph, Tensor Hidden)> _graphs = [];
     private FixedDecodeInputs? _inputs;
     private bool? _available;   // null until the first decode-only step asks (kernel built, capture succeeded)
 
@@ -75,7 +76,7 @@ internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int
     /// <summary>
     /// Logits [n, vocab] of the decodes <paramref name="chunks"/> (n ≤ <paramref name="bucket"/>), padded to the bucket:
     /// replayed from its graph when <paramref name="path"/> is <see cref="DecodePath.Graph"/> and capture works (else
-    /// eagerly, and <paramref name="path"/> says so). A graph's logits are valid until the next replay.
+    /// eagerly, and <paramref name="path"/> says so).
     /// <paramref name="written"/>: called once the inputs are on the device (the profile's pack phase ends there).
     /// </summary>
     public Tensor Run(IReadOnlyList<PagedChunk> chunks, int bucket, ref DecodePath path, Action written)
@@ -86,12 +87,12 @@ internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int
         written();
         if (path == DecodePath.Graph)
         {
-            var (graph, logits) = _graphs[bucket];
+            var (graph, hidden) = _graphs[bucket];
             graph.Replay();
-            return logits.narrow(0, 0, chunks.Count);                                   // [n, vocab]
+            return model.Logits(hidden.narrow(0, 0, chunks.Count));                       // [n, vocab]
         }
         using var batch = inputs.Batch(bucket);
-        return model.ForwardPaged(batch, storage).narrow(0, 0, chunks.Count);             // [n, vocab]
+        return model.Logits(model.HiddenPaged(batch, storage).narrow(0, 0, chunks.Count));   // [n, vocab]
     }
 
     private FixedDecodeInputs Inputs() =>
@@ -123,17 +124,17 @@ internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int
                 using (var warm = torch.NewDisposeScope())
                 {
                     using var batch = inputs.Batch(b);
-                    model.ForwardPaged(batch, storage);
+                    model.HiddenPaged(batch, storage);
                 }
                 var graph = new CudaGraph();
-                Tensor? logits = null;
+                Tensor? hidden = null;
                 try
                 {
                     graph.CaptureBegin(model.Device.Index, pool);
                     try
                     {
                         using var batch = inputs.Batch(b);
-                        logits = model.ForwardPaged(batch, storage).DetachFromDisposeScope();   // [b, vocab]
+                        hidden = model.HiddenPaged(batch, storage).DetachFromDisposeScope();   // [b, hidden]
                     }
                     finally
                     {
@@ -142,11 +143,11 @@ internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int
                 }
                 catch
                 {
-                    logits?.Dispose();
+                    hidden?.Dispose();
                     graph.Dispose();
                     throw;
                 }
-                _graphs[b] = (graph, logits);
+                _graphs[b] = (graph, hidden);
                 pool ??= graph;
             }
             torch.cuda.synchronize(model.Device);
@@ -170,10 +171,10 @@ internal sealed class DecodeGraphs(LlamaModel model, PagedKvStorage storage, int
 
     private void DisposeGraphs()
     {
-        foreach (var (graph, logits) in _graphs.Values)
+        foreach (var (graph, hidden) in _graphs.Values)
         {
             graph.Dispose();
-            logits.Dispose();
+            hidden.Dispose();
         }
         _graphs.Clear();
     }
