@@ -133,6 +133,32 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void Generate_SeededSamplingWithPenaltiesFromPaddedLogits_EqualsUnpadded()
+    {
+        using var model = LlamaModel.Load(_models.QwenDir, Device.CPU, ScalarType.Float32);
+        var parameters = new Cluster.Core.Generation.GenerationParameters
+        {
+            MaxTokens = 12, Temperature = 0.9, TopP = 0.95, RepetitionPenalty = 1.2, FrequencyPenalty = 0.3, Seed = 5, IgnoreEos = true,
+        };
+        var prompts = new[] { Prompt(9, seed: 1), Prompt(30, seed: 2), Prompt(3, seed: 3) };
+        IReadOnlyList<int>[] Sample(DecodeGraphMode mode, out long padded)
+        {
+            using var engine = NewEngine(model, blocks: 128, blockSize: 4);
+            engine.AttentionMode = PagedAttentionMode.DecodeKernel;
+            engine.DecodeGraphs = mode;
+            var handles = prompts.Select((p, i) => engine.Submit(Id(i), p, parameters)).ToArray();
+            engine.RunUntilIdle();
+            padded = engine.Profile.PaddedSteps;
+            return [.. handles.Select(Tokens)];
+        }
+
+        var eager = Sample(DecodeGraphMode.Off, out _);
+        var fromPadded = Sample(DecodeGraphMode.PaddedEager, out var paddedSteps);
+        Assert.Equal(11, paddedSteps);   // 11 decode-only steps of 3 decodes, padded to 4
+        for (var i = 0; i < prompts.Length; i++) Assert.Equal(eager[i], fromPadded[i]);
+    }
+
+    [Fact]
     public void Options_CudaGraphsDefaultOnAndFalseOff_OnTheCpuEveryStepRunsEagerly()
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
