@@ -35,7 +35,8 @@ internal static class ServeBenchGraphCheck
         engine.DecodeGraphs = before;
         var on = runs[DecodeGraphMode.On];
         Console.WriteLine($"graph check: {requests.Length} requests, {requests.Sum(r => r.MaxTokens)} output tokens; on: {on.GraphSteps} decode steps from CUDA graphs " +
-            $"of {on.PaddedSteps} padded; padded: {runs[DecodeGraphMode.PaddedEager].PaddedSteps} padded eager steps; buckets {string.Join(",", engine.DecodeGraphBuckets)}");
+            $"of {on.PaddedSteps} padded; padded: {runs[DecodeGraphMode.PaddedEager].PaddedSteps} padded eager steps; batch buckets {string.Join(",", engine.DecodeGraphBuckets)}, " +
+            $"block-table widths {string.Join(",", engine.DecodeGraphWidths)}");
         Console.WriteLine($"graph check: {engine.DecodeGraphStatus ?? "no graph notice (no decode-only step tried a graph)"}");
         var exact = Compare("on vs padded eager (capture and replay)", on, runs[DecodeGraphMode.PaddedEager]);
         var eager = Compare("on vs off (graphs vs eager)", on, runs[DecodeGraphMode.Off]);

@@ -47,8 +47,13 @@ public sealed partial class InferenceEngine
         }
     }
 
-    /// <summary>Batch sizes decode-only steps are padded to (each its own CUDA graph).</summary>
+    /// <summary>Batch sizes decode-only steps are padded to (each its own CUDA graph per block-table width).</summary>
     public IReadOnlyList<int> DecodeGraphBuckets => _runner.Graphs.Buckets;
+
+    /// <summary>Block-table widths (blocks) decode-only steps are padded to.</summary>
+    public IReadOnlyList<int> DecodeGraphWidths => _runner.Graphs.Widths;
+
+    internal DecodeGraphs Graphs => _runner.Graphs;
 
     /// <summary>Called once on the engine thread when decode graphs are captured, or with why decode steps stay eager (for the log).</summary>
     public Action<string>? Notice

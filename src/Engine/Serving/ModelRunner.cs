@@ -38,14 +38,14 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
     {
         Profile.Start(out var start);
         using var scope = torch.NewDisposeScope();
-        var path = Graphs.Choose(paged, AttentionMode, layerComputed is not null, out var bucket);
+        var path = Graphs.Choose(paged, AttentionMode, layerComputed is not null, out var shape);
         var padded = path is DecodePath.Graph or DecodePath.PaddedEager;
         using var batch = padded ? null : PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device, AttentionMode);
         long packed = 0;
         Tensor logits;                                                                      // [C, vocab]
         if (batch is null)
         {
-            logits = Graphs.Run(paged, bucket, ref path, () => packed = Checkpoint());
+            logits = Graphs.Run(paged, shape, ref path, () => packed = Checkpoint());
         }
         else
         {
@@ -77,7 +77,7 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
         // A step ends with its kernels done (sampling read tokens back; else wait here): blocks the step used may be freed
         // and handed to a KV import on another stream right after it (KvCache/README.md).
         if (model.Device.IsCuda && !chunks.Any(c => c.Samples)) torch.cuda.synchronize(model.Device);
-        Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), paged.Sum(p => p.Tokens.Count), start, packed, forwarded, path, bucket);
+        Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), paged.Sum(p => p.Tokens.Count), start, packed, forwarded, path, shape.Bucket);
         return results;
     }
 

@@ -28,6 +28,15 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         Assert.Equal([1], DecodeGraphs.BucketsFor(1));
     }
 
+    [Fact]
+    public void WidthsFor_DoublesFromTheNarrowestToTheModelsLongestSequence()
+    {
+        Assert.Equal([32, 64, 128, 256], DecodeGraphs.WidthsFor(maxBlocks: 256, minBlocks: 32));   // 4,096 positions, blocks of 16
+        Assert.Equal([32, 64, 129], DecodeGraphs.WidthsFor(maxBlocks: 129, minBlocks: 32));
+        Assert.Equal([32, 100], DecodeGraphs.WidthsFor(maxBlocks: 100, minBlocks: 32));
+        Assert.Equal([10], DecodeGraphs.WidthsFor(maxBlocks: 10, minBlocks: 32));
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(3, 4)]
@@ -50,7 +59,7 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         PagedChunk[] decodes = [new([11], 5, [7, 2, 30]), new([12], 0, [9, 31])];
         var longs = Enumerable.Repeat(-1L, 3 * capacity).ToArray();
         var ints = Enumerable.Repeat(-1, capacity + capacity * maxBlocks).ToArray();
-        FixedDecodeInputs.Layout(decodes, bucket: 4, capacity, maxBlocks, blockSize, scratch, longs, ints);
+        FixedDecodeInputs.Layout(decodes, bucket: 4, width: maxBlocks, capacity, blockSize, scratch, longs, ints);
 
         Assert.Equal([11, 12, 0, 0], longs[..4]);                                  // tokens
         Assert.Equal([5, 0, 0, 0], longs[capacity..(capacity + 4)]);                // positions
@@ -58,6 +67,9 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         Assert.Equal([6, 1, 0, 0], ints[..4]);                                      // lengths: position + 1; padding 0
         Assert.Equal([7, 2, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0], ints[capacity..(capacity + 4 * maxBlocks)]);   // tables [4, M]
         Assert.Equal(-1, ints[capacity + 4 * maxBlocks]);                           // rows past the bucket untouched
+
+        FixedDecodeInputs.Layout(decodes, bucket: 2, width: 2, capacity, blockSize, scratch, longs, ints);
+        Assert.Equal([7, 2, 9, 0], ints[capacity..(capacity + 2 * 2)]);             // a narrower width: row stride 2
     }
 
     [Fact]
@@ -68,8 +80,10 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         using var graphs = new DecodeGraphs(model, storage, maxBatch: 4);
         PagedChunk Decode(int position) => new([1], position, [.. Enumerable.Range(0, position / 4 + 1)]);
         PagedChunk[] two = [Decode(3), Decode(9)];
+        graphs.SetMinWidth(4);
         const PagedAttentionMode kernel = PagedAttentionMode.DecodeKernel;
         Assert.Equal(16, graphs.MaxBlocks);
+        Assert.Equal([4, 8, 16], graphs.Widths);
 
         graphs.Mode = DecodeGraphMode.Off;
         Assert.Equal(DecodePath.Off, graphs.Choose(two, kernel, observed: false, out _));
@@ -81,8 +95,10 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         Assert.Equal(DecodePath.NotDecodeOnly, graphs.Choose([Decode(3), new([1, 2, 3], 0, [0])], kernel, observed: false, out _));   // mixed
         Assert.Equal(DecodePath.NotDecodeOnly, graphs.Choose([Decode(64)], kernel, observed: false, out _));   // past the tables' 16 blocks
         Assert.Equal(DecodePath.OutsideBuckets, graphs.Choose([.. Enumerable.Range(0, 5).Select(_ => Decode(3))], kernel, observed: false, out _));
-        Assert.Equal(DecodePath.PaddedEager, graphs.Choose([Decode(3), Decode(9), Decode(1)], kernel, observed: false, out var bucket));
-        Assert.Equal(4, bucket);
+        Assert.Equal(DecodePath.PaddedEager, graphs.Choose([Decode(3), Decode(9), Decode(1)], kernel, observed: false, out var shape));
+        Assert.Equal(new DecodeShape(4, 4), shape);                                 // 3 rows → 4; position 9 → 3 blocks → width 4
+        Assert.Equal(DecodePath.PaddedEager, graphs.Choose([Decode(40)], kernel, observed: false, out shape));
+        Assert.Equal(new DecodeShape(1, 16), shape);                                // 11 blocks → width 16
     }
 
     [Fact]
@@ -121,7 +137,7 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         int[] lengths = [1, 5, 17, 33, 9, 3, 16, 48];
         var prompts = lengths.Select((n, i) => Prompt(n, seed: i)).ToArray();
         var eager = Run(model, prompts, maxBatchTokens, DecodeGraphMode.Off, out var eagerProfile);
-        var padded = Run(model, prompts, maxBatchTokens, DecodeGraphMode.PaddedEager, out var paddedProfile);
+        var padded = Run(model, prompts, maxBatchTokens, DecodeGraphMode.PaddedEager, out var paddedProfile, minWidth: 2);   // widths 2, 4, 8, 16, …
 
         for (var i = 0; i < prompts.Length; i++) Assert.Equal(eager[i], padded[i]);
         Assert.Equal(0, eagerProfile.PaddedSteps);
@@ -176,11 +192,12 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
         Assert.Null(on.DecodeGraphStatus);   // nothing tried off CUDA
     }
 
-    private static IReadOnlyList<int>[] Run(LlamaModel model, int[][] prompts, int maxBatchTokens, DecodeGraphMode mode, out StepProfile profile)
+    private static IReadOnlyList<int>[] Run(LlamaModel model, int[][] prompts, int maxBatchTokens, DecodeGraphMode mode, out StepProfile profile, int? minWidth = null)
     {
         using var engine = NewEngine(model, blocks: 256, blockSize: 4, maxBatchTokens);
         engine.AttentionMode = PagedAttentionMode.DecodeKernel;
         engine.DecodeGraphs = mode;
+        if (minWidth is { } w) engine.Graphs.SetMinWidth(w);
         var handles = prompts.Select((p, i) => engine.Submit(Id(i), p, Greedy(4 + i))).ToArray();
         engine.RunUntilIdle();
         profile = engine.Profile;
@@ -196,8 +213,8 @@ public sealed class DecodeGraphTests : IClassFixture<TinyModelFixture>
             return model.ForwardPaged(batch, storage).data<float>();
         }
         using var inputs = new FixedDecodeInputs(capacity: 8, maxBlocks: 16, blockSize: 4, storage.ScratchSlot, model.Device);
-        inputs.Write([decode], bucket: 4);
-        using var fixedBatch = inputs.Batch(4);
+        inputs.Write([decode], bucket: 4, width: 2);
+        using var fixedBatch = inputs.Batch(4, 2);
         return model.ForwardPaged(fixedBatch, storage).narrow(0, 0, 1).data<float>();
     }
 }
