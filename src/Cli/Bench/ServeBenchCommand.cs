@@ -44,11 +44,21 @@ internal static class ServeBenchCommand
             Description = "Paged attention: decode-kernel (default: decodes through the paged decode kernel on CUDA half/bf16, prefills varlen; elsewhere as varlen), varlen or padded (the first implementation)",
             DefaultValueFactory = _ => "decode-kernel",
         };
+        var graphs = new Option<string>("--cuda-graphs")
+        {
+            Description = "Decode-only steps: on (default: CUDA graphs per batch-size bucket, on CUDA with the paged decode kernel; eager elsewhere), off (eager), or padded (the graphs' padded pass run eagerly)",
+            DefaultValueFactory = _ => "on",
+        };
+        var graphCheck = new Option<int>("--graph-check")
+        {
+            Description = "Compare this many requests' greedy tokens with CUDA graphs on, off and padded-eager (all submitted at once), then stop; exit 1 unless on equals padded and graphs ran",
+            DefaultValueFactory = _ => 0,
+        };
         var pagedKernel = new Option<bool>("--paged-kernel") { Description = "Check the paged decode kernel against the varlen path and time both per layer (no model, no workload), then stop" };
         var command = new Command("serve", "Serving workload: throughput, TTFT/TPOT percentiles and KV use, engine vs transformers continuous batching.")
         {
             model, device, dtype, workload, write, requests, rate, vocab, prefix, prefixes, seed, batchTokens, fraction, hf, json, check, checkOnly,
-            profile, attention, pagedKernel,
+            profile, attention, pagedKernel, graphs, graphCheck,
         };
         var endpoint = new EndpointBenchCommand();
         endpoint.AddTo(command);
@@ -56,7 +66,7 @@ internal static class ServeBenchCommand
         {
             try
             {
-                if (endpoint.Selected(parse, [model, device, dtype, workload, write, vocab, batchTokens, fraction, hf, check, checkOnly, profile, attention, pagedKernel]))
+                if (endpoint.Selected(parse, [model, device, dtype, workload, write, vocab, batchTokens, fraction, hf, check, checkOnly, profile, attention, pagedKernel, graphs, graphCheck]))
                 {
                     return await endpoint.RunAsync(parse, new EndpointBenchCommand.Shared(parse.GetValue(requests), parse.GetValue(rate), parse.GetValue(prefix),
                         parse.GetValue(prefixes), parse.GetValue(seed), parse.GetValue(json), RequestsGiven: parse.GetResult(requests) is { Implicit: false }), ct);
@@ -108,6 +118,13 @@ internal static class ServeBenchCommand
                 "padded" => PagedAttentionMode.Padded,
                 var other => throw new ArgumentException($"--attention {other}: use varlen, decode-kernel or padded"),
             };
+            var graphMode = parse.GetValue(graphs) switch
+            {
+                "on" => DecodeGraphMode.On,
+                "off" => DecodeGraphMode.Off,
+                "padded" => DecodeGraphMode.PaddedEager,
+                var other => throw new ArgumentException($"--cuda-graphs {other}: use on, off or padded"),
+            };
             var load = ServeBenchWorkload.Load(file);
             var dev = Device.Parse(parse.GetValue(device)!);
             var modelDir = parse.GetValue(model) ?? throw new ArgumentException("--model is required");
@@ -117,6 +134,12 @@ internal static class ServeBenchCommand
             using var engine = new InferenceEngine(llama, new ModelId("bench"), new EngineOptions { MaxBatchTokens = parse.GetValue(batchTokens) },
                 new KvCacheOptions { MemoryFraction = parse.GetValue(fraction) });
             engine.AttentionMode = mode;
+            engine.DecodeGraphs = graphMode;
+            engine.Notice = message => Console.WriteLine($"engine: {message}");
+            if (parse.GetValue(graphCheck) is > 0 and var graphCount)
+            {
+                return ServeBenchGraphCheck.Run(engine, load, graphCount, dev.IsCuda) ? 0 : 1;
+            }
             if (parse.GetValue(check) > 0)
             {
                 var c = llama.Config;
@@ -132,12 +155,14 @@ internal static class ServeBenchCommand
             var steps = engine.Profile.Describe(engine.SchedulingTime - scheduled);
             var peer = parse.GetValue(hf) is { } f && File.Exists(f) ? FromHfJson(JsonDocument.Parse(File.ReadAllText(f)).RootElement) : null;
             Print(load, ours, peer, engine);
-            Console.WriteLine($"steps ({mode} attention): {steps}");
+            Console.WriteLine($"steps ({mode} attention, CUDA graphs {parse.GetValue(graphs)}): {steps}");
             if (parse.GetValue(json) is { } outFile)
             {
                 File.WriteAllText(outFile, JsonSerializer.Serialize(new
                 {
                     workload = load.Name, rate = load.Rate, requests = load.Requests.Count, attention = mode.ToString(), profiled = parse.GetValue(profile),
+                    cuda_graphs = parse.GetValue(graphs), graph_steps = engine.Profile.GraphSteps, padded_steps = engine.Profile.PaddedSteps,
+                    eager_decode_steps = engine.Profile.EagerDecodeSteps, graph_status = engine.DecodeGraphStatus,
                     steps, ours = ours.Summary(), transformers = peer?.Summary(),
                 }));
             }

@@ -144,8 +144,8 @@ public sealed partial class PagedKvStorage
         var tensors = new Tensor[2 * layerCount];
         for (var l = 0; l < layerCount; l++)
         {
-            tensors[2 * l] = _keys[layerStart + l];       // [blocks, blockSize, Hkv, D]
-            tensors[2 * l + 1] = _values[layerStart + l]; // [blocks, blockSize, Hkv, D]
+            tensors[2 * l] = _keys[layerStart + l];       // [blocks + 1, blockSize, Hkv, D]
+            tensors[2 * l + 1] = _values[layerStart + l]; // [blocks + 1, blockSize, Hkv, D]
         }
         return tensors;
     }

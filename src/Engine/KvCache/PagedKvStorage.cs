@@ -5,8 +5,10 @@ using Cluster.Torch;
 namespace Cluster.Engine.KvCache;
 
 /// <summary>
-/// The paged cache's tensors: per layer K and V of shape [blocks, blockSize, Hkv, D], preallocated from a budget.
-/// Token slot = block · blockSize + offset. Import/export in the byte layout of <see cref="KvCacheLayout"/> (README.md),
+/// The paged cache's tensors: per layer K and V of shape [blocks + 1, blockSize, Hkv, D], preallocated from a budget.
+/// Token slot = block · blockSize + offset. The last block is scratch, outside <see cref="Blocks"/> and the block pool:
+/// the padded rows of a CUDA-graph decode step write their K/V there (<see cref="ScratchSlot"/>).
+/// Import/export in the byte layout of <see cref="KvCacheLayout"/> (README.md),
 /// through pinned host staging (PagedKvStorage.Staging.cs).
 /// </summary>
 public sealed partial class PagedKvStorage : IDisposable
@@ -22,16 +24,21 @@ public sealed partial class PagedKvStorage : IDisposable
         Device = device;
         _keys = new Tensor[layout.Layers];
         _values = new Tensor[layout.Layers];
-        long[] shape = [blocks, layout.BlockSize, layout.KvHeads, layout.HeadDim];
+        long[] shape = [blocks + 1, layout.BlockSize, layout.KvHeads, layout.HeadDim];
         for (var i = 0; i < layout.Layers; i++)
         {
-            _keys[i] = torch.zeros(shape, dtype, device);                 // [blocks, blockSize, Hkv, D]
+            _keys[i] = torch.zeros(shape, dtype, device);                 // [blocks + 1, blockSize, Hkv, D]
             _values[i] = torch.zeros(shape, dtype, device);
         }
     }
 
     public KvCacheLayout Layout { get; }
+
+    /// <summary>Blocks the pool hands out (0 … Blocks − 1); the scratch block after them is not counted.</summary>
     public int Blocks { get; }
+
+    /// <summary>First slot of the scratch block: written by padded rows of a fixed-shape decode step, never read as a key.</summary>
+    public long ScratchSlot => (long)Blocks * Layout.BlockSize;
     public ScalarType DType { get; }
     public Device Device { get; }
 
@@ -74,10 +81,10 @@ public sealed partial class PagedKvStorage : IDisposable
         return options.DeviceShare is { } share ? Math.Min(budget, (long)(total * share * options.MemoryFraction) - weightBytes) : budget;
     }
 
-    /// <summary>Keys of <paramref name="layer"/> by token slot, [blocks·blockSize, Hkv, D] (a view).</summary>
+    /// <summary>Keys of <paramref name="layer"/> by token slot, [(blocks + 1)·blockSize, Hkv, D] (a view; the scratch block last).</summary>
     public Tensor SlotKeys(int layer) => _keys[layer].view(-1, Layout.KvHeads, Layout.HeadDim);     // [S, Hkv, D]
 
-    /// <summary>Values of <paramref name="layer"/> by token slot, [blocks·blockSize, Hkv, D] (a view).</summary>
+    /// <summary>Values of <paramref name="layer"/> by token slot, [(blocks + 1)·blockSize, Hkv, D] (a view; the scratch block last).</summary>
     public Tensor SlotValues(int layer) => _values[layer].view(-1, Layout.KvHeads, Layout.HeadDim); // [S, Hkv, D]
 
     /// <summary>Writes k/v [N, Hkv, D] of <paramref name="layer"/> into the token slots [N].</summary>

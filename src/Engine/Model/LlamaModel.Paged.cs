@@ -14,6 +14,19 @@ public sealed partial class LlamaModel
     /// </summary>
     public Tensor ForwardPaged(PagedAttentionBatch batch, PagedKvStorage cache, Action<int>? layerComputed = null)
     {
+        using var scope = torch.NewDisposeScope();
+        return Logits(HiddenPaged(batch, cache, layerComputed)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The LM head: final-normed hidden states [C, hidden] → logits [C, vocab] float32.</summary>
+    public Tensor Logits(Tensor hidden) => F.linear(hidden, Weights.LmHead).to(ScalarType.Float32);
+
+    /// <summary>
+    /// <see cref="ForwardPaged"/> up to the LM head: the final-normed hidden states of each chunk's last token, [C, hidden]
+    /// (what a decode CUDA graph captures; the LM head runs after it on the real rows only).
+    /// </summary>
+    public Tensor HiddenPaged(PagedAttentionBatch batch, PagedKvStorage cache, Action<int>? layerComputed = null)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(cache);
         long n = batch.TokenCount, d = Config.HeadDim;
@@ -26,8 +39,7 @@ public sealed partial class LlamaModel
             : (i, hidden) => VarlenAttention(i, hidden, cos, sin, cache, batch);
         var h = Blocks(x, attention, layerComputed);                             // [1, N, hidden]
         var last = h.view(n, Config.HiddenSize).index_select(0, batch.LastRows);  // [C, hidden]
-        var logits = F.linear(last, Weights.LmHead).to(ScalarType.Float32);       // [C, vocab]
-        return logits.MoveToOuterDisposeScope();
+        return last.MoveToOuterDisposeScope();
     }
 
     // Both attention paths: the step's q, k, v projections with rotary positions; k and v go into their cache slots.
@@ -50,7 +62,7 @@ public sealed partial class LlamaModel
         var w = Weights.Layers[i];
         long n = batch.TokenCount, d = Config.HeadDim, heads = Config.NumHeads, kvHeads = Config.NumKvHeads;
         var (q, _, _) = ProjectAndStore(i, x, cos, sin, cache, batch);                  // [1, N, H, D]
-        if (batch.Mode == PagedAttentionMode.DecodeKernel && F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i)))
+        if (batch.Mode == PagedAttentionMode.DecodeKernel && (batch.FixedShape || F.paged_decode_attention_is_fused(q.reshape(n, heads, d), cache.SlotKeys(i))))
         {
             return F.linear(DecodeKernelAttention(i, q.reshape(n, heads, d), cache, batch).view(1, n, heads * d), w.O);  // [1, N, hidden]
         }

@@ -16,6 +16,12 @@ public sealed class EngineOptions
     /// <summary>Sequences running at once.</summary>
     public int MaxSequences { get; set; } = DefaultMaxSequences;
 
+    /// <summary>
+    /// Decode-only steps replay CUDA graphs captured per batch-size bucket (on CUDA with the paged decode kernel; other
+    /// devices and steps run eagerly). False: every step eagerly.
+    /// </summary>
+    public bool CudaGraphs { get; set; } = true;
+
     /// <summary>The parsed role; throws naming the setting when unknown.</summary>
     public EngineRole ParsedRole => EngineRoleNames.TryParse(Role)
         ?? throw new InvalidOperationException($"Engine:Role '{Role}' is unknown; use {EngineRoleNames.Colocated}, {EngineRoleNames.Prefill} or {EngineRoleNames.Decode}.");

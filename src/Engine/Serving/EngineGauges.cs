@@ -14,5 +14,8 @@ public readonly record struct EngineGauges(
     int Running, int Waiting, int FreeBlocks, int UsedBlocks, int CachedBlocks, int TotalBlocks,
     long QueriedPromptTokens, long HitPromptTokens, long Preemptions);
 
-/// <summary>One finished step, for metrics: its wall time, the tokens it ran, and whether any chunk was a prefill.</summary>
-public readonly record struct StepReport(TimeSpan Duration, int Tokens, bool HasPrefill, bool HasDecode);
+/// <summary>
+/// One finished step, for metrics: its wall time, the tokens it ran, whether any chunk was a prefill, and whether it was
+/// replayed from a CUDA graph.
+/// </summary>
+public readonly record struct StepReport(TimeSpan Duration, int Tokens, bool HasPrefill, bool HasDecode, bool FromGraph = false);

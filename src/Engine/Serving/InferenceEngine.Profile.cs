@@ -34,6 +34,37 @@ public sealed partial class InferenceEngine
         }
     }
 
+    /// <summary>
+    /// How decode-only steps run: <see cref="DecodeGraphMode.On"/> (CUDA graphs per batch-size bucket) unless
+    /// Engine:CudaGraphs is false; benchmarks and tests switch between steps.
+    /// </summary>
+    public DecodeGraphMode DecodeGraphs
+    {
+        get => _runner.Graphs.Mode;
+        set
+        {
+            lock (_stepGate) _runner.Graphs.Mode = value;
+        }
+    }
+
+    /// <summary>Batch sizes decode-only steps are padded to (each its own CUDA graph per block-table width).</summary>
+    public IReadOnlyList<int> DecodeGraphBuckets => _runner.Graphs.Buckets;
+
+    /// <summary>Block-table widths (blocks) decode-only steps are padded to.</summary>
+    public IReadOnlyList<int> DecodeGraphWidths => _runner.Graphs.Widths;
+
+    internal DecodeGraphs Graphs => _runner.Graphs;
+
+    /// <summary>Called once on the engine thread when decode graphs are captured, or with why decode steps stay eager (for the log).</summary>
+    public Action<string>? Notice
+    {
+        get => _runner.Graphs.Notice;
+        set => _runner.Graphs.Notice = value;
+    }
+
+    /// <summary>The last <see cref="Notice"/> (null before any).</summary>
+    public string? DecodeGraphStatus => _runner.Graphs.Status;
+
     /// <summary>How the forward pass attends over the paged cache (<see cref="PagedAttentionMode.DecodeKernel"/>, which runs as Varlen off CUDA half/bf16, unless a benchmark compares).</summary>
     public PagedAttentionMode AttentionMode
     {

@@ -64,7 +64,7 @@ public sealed partial class InferenceEngine
                     decode |= isDecode;
                 }
 
-                report(new StepReport(ran, tokens, prefill, decode));
+                report(new StepReport(ran, tokens, prefill, decode, _runner.LastPath == DecodePath.Graph));
             }
 
             return true;

@@ -45,7 +45,8 @@ public sealed partial class InferenceEngine : IDisposable
         Storage = PagedKvStorage.Allocate(model.Config, kvOptions, model.DType, model.Device, model.Weights.Bytes);
         Kv = new KvCacheManager(new BlockPool(Storage.Blocks), modelId, Storage.Layout.BlockSize);
         _scheduler = new Scheduler(Kv, options);
-        _runner = new ModelRunner(model, Storage, Kv);
+        _runner = new ModelRunner(model, Storage, Kv, Math.Min(options.MaxSequences, options.MaxBatchTokens));
+        _runner.Graphs.Mode = options.CudaGraphs ? DecodeGraphMode.On : DecodeGraphMode.Off;
         Import = new KvImportPort(this);
     }
 
@@ -178,6 +179,7 @@ public sealed partial class InferenceEngine : IDisposable
     public void Dispose()
     {
         _commands.Writer.TryComplete();
+        _runner.Dispose();
         Storage.Dispose();
     }
 }

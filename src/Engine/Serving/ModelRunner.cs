@@ -7,11 +7,20 @@ using Cluster.Torch;
 
 namespace Cluster.Engine.Serving;
 
-/// <summary>Runs one scheduled step: packs the chunks, runs the model over the paged cache, samples where a chunk ends a sequence.</summary>
-internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCacheManager kv)
+/// <summary>
+/// Runs one scheduled step: packs the chunks, runs the model over the paged cache (a decode-only step from a CUDA graph
+/// when <see cref="Graphs"/> allows), samples where a chunk ends a sequence.
+/// </summary>
+internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCacheManager kv, int maxDecodeBatch) : IDisposable
 {
     /// <summary>Per-phase timings of the steps run so far.</summary>
     public StepProfile Profile { get; } = new();
+
+    /// <summary>CUDA graphs of decode-only steps (off until the engine sets their mode).</summary>
+    public DecodeGraphs Graphs { get; } = new(model, storage, maxDecodeBatch);
+
+    /// <summary>The path the last step took.</summary>
+    public DecodePath LastPath { get; private set; }
 
     /// <summary>How the forward pass attends over the paged cache.</summary>
     public PagedAttentionMode AttentionMode { get; set; } = PagedAttentionMode.DecodeKernel;
@@ -29,10 +38,22 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
     {
         Profile.Start(out var start);
         using var scope = torch.NewDisposeScope();
-        using var batch = PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device, AttentionMode);
-        var packed = Checkpoint();
-        var logits = model.ForwardPaged(batch, storage, layerComputed);                    // [C, vocab]
+        var path = Graphs.Choose(paged, AttentionMode, layerComputed is not null, out var shape);
+        var padded = path is DecodePath.Graph or DecodePath.PaddedEager;
+        using var batch = padded ? null : PagedAttentionBatch.Create(paged, storage.Layout.BlockSize, model.Device, AttentionMode);
+        long packed = 0;
+        Tensor logits;                                                                      // [C, vocab]
+        if (batch is null)
+        {
+            logits = Graphs.Run(paged, shape, ref path, () => packed = Checkpoint());
+        }
+        else
+        {
+            packed = Checkpoint();
+            logits = model.ForwardPaged(batch, storage, layerComputed);
+        }
         var forwarded = Checkpoint();
+        LastPath = path;
         var results = new (int, float)?[chunks.Count];
         var greedy = Enumerable.Range(0, chunks.Count).Where(c => chunks[c].Samples && Plain(chunks[c].Sequence.Parameters)).ToList();
         if (greedy.Count > 0)
@@ -56,9 +77,11 @@ internal sealed class ModelRunner(LlamaModel model, PagedKvStorage storage, KvCa
         // A step ends with its kernels done (sampling read tokens back; else wait here): blocks the step used may be freed
         // and handed to a KV import on another stream right after it (KvCache/README.md).
         if (model.Device.IsCuda && !chunks.Any(c => c.Samples)) torch.cuda.synchronize(model.Device);
-        Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), (int)batch.TokenCount, start, packed, forwarded);
+        Profile.Record(chunks.Count, paged.Count(p => p.Tokens.Count == 1), paged.Sum(p => p.Tokens.Count), start, packed, forwarded, path, shape.Bucket);
         return results;
     }
+
+    public void Dispose() => Graphs.Dispose();
 
     private long Checkpoint()
     {

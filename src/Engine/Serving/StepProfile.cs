@@ -29,6 +29,18 @@ public sealed class StepProfile
     /// </summary>
     public TimeSpan PrefillBusy { get; private set; }
 
+    /// <summary>Decode-only steps replayed from a CUDA graph (<see cref="DecodeGraphMode.On"/>).</summary>
+    public long GraphSteps { get; private set; }
+
+    /// <summary>Decode-only steps run eagerly and unpadded (graphs off, unavailable, or more decodes than the largest bucket).</summary>
+    public long EagerDecodeSteps { get; private set; }
+
+    /// <summary>Steps run through the padded fixed buffers (graph replays and padded eager steps).</summary>
+    public long PaddedSteps { get; private set; }
+
+    /// <summary>Padding rows those steps ran on top of their decodes.</summary>
+    public long PaddedRows { get; private set; }
+
     /// <summary>Building the step's indices on the host and copying them to the device.</summary>
     public TimeSpan Pack { get; private set; }
 
@@ -47,8 +59,19 @@ public sealed class StepProfile
         if (_lastEnd != 0) Between += Stopwatch.GetElapsedTime(_lastEnd, start);
     }
 
-    internal void Record(int chunks, int decodes, int tokens, long start, long packed, long forwarded)
+    internal void Record(int chunks, int decodes, int tokens, long start, long packed, long forwarded, DecodePath path = DecodePath.Off, int bucket = 0)
     {
+        var fixedShape = path is DecodePath.Graph or DecodePath.PaddedEager;
+        if (path == DecodePath.Graph) GraphSteps++;
+        if (fixedShape)
+        {
+            PaddedSteps++;
+            PaddedRows += bucket - chunks;
+        }
+        else if (decodes == chunks)
+        {
+            EagerDecodeSteps++;
+        }
         _lastEnd = Stopwatch.GetTimestamp();
         var prefillTokens = tokens - decodes;
         if (prefillTokens > 0 && tokens > 0)
@@ -69,7 +92,7 @@ public sealed class StepProfile
     public void Reset()
     {
         _lastEnd = 0;
-        Steps = Tokens = Chunks = DecodeChunks = PrefillTokens = 0;
+        Steps = Tokens = Chunks = DecodeChunks = PrefillTokens = GraphSteps = EagerDecodeSteps = PaddedSteps = PaddedRows = 0;
         Pack = Forward = Sample = Between = PrefillBusy = TimeSpan.Zero;
     }
 
@@ -79,9 +102,12 @@ public sealed class StepProfile
         if (Steps == 0) return "no steps";
         string Ms(TimeSpan t) => (t.TotalMilliseconds / Steps).ToString("F2", CultureInfo.InvariantCulture);
         var total = Pack + Forward + Sample + Between;
+        var padding = PaddedSteps > 0 ? ((double)PaddedRows / PaddedSteps).ToString("F1", CultureInfo.InvariantCulture) : "0";
         return string.Create(CultureInfo.InvariantCulture,
             $"{Steps} steps, mean {(double)Tokens / Steps:F0} tokens / {(double)Chunks / Steps:F1} chunks ({(double)DecodeChunks / Steps:F1} decodes) per step; " +
             $"ms per step: pack+H2D {Ms(Pack)}, forward {Ms(Forward)}, sample+D2H {Ms(Sample)}, between steps {Ms(Between)} " +
-            $"(of which scheduling {Ms(schedule)}); total {Ms(total)}{(Synchronize ? " (device synchronised per phase)" : "")}");
+            $"(of which scheduling {Ms(schedule)}); total {Ms(total)}{(Synchronize ? " (device synchronised per phase)" : "")}; " +
+            $"decode-only steps: {GraphSteps} from CUDA graphs, {PaddedSteps - GraphSteps} padded eager, {EagerDecodeSteps} eager " +
+            $"(padded steps: mean {padding} padding rows)");
     }
 }

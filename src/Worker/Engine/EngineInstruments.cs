@@ -6,7 +6,8 @@ namespace Cluster.Worker.Engine;
 
 /// <summary>
 /// Metrics of the worker's engine (meter <see cref="MeterName"/>, ARCHITECTURE §9), on every role: sequences, KV blocks,
-/// prefix-cache queries and hits in tokens, preemptions, step duration and tokens per step by phase, and the prefill
+/// prefix-cache queries and hits in tokens, preemptions, step duration and tokens per step by phase, decode-only steps
+/// by how they ran (CUDA graph replay or eager), and the prefill
 /// rate the worker advertises to the router. Every measurement carries the engine's <c>role</c>.
 /// </summary>
 internal sealed class EngineInstruments
@@ -20,6 +21,7 @@ internal sealed class EngineInstruments
     public const string Preemptions = "cluster.engine.preemptions";
     public const string StepDuration = "cluster.engine.step.duration";
     public const string StepTokens = "cluster.engine.step.tokens";
+    public const string DecodeSteps = "cluster.engine.decode_steps";
     public const string PrefillRate = "cluster.worker.prefill.rate";
 
     public EngineInstruments(IMeterFactory meterFactory, WorkerEngine engine, PrefillRateMeter prefillRate)
@@ -35,6 +37,12 @@ internal sealed class EngineInstruments
         meter.CreateObservableCounter(PrefixHits, () => new Measurement<long>(inferenceEngine.Gauges.HitPromptTokens, role), "{token}", "Of those, tokens found in the prefix cache");
         meter.CreateObservableCounter(Preemptions, () => new Measurement<long>(inferenceEngine.Gauges.Preemptions, role), "{preemption}", "Sequences preempted (recomputed later) because blocks ran out");
         meter.CreateObservableGauge(PrefillRate, () => new Measurement<double>(prefillRate.TokensPerSecond, role), "{token}/s", "Prefill tokens per busy second the worker advertises (the router's cost input; 0 = not measured)");
+        var profile = inferenceEngine.Profile;
+        meter.CreateObservableCounter(DecodeSteps, () => new[]
+        {
+            new Measurement<long>(profile.GraphSteps, role, new KeyValuePair<string, object?>("mode", "graph")),
+            new Measurement<long>(profile.PaddedSteps - profile.GraphSteps + profile.EagerDecodeSteps, role, new KeyValuePair<string, object?>("mode", "eager")),
+        }, "{step}", "Decode-only steps: replayed from a CUDA graph (Engine:CudaGraphs) or run eagerly");
         var stepDuration = meter.CreateHistogram<double>(StepDuration, "s", "Wall time of one engine step (forward pass and sampling), by phase (prefill, decode, mixed)");
         var stepTokens = meter.CreateHistogram<long>(StepTokens, "{token}", "Tokens run in one engine step, by phase");
         inferenceEngine.StepCompleted = step =>

@@ -28,6 +28,7 @@ internal sealed class WorkerEngine : IDisposable
         ModelId = new ModelId(string.IsNullOrWhiteSpace(o.ModelId) ? DirectoryName(o.ModelPath) : o.ModelId);
         Options = engine.Value;
         Engine = new InferenceEngine(Model, ModelId, Options, kvCache.Value);
+        Engine.Notice = message => logger.LogInformation("Engine: {Notice}", message);   // CUDA graphs captured, or why decode steps stay eager
     }
 
     public LlamaModel Model { get; }
