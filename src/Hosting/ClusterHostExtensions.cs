@@ -99,6 +99,7 @@ public static partial class ClusterHostExtensions
         var checks = app.Services.GetRequiredService<HealthCheckService>();
         var readiness = app.Services.GetRequiredService<Readiness>();
         var role = app.Services.GetRequiredService<ClusterHostDefaults>().Role;
+        app.UseMiddleware<GrpcStatusMetricsTag>(); // rpc.grpc.status_code on http.server.request.duration (Telemetry/)
         app.UseMiddleware<CredentialMiddleware>();
         if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<AuthOptions>>().Value.ClusterToken))
         {
