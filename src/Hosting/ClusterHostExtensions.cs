@@ -58,6 +58,18 @@ public static partial class ClusterHostExtensions
                 o.Services.Map(string.Empty, (HealthCheckMapContext c) => c.Tags.Contains(ReadinessHealthCheck.ReadyTag));
             })
             .AddCheck<ReadinessHealthCheck>(ReadinessHealthCheck.Name, tags: [ReadinessHealthCheck.ReadyTag]);
+        for (var i = 0; i < services.Count; i++)
+        {
+            // Its publisher, made fresh-report and one-at-a-time (FreshReportPublisher: no stale periodic report after a change).
+            if (services[i].ServiceType == typeof(IHealthCheckPublisher) && services[i].ImplementationType is { } publisher)
+            {
+                services[i] = ServiceDescriptor.Singleton<IHealthCheckPublisher>(sp => new FreshReportPublisher(
+                    (IHealthCheckPublisher)ActivatorUtilities.CreateInstance(sp, publisher),
+                    sp.GetRequiredService<HealthCheckService>(),
+                    sp.GetRequiredService<IOptions<HealthCheckPublisherOptions>>()));
+            }
+        }
+
         services.Configure<HealthCheckPublisherOptions>(o =>
         {
             o.Delay = PublisherDelay;

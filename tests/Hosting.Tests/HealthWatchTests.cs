@@ -2,6 +2,7 @@ using System.Net;
 using Cluster.Hosting.HealthChecks;
 using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.HealthCheck;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
@@ -57,6 +58,31 @@ public sealed class HealthWatchTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var check = await new Health.HealthClient(host.Channel).CheckAsync(new HealthCheckRequest());
         Assert.Equal(ServingStatus.Serving, check.Status);
+    }
+
+    [Fact]
+    public async Task Publisher_StaleReport_PublishesTheChecksAsTheyAreNow()
+    {
+        // A periodic report taken before Block must not reach Watch after it: the wrapped publisher reruns the checks.
+        // HealthServiceImpl is the cache Watch streams from (its Check reads that cache and ignores the call context).
+        await using var host = await TestHost.StartAsync(
+            b => b.Services.PostConfigure<HealthCheckPublisherOptions>(o => (o.Delay, o.Period) = (TimeSpan.FromHours(1), TimeSpan.FromHours(1))),
+            _ => { });
+        var readiness = host.App.Services.GetRequiredService<Readiness>();
+        var cache = host.App.Services.GetRequiredService<HealthServiceImpl>();
+        var publisher = Assert.IsType<FreshReportPublisher>(Assert.Single(host.App.Services.GetServices<IHealthCheckPublisher>()));
+        var stale = await host.App.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+        Assert.Equal(HealthStatus.Healthy, stale.Status);
+
+        using var bound = new CancellationTokenSource(Bound);
+        using var watch = new Health.HealthClient(host.Channel).Watch(new HealthCheckRequest(), cancellationToken: bound.Token);
+        Assert.Equal(ServingStatus.Serving, await NextAsync(watch, bound.Token));
+        readiness.Block("workers", "no live decode worker");
+        Assert.Equal(ServingStatus.NotServing, await NextAsync(watch, bound.Token)); // ReadinessPublisher's publish is done
+
+        await publisher.PublishAsync(stale, bound.Token); // what the periodic publisher would hand on late
+
+        Assert.Equal(ServingStatus.NotServing, (await cache.Check(new HealthCheckRequest(), null!)).Status);
     }
 
     private static async Task<ServingStatus> NextAsync(AsyncServerStreamingCall<HealthCheckResponse> watch, CancellationToken cancellationToken)
