@@ -49,13 +49,13 @@ public sealed class KvTransferOptions
         {
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
-            HttpHandler = new SocketsHttpHandler
+            HttpHandler = new Cluster.Contracts.GrpcClientMetricsHandler(new SocketsHttpHandler
             {
                 EnableMultipleHttp2Connections = PushConnections > 1,
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
                 KeepAlivePingDelay = TimeSpan.FromSeconds(60),
                 KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
-            },
+            }),
         }
         : throw new InvalidOperationException($"KvTransfer:PushConnections must be at least 1 (got {PushConnections}).");
 }

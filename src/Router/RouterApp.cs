@@ -35,5 +35,9 @@ public static class RouterApp
 
                 configure?.Invoke(builder);
             },
-            app => app.MapRouterApi());
+            app =>
+            {
+                app.MapRouterApi();
+                app.MapWorkersEndpoint(); // GET /workers (cluster top's discovery)
+            });
 }

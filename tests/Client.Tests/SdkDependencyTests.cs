@@ -6,7 +6,7 @@ using Grpc.Net.Client;
 
 namespace Cluster.Client.Tests;
 
-/// <summary>The SDK must not drag ASP.NET Core into applications: Client and Contracts (on Grpc.Net.Client / Grpc.Core.Api) stay off it.</summary>
+/// <summary>The SDK must not drag ASP.NET Core into applications: Client and Contracts (on Grpc.Net.Client / Grpc.Core.Api / Grpc.HealthCheck) stay off it.</summary>
 public sealed class SdkDependencyTests
 {
     public static TheoryData<string> SdkAssemblies => new()
@@ -15,6 +15,7 @@ public sealed class SdkDependencyTests
         typeof(Inference).Assembly.GetName().Name!,
         typeof(GrpcChannel).Assembly.GetName().Name!,
         typeof(RpcException).Assembly.GetName().Name!,
+        typeof(Grpc.Health.V1.Health).Assembly.GetName().Name!, // Grpc.HealthCheck: CheckHealthAsync's messages and client
     };
 
     [Theory]
@@ -25,7 +26,7 @@ public sealed class SdkDependencyTests
             .Select(a => a.Name!)
             .Where(name => name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal) || name.StartsWith("Grpc.AspNetCore", StringComparison.Ordinal))
             .ToList();
-        Assert.True(offending.Count == 0, $"{assemblyName} references {string.Join(", ", offending)}; the SDK must depend on Contracts and Grpc.Net.Client only.");
+        Assert.True(offending.Count == 0, $"{assemblyName} references {string.Join(", ", offending)}; the SDK must depend on Contracts, Grpc.Net.Client and Grpc.HealthCheck only.");
     }
 
     [Fact]

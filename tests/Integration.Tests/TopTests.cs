@@ -60,12 +60,34 @@ public sealed class TopTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Once_WithoutWorkerAddresses_FindsEveryWorkerThroughTheRoutersWorkersList()
+    {
+        // No --worker: top reads the router's /workers (the registry as the router sees it) and scrapes each worker listed.
+        var (exit, output) = await CliProcess.RunAsync(
+            new Dictionary<string, string> { ["CLUSTER_TOKEN"] = ClusterFixture.ClusterToken },
+            ["top", "--once", "--interval", "0.2", "--router", fixture.Cluster.RouterHttp.ToString()]);
+
+        Assert.True(exit == 0, $"cluster top --once exited {exit}:\n{output}");
+        Assert.NotEmpty(fixture.Cluster.Workers);
+        foreach (var worker in fixture.Cluster.Workers)
+        {
+            var row = Row(output, worker.Http.Authority);
+            Assert.Equal(worker.Role, row[1]);
+            Assert.EndsWith(" %", row[4], StringComparison.Ordinal);
+        }
+
+        var rows = output.Split('\n').Count(l => fixture.Cluster.Workers.Any(w => l.StartsWith("| " + w.Http.Authority + " ", StringComparison.Ordinal)));
+        Assert.Equal(fixture.Cluster.Workers.Count, rows);
+    }
+
+    [Fact]
     public async Task Once_WithoutTheClusterToken_ExitsOne_NamingTheVariable()
     {
         var (exit, output) = await CliProcess.RunAsync(["top", "--once", "--interval", "0.2", "--router", fixture.Cluster.RouterHttp.ToString()]);
 
         Assert.Equal(1, exit);
         Assert.Contains("/metrics answered 401", output, StringComparison.Ordinal);
+        Assert.Contains("/workers answered 401", output, StringComparison.Ordinal); // the worker list is the cluster's too
         Assert.Contains("CLUSTER_TOKEN", output, StringComparison.Ordinal);
     }
 

@@ -40,6 +40,10 @@ internal static class HealthCommand
                     return 0;
                 }
             }
+            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound && !cancellationToken.IsCancellationRequested)
+            {
+                outcome = $"NotFound: the host has no health status for service '{service}' (\"\" = the whole host)";
+            }
             catch (RpcException e) when (!cancellationToken.IsCancellationRequested)
             {
                 outcome = $"{e.StatusCode}: {e.Status.Detail}";

@@ -17,7 +17,7 @@ internal static class TopCommand
     public static Command Create()
     {
         var router = new Option<string>("--router") { Description = "The router's HTTP address (its /metrics)", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
-        var workers = new Option<string[]>("--worker") { Description = "A worker's HTTP address (repeat for each; cluster up prints them)", AllowMultipleArgumentsPerToken = false };
+        var workers = new Option<string[]>("--worker") { Description = "A worker's HTTP address (repeat for each); default: the workers the router lists at /workers", AllowMultipleArgumentsPerToken = false };
         var interval = new Option<double>("--interval") { Description = "Seconds between frames (the rate window)", DefaultValueFactory = _ => 1 };
         var iterations = new Option<int>("--iterations") { Description = "Frames to draw before exiting (0: until Ctrl+C)", DefaultValueFactory = _ => 0 };
         var once = new Option<bool>("--once") { Description = "Print one frame as plain text (rates over one --interval) and exit: 1 if a host could not be read" };

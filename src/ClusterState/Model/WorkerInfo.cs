@@ -13,6 +13,7 @@ namespace Cluster.ClusterState.Model;
 /// <param name="KvTransferEndpoint">Address of its KV transfer service (decode side receives, prefill side may be empty).</param>
 /// <param name="TotalKvBlocks">Capacity of its paged KV cache, in blocks.</param>
 /// <param name="MaxBatch">Most sequences it runs in one engine step.</param>
+/// <param name="HttpEndpoint">Address of its HTTP port (<c>/metrics</c>, <c>/readyz</c>), e.g. <c>http://10.0.0.5:8081</c>; empty when not announced.</param>
 public sealed record WorkerInfo(
     WorkerId Id,
     WorkerRole Role,
@@ -20,7 +21,8 @@ public sealed record WorkerInfo(
     string GrpcEndpoint,
     string KvTransferEndpoint,
     int TotalKvBlocks,
-    int MaxBatch)
+    int MaxBatch,
+    string HttpEndpoint = "")
 {
     /// <summary>Throws when a field is out of range; called by both registries before anything is stored.</summary>
     public void Validate()

@@ -15,13 +15,14 @@ internal sealed record WorkerRecord(
     int MaxBatch,
     WorkerLoad Load,
     long HeartbeatUnixMs,
-    long TtlMs)
+    long TtlMs,
+    string? HttpEndpoint = null) // absent in records written before it was announced
 {
     public static WorkerRecord From(WorkerInfo info, WorkerLoad load, DateTimeOffset heartbeat, TimeSpan ttl) => new(
         info.Id.Value, info.Role, info.Model.Value, info.GrpcEndpoint, info.KvTransferEndpoint, info.TotalKvBlocks, info.MaxBatch,
-        load, heartbeat.ToUnixTimeMilliseconds(), (long)ttl.TotalMilliseconds);
+        load, heartbeat.ToUnixTimeMilliseconds(), (long)ttl.TotalMilliseconds, info.HttpEndpoint);
 
-    public WorkerInfo ToInfo() => new(new WorkerId(Id), Role, new ModelId(Model), GrpcEndpoint, KvTransferEndpoint, TotalKvBlocks, MaxBatch);
+    public WorkerInfo ToInfo() => new(new WorkerId(Id), Role, new ModelId(Model), GrpcEndpoint, KvTransferEndpoint, TotalKvBlocks, MaxBatch, HttpEndpoint ?? "");
 
     public WorkerSnapshot ToSnapshot() => new(ToInfo(), Load, DateTimeOffset.FromUnixTimeMilliseconds(HeartbeatUnixMs));
 }

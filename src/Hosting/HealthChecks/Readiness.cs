@@ -1,19 +1,33 @@
-using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
-
 namespace Cluster.Hosting.HealthChecks;
 
 /// <summary>
 /// The host's readiness: SERVING once started, while no component holds a not-ready reason (<see cref="Block"/>), and
-/// until it stops. Writes the result as the overall status (<see cref="HealthStatusRegistry.Overall"/>) that
-/// <c>grpc.health.v1</c> and <c>/readyz</c> answer. Liveness (<c>/healthz</c>, <c>/livez</c>) does not depend on it. Thread-safe.
+/// until it stops. <see cref="ReadinessHealthCheck"/> reports it to ASP.NET Core health checks, which <c>/readyz</c> and
+/// <c>grpc.health.v1</c> (Grpc.AspNetCore.HealthChecks) answer from; <see cref="Changed"/> lets <see cref="ReadinessPublisher"/>
+/// publish each change at once. Liveness (<c>/healthz</c>, <c>/livez</c>) does not depend on it. Thread-safe.
 /// </summary>
-public sealed class Readiness(HealthStatusRegistry registry)
+public sealed class Readiness
 {
     private readonly Lock _lock = new();
     private readonly SortedDictionary<string, string> _blocked = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, string> _degraded = new(StringComparer.Ordinal);
     private bool _started;
     private bool _stopping;
+
+    /// <summary>Raised after every change of <see cref="Ready"/>'s inputs (outside the lock; handlers must not block).</summary>
+    public event Action? Changed;
+
+    /// <summary>True once started, while no component blocks it, and until it stops.</summary>
+    public bool Ready
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _started && !_stopping && _blocked.Count == 0;
+            }
+        }
+    }
 
     /// <summary>Why the host is not ready (empty when ready).</summary>
     public string Reason
@@ -84,15 +98,8 @@ public sealed class Readiness(HealthStatusRegistry registry)
         lock (_lock)
         {
             change();
-            var ready = _started && !_stopping && _blocked.Count == 0;
-            if (_stopping)
-            {
-                registry.SetAllNotServing();
-            }
-            else
-            {
-                registry.SetStatus(HealthStatusRegistry.Overall, ready ? ServingStatus.Serving : ServingStatus.NotServing);
-            }
         }
+
+        Changed?.Invoke();
     }
 }

@@ -49,13 +49,13 @@ public sealed class WorkerClients(IOptions<AuthOptions> auth) : IDisposable
             channel = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
             {
                 MaxReceiveMessageSize = null,
-                HttpHandler = new SocketsHttpHandler
+                HttpHandler = new Cluster.Contracts.GrpcClientMetricsHandler(new SocketsHttpHandler
                 {
                     EnableMultipleHttp2Connections = true,
                     PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
                     KeepAlivePingDelay = TimeSpan.FromSeconds(60),
                     KeepAlivePingTimeout = TimeSpan.FromSeconds(30),
-                },
+                }),
             });
         }
         catch (Exception e) when (e is UriFormatException or ArgumentException or InvalidOperationException)

@@ -35,7 +35,17 @@ internal sealed class WorkerIdentity(IOptions<WorkerOptions> options, HostEndpoi
         }
     }
 
-    public WorkerInfo Info => new(Id, Role, Model, Endpoint, Endpoint, engine.Engine.Stats.TotalBlocks, engine.Options.MaxSequences);
+    /// <summary>The advertised HTTP endpoint (<c>/metrics</c>, <c>/readyz</c>), e.g. <c>http://127.0.0.1:8081</c>.</summary>
+    public string HttpEndpoint
+    {
+        get
+        {
+            var bound = endpoints.HttpAddress;
+            return new UriBuilder(bound.Scheme, options.Value.AdvertiseHost, bound.Port).Uri.ToString().TrimEnd('/');
+        }
+    }
+
+    public WorkerInfo Info => new(Id, Role, Model, Endpoint, Endpoint, engine.Engine.Stats.TotalBlocks, engine.Options.MaxSequences, HttpEndpoint);
 
     private static WorkerId NewId(WorkerOptions o, HostEndpoints endpoints, EngineRole role)
     {

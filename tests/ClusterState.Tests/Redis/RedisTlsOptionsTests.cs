@@ -1,7 +1,6 @@
-using System.Collections.Concurrent;
 using Cluster.ClusterState.Health;
 using Cluster.ClusterState.Redis;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using static Cluster.ClusterState.Tests.Support.TestData;
 
@@ -54,7 +53,7 @@ public sealed class RedisTlsOptionsTests
         // A real plain redis-server with a password: the TLS handshake fails before any AUTH, so the start-up error
         // must point at TLS, not at a password no server judged; and the password shows in no message or log line.
         await using var server = await LocalRedisServer.StartAsync(Password);
-        var logger = new CollectingLogger();
+        var logger = new FakeLogger<RedisConnection>();
         var options = Options.Create(new ClusterStateOptions
         {
             RedisConnectionString = server.ConnectionString + ",connectTimeout=1000",
@@ -69,7 +68,7 @@ public sealed class RedisTlsOptionsTests
         Assert.Contains("the TLS connection failed (ClusterState:RedisTls or ssl=true is on)", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("password given was refused", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, e.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(logger.Lines, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Lines(logger), line => line.Contains(Password, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -78,7 +77,7 @@ public sealed class RedisTlsOptionsTests
         // The same server without TLS: the password option is what authenticates (it is nowhere in the connection string).
         await using var server = await LocalRedisServer.StartAsync(Password);
         Assert.DoesNotContain(Password, server.ConnectionString, StringComparison.Ordinal);
-        var logger = new CollectingLogger();
+        var logger = new FakeLogger<RedisConnection>();
         var options = Options.Create(new ClusterStateOptions
         {
             RedisConnectionString = server.ConnectionString + ",connectTimeout=2000",
@@ -91,18 +90,10 @@ public sealed class RedisTlsOptionsTests
         var (ok, _) = await connection.TryAsync("ping", db => db.PingAsync(), CancellationToken.None);
 
         Assert.True(ok, "PING with ClusterState:RedisPassword failed");
-        Assert.DoesNotContain(logger.Lines, line => line.Contains(Password, StringComparison.Ordinal));
+        Assert.DoesNotContain(Lines(logger), line => line.Contains(Password, StringComparison.Ordinal));
     }
 
-    private sealed class CollectingLogger : ILogger<RedisConnection>
-    {
-        public ConcurrentQueue<string> Lines { get; } = new();
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Lines.Enqueue($"{formatter(state, exception)} {exception}");
-    }
+    // Every captured entry as text: the message, the exception and each structured value (a value the message leaves out counts too).
+    private static IEnumerable<string> Lines(FakeLogger logger) => logger.Collector.GetSnapshot().Select(r =>
+        $"{r.Message} {r.Exception} {string.Join(" ", (r.StructuredState ?? []).Select(kv => $"{kv.Key}={kv.Value}"))}");
 }

@@ -22,7 +22,7 @@ internal static class TestData
         [.. Enumerable.Range(0, count).Select(i => new BlockHash(((ulong)prompt << 32) | (uint)i | 0x8000_0000_0000_0000UL))];
 
     public static WorkerInfo Info(int n, WorkerRole role = WorkerRole.Prefill, ModelId? model = null) =>
-        new(W(n), role, model ?? ModelA, $"http://10.0.0.{n}:50051", $"http://10.0.0.{n}:50052", 1000 + n, 32);
+        new(W(n), role, model ?? ModelA, $"http://10.0.0.{n}:50051", $"http://10.0.0.{n}:50052", 1000 + n, 32, $"http://10.0.0.{n}:8080");
 
     public static WorkerLoad Load(int free, long seq = 0) => new(free, 2, 1, 4096, 12_345.5, seq);
 

@@ -19,7 +19,7 @@ public sealed class PrefixIndexHealthTests
     public async Task RunAsync_IndexDown_ReadinessDegradedNotBlocked_IndexBack_Restored()
     {
         var index = new SwitchableIndex();
-        var readiness = new Readiness(new HealthStatusRegistry());
+        var readiness = new Readiness();
         await using var harness = Create(configure: s => s.AddSingleton<IPrefixIndex>(index).AddSingleton(readiness));
         await harness.AddWorkerAsync("p1", WorkerRole.Prefill);
         await harness.AddWorkerAsync("d1", WorkerRole.Decode);
