@@ -30,6 +30,11 @@ public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOpti
             errors.Add("RouterTier:AdmissionLease must be at least 1 s, RouterTier:AdmissionPushback and RouterTier:ShutdownTimeout positive.");
         }
 
+        if (options.LoadRefreshInterval < TimeSpan.FromMilliseconds(10))
+        {
+            errors.Add($"RouterTier:LoadRefreshInterval ({options.LoadRefreshInterval}) must be at least 10 ms (it paces one grain call per decode worker).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
