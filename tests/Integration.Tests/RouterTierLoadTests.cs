@@ -25,7 +25,14 @@ public sealed class RouterTierLoadTests(ClusterFixture fixture, ITestOutputHelpe
     {
         _ = fixture;
         using var cts = new CancellationTokenSource(Bound);
-        await using var cluster = await StartAsync(prefill: 2, decode: 2, new() { ["Routing:DisaggregationPolicy"] = "threshold" });
+        // Least-loaded policies: the spread follows the load signals the routers see, not the measured prefill rates, which
+        // on a loaded 2-core machine differ by several times between two equal workers and send a burst to the "faster" one.
+        await using var cluster = await StartAsync(prefill: 2, decode: 2, new()
+        {
+            ["Routing:DisaggregationPolicy"] = "threshold",
+            ["Routing:PrefillPolicy"] = "least-loaded",
+            ["Routing:DecodePolicy"] = "least-loaded",
+        });
         var routers = cluster.Routers.Select(r => new ClusterCalls(cluster, r.Grpc)).ToArray();
         using var workers = new ClusterCalls(cluster);
         const int requests = 36;
@@ -39,12 +46,14 @@ public sealed class RouterTierLoadTests(ClusterFixture fixture, ITestOutputHelpe
         foreach (var (role, counts) in three)
         {
             Assert.Equal(requests, counts.Values.Sum());
-            // Sane: every prefill worker takes at least a sixth of the requests and every decode worker a ninth (an even
-            // split is a half; the decode pool is uneven with one router too, see ARCHITECTURE §6), and the three routers
-            // spread no worse than one router plus a third of the requests.
-            var least = role == "prefill" ? requests / 6 : requests / 9;
-            Assert.All(counts, c => Assert.True(c.Value >= least, $"three routers: {c.Key} got {c.Value} of {requests} {role}"));
-            Assert.True(Spread(counts) <= Spread(one[role]) + (requests / 3), $"three routers spread {role} {Spread(counts)}, one router {Spread(one[role])}");
+        }
+
+        // Sane: every worker of a pool takes at least a sixth of the requests (an even split is a half), and three routers
+        // spread no worse than one router plus a sixth of the requests.
+        foreach (var (role, counts) in three)
+        {
+            Assert.All(counts, c => Assert.True(c.Value >= requests / 6, $"three routers: {c.Key} got {c.Value} of {requests} ({role})"));
+            Assert.True(Spread(counts) <= Spread(one[role]) + (requests / 6), $"three routers spread {role} {Spread(counts)}, one router {Spread(one[role])}");
         }
 
         routers.ToList().ForEach(r => r.Dispose());
@@ -155,9 +164,11 @@ public sealed class RouterTierLoadTests(ClusterFixture fixture, ITestOutputHelpe
                 {
                     return (await calls.GenerateAsync(calls.Greedy(prompt, 8), cts.Token)).Tokens.SequenceEqual(fixture.Golden.Greedy(prompt, 8));
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+                catch (RpcException e) when (e.StatusCode is StatusCode.NotFound or StatusCode.Unavailable && e.Status.Detail.Contains("live", StringComparison.OrdinalIgnoreCase))
                 {
-                    return false; // the workers re-register in the empty Redis on their next heartbeat (ARCHITECTURE §7)
+                    // The workers re-register in the empty Redis on their next heartbeat (ARCHITECTURE §7): no live worker
+                    // (NOT_FOUND), or the prefill worker back before the decode worker (UNAVAILABLE "no live worker ...").
+                    return false;
                 }
             }, TimeSpan.FromSeconds(30), $"{cluster.Routers[r].Name} serves after Redis came back empty");
         }
