@@ -53,6 +53,10 @@ public static class RouterTierHostingExtensions
             }
 
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (tier.ClusterId, tier.ClusterId));
+            // Orleans retries each membership table write (join, and the status writes of a stop: ShuttingDown/Stopping, Dead)
+            // for MaxJoinAttemptTime, without the host's shutdown token: with Redis gone a stop took two of those (2 min with
+            // Orleans' default) and ignored SIGTERM and the parent watch that long. Bounded here, a stop takes about twice it.
+            silo.Configure<ClusterMembershipOptions>(o => o.MaxJoinAttemptTime = tier.MembershipWriteTimeout);
             silo.ConfigureEndpoints(address, siloPort, gatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(o =>
             {

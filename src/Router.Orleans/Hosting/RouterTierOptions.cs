@@ -13,6 +13,7 @@ public sealed class RouterTierOptions
     public static readonly TimeSpan DefaultAdmissionPushback = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultLoadRefreshInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan DefaultMembershipWriteTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>False: no silo; the router counts only its own work (the behaviour before issue 14).</summary>
     public bool Enabled { get; set; } = true;
@@ -40,6 +41,13 @@ public sealed class RouterTierOptions
     /// Redis: with Redis gone a graceful stop would wait out Redis timeouts) and the others detect its death.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
+
+    /// <summary>
+    /// Redis clustering: how long the silo retries one write to the membership table (its join at start-up; the status
+    /// writes of a stop) before giving up (Orleans' <c>MaxJoinAttemptTime</c>). With Redis gone a router's stop makes two
+    /// such writes, so it ends within about twice this; a join that cannot reach Redis fails the start-up after it.
+    /// </summary>
+    public TimeSpan MembershipWriteTimeout { get; set; } = DefaultMembershipWriteTimeout;
 
     /// <summary>How long a request refused by a worker grain waits before the router tries again (unless work ends sooner).</summary>
     public TimeSpan AdmissionPushback { get; set; } = DefaultAdmissionPushback;

@@ -35,6 +35,11 @@ public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOpti
             errors.Add($"RouterTier:LoadRefreshInterval ({options.LoadRefreshInterval}) must be at least 10 ms (it paces one grain call per decode worker).");
         }
 
+        if (options.MembershipWriteTimeout < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"RouterTier:MembershipWriteTimeout ({options.MembershipWriteTimeout}) must be at least 1 s (a membership write to Redis takes up to its timeout).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }
