@@ -44,6 +44,11 @@ public static class RouterTierHostingExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = tier.ShutdownTimeout);
         builder.Services.TryAddSingleton<RouterIdentity>();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        if (!string.IsNullOrWhiteSpace(state.RedisConnectionString))
+        {
+            builder.Services.AddHostedService<MembershipStopBound>(); // a stop with Redis gone ends in seconds, not minutes
+        }
+
         builder.UseOrleans(silo =>
         {
             if (string.IsNullOrWhiteSpace(state.RedisConnectionString))
@@ -53,10 +58,6 @@ public static class RouterTierHostingExtensions
             }
 
             silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (tier.ClusterId, tier.ClusterId));
-            // Orleans retries each membership table write (join, and the status writes of a stop: ShuttingDown/Stopping, Dead)
-            // for MaxJoinAttemptTime, without the host's shutdown token: with Redis gone a stop took two of those (2 min with
-            // Orleans' default) and ignored SIGTERM and the parent watch that long. Bounded here, a stop takes about twice it.
-            silo.Configure<ClusterMembershipOptions>(o => o.MaxJoinAttemptTime = tier.MembershipWriteTimeout);
             silo.ConfigureEndpoints(address, siloPort, gatewayPort, listenOnAnyHostAddress: false);
             silo.UseRedisClustering(o =>
             {

@@ -43,9 +43,9 @@ public sealed class RouterTierOptions
     public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
     /// <summary>
-    /// Redis clustering: how long the silo retries one write to the membership table (its join at start-up; the status
-    /// writes of a stop) before giving up (Orleans' <c>MaxJoinAttemptTime</c>). With Redis gone a router's stop makes two
-    /// such writes, so it ends within about twice this; a join that cannot reach Redis fails the start-up after it.
+    /// Redis clustering: once the router is stopping, how long the silo retries one write to the membership table before
+    /// giving up (Orleans' <c>MaxJoinAttemptTime</c>, lowered at the stop only: <see cref="MembershipStopBound"/>). With
+    /// Redis gone a stop makes two such writes, so it ends within about twice this after <see cref="ShutdownTimeout"/>.
     /// </summary>
     public TimeSpan MembershipWriteTimeout { get; set; } = DefaultMembershipWriteTimeout;
 
