@@ -55,7 +55,7 @@ public sealed class WorkerAdmissionGrainTests(GrainClusterFixture fixture)
         Assert.True((await grain.TryAdmitAsync(new AdmissionRequest("live-1", "router-live", 4, 100, 4, lease))).Admitted);
 
         GrainClusterFixture.Time.Advance(TimeSpan.FromSeconds(6));
-        await grain.RenewAsync("router-live", lease); // only the live router renews
+        await grain.RenewAsync(new AdmissionRenewal("router-live", lease, [new("live-1", 4)])); // only the live router renews
         Assert.Equal(3, (await grain.GetLoadAsync()).Requests);
 
         GrainClusterFixture.Time.Advance(TimeSpan.FromSeconds(6)); // 12 s: router-dead's lease (9 s) has run out

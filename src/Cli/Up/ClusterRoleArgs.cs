@@ -18,8 +18,7 @@ public static class ClusterRoleArgs
         args.Add($"--Router:Models:0:Path={Path.GetFullPath(spec.ModelPath)}");
         if (spec.Routers == 1 && !spec.Settings.ContainsKey("RouterTier:Enabled"))
         {
-            // One router needs no tier; and a Redis-clustered silo does not stop when Redis died with cluster up
-            // (known issue, docs/ARCHITECTURE.md §6), so a lone router keeps the local behaviour.
+            // One router needs no tier: a lone router keeps the local behaviour (docs/ARCHITECTURE.md §6).
             args.Add("--RouterTier:Enabled=false");
         }
 

@@ -14,9 +14,17 @@ public interface IWorkerAdmissionGrain : IGrainWithStringKey
     /// <summary>Ends the admission of <paramref name="requestId"/> (finished, failed, cancelled, or moved). Idempotent.</summary>
     Task ReleaseAsync(string requestId);
 
-    /// <summary>Extends every admission of <paramref name="routerId"/> by <paramref name="lease"/> from now.</summary>
-    Task RenewAsync(string routerId, TimeSpan lease);
+    /// <summary>
+    /// Extends the router's live admissions by its lease from now. On the first renewal from that router in this
+    /// activation, the live admissions the grain does not hold are added (re-seeded: the grain reactivated empty after its
+    /// silo died). Later renewals only extend: an admission released meanwhile is not brought back. Admissions of the
+    /// router that the renewal does not carry keep their expiry. Returns how many admissions were re-seeded.
+    /// </summary>
+    Task<int> RenewAsync(AdmissionRenewal renewal);
 
     /// <summary>What is admitted now (expired leases dropped first).</summary>
     Task<AdmissionDecision> GetLoadAsync();
+
+    /// <summary>The work admitted by every router except <paramref name="routerId"/> (expired leases dropped first).</summary>
+    Task<WorkerLoadShare> GetOtherRoutersLoadAsync(string routerId);
 }

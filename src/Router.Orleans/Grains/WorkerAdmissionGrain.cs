@@ -3,12 +3,13 @@ namespace Cluster.Router.Orleans.Grains;
 /// <summary>
 /// <see cref="IWorkerAdmissionGrain"/>: admissions in memory, keyed by request id. Expired leases are dropped at the
 /// start of every call (no timer). The state is soft: when the silo holding the grain dies, the grain reactivates
-/// empty elsewhere, so it undercounts until the running requests end; the worker's own Reserve check stays the last
-/// guard against overbooking (ARCHITECTURE §6).
+/// empty elsewhere and each router's next renewal re-seeds its live admissions (within a third of the lease); until
+/// then it undercounts, and the worker's own Reserve check stays the last guard against overbooking (ARCHITECTURE §6).
 /// </summary>
 public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmissionGrain
 {
     private readonly Dictionary<string, Admission> _admitted = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _renewedRouters = new(StringComparer.Ordinal); // routers whose live set this activation has seen
     private int _blocks;
 
     public Task<AdmissionDecision> TryAdmitAsync(AdmissionRequest admission)
@@ -38,18 +39,49 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
         return Task.CompletedTask;
     }
 
-    public Task RenewAsync(string routerId, TimeSpan lease)
+    public Task<int> RenewAsync(AdmissionRenewal renewal)
     {
-        var until = time.GetUtcNow() + lease;
-        foreach (var (id, admission) in _admitted.ToList())
+        ArgumentNullException.ThrowIfNull(renewal);
+        var now = time.GetUtcNow();
+        DropExpired(now);
+        var until = now + renewal.Lease;
+        var reseed = _renewedRouters.Add(renewal.RouterId);
+        var reseeded = 0;
+        foreach (var live in renewal.Live)
         {
-            if (admission.RouterId == routerId)
+            if (_admitted.TryGetValue(live.RequestId, out var held))
             {
-                _admitted[id] = admission with { ExpiresAt = until };
+                if (held.RouterId == renewal.RouterId)
+                {
+                    _admitted[live.RequestId] = held with { ExpiresAt = until };
+                }
+            }
+            else if (reseed)
+            {
+                // Real work on the worker that this activation never saw: counted even past capacity (it is running).
+                _admitted[live.RequestId] = new Admission(renewal.RouterId, live.Blocks, until);
+                _blocks += live.Blocks;
+                reseeded++;
             }
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(reseeded);
+    }
+
+    public Task<WorkerLoadShare> GetOtherRoutersLoadAsync(string routerId)
+    {
+        DropExpired(time.GetUtcNow());
+        var (requests, blocks) = (0, 0);
+        foreach (var admission in _admitted.Values)
+        {
+            if (admission.RouterId != routerId)
+            {
+                requests++;
+                blocks += admission.Blocks;
+            }
+        }
+
+        return Task.FromResult(new WorkerLoadShare(requests, blocks));
     }
 
     public Task<AdmissionDecision> GetLoadAsync()

@@ -44,6 +44,11 @@ public static class RouterTierHostingExtensions
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = tier.ShutdownTimeout);
         builder.Services.TryAddSingleton<RouterIdentity>();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        if (!string.IsNullOrWhiteSpace(state.RedisConnectionString))
+        {
+            builder.Services.AddHostedService<MembershipStopBound>(); // a stop with Redis gone ends in seconds, not minutes
+        }
+
         builder.UseOrleans(silo =>
         {
             if (string.IsNullOrWhiteSpace(state.RedisConnectionString))

@@ -12,6 +12,8 @@ public sealed class RouterTierOptions
     public static readonly TimeSpan DefaultAdmissionLease = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultAdmissionPushback = TimeSpan.FromMilliseconds(50);
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan DefaultLoadRefreshInterval = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan DefaultMembershipWriteTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>False: no silo; the router counts only its own work (the behaviour before issue 14).</summary>
     public bool Enabled { get; set; } = true;
@@ -40,6 +42,19 @@ public sealed class RouterTierOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = DefaultShutdownTimeout;
 
+    /// <summary>
+    /// Redis clustering: once the router is stopping, how long the silo retries one write to the membership table before
+    /// giving up (Orleans' <c>MaxJoinAttemptTime</c>, lowered at the stop only: <see cref="MembershipStopBound"/>). With
+    /// Redis gone a stop makes two such writes, so it ends within about twice this after <see cref="ShutdownTimeout"/>.
+    /// </summary>
+    public TimeSpan MembershipWriteTimeout { get; set; } = DefaultMembershipWriteTimeout;
+
     /// <summary>How long a request refused by a worker grain waits before the router tries again (unless work ends sooner).</summary>
     public TimeSpan AdmissionPushback { get; set; } = DefaultAdmissionPushback;
+
+    /// <summary>
+    /// How often this router re-reads every other router's admitted work per decode worker from the worker grains (in the
+    /// background, one call per decode worker): the policies add it to the load they see, with no grain call per decision.
+    /// </summary>
+    public TimeSpan LoadRefreshInterval { get; set; } = DefaultLoadRefreshInterval;
 }

@@ -30,6 +30,16 @@ public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOpti
             errors.Add("RouterTier:AdmissionLease must be at least 1 s, RouterTier:AdmissionPushback and RouterTier:ShutdownTimeout positive.");
         }
 
+        if (options.LoadRefreshInterval < TimeSpan.FromMilliseconds(10))
+        {
+            errors.Add($"RouterTier:LoadRefreshInterval ({options.LoadRefreshInterval}) must be at least 10 ms (it paces one grain call per decode worker).");
+        }
+
+        if (options.MembershipWriteTimeout < TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"RouterTier:MembershipWriteTimeout ({options.MembershipWriteTimeout}) must be at least 1 s (a membership write to Redis takes up to its timeout).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

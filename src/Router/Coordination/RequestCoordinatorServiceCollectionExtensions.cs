@@ -30,6 +30,7 @@ public static class RequestCoordinatorServiceCollectionExtensions
         services.TryAddSingleton(sp => new PrefixIndexHealth(sp.GetService<Hosting.HealthChecks.Readiness>()));
         services.TryAddSingleton<WorkerClients>();
         services.TryAddSingleton<InFlightTracker>();
+        services.TryAddSingleton<IOtherRoutersLoad>(NoOtherRouters.Instance);
         services.TryAddSingleton<WorkerPool>();
         services.TryAddSingleton<AdmissionQueue>();
         services.TryAddSingleton<IDecodeAdmission>(sp => new LocalDecodeAdmission(sp.GetRequiredService<InFlightTracker>()));

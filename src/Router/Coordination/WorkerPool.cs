@@ -10,13 +10,16 @@ namespace Cluster.Router.Coordination;
 /// <summary>
 /// The router's view of the live workers: an immutable snapshot re-read from <see cref="IWorkerRegistry.ListAsync"/>
 /// (by <see cref="WorkerPoolRefresher"/> every <c>Routing:RefreshInterval</c>, and on demand), combined per selection
-/// with this router's in-flight counts (<see cref="InFlightTracker"/>). <see cref="NextChangeAsync"/> completes when
+/// with this router's in-flight counts (<see cref="InFlightTracker"/>) and, with the router tier, the work other routers
+/// admitted (<see cref="IOtherRoutersLoad"/>). <see cref="NextChangeAsync"/> completes when
 /// capacity may have changed (a refresh, a finished request): the admission queue waits on it. A worker that refused a
 /// connection is suspect (<see cref="Suspect"/>): left out of every request's candidates until the registry shows a
 /// heartbeat newer than the one seen when it was suspected, or <see cref="MaxSuspicion"/> passes.
 /// </summary>
-public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, InFlightTracker inFlight)
+public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, InFlightTracker inFlight, IOtherRoutersLoad? otherRouters = null)
 {
+    private readonly IOtherRoutersLoad _otherRouters = otherRouters ?? NoOtherRouters.Instance;
+
     /// <summary>How long a suspect worker stays out without a newer heartbeat (e.g. while the registry is unreachable).</summary>
     public static readonly TimeSpan MaxSuspicion = TimeSpan.FromSeconds(30);
 
@@ -67,7 +70,7 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
                 continue;
             }
 
-            var candidate = new RoutingCandidate(worker, inFlight.Get(worker.Info.Id));
+            var candidate = new RoutingCandidate(worker, inFlight.Get(worker.Info.Id), _otherRouters.Get(worker.Info.Id));
             if (include(candidate))
             {
                 builder.Add(candidate);

@@ -4,14 +4,17 @@ using Cluster.Core.Ids;
 namespace Cluster.Router.Routing;
 
 /// <summary>
-/// One live worker as the policies see it: its last heartbeat plus this router's own in-flight work on it.
-/// The effective figures combine the two with <c>max</c> (or <c>min</c> for free blocks): the heartbeat already
-/// includes whatever of our work had arrived when it was sent, so adding them would count it twice; taking the larger
-/// reacts to our own sends at once and to other routers' at the next heartbeat.
+/// One live worker as the policies see it: its last heartbeat plus the routers' admitted work on it (this router's own
+/// in-flight work, and with the router tier every other router's admitted decodes). The effective figures combine the
+/// heartbeat and the routers' sum with <c>max</c> (or <c>min</c> for free blocks): the heartbeat already includes
+/// whatever of that work had arrived when it was sent, so adding them would count it twice; taking the larger reacts to
+/// our own sends at once, to other routers' admissions at the tier view's next refresh (<c>RouterTier:LoadRefreshInterval</c>),
+/// and to everything at the next heartbeat.
 /// </summary>
 /// <param name="Worker">The registry's snapshot of the worker.</param>
 /// <param name="InFlight">This router's work on it.</param>
-public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFlight)
+/// <param name="OtherRouters">Other routers' admitted decodes and their KV blocks on it (router tier; none without it).</param>
+public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFlight, RouterInFlight OtherRouters = default)
 {
     /// <summary>The worker's id.</summary>
     public WorkerId Id => Worker.Info.Id;
@@ -20,12 +23,12 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     public long QueuedPrefillTokens => Math.Max(Worker.Load.QueuedPrefillTokens, InFlight.PrefillTokens);
 
     /// <summary>Sequences running on the worker.</summary>
-    public int Running => Math.Max(Worker.Load.Running, InFlight.Decodes);
+    public int Running => Math.Max(Worker.Load.Running, InFlight.Decodes + OtherRouters.Decodes);
 
     /// <summary>KV blocks still free; <see cref="int.MaxValue"/> when the worker reports no capacity (0 blocks total).</summary>
     public int FreeKvBlocks => Worker.Info.TotalKvBlocks <= 0
         ? int.MaxValue
-        : Math.Max(0, Math.Min(Worker.Load.FreeKvBlocks, Worker.Info.TotalKvBlocks - InFlight.ReservedBlocks));
+        : Math.Max(0, Math.Min(Worker.Load.FreeKvBlocks, Worker.Info.TotalKvBlocks - InFlight.ReservedBlocks - OtherRouters.ReservedBlocks));
 
     /// <summary>Free sequence slots in its batch; <see cref="int.MaxValue"/> when it reports no limit (MaxBatch 0).</summary>
     public int FreeBatchSlots => Worker.Info.MaxBatch <= 0 ? int.MaxValue : Math.Max(0, Worker.Info.MaxBatch - Running);

@@ -13,16 +13,24 @@ namespace Cluster.Router.Tier;
 /// <see cref="IDecodeAdmission"/> of the router tier: one call to the decode worker's <see cref="IWorkerAdmissionGrain"/>
 /// admits the run or refuses it against the worker's capacity, counting every router's admissions. Admitted work is
 /// also counted in this router's <see cref="InFlightTracker"/> (the policies' view between heartbeats) and leased to
-/// this router (<see cref="AdmissionLeaseRenewer"/> renews it); the lease's disposal releases it on the grain.
+/// this router (<see cref="AdmissionLeaseRenewer"/> renews it, carrying <see cref="Live"/> so that a reactivated grain
+/// re-learns it); the lease's disposal releases it on the grain.
 /// </summary>
 public sealed partial class GrainDecodeAdmission(
     IGrainFactory grains, InFlightTracker inFlight, RouterIdentity router, IOptions<RouterTierOptions> options, ILogger<GrainDecodeAdmission> logger)
     : IDecodeAdmission
 {
-    private readonly ConcurrentDictionary<WorkerId, int> _held = new();
+    private readonly ConcurrentDictionary<WorkerId, ConcurrentDictionary<string, int>> _live = new();
 
-    /// <summary>Workers on which this router holds admissions now (what the renewer renews).</summary>
-    public IEnumerable<WorkerId> HeldWorkers => _held.Where(h => h.Value > 0).Select(h => h.Key);
+    /// <summary>This router's admissions that have not ended, per worker (what the renewer renews and re-seeds).</summary>
+    public IReadOnlyList<(WorkerId Worker, HeldAdmission[] Live)> Live =>
+        [.. _live.Select(w => (w.Key, w.Value.Select(a => new HeldAdmission(a.Key, a.Value)).ToArray())).Where(w => w.Item2.Length > 0)];
+
+    /// <summary>How many admissions this router holds on <paramref name="worker"/> now.</summary>
+    public int LiveOn(WorkerId worker) => _live.TryGetValue(worker, out var live) ? live.Count : 0;
+
+    /// <summary>The KV blocks of those admissions.</summary>
+    public int LiveBlocksOn(WorkerId worker) => _live.TryGetValue(worker, out var live) ? live.Values.Sum() : 0;
 
     public async ValueTask<DecodeAdmissionResult> TryAdmitAsync(RequestId request, RoutingCandidate decode, int blocks, CancellationToken cancellationToken)
     {
@@ -30,7 +38,6 @@ public sealed partial class GrainDecodeAdmission(
         var o = options.Value;
         var grain = grains.GetGrain<IWorkerAdmissionGrain>(decode.Id.Value);
         var info = decode.Worker.Info;
-        _held.AddOrUpdate(decode.Id, 1, (_, n) => n + 1); // before the call: a renewal may not miss it
         AdmissionDecision decision;
         try
         {
@@ -40,27 +47,32 @@ public sealed partial class GrainDecodeAdmission(
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The tier cannot answer (a silo leaving, a call timeout): the worker's own Reserve still guards its capacity.
-            Held(decode.Id, -1);
             LogTierUnavailable(logger, request.Value, decode.Id.Value, e.Message);
             return DecodeAdmissionResult.Admitted(inFlight.TrackDecode(decode.Id, blocks));
         }
         catch
         {
-            Held(decode.Id, -1);
             _ = ReleaseQuietlyAsync(grain, request.Value); // the admission may have happened before the cancel
             throw;
         }
 
         if (!decision.Admitted)
         {
-            Held(decode.Id, -1);
             return DecodeAdmissionResult.NoRoomNow($"router tier: {decision.Reason}", o.AdmissionPushback);
         }
 
+        // Recorded after the grain admitted it: the admission has a full lease, the next renewal (a third of it) carries it.
+        _live.GetOrAdd(decode.Id, _ => new ConcurrentDictionary<string, int>(StringComparer.Ordinal))[request.Value] = blocks;
         return DecodeAdmissionResult.Admitted(new Lease(this, grain, decode.Id, request.Value, inFlight.TrackDecode(decode.Id, blocks)));
     }
 
-    private void Held(WorkerId worker, int delta) => _held.AddOrUpdate(worker, Math.Max(0, delta), (_, n) => Math.Max(0, n + delta));
+    private void Ended(WorkerId worker, string request)
+    {
+        if (_live.TryGetValue(worker, out var live))
+        {
+            live.TryRemove(request, out _);
+        }
+    }
 
     private async Task ReleaseQuietlyAsync(IWorkerAdmissionGrain grain, string request)
     {
@@ -89,7 +101,7 @@ public sealed partial class GrainDecodeAdmission(
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 local.Dispose();
-                owner.Held(worker, -1);
+                owner.Ended(worker, request);
                 _ = owner.ReleaseQuietlyAsync(grain, request);
             }
         }

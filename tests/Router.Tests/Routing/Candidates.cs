@@ -20,12 +20,14 @@ internal static class Candidates
         int freeBlocks = 1000,
         int totalBlocks = 1000,
         int maxBatch = 16,
-        RouterInFlight inFlight = default) =>
+        RouterInFlight inFlight = default,
+        RouterInFlight otherRouters = default) =>
         new(new WorkerSnapshot(
                 new WorkerInfo(new WorkerId(id), role, Model, $"http://{id}:1", $"http://{id}:2", totalBlocks, maxBatch),
                 new WorkerLoad(freeBlocks, running, 0, queuedPrefillTokens, prefillRate, 0),
                 DateTimeOffset.UnixEpoch),
-            inFlight);
+            inFlight,
+            otherRouters);
 
     public static ImmutableArray<RoutingCandidate> Of(params RoutingCandidate[] candidates) => [.. candidates];
 
