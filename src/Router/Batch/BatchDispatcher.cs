@@ -111,6 +111,7 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
             if (result is not null)
             {
                 await save(request, result);
+                LogSaved(logger, request.RequestId, result.Ok ? "completed" : "failed");
             }
         }
         catch (Exception e) when (cancellationToken.IsCancellationRequested && e is OperationCanceledException or ApiException)
@@ -156,6 +157,9 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
     /// <summary>Unavailable, or overload with a pushback (no pushback: the request can never fit, retrying cannot help).</summary>
     private static bool Retryable(ApiException e) =>
         e.Kind == ApiErrorKind.Unavailable || (e.Kind == ApiErrorKind.ResourceExhausted && e.RetryAfter is { } wait && wait >= TimeSpan.Zero);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Batch request {RequestId} {Outcome}, result saved")]
+    private static partial void LogSaved(ILogger logger, string requestId, string outcome);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch request {RequestId} failed unexpectedly; it runs again when the batch resumes")]
     private static partial void LogUnexpected(ILogger logger, string requestId, Exception exception);
