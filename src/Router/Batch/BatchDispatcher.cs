@@ -6,7 +6,7 @@ namespace Cluster.Router.Batch;
 
 /// <summary>
 /// Sends a planned batch at low priority: at most <c>Batch:MaxConcurrency</c> requests in flight, only
-/// <c>Batch:ConcurrencyUnderOnlineLoad</c> while online requests run (<see cref="OnlineLoad"/>). A group's leader goes
+/// <c>Batch:ConcurrencyUnderOnlineLoad</c> while online requests run or ran within <c>Batch:OnlineGracePeriod</c> (<see cref="OnlineLoad"/>). A group's leader goes
 /// first; its followers are released once its first token arrived (the shared prefix is then cached on the worker the
 /// cache-aware policy sends them to) and run before any new leader. Overload and unavailability answers are retried;
 /// any other failure is the request's error line. Cancellation stops dispatching and cancels what runs (those requests
@@ -36,7 +36,7 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
                 Action? prefilled = null;
                 lock (ready)
                 {
-                    var limit = load.InFlight >= o.OnlineInFlightThreshold ? o.ConcurrencyUnderOnlineLoad : o.MaxConcurrency;
+                    var limit = load.Busy(o.OnlineInFlightThreshold, o.OnlineGracePeriod) ? o.ConcurrencyUnderOnlineLoad : o.MaxConcurrency;
                     if (ready.Count == 0 && leaders.Count == 0 && Volatile.Read(ref inFlight) == 0)
                     {
                         break;

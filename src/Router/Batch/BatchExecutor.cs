@@ -23,8 +23,12 @@ internal sealed partial class BatchExecutor(
 {
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
+    private readonly ConcurrentDictionary<string, BatchCounts> _counts = new();
 
     private IBatchStore Store => jobs.Store;
+
+    /// <summary>The request counts of a batch running on this router now (fresher than the stored job's), else null.</summary>
+    public BatchRequestCounts? LiveCounts(string id) => _counts.TryGetValue(id, out var counts) ? counts.Snapshot : null;
 
     /// <summary>Makes the executor look at a batch (new, or cancelling while queued).</summary>
     public void Enqueue(string id) => _queue.Writer.TryWrite(id);
@@ -123,6 +127,7 @@ internal sealed partial class BatchExecutor(
         finally
         {
             _running.TryRemove(id, out _);
+            _counts.TryRemove(id, out _);
             instruments.Statuses(await Store.ListBatchesAsync(CancellationToken.None));
         }
     }
@@ -155,6 +160,7 @@ internal sealed partial class BatchExecutor(
         }
 
         var counts = new BatchCounts(job.Id, input.Total, done.Values.Count(r => r.Ok), done.Values.Count(r => !r.Ok), jobs);
+        _counts[job.Id] = counts;
         foreach (var error in input.Errors.Where(e => !done.ContainsKey(e.Index)))
         {
             await SaveAsync(counts, new BatchResult(error.Index, false,
@@ -258,10 +264,17 @@ internal sealed partial class BatchExecutor(
 }
 
 /// <summary>A running batch's request counts, saved into the job after each result.</summary>
+/// <remarks>
+/// Saved into the job at most once per <see cref="SaveInterval"/> (the results themselves are saved one by one);
+/// <c>GET /v1/batches/{id}</c> shows the live counts of a batch running on this router (<see cref="BatchExecutor.LiveCounts"/>).
+/// </remarks>
 internal sealed class BatchCounts(string batchId, int total, int completed, int failed, BatchJobs jobs)
 {
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(1);
+
     private int _completed = completed;
     private int _failed = failed;
+    private long _lastSave = Environment.TickCount64;
 
     public string BatchId => batchId;
 
@@ -270,6 +283,10 @@ internal sealed class BatchCounts(string batchId, int total, int completed, int 
     public async Task AddAsync(bool ok, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref ok ? ref _completed : ref _failed);
-        await jobs.UpdateAsync(batchId, j => j with { RequestCounts = Snapshot }, cancellationToken);
+        var last = Interlocked.Read(ref _lastSave);
+        if (Environment.TickCount64 - last >= SaveInterval.TotalMilliseconds && Interlocked.CompareExchange(ref _lastSave, Environment.TickCount64, last) == last)
+        {
+            await jobs.UpdateAsync(batchId, j => j with { RequestCounts = Snapshot }, cancellationToken);
+        }
     }
 }

@@ -35,6 +35,9 @@ public sealed class BatchOptions
     /// <summary>Online requests in flight on this router at which the batch yields (drops to <see cref="ConcurrencyUnderOnlineLoad"/>).</summary>
     public int OnlineInFlightThreshold { get; set; } = 1;
 
+    /// <summary>After the last online request ended, the batch stays at <see cref="ConcurrencyUnderOnlineLoad"/> this long (0 = ramp up at once).</summary>
+    public TimeSpan OnlineGracePeriod { get; set; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary><see cref="BatchSchedulingModes"/>: prefix-grouped (default) or file-order.</summary>
     public string Scheduling { get; set; } = BatchSchedulingModes.PrefixGrouped;
 
@@ -67,6 +70,11 @@ public sealed class BatchOptions
         if (OnlineInFlightThreshold < 1)
         {
             yield return $"Batch:OnlineInFlightThreshold must be at least 1 (got {OnlineInFlightThreshold}).";
+        }
+
+        if (OnlineGracePeriod < TimeSpan.Zero)
+        {
+            yield return $"Batch:OnlineGracePeriod must not be negative (got {OnlineGracePeriod}).";
         }
 
         if (!BatchSchedulingModes.IsKnown(Scheduling))

@@ -78,7 +78,15 @@ internal sealed class BatchesApi(IBatchStore store, BatchJobs jobs, BatchExecuto
     });
 
     public Task GetAsync(HttpContext context, string id) => BatchHttp.GuardAsync(context, async () =>
-        await BatchHttp.JsonAsync(context, await FindAsync(id, context.RequestAborted), BatchJsonContext.Default.BatchJob));
+    {
+        var job = await FindAsync(id, context.RequestAborted);
+        if (!BatchStatus.IsFinal(job.Status) && executor.LiveCounts(id) is { } live)
+        {
+            job = job with { RequestCounts = live };
+        }
+
+        await BatchHttp.JsonAsync(context, job, BatchJsonContext.Default.BatchJob);
+    });
 
     public Task ListAsync(HttpContext context) => BatchHttp.GuardAsync(context, async () =>
     {
