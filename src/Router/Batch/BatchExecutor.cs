@@ -21,7 +21,15 @@ internal sealed partial class BatchExecutor(
     BatchJobs jobs, BatchRequestRunner runner, BatchDispatcher dispatcher, IOptions<BatchOptions> options,
     IOptions<RoutingOptions> routing, BatchInstruments instruments, ILogger<BatchExecutor> logger) : BackgroundService
 {
+    /// <summary>How long a router's right to run a batch lasts without renewal (renewed every third of it).</summary>
+    internal static readonly TimeSpan LeaseTtl = TimeSpan.FromSeconds(6);
+
+    /// <summary>How often unfinished batches are looked for (one whose router died is taken over after its lease expires).</summary>
+    internal static readonly TimeSpan RescanInterval = TimeSpan.FromSeconds(5);
+
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>();
+    private readonly ConcurrentDictionary<string, bool> _queued = new();
+    private readonly string _owner = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
     private readonly ConcurrentDictionary<string, BatchCounts> _counts = new();
 
@@ -31,7 +39,13 @@ internal sealed partial class BatchExecutor(
     public BatchRequestCounts? LiveCounts(string id) => _counts.TryGetValue(id, out var counts) ? counts.Snapshot : null;
 
     /// <summary>Makes the executor look at a batch (new, or cancelling while queued).</summary>
-    public void Enqueue(string id) => _queue.Writer.TryWrite(id);
+    public void Enqueue(string id)
+    {
+        if (_queued.TryAdd(id, true))
+        {
+            _queue.Writer.TryWrite(id);
+        }
+    }
 
     /// <summary>Stops a running batch (its status is already <c>cancelling</c>); a queued one is finalized when reached.</summary>
     public void Cancel(string id)
@@ -50,8 +64,10 @@ internal sealed partial class BatchExecutor(
     {
         await Task.Yield();
         await ResumeAsync(stoppingToken);
+        _ = RescanAsync(stoppingToken);
         await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
         {
+            _queued.TryRemove(id, out _);
             try
             {
                 await RunAsync(id, stoppingToken);
@@ -66,7 +82,30 @@ internal sealed partial class BatchExecutor(
         }
     }
 
-    /// <summary>Every unfinished batch in the store, oldest first (a restarted router picks them up).</summary>
+    private async Task RescanAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(RescanInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await ResumeAsync(stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    LogRetry(logger, "(rescan)", e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
+    /// <summary>Every unfinished batch in the store not running here, oldest first (a restarted router picks them up).</summary>
     private async Task ResumeAsync(CancellationToken stoppingToken)
     {
         while (true)
@@ -75,7 +114,7 @@ internal sealed partial class BatchExecutor(
             {
                 var all = await Store.ListBatchesAsync(stoppingToken);
                 instruments.Statuses(all);
-                foreach (var job in all.Where(j => !BatchStatus.IsFinal(j.Status)).OrderBy(j => j.CreatedAt))
+                foreach (var job in all.Where(j => !BatchStatus.IsFinal(j.Status) && !_running.ContainsKey(j.Id)).OrderBy(j => j.CreatedAt))
                 {
                     Enqueue(job.Id);
                 }
@@ -98,8 +137,17 @@ internal sealed partial class BatchExecutor(
             return;
         }
 
+        if (!await Store.TryLeaseAsync(id, _owner, LeaseTtl, stoppingToken))
+        {
+            LogLeasedElsewhere(logger, id);
+            return; // another router runs it; the rescan looks again
+        }
+
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var renewing = new CancellationTokenSource();
+        var lost = false;
         _running[id] = cts;
+        var renew = RenewAsync(id, cts, () => lost = true, renewing.Token);
         try
         {
             if (job.Status != BatchStatus.Cancelling && job.Status != BatchStatus.Finalizing)
@@ -117,18 +165,63 @@ internal sealed partial class BatchExecutor(
                 }
             }
 
-            if (stoppingToken.IsCancellationRequested)
+            if (stoppingToken.IsCancellationRequested || lost)
             {
-                return; // the router stops: the batch resumes at its next start
+                return; // the router stops (the batch resumes at its next start), or another router took it over
             }
 
             await FinalizeAsync(id, stoppingToken);
         }
         finally
         {
+            await renewing.CancelAsync();
+            await renew;
             _running.TryRemove(id, out _);
             _counts.TryRemove(id, out _);
+            if (!lost)
+            {
+                await Store.ReleaseLeaseAsync(id, _owner, CancellationToken.None);
+            }
+
             instruments.Statuses(await Store.ListBatchesAsync(CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease every third of its TTL; a lost lease stops the run (without finalizing), and a cancel recorded
+    /// in the store by another router's API cancels it here.
+    /// </summary>
+    private async Task RenewAsync(string id, CancellationTokenSource run, Action lostLease, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(LeaseTtl / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (!await Store.TryLeaseAsync(id, _owner, LeaseTtl, stop))
+                    {
+                        LogLeaseLost(logger, id);
+                        lostLease();
+                        await run.CancelAsync();
+                        return;
+                    }
+
+                    if ((await Store.GetBatchAsync(id, stop))?.Status == BatchStatus.Cancelling)
+                    {
+                        await run.CancelAsync();
+                    }
+                }
+                catch (BatchStoreException e)
+                {
+                    LogRetry(logger, id, e.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the run ended
         }
     }
 
@@ -258,6 +351,12 @@ internal sealed partial class BatchExecutor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} {Status}: {Completed} completed, {Failed} failed")]
     private static partial void LogFinished(ILogger logger, string batchId, string status, int completed, int failed);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Batch {BatchId}: another router holds its lease")]
+    private static partial void LogLeasedElsewhere(ILogger logger, string batchId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {BatchId}: lease lost (the store was unreachable longer than its TTL, or another router took it over); stopping here")]
+    private static partial void LogLeaseLost(ILogger logger, string batchId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch {BatchId}: the store failed ({Reason}); retrying")]
     private static partial void LogRetry(ILogger logger, string batchId, string reason);

@@ -30,6 +30,14 @@ public interface IBatchStore
 
     /// <summary>Every saved result of the batch, by input line index.</summary>
     Task<IReadOnlyDictionary<int, BatchResult>> GetResultsAsync(string batchId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes (or, held by <paramref name="owner"/>, extends) the right to run the batch for <paramref name="ttl"/>, so
+    /// that of several routers on one store only one runs it; false while another owner holds it.
+    /// </summary>
+    Task<bool> TryLeaseAsync(string batchId, string owner, TimeSpan ttl, CancellationToken cancellationToken);
+
+    Task ReleaseLeaseAsync(string batchId, string owner, CancellationToken cancellationToken);
 }
 
 /// <summary>The store failed (Redis unreachable, disk error): HTTP 503 on the API, a retry later for the executor.</summary>

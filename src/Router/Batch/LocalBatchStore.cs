@@ -126,6 +126,11 @@ public sealed class LocalBatchStore : IBatchStore
         return results;
     }
 
+    /// <summary>One router per folder: the lease is always this router's.</summary>
+    public Task<bool> TryLeaseAsync(string batchId, string owner, TimeSpan ttl, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    public Task ReleaseLeaseAsync(string batchId, string owner, CancellationToken cancellationToken) => Task.CompletedTask;
+
     private static async Task WriteAtomicAsync(string path, byte[] bytes, CancellationToken cancellationToken)
     {
         var temporary = path + ".tmp";

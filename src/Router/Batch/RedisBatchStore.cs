@@ -8,7 +8,7 @@ namespace Cluster.Router.Batch;
 /// The store on the cluster's Redis (same connection and key prefix as the prefix index, default <c>cl:</c>):
 /// <c>{p}batch:file:{id}</c> HASH (meta, data), <c>{p}batch:files</c> ZSET of file ids by creation time,
 /// <c>{p}batch:job:{id}</c> the batch JSON, <c>{p}batch:jobs</c> ZSET of batch ids, <c>{p}batch:res:{id}</c> HASH
-/// line index → result (HSETNX: the first result of a request wins). A failed call throws <see cref="BatchStoreException"/>.
+/// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. A failed call throws <see cref="BatchStoreException"/>.
 /// </summary>
 public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 {
@@ -102,6 +102,14 @@ public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 
         return results;
     }
+
+    /// <summary><c>{p}batch:lease:{id}</c> = owner with a TTL (StackExchange.Redis' lock: SET NX PX, extend and release only by the owner).</summary>
+    public Task<bool> TryLeaseAsync(string batchId, string owner, TimeSpan ttl, CancellationToken cancellationToken) =>
+        CallAsync("batch.lease", async db =>
+            await db.LockExtendAsync(_p + "lease:" + batchId, owner, ttl) || await db.LockTakeAsync(_p + "lease:" + batchId, owner, ttl), cancellationToken);
+
+    public Task ReleaseLeaseAsync(string batchId, string owner, CancellationToken cancellationToken) =>
+        CallAsync("batch.lease.release", db => db.LockReleaseAsync(_p + "lease:" + batchId, owner), cancellationToken);
 
     /// <summary>Up to three tries (the connection's per-call timeout each), then <see cref="BatchStoreException"/>.</summary>
     private async Task<T> CallAsync<T>(string operation, Func<IDatabaseAsync, Task<T>> call, CancellationToken cancellationToken)

@@ -108,6 +108,22 @@ public sealed class RedisBatchStoreContractTests : BatchStoreContractTests
         await _services.DisposeAsync();
     }
 
+    [Fact]
+    public async Task Lease_OneOwnerAtATime_ExtendedByItsOwner_FreeAfterRelease()
+    {
+        var id = BatchIds.NewBatch();
+        var (a, b) = (Open(), Open());
+        var ttl = TimeSpan.FromSeconds(30);
+
+        Assert.True(await a.TryLeaseAsync(id, "router-a", ttl, default));
+        Assert.False(await b.TryLeaseAsync(id, "router-b", ttl, default));
+        Assert.True(await a.TryLeaseAsync(id, "router-a", ttl, default));
+        await b.ReleaseLeaseAsync(id, "router-b", default); // not the owner: no effect
+        Assert.False(await b.TryLeaseAsync(id, "router-b", ttl, default));
+        await a.ReleaseLeaseAsync(id, "router-a", default);
+        Assert.True(await b.TryLeaseAsync(id, "router-b", ttl, default));
+    }
+
     protected override IBatchStore Open()
     {
         var options = Options.Create(new ClusterStateOptions
