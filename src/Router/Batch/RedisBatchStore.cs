@@ -6,7 +6,7 @@ namespace Cluster.Router.Batch;
 
 /// <summary>
 /// The store on the cluster's Redis (same connection and key prefix as the prefix index, default <c>cl:</c>):
-/// <c>{p}batch:file:{id}</c> HASH (meta, data), <c>{p}batch:files</c> ZSET of file ids by creation time,
+/// <c>{p}batch:file:{id}</c> HASH (meta, chunks, data:0…: 1 MiB each), <c>{p}batch:files</c> ZSET of file ids by creation time,
 /// <c>{p}batch:job:{id}</c> the batch JSON, <c>{p}batch:jobs</c> ZSET of batch ids, <c>{p}batch:res:{id}</c> HASH
 /// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. A failed call throws <see cref="BatchStoreException"/>.
 /// </summary>
@@ -14,13 +14,26 @@ public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 {
     private readonly string _p = connection.Keys.Prefix + "batch:";
 
-    public Task SaveFileAsync(BatchFile file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) =>
-        CallAsync("batch.file.save", async db =>
+    /// <summary>File content is stored in fields of <see cref="ChunkBytes"/> (each its own call within the connection's timeout).</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    public async Task SaveFileAsync(BatchFile file, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    {
+        var key = _p + "file:" + file.Id;
+        var chunks = 0;
+        for (var offset = 0; offset < content.Length || chunks == 0; offset += ChunkBytes, chunks++)
         {
-            await db.HashSetAsync(_p + "file:" + file.Id,
-                [new HashEntry("meta", JsonSerializer.Serialize(file, BatchJsonContext.Default.BatchFile)), new HashEntry("data", content)]);
+            var chunk = content.Slice(offset, Math.Min(ChunkBytes, content.Length - offset));
+            var field = "data:" + chunks.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await CallAsync("batch.file.save", db => db.HashSetAsync(key, field, chunk), cancellationToken);
+        }
+
+        await CallAsync("batch.file.save", async db =>
+        {
+            await db.HashSetAsync(key, [new HashEntry("meta", JsonSerializer.Serialize(file, BatchJsonContext.Default.BatchFile)), new HashEntry("chunks", chunks)]);
             return await db.SortedSetAddAsync(_p + "files", file.Id, file.CreatedAt);
         }, cancellationToken);
+    }
 
     public async Task<BatchFile?> GetFileAsync(string id, CancellationToken cancellationToken)
     {
@@ -30,8 +43,27 @@ public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 
     public async Task<byte[]?> GetFileContentAsync(string id, CancellationToken cancellationToken)
     {
-        var data = await CallAsync("batch.file.content", db => db.HashGetAsync(_p + "file:" + id, "data"), cancellationToken);
-        return data.IsNull ? null : (byte[])data!;
+        var key = _p + "file:" + id;
+        var chunks = await CallAsync("batch.file.content", db => db.HashGetAsync(key, "chunks"), cancellationToken);
+        if (chunks.IsNull)
+        {
+            return null;
+        }
+
+        using var content = new MemoryStream();
+        for (var i = 0; i < (int)chunks; i++)
+        {
+            var field = "data:" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var data = await CallAsync("batch.file.content", db => db.HashGetAsync(key, field), cancellationToken);
+            if (data.IsNull)
+            {
+                return null; // deleted while being read
+            }
+
+            content.Write((byte[])data!);
+        }
+
+        return content.ToArray();
     }
 
     public Task<bool> DeleteFileAsync(string id, CancellationToken cancellationToken) =>

@@ -37,6 +37,17 @@ public abstract class BatchStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task File_OfSeveralMegabytes_ReadBackWhole()
+    {
+        var content = new byte[(5 << 20) / 2];
+        new Random(3).NextBytes(content);
+        var file = new BatchFile(BatchIds.NewFile(), content.Length, 1, "big.jsonl", "batch");
+        await Open().SaveFileAsync(file, content, default);
+
+        Assert.Equal(content, await Open().GetFileContentAsync(file.Id, default));
+    }
+
+    [Fact]
     public async Task FilesAndBatches_SaveGetListNewestFirstDelete()
     {
         var store = Open();
