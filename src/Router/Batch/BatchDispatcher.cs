@@ -1,3 +1,4 @@
+using Cluster.ClusterState;
 using Cluster.Router.Api;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,9 +14,12 @@ namespace Cluster.Router.Batch;
 /// have no result: they run again if the batch resumes).
 /// </summary>
 internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineLoad load, IOptions<BatchOptions> options, BatchInstruments instruments,
-    ILogger<BatchDispatcher> logger)
+    IPrefixIndex index, ILogger<BatchDispatcher> logger)
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Longest wait, after a leader's first token, for the prefix index to show its prefix (workers publish every 25 ms).</summary>
+    private static readonly TimeSpan PrefixWait = TimeSpan.FromMilliseconds(250);
 
     public async Task RunAsync(IReadOnlyList<BatchGroup> plan, IReadOnlyDictionary<int, PreparedBatchRequest> requests,
         Func<PreparedBatchRequest, BatchResult, Task> save, CancellationToken cancellationToken)
@@ -25,6 +29,7 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
         var ready = new Queue<PreparedBatchRequest>();
         var running = new List<Task>();
         var inFlight = 0;
+        var releasing = 0; // groups whose followers wait for their prefix to show in the index
         using var wake = new SemaphoreSlim(0);
         void Wake() => wake.Release();
         load.Changed += Wake;
@@ -37,7 +42,7 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
                 lock (ready)
                 {
                     var limit = load.Busy(o.OnlineInFlightThreshold, o.OnlineGracePeriod) ? o.ConcurrencyUnderOnlineLoad : o.MaxConcurrency;
-                    if (ready.Count == 0 && leaders.Count == 0 && Volatile.Read(ref inFlight) == 0)
+                    if (ready.Count == 0 && leaders.Count == 0 && Volatile.Read(ref inFlight) == 0 && Volatile.Read(ref releasing) == 0)
                     {
                         break;
                     }
@@ -54,18 +59,27 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
                             next = requests[group.Indices[0]];
                             var followers = group.Indices.Skip(1).Select(i => requests[i]).ToList();
                             var released = 0;
+                            var model = next.Prepared.Model.Id;
                             prefilled = () =>
                             {
                                 if (Interlocked.Exchange(ref released, 1) == 0 && followers.Count > 0)
                                 {
-                                    lock (ready)
-                                    {
-                                        followers.ForEach(ready.Enqueue);
-                                    }
-
-                                    Wake();
+                                    Interlocked.Increment(ref releasing);
+                                    _ = ReleaseAsync();
                                 }
                             };
+
+                            async Task ReleaseAsync()
+                            {
+                                await WaitForPrefixAsync(model, group.Prefix, cancellationToken);
+                                lock (ready)
+                                {
+                                    followers.ForEach(ready.Enqueue);
+                                    Interlocked.Decrement(ref releasing);
+                                }
+
+                                Wake();
+                            }
                         }
                     }
                 }
@@ -98,6 +112,38 @@ internal sealed partial class BatchDispatcher(BatchRequestRunner runner, OnlineL
         finally
         {
             load.Changed -= Wake;
+        }
+    }
+
+    /// <summary>
+    /// Until a worker holds the whole shared prefix per the prefix index (so the cache-aware policy sends the followers
+    /// there), at most <see cref="PrefixWait"/>; the followers go anyway after it (the prefix may not be cacheable, or
+    /// the index unavailable).
+    /// </summary>
+    private async Task WaitForPrefixAsync(Cluster.Core.Ids.ModelId model, IReadOnlyList<Cluster.Core.Hashing.BlockHash> prefix, CancellationToken cancellationToken)
+    {
+        if (prefix.Count == 0)
+        {
+            return;
+        }
+
+        var until = Environment.TickCount64 + (long)PrefixWait.TotalMilliseconds;
+        try
+        {
+            while (Environment.TickCount64 < until)
+            {
+                var overlap = await index.FindOverlapAsync(model, prefix, cancellationToken);
+                if (!overlap.IndexAvailable || overlap.Blocks.Values.Any(n => n >= prefix.Count))
+                {
+                    return;
+                }
+
+                await Task.Delay(10, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // cancelled: the followers are released and end at once
         }
     }
 

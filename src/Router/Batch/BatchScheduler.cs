@@ -16,6 +16,9 @@ public sealed record BatchGroup(IReadOnlyList<int> Indices, int SharedBlocks)
 
     /// <summary>Output tokens (KV memory held while decoding): the sum of max_tokens.</summary>
     public long OutputTokens { get; init; }
+
+    /// <summary>The hashes of the shared prefix's blocks (empty for a request that shares none).</summary>
+    public IReadOnlyList<BlockHash> Prefix { get; init; } = [];
 }
 
 /// <summary>
@@ -109,6 +112,7 @@ public static class BatchScheduler
         {
             ComputeTokens = compute,
             OutputTokens = members.Sum(m => (long)m.MaxTokens),
+            Prefix = members[0].Blocks.Take(sharedBlocks).ToArray(),
         };
     }
 }

@@ -30,6 +30,7 @@ public sealed class BatchSchedulerTests
         var one = plan.Single(g => g.Indices[0] == 0);
         Assert.Equal([0, 2, 5], one.Indices);
         Assert.Equal(3, one.SharedBlocks);
+        Assert.Equal(Hasher.HashBlocks(Prompt(1, 0))[..3], one.Prefix);
         Assert.Equal([1, 4], plan.Single(g => g.Indices[0] == 1).Indices);
         Assert.Equal([3], plan.Single(g => g.Indices[0] == 3).Indices);
         Assert.Equal(12 + (3 * (18 - 12)), one.ComputeTokens); // the shared prefix once, each suffix
