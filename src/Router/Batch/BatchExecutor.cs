@@ -148,6 +148,12 @@ internal sealed partial class BatchExecutor(
         var lost = false;
         _running[id] = cts;
         var renew = RenewAsync(id, cts, () => lost = true, renewing.Token);
+        if ((await Store.GetBatchAsync(id, stoppingToken))?.Status == BatchStatus.Cancelling)
+        {
+            // cancelled after this run read the job but before it was registered: the API's Cancel found nothing to stop
+            await cts.CancelAsync();
+        }
+
         try
         {
             if (job.Status != BatchStatus.Cancelling && job.Status != BatchStatus.Finalizing)
