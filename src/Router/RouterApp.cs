@@ -1,6 +1,7 @@
 using Cluster.ClusterState;
 using Cluster.Hosting;
 using Cluster.Router.Api;
+using Cluster.Router.Batch;
 using Cluster.Router.Coordination;
 using Cluster.Router.Orleans.Hosting;
 using Cluster.Router.Tier;
@@ -27,6 +28,7 @@ public static class RouterApp
                 builder.Services.AddClusterState(builder.Configuration);
                 builder.Services.AddRequestCoordinator(builder.Configuration);
                 builder.Services.AddRouterApi(builder.Configuration);
+                builder.Services.AddBatchApi(builder.Configuration); // OpenAI Batch API (issue 20)
                 builder.Services.AddHostedService<DecodeReadiness>(); // readiness false while no decode worker is live
                 if (builder.AddRouterTier())
                 {
@@ -37,7 +39,7 @@ public static class RouterApp
             },
             app =>
             {
-                app.MapRouterApi();
+                app.MapRouterApi().MapBatchApi();
                 app.MapWorkersEndpoint(); // GET /workers (cluster top's discovery)
             });
 }

@@ -16,6 +16,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterIndexBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.RouterDecisionBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.KvTransferBenchCommand.Create());
+        bench.Subcommands.Add(Cluster.Cli.Bench.BatchBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.ServeBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.ClusterTtftBenchCommand.Create());
         bench.Subcommands.Add(Cluster.Cli.Bench.DisaggBenchCommand.Create());

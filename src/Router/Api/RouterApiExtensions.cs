@@ -86,7 +86,7 @@ public static class RouterApiExtensions
         // Ordered after every explicit route.
         var unknown = endpoints.Map("/v1/{**rest}", (HttpContext c) => OpenAiErrors.WriteAsync(c, new ApiException(ApiErrorKind.UnknownPath,
                 $"{c.Request.Method} {c.Request.Path} is not an endpoint of this server: it serves POST /v1/completions, "
-                + "POST /v1/chat/completions, GET /v1/models and POST /v1/requests/{id}/cancel.")));
+                + "POST /v1/chat/completions, GET /v1/models, POST /v1/requests/{id}/cancel and the Batch API (/v1/files, /v1/batches).")));
         unknown.Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue - 2);
         unknown.RequireApiKey();
     }
