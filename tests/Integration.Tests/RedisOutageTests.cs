@@ -36,7 +36,7 @@ public sealed class RedisOutageTests(ClusterFixture fixture)
         await Deadline.UntilAsync(async () => (await cluster.Index.FindOverlapAsync(model, hashes)).Blocks.Values.Any(n => n == hashes.Length),
             TimeSpan.FromSeconds(60), "after Redis restarted empty, a worker re-published its blocks and the index shows the prompt's blocks again");
         // Redis came back empty: the workers re-register on their next heartbeat (Worker:HeartbeatInterval, 1 s) and the
-        // router sees them on its next registry refresh; until then it answers NOT_FOUND "no live worker" (ARCHITECTURE §7).
+        // router sees them on its next registry refresh; until then it answers UNAVAILABLE "no live worker" (ARCHITECTURE §7).
         var after = Prompts.Make(6200, 25);
         Generated? served = null;
         await Deadline.UntilAsync(async () =>
@@ -46,7 +46,7 @@ public sealed class RedisOutageTests(ClusterFixture fixture)
                 served = await calls.GenerateAsync(calls.Greedy(after, 8), cts.Token);
                 return true;
             }
-            catch (RpcException e) when (e.StatusCode == StatusCode.NotFound)
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && e.Status.Detail.Contains("No live worker", StringComparison.Ordinal))
             {
                 return false;
             }

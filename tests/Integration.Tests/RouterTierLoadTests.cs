@@ -27,18 +27,18 @@ public sealed class RouterTierLoadTests(ClusterFixture fixture, ITestOutputHelpe
         using var cts = new CancellationTokenSource(Bound);
         // Least-loaded policies: the spread follows the load signals the routers see, not the measured prefill rates, which
         // on a loaded 2-core machine differ by several times between two equal workers and send a burst to the "faster" one.
-        await using var cluster = await StartAsync(prefill: 2, decode: 2, new()
+        var settings = new Dictionary<string, string>
         {
             ["Routing:DisaggregationPolicy"] = "threshold",
             ["Routing:PrefillPolicy"] = "least-loaded",
             ["Routing:DecodePolicy"] = "least-loaded",
-        });
-        var routers = cluster.Routers.Select(r => new ClusterCalls(cluster, r.Grpc)).ToArray();
-        using var workers = new ClusterCalls(cluster);
+        };
         const int requests = 36;
 
-        var one = await SpreadAsync(cluster, workers, i => routers[0], 16_000, requests, cts.Token);
-        var three = await SpreadAsync(cluster, workers, i => routers[i % Routers], 17_000, requests, cts.Token);
+        // Each burst on a fresh cluster, from idle workers: right after one burst the workers' last heartbeats (1 s apart)
+        // still show it running, and every router would avoid the worker that heartbeat last (seen: decode 3/33).
+        var one = await BurstAsync(settings, (routers, i) => routers[0], 16_000, requests, cts.Token);
+        var three = await BurstAsync(settings, (routers, i) => routers[i % Routers], 17_000, requests, cts.Token);
 
         output.WriteLine($"{requests} concurrent requests, 2 prefill + 2 decode workers (prefills = sampled first tokens on P; decodes = KV received on D)");
         output.WriteLine($"one router:    {Describe(one)}");
@@ -55,8 +55,23 @@ public sealed class RouterTierLoadTests(ClusterFixture fixture, ITestOutputHelpe
             Assert.All(counts, c => Assert.True(c.Value >= requests / 6, $"three routers: {c.Key} got {c.Value} of {requests} ({role})"));
             Assert.True(Spread(counts) <= Spread(one[role]) + (requests / 6), $"three routers spread {role} {Spread(counts)}, one router {Spread(one[role])}");
         }
+    }
 
-        routers.ToList().ForEach(r => r.Dispose());
+    /// <summary>One burst of <paramref name="requests"/> concurrent requests on a fresh three-router cluster, sent through <paramref name="router"/>(routers, i).</summary>
+    private static async Task<Dictionary<string, Dictionary<string, int>>> BurstAsync(
+        Dictionary<string, string> settings, Func<ClusterCalls[], int, ClusterCalls> router, int seed, int requests, CancellationToken cancellationToken)
+    {
+        await using var cluster = await StartAsync(prefill: 2, decode: 2, settings);
+        var routers = cluster.Routers.Select(r => new ClusterCalls(cluster, r.Grpc)).ToArray();
+        using var workers = new ClusterCalls(cluster);
+        try
+        {
+            return await SpreadAsync(cluster, workers, i => router(routers, i), seed, requests, cancellationToken);
+        }
+        finally
+        {
+            routers.ToList().ForEach(r => r.Dispose());
+        }
     }
 
     [Fact]
