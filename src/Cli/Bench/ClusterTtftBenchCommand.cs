@@ -59,6 +59,11 @@ internal static class ClusterTtftBenchCommand
         }
 
         var table = Table(results, sloMs);
+        foreach (var r in results)
+        {
+            table += $"\nwhere {r.Policy}'s time went:\n{ClusterTtftBenchTrace.Describe(r.Trace)}";
+        }
+
         Console.WriteLine(table);
         if (output is not null)
         {

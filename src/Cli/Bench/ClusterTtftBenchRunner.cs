@@ -11,7 +11,8 @@ internal static class ClusterTtftBenchRunner
 {
     /// <summary>What one policy achieved.</summary>
     public sealed record Result(string Policy, double[] TtftMs, long PromptTokens, long CachedPromptTokens,
-        IReadOnlyDictionary<string, ulong> ComputedByPrefillWorker, TimeSpan Wall, int Failed)
+        IReadOnlyDictionary<string, ulong> ComputedByPrefillWorker, TimeSpan Wall, int Failed,
+        IReadOnlyList<ClusterTtftBenchTrace.Breakdown> Trace)
     {
         public double Mean => TtftMs.Average();
 
@@ -53,6 +54,7 @@ internal static class ClusterTtftBenchRunner
 
         var prefill = cluster.Workers.Where(w => w.Role == "prefill").ToArray();
         var before = await ComputedAsync(prefill, ct);
+        using var trace = new ClusterTtftBenchTrace();
         var wall = Stopwatch.StartNew();
         var tasks = workload.Requests.Select(async r =>
         {
@@ -77,7 +79,7 @@ internal static class ClusterTtftBenchRunner
         var after = await ComputedAsync(prefill, ct);
         var ok = outcomes.OfType<Outcome>().ToArray();
         return new Result(policy, ok.Select(o => o.TtftMs).ToArray(), ok.Sum(o => (long)o.PromptTokens), ok.Sum(o => (long)o.CachedTokens),
-            after.ToDictionary(a => a.Key, a => a.Value - before[a.Key]), wall.Elapsed, outcomes.Length - ok.Length);
+            after.ToDictionary(a => a.Key, a => a.Value - before[a.Key]), wall.Elapsed, outcomes.Length - ok.Length, trace.Requests());
     }
 
     private sealed record Outcome(double TtftMs, uint PromptTokens, uint CachedTokens);
