@@ -35,8 +35,8 @@ public sealed class StepProfile
     /// <summary>
     /// <see cref="PrefillTokens"/> of the steps that ran at least <see cref="MinRateStepTokens"/> prompt tokens (the
     /// advertised prefill rate's numerator). A step's fixed cost (launches, sampling, the sync) dominates a small one, so a
-    /// worker that mostly ran prefix-cache hits (a few dozen uncached tokens a step) measured a rate many times below its
-    /// peer's on a GPU, and the router judged its queue that much slower and sent the prefix's requests elsewhere.
+    /// worker that mostly runs prefix-cache hits (a few dozen uncached tokens a step) would measure a rate many times below
+    /// its peer's on a GPU, and the router would judge its queue that much slower and send the prefix's requests elsewhere.
     /// </summary>
     public long RatePrefillTokens { get; private set; }
 

@@ -15,8 +15,8 @@ namespace Cluster.Worker.Requests;
 /// Only steps of at least <see cref="StepProfile.MinRateStepTokens"/> prompt tokens count
 /// (<see cref="StepProfile.RatePrefillTokens"/> / <see cref="StepProfile.RatePrefillBusy"/>): a step's fixed cost
 /// dominates small ones (a one-token probe, a prefix-cache hit's short suffix), and a rate extrapolated from them is far
-/// too low: a prefill worker serving mostly cache hits advertised a fraction of its peer's rate on a GPU, so the router's
-/// cache-aware policy priced its queue that many times higher and herded the prefix's requests onto the peer. A sample
+/// too low: a prefill worker serving mostly cache hits can advertise a fraction of its peer's rate on a GPU, and the
+/// router's cache-aware policy then prices its queue that many times higher and sends the prefix's requests to the peer. A sample
 /// is taken once at least <see cref="MinTokensPerSample"/> such tokens ran since the last one.
 /// Samples are folded into an exponential average; 0 (= "not measured", the router assumes its default) until then.
 /// </summary>
