@@ -63,7 +63,8 @@ internal static class ClusterTtftBenchCommand
         var table = Table(results, sloMs);
         foreach (var r in results)
         {
-            table += $"\nwhere {r.Policy}'s time went:\n{ClusterTtftBenchTrace.Describe(r.Trace)}";
+            table += $"\nwhere {r.Policy}'s time went:\n{ClusterTtftBenchTrace.Describe(r.Trace)}" +
+                     $"  advertised prefill rate at the end (tokens/s): {string.Join(", ", r.PrefillRates.OrderBy(p => p.Key).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0}")))}\n";
         }
 
         Console.WriteLine(table);
@@ -76,6 +77,7 @@ internal static class ClusterTtftBenchCommand
                 policy = r.Policy, requests = r.TtftMs.Length, failed = r.Failed, ttft_mean_ms = r.Mean, ttft_p50_ms = r.Percentile(50), ttft_p99_ms = r.Percentile(99),
                 prompt_tokens = r.PromptTokens, cached_prompt_tokens = r.CachedPromptTokens, computed_by_prefill_worker = r.ComputedByPrefillWorker,
                 wall_s = r.Wall.TotalSeconds, ttft_slo_ms = sloMs, attainment = r.Attainment(sloMs), goodput_rps = r.Goodput(sloMs),
+                prefill_rate_by_worker = r.PrefillRates,
                 requests_by_prefill_worker = r.Trace.GroupBy(t => t.PrefillWorker).ToDictionary(g => g.Key, g => g.Count()),
                 per_request = r.Trace.Select(t => new
                 {

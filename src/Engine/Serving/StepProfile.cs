@@ -29,20 +29,6 @@ public sealed class StepProfile
     /// </summary>
     public TimeSpan PrefillBusy { get; private set; }
 
-    /// <summary>A step counts towards <see cref="RatePrefillTokens"/> / <see cref="RatePrefillBusy"/> only with at least this many prompt tokens.</summary>
-    public const int MinRateStepTokens = 256;
-
-    /// <summary>
-    /// <see cref="PrefillTokens"/> of the steps that ran at least <see cref="MinRateStepTokens"/> prompt tokens (the
-    /// advertised prefill rate's numerator). A step's fixed cost (launches, sampling, the sync) dominates a small one, so a
-    /// worker that mostly runs prefix-cache hits (a few dozen uncached tokens a step) would measure a rate many times below
-    /// its peer's on a GPU, and the router would judge its queue that much slower and send the prefix's requests elsewhere.
-    /// </summary>
-    public long RatePrefillTokens { get; private set; }
-
-    /// <summary><see cref="PrefillBusy"/> of the same steps as <see cref="RatePrefillTokens"/>.</summary>
-    public TimeSpan RatePrefillBusy { get; private set; }
-
     /// <summary>Decode-only steps replayed from a CUDA graph (<see cref="DecodeGraphMode.On"/>).</summary>
     public long GraphSteps { get; private set; }
 
@@ -90,14 +76,8 @@ public sealed class StepProfile
         var prefillTokens = tokens - decodes;
         if (prefillTokens > 0 && tokens > 0)
         {
-            var busy = Stopwatch.GetElapsedTime(start, _lastEnd) * ((double)prefillTokens / tokens);
             PrefillTokens += prefillTokens;
-            PrefillBusy += busy;
-            if (prefillTokens >= MinRateStepTokens)
-            {
-                RatePrefillTokens += prefillTokens;
-                RatePrefillBusy += busy;
-            }
+            PrefillBusy += Stopwatch.GetElapsedTime(start, _lastEnd) * ((double)prefillTokens / tokens);
         }
         Pack += Stopwatch.GetElapsedTime(start, packed);
         Forward += Stopwatch.GetElapsedTime(packed, forwarded);
@@ -112,8 +92,8 @@ public sealed class StepProfile
     public void Reset()
     {
         _lastEnd = 0;
-        Steps = Tokens = Chunks = DecodeChunks = PrefillTokens = RatePrefillTokens = GraphSteps = EagerDecodeSteps = PaddedSteps = PaddedRows = 0;
-        Pack = Forward = Sample = Between = PrefillBusy = RatePrefillBusy = TimeSpan.Zero;
+        Steps = Tokens = Chunks = DecodeChunks = PrefillTokens = GraphSteps = EagerDecodeSteps = PaddedSteps = PaddedRows = 0;
+        Pack = Forward = Sample = Between = PrefillBusy = TimeSpan.Zero;
     }
 
     /// <summary>One line: mean milliseconds per step of each phase, and the mean step's shape.</summary>

@@ -12,12 +12,8 @@ namespace Cluster.Worker.Requests;
 /// local prefill far too slow and disaggregated every request under load. Busy time excludes
 /// queueing and RPC overheads, which made a per-request "tokens / time to first token" read tens of tokens per
 /// second on small prompts and sent every request to whichever worker had measured large ones (a routing hot spot).
-/// Only steps of at least <see cref="StepProfile.MinRateStepTokens"/> prompt tokens count
-/// (<see cref="StepProfile.RatePrefillTokens"/> / <see cref="StepProfile.RatePrefillBusy"/>): a step's fixed cost
-/// dominates small ones (a one-token probe, a prefix-cache hit's short suffix), and a rate extrapolated from them is far
-/// too low: a prefill worker serving mostly cache hits can advertise a fraction of its peer's rate on a GPU, and the
-/// router's cache-aware policy then prices its queue that many times higher and sends the prefix's requests to the peer. A sample
-/// is taken once at least <see cref="MinTokensPerSample"/> such tokens ran since the last one.
+/// A sample is taken only once at least <see cref="MinTokensPerSample"/> tokens ran since the last one: a step's
+/// fixed cost dominates tiny steps (a one-token probe), and a rate extrapolated from them would be far too low.
 /// Samples are folded into an exponential average; 0 (= "not measured", the router assumes its default) until then.
 /// </summary>
 internal sealed class PrefillRateMeter(WorkerEngine worker)
@@ -31,7 +27,7 @@ internal sealed class PrefillRateMeter(WorkerEngine worker)
         {
             // Read while the engine loop adds to it: a sample may straddle one step, which the average absorbs.
             var profile = worker.Engine.Profile;
-            return _average.Observe(profile.RatePrefillTokens, profile.RatePrefillBusy);
+            return _average.Observe(profile.PrefillTokens, profile.PrefillBusy);
         }
     }
 }

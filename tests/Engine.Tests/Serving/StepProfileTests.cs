@@ -38,24 +38,4 @@ public sealed class StepProfileTests
         Assert.Equal(0, profile.PrefillTokens);
         Assert.Equal(TimeSpan.Zero, profile.PrefillBusy);
     }
-
-    [Fact]
-    public void Record_SmallPrefillSteps_DoNotCountTowardsTheRate()
-    {
-        var profile = new StepProfile();
-        var start = SecondsAgo(0.01);
-        profile.Record(chunks: 10, decodes: 0, tokens: 500, start, start, start);     // 10 cache hits' suffixes, batched: 500 tokens
-        for (var i = 0; i < 10; i++)
-        {
-            var small = SecondsAgo(0.01);
-            profile.Record(chunks: 1, decodes: 0, tokens: 40, small, small, small);  // one cache hit's suffix: fixed cost dominates
-        }
-
-        Assert.Equal(900, profile.PrefillTokens);
-        Assert.Equal(500, profile.RatePrefillTokens);
-        Assert.True(profile.PrefillBusy - profile.RatePrefillBusy >= TimeSpan.FromSeconds(0.09), "the small steps' ~100 ms are left out of the rate");
-        profile.Reset();
-        Assert.Equal(0, profile.RatePrefillTokens);
-        Assert.Equal(TimeSpan.Zero, profile.RatePrefillBusy);
-    }
 }
