@@ -49,7 +49,9 @@ internal static class ClusterTtftBenchCommand
         var workload = ClusterTtftBenchWorkload.Build(systems, systemTokens, requests, rate, seed: 7);
         var setup = $"model {modelPath}; 2 prefill + 1 decode workers in one process ({device}), every request disaggregated; {requests} requests, Poisson {rate}/s, " +
                     $"{systems} shared prefixes × {systemTokens} tokens + 16–63-token suffixes, {maxTokens} output tokens; prefill KvCache:NumBlocks {blocks} " +
-                    $"(block 16: one worker holds {(blocks > 0 ? (blocks * 16 / systemTokens).ToString(CultureInfo.InvariantCulture) : "all")} of {systems} prefixes)";
+                    (blocks > 0
+                        ? $"(block 16: one worker caches {blocks * 16 / systemTokens} of {systems} prefixes, {blocks / ((systemTokens + 63 + 15) / 16)} with a request of each in flight)"
+                        : "(engine default: every prefix fits)");
         Console.WriteLine(setup);
         var results = new List<ClusterTtftBenchRunner.Result>();
         foreach (var policy in Policies)
@@ -59,6 +61,12 @@ internal static class ClusterTtftBenchCommand
         }
 
         var table = Table(results, sloMs);
+        foreach (var r in results)
+        {
+            table += $"\nwhere {r.Policy}'s time went:\n{ClusterTtftBenchTrace.Describe(r.Trace)}" +
+                     $"  advertised prefill rate at the end (tokens/s): {string.Join(", ", r.PrefillRates.OrderBy(p => p.Key).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Key} {p.Value:F0}")))}\n";
+        }
+
         Console.WriteLine(table);
         if (output is not null)
         {
@@ -69,12 +77,22 @@ internal static class ClusterTtftBenchCommand
                 policy = r.Policy, requests = r.TtftMs.Length, failed = r.Failed, ttft_mean_ms = r.Mean, ttft_p50_ms = r.Percentile(50), ttft_p99_ms = r.Percentile(99),
                 prompt_tokens = r.PromptTokens, cached_prompt_tokens = r.CachedPromptTokens, computed_by_prefill_worker = r.ComputedByPrefillWorker,
                 wall_s = r.Wall.TotalSeconds, ttft_slo_ms = sloMs, attainment = r.Attainment(sloMs), goodput_rps = r.Goodput(sloMs),
+                prefill_rate_by_worker = r.PrefillRates,
+                requests_by_prefill_worker = r.Trace.GroupBy(t => t.PrefillWorker).ToDictionary(g => g.Key, g => g.Count()),
+                per_request = r.Trace.Select(t => new
+                {
+                    prefill_worker = t.PrefillWorker, before_reserve_ms = Json(t.BeforeReserve), reserve_ms = Json(t.Reserve), prefill_call_ms = Json(t.Prefill),
+                    first_token_on_prefill_ms = Json(t.FirstToken), push_exposed_ms = Json(t.PushExposed), prefill_cached = t.PrefillCached,
+                    decode_cached = t.DecodeCached, pushed_bytes = t.PushedBytes, total_ms = Json(t.Total),
+                }),
             }), new JsonSerializerOptions { WriteIndented = true }), ct);
             Console.WriteLine($"wrote {output}.md and {output}.json");
         }
 
         return results.All(r => r.Failed == 0) ? 0 : 1;
     }
+
+    private static double? Json(double value) => double.IsFinite(value) ? Math.Round(value, 1) : null;
 
     private static string Table(IReadOnlyList<ClusterTtftBenchRunner.Result> results, double sloMs)
     {

@@ -11,7 +11,8 @@ internal static class ClusterTtftBenchRunner
 {
     /// <summary>What one policy achieved.</summary>
     public sealed record Result(string Policy, double[] TtftMs, long PromptTokens, long CachedPromptTokens,
-        IReadOnlyDictionary<string, ulong> ComputedByPrefillWorker, TimeSpan Wall, int Failed)
+        IReadOnlyDictionary<string, ulong> ComputedByPrefillWorker, TimeSpan Wall, int Failed,
+        IReadOnlyList<ClusterTtftBenchTrace.Breakdown> Trace, IReadOnlyDictionary<string, double> PrefillRates)
     {
         public double Mean => TtftMs.Average();
 
@@ -53,6 +54,7 @@ internal static class ClusterTtftBenchRunner
 
         var prefill = cluster.Workers.Where(w => w.Role == "prefill").ToArray();
         var before = await ComputedAsync(prefill, ct);
+        using var trace = new ClusterTtftBenchTrace();
         var wall = Stopwatch.StartNew();
         var tasks = workload.Requests.Select(async r =>
         {
@@ -75,9 +77,10 @@ internal static class ClusterTtftBenchRunner
         var outcomes = await Task.WhenAll(tasks);
         wall.Stop();
         var after = await ComputedAsync(prefill, ct);
+        var rates = await RatesAsync(prefill, ct);
         var ok = outcomes.OfType<Outcome>().ToArray();
         return new Result(policy, ok.Select(o => o.TtftMs).ToArray(), ok.Sum(o => (long)o.PromptTokens), ok.Sum(o => (long)o.CachedTokens),
-            after.ToDictionary(a => a.Key, a => a.Value - before[a.Key]), wall.Elapsed, outcomes.Length - ok.Length);
+            after.ToDictionary(a => a.Key, a => a.Value - before[a.Key]), wall.Elapsed, outcomes.Length - ok.Length, trace.Requests(), rates);
     }
 
     private sealed record Outcome(double TtftMs, uint PromptTokens, uint CachedTokens);
@@ -106,6 +109,20 @@ internal static class ClusterTtftBenchRunner
         }
 
         return new Outcome(ttft ?? throw new InvalidOperationException("the stream ended without a token"), usage?.PromptTokens ?? 0, usage?.CachedPromptTokens ?? 0);
+    }
+
+    // The prefill rate each worker advertises (what the cache-aware policy divides by) at the end of the run.
+    private static async Task<Dictionary<string, double>> RatesAsync(IEnumerable<RoleEndpoint> workers, CancellationToken ct)
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var worker in workers)
+        {
+            using var channel = GrpcChannel.ForAddress(worker.Grpc);
+            var status = await new Contracts.V1.Worker.WorkerClient(channel).StatusAsync(new StatusRequest(), new CallOptions(deadline: DateTime.UtcNow.AddSeconds(10), cancellationToken: ct));
+            result[worker.Name] = status.PrefillTokensPerSecond;
+        }
+
+        return result;
     }
 
     private static async Task<Dictionary<string, ulong>> ComputedAsync(IEnumerable<RoleEndpoint> workers, CancellationToken ct)

@@ -12,12 +12,19 @@ namespace Cluster.Router.Coordination;
 public sealed class InFlightTracker
 {
     private readonly ConcurrentDictionary<WorkerId, RouterInFlight> _counts = new();
+    private readonly ConcurrentDictionary<WorkerId, long> _finishedPrefillTokens = new();
 
     /// <summary>Raised after a lease is released (capacity may have freed up).</summary>
     public event Action? Released;
 
     /// <summary>What is in flight on <paramref name="worker"/> now.</summary>
     public RouterInFlight Get(WorkerId worker) => _counts.TryGetValue(worker, out var c) ? c : RouterInFlight.None;
+
+    /// <summary>
+    /// Prompt tokens of this router's prefills on <paramref name="worker"/> that have finished, ever (monotonic): the
+    /// <see cref="WorkerPool"/> subtracts those finished since its snapshot from the worker's heartbeat figure.
+    /// </summary>
+    public long FinishedPrefillTokens(WorkerId worker) => _finishedPrefillTokens.TryGetValue(worker, out var t) ? t : 0;
 
     /// <summary>A prefill of <paramref name="uncachedTokens"/> tokens sent to <paramref name="worker"/>.</summary>
     public IDisposable TrackPrefill(WorkerId worker, long uncachedTokens) =>
@@ -51,6 +58,11 @@ public sealed class InFlightTracker
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
                 owner.Add(worker, delta, -1);
+                if (delta.PrefillTokens > 0)
+                {
+                    owner._finishedPrefillTokens.AddOrUpdate(worker, delta.PrefillTokens, (_, t) => t + delta.PrefillTokens);
+                }
+
                 owner.Released?.Invoke();
             }
         }

@@ -73,9 +73,10 @@ internal sealed partial class RequestRun
             var prefilling = services.Time.GetTimestamp();
             PrefillResponse? response;
             RpcException? error;
-            using (RouterActivity.Source.StartActivity("prefill", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", prefill.Id.Value))
+            using (var span = RouterActivity.Source.StartActivity("prefill", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", prefill.Id.Value))
             {
                 (response, error) = await PrefillAsync(prefill, decode, reservation, cancellationToken).ConfigureAwait(false);
+                TagPrefill(span, response, reservation);
             }
 
             services.RequestInstruments.Phase("prefill", services.Time.GetElapsedTime(prefilling).TotalSeconds);
@@ -115,6 +116,20 @@ internal sealed partial class RequestRun
                 throw CoordinatorErrors.Unavailable($"Prefill failed on {_failedPrefill.Count} worker(s) (Routing:MaxPrefillAttempts = {Options.MaxPrefillAttempts}); last: {_lastError}.");
             }
         }
+    }
+
+    /// <summary>
+    /// The prefill span's breakdown (traces, cluster bench cluster-ttft): tokens P and D held cached, bytes pushed, and
+    /// the push's total and exposed microseconds (it starts with the prefill: total − exposed ≈ P's queue + compute).
+    /// </summary>
+    private static void TagPrefill(System.Diagnostics.Activity? span, PrefillResponse? response, ReserveResponse reservation)
+    {
+        if (span is null || response is null) return;
+        span.SetTag("cluster.prefill.cached_tokens", (int)response.CachedTokens);
+        span.SetTag("cluster.decode.cached_tokens", (int)reservation.CachedTokens);
+        span.SetTag("cluster.kv.bytes", (long)response.TransferredBytes);
+        span.SetTag("cluster.kv.total_us", (long)response.TransferTotalUs);
+        span.SetTag("cluster.kv.exposed_us", (long)response.TransferExposedUs);
     }
 
     /// <summary>The router's policy names, as the decision metric tags them.</summary>

@@ -42,8 +42,14 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         EnsureSubscribed();
+        var finished = new Dictionary<WorkerId, long>();
         var workers = await registry.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        _snapshot = new Snapshot(workers);
+        foreach (var worker in workers)
+        {
+            finished[worker.Info.Id] = inFlight.FinishedPrefillTokens(worker.Info.Id);
+        }
+
+        _snapshot = new Snapshot(workers, finished);
         foreach (var (id, suspicion) in _suspects)
         {
             var seen = workers.FirstOrDefault(w => w.Info.Id == id);
@@ -70,7 +76,11 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
                 continue;
             }
 
-            var candidate = new RoutingCandidate(worker, inFlight.Get(worker.Info.Id), _otherRouters.Get(worker.Info.Id));
+            var id = worker.Info.Id;
+            var candidate = new RoutingCandidate(worker, inFlight.Get(id), _otherRouters.Get(id))
+            {
+                PrefillTokensFinishedSinceSnapshot = inFlight.FinishedPrefillTokens(id) - (_snapshot?.FinishedPrefillTokens.GetValueOrDefault(id) ?? 0),
+            };
             if (include(candidate))
             {
                 builder.Add(candidate);
@@ -138,5 +148,6 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed record Snapshot(ImmutableArray<WorkerSnapshot> Workers);
+    // FinishedPrefillTokens: InFlightTracker.FinishedPrefillTokens per worker when the registry was read.
+    private sealed record Snapshot(ImmutableArray<WorkerSnapshot> Workers, IReadOnlyDictionary<WorkerId, long> FinishedPrefillTokens);
 }

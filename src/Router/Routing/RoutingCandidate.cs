@@ -19,8 +19,20 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// <summary>The worker's id.</summary>
     public WorkerId Id => Worker.Info.Id;
 
-    /// <summary>Prompt tokens waiting to be prefilled on the worker.</summary>
-    public long QueuedPrefillTokens => Math.Max(Worker.Load.QueuedPrefillTokens, InFlight.PrefillTokens);
+    /// <summary>
+    /// Prompt tokens of this router's prefills on the worker that finished after the pool read its heartbeat (set by the
+    /// pool): they are in the heartbeat's queue but no longer queued.
+    /// </summary>
+    public long PrefillTokensFinishedSinceSnapshot { get; init; }
+
+    /// <summary>
+    /// Prompt tokens waiting to be prefilled on the worker: the heartbeat's figure less this router's prefills finished
+    /// since the pool read it, or this router's own in-flight tokens if larger. Without the subtraction a worker that had
+    /// drained its queue kept its last heartbeat's queue for up to a heartbeat plus a refresh interval (1.5 s by default)
+    /// while its peer's in-flight count grew live, so at 32 requests/s the policy sent dozens in a row to one worker, then
+    /// to the other: bursts that piled a whole prefix mix onto one prefill worker's KV cache.
+    /// </summary>
+    public long QueuedPrefillTokens => Math.Max(Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceSnapshot), InFlight.PrefillTokens);
 
     /// <summary>Sequences running on the worker.</summary>
     public int Running => Math.Max(Worker.Load.Running, InFlight.Decodes + OtherRouters.Decodes);

@@ -46,6 +46,7 @@ internal sealed class DecodeHandler(
         using var active = requests.TryBegin(id, imported ? 0 : prompt.Length + generated.Length, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var handle = imported ? SubmitImported(engineRequest, request.Ticket, active) : CallFailures.Submit(() => worker.Engine.Submit(engineRequest, active.Token));
+        active.Watch(() => handle.CachedInputTokens);
         try
         {
             await StreamAsync(handle, imported, prompt.Length, generated.Length, request.Logprobs, active, stream).ConfigureAwait(false);

@@ -61,6 +61,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
                 push = PushAsync(request.Ticket, target, streaming.Push, faults.Value.Corrupts(request.CacheSalt), active, context);
             }
 
+            active.Watch(() => handle.CachedInputTokens);   // the heartbeat's queued tokens leave out a cached prefix
             Cluster.Engine.Generation.GenerationResult result;
             try
             {

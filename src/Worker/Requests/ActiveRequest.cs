@@ -23,8 +23,22 @@ internal sealed class ActiveRequest : IDisposable
 
     public RequestId Id { get; }
 
-    /// <summary>Prompt tokens the engine has to compute before the first token (0 after it).</summary>
+    /// <summary>Prompt tokens (+ generated before) given to the engine: computed or found in its prefix cache.</summary>
     public int PromptTokens { get; }
+
+    /// <summary>
+    /// Tokens of <see cref="PromptTokens"/> the engine found in its prefix cache once it admitted the request (0 before
+    /// admission or without an engine request); set by <see cref="Watch"/>.
+    /// </summary>
+    public int CachedTokens => _cached?.Invoke() ?? 0;
+
+    /// <summary>Tokens the engine still has to compute before the first token, as far as known: the prompt less its cached prefix.</summary>
+    public int UncachedTokens => Math.Max(0, PromptTokens - CachedTokens);
+
+    /// <summary>Reads the engine's cached-prefix count for this request (e.g. <c>() => handle.CachedInputTokens</c>).</summary>
+    public void Watch(Func<int> cachedTokens) => _cached = cachedTokens;
+
+    private volatile Func<int>? _cached;
 
     public CancellationToken Token => _cancellation.Token;
 

@@ -21,8 +21,13 @@ internal sealed class WorkerRequests(WorkerDrain drain)
 
     public int Waiting => _active.Values.Count(r => !r.Started);
 
-    /// <summary>Prompt tokens of requests that have not produced their first token yet.</summary>
-    public long QueuedPrefillTokens => _active.Values.Where(r => !r.Started).Sum(r => (long)r.PromptTokens);
+    /// <summary>
+    /// Prompt tokens still to compute for requests that have not produced their first token yet: a request the engine
+    /// admitted counts without the prefix it found cached (the router divides this by a rate of computed tokens; counting
+    /// a cache hit's whole prompt made the worker holding a prefix look many times more loaded than it was, so routing
+    /// herded its requests onto the other worker, which had to recompute the prefix).
+    /// </summary>
+    public long QueuedPrefillTokens => _active.Values.Where(r => !r.Started).Sum(r => (long)r.UncachedTokens);
 
     public long ComputedPromptTokens => Interlocked.Read(ref _computedPromptTokens);
 
