@@ -85,7 +85,7 @@ internal static class ClusterTtftBenchCommand
                     first_token_on_prefill_ms = Json(t.FirstToken), push_exposed_ms = Json(t.PushExposed), prefill_cached = t.PrefillCached,
                     decode_cached = t.DecodeCached, pushed_bytes = t.PushedBytes, total_ms = Json(t.Total),
                 }),
-            }), new JsonSerializerOptions { WriteIndented = true }), ct);
+            }), new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }), ct);
             Console.WriteLine($"wrote {output}.md and {output}.json");
         }
 
