@@ -53,7 +53,13 @@ public sealed class ClusterHostTests
         Assert.Equal(ServingStatus.Serving, call.ResponseStream.Current.Status);
 
         var stopping = host.App.StopAsync();
-        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        // The health service may repeat SERVING (the periodic publisher's backstop report) before the stop's NOT_SERVING.
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        do
+        {
+            Assert.True(await call.ResponseStream.MoveNext(bound.Token));
+        }
+        while (call.ResponseStream.Current.Status == ServingStatus.Serving);
         Assert.Equal(ServingStatus.NotServing, call.ResponseStream.Current.Status);
         call.Dispose();
         await stopping;
