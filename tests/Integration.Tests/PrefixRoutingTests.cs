@@ -21,8 +21,9 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
     {
         using var cts = Deadline.ForTest();
         // A long shared prefix and a short suffix: the holder's estimate (21 uncached tokens) beats the other worker's
-        // (277) even when their measured prefill rates differ several-fold, as they do on a loaded machine.
-        var prefix = Prompts.Make(3000, 16 * BlockSize);
+        // (1,045) even when their measured prefill rates differ by tens of times, as they can on a loaded machine (a
+        // 16-block prefix, a 13× margin, lost to that skew in CI).
+        var prefix = Prompts.Make(3000, 64 * BlockSize);
         var first = Prompts.WithPrefix(prefix, 3001, 10);
         var second = Prompts.WithPrefix(prefix, 3002, 21);
 
