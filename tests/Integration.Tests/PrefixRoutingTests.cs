@@ -16,10 +16,7 @@ public sealed class PrefixRoutingTests(ClusterFixture fixture)
 {
     private const int BlockSize = 16;
 
-    // Skipped: failed in 3 of the last 5 CI runs on 2 loaded cores (the holder computed none of the second request, also
-    // with a 64-block prefix), since the prefill-rate and queued-token changes of this session; the cause is not found
-    // yet (tests/reference/results/prefix-routing-gpu/README.md lists the suspects: a rate skew between workers).
-    [Fact(Skip = "Flaky since the prefill-rate and queued-token changes: the holder sometimes loses the second request; cause under investigation (issue 17)")]
+    [Fact]
     public async Task SecondRequestSharingPrefix_GoesToHolder_AndComputesOnlySuffix()
     {
         using var cts = Deadline.ForTest();

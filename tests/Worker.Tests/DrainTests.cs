@@ -64,8 +64,12 @@ public sealed class DrainTests : IDisposable
     [Fact]
     public async Task Stop_StreamOutlivesDrainTimeout_EndsUnavailable()
     {
-        var host = await WorkerHost.StartAsync(WorkerPair.DecodeRole, _model, settings: "--Worker:DrainTimeout=00:00:00.200");
-        using var call = host.Client.Decode(Calls.Decode("too-long", TinyModel.Prompt(12, seed: 6), [], 3000), host.Options());
+        // A stream that cannot end inside the drain timeout: 30,000 tokens of a model with 32,768 positions (with the preset's
+        // 2,048 the request was capped near 2,030 tokens, which a fast core generated inside 200 ms: flaky in CI).
+        using var longModel = new TinyModel(maxPositions: 32_768);
+        var host = await WorkerHost.StartAsync(
+            WorkerPair.DecodeRole, longModel, settings: ["--Worker:DrainTimeout=00:00:00.200", "--KvCache:NumBlocks=8200"]);
+        using var call = host.Client.Decode(Calls.Decode("too-long", TinyModel.Prompt(12, seed: 6), [], 30_000), host.Options());
         Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
 
         var stopping = host.App.StopAsync();

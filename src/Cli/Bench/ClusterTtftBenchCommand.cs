@@ -14,8 +14,6 @@ namespace Cluster.Cli.Bench;
 /// </summary>
 internal static class ClusterTtftBenchCommand
 {
-    private static readonly string[] Policies = ["cache-aware", "round-robin"];
-
     public static Command Create()
     {
         var model = new Option<string?>("--model") { Description = "Model directory (default: the generated tiny model, fp32 CPU)" };
@@ -28,16 +26,43 @@ internal static class ClusterTtftBenchCommand
         var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (one device shared by the three workers)", DefaultValueFactory = _ => "cpu" };
         var slo = new Option<double>("--ttft-slo") { Description = "TTFT SLO in ms for attainment and goodput (requests/s within it)", DefaultValueFactory = _ => 250 };
+        var policies = new Option<string>("--policies")
+        {
+            Description = "Prefill policies to run, comma-separated, each on a fresh cluster (the first two are compared)", DefaultValueFactory = _ => "cache-aware,round-robin",
+        };
+        var set = new Option<string[]>("--set") { Description = "Section:Key=value for every worker and the router (repeatable), e.g. Engine:AdmissionBypassLimit=0", AllowMultipleArgumentsPerToken = false };
         var command = new Command("cluster-ttft", "TTFT through the cluster on a shared-prefix workload: cache-aware vs round-robin prefill routing, same run.")
         {
-            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device, slo,
+            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device, slo, policies, set,
         };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
-            parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, parse.GetValue(slo), ct));
+        command.SetAction((parse, ct) =>
+        {
+            var names = parse.GetValue(policies)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = names.Length == 0 ? "" : names.FirstOrDefault(n => !Router.Routing.RoutingPolicyNames.All.Contains(n));
+            if (unknown is not null)
+            {
+                Console.Error.WriteLine($"--policies: '{unknown}' is not a prefill policy; use one or more of {string.Join(", ", Router.Routing.RoutingPolicyNames.All)}");
+                return Task.FromResult(2);
+            }
+
+            Dictionary<string, string> settings;
+            try
+            {
+                settings = DisaggBenchCommand.ParseSet(parse.GetValue(set) ?? []);
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine(e.Message);
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
+                parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, parse.GetValue(slo), names, settings, ct);
+        });
         return command;
     }
 
-    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, double sloMs, CancellationToken ct)
+    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, double sloMs, string[] policies, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
     {
         if (sloMs <= 0)
         {
@@ -51,13 +76,14 @@ internal static class ClusterTtftBenchCommand
                     $"{systems} shared prefixes × {systemTokens} tokens + 16–63-token suffixes, {maxTokens} output tokens; prefill KvCache:NumBlocks {blocks} " +
                     (blocks > 0
                         ? $"(block 16: one worker caches {blocks * 16 / systemTokens} of {systems} prefixes, {blocks / ((systemTokens + 63 + 15) / 16)} with a request of each in flight)"
-                        : "(engine default: every prefix fits)");
+                        : "(engine default: every prefix fits)") +
+                    (settings.Count > 0 ? $"; --set {string.Join(" ", settings.Select(kv => $"{kv.Key}={kv.Value}"))}" : "");
         Console.WriteLine(setup);
         var results = new List<ClusterTtftBenchRunner.Result>();
-        foreach (var policy in Policies)
+        foreach (var policy in policies)
         {
             Console.WriteLine($"running Routing:PrefillPolicy={policy} on a fresh cluster...");
-            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device));
+            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device, settings));
         }
 
         var table = Table(results, sloMs);
@@ -106,7 +132,7 @@ internal static class ClusterTtftBenchCommand
                 $"{r.CacheHitFraction:P1} | {string.Join(", ", r.ComputedByPrefillWorker.OrderBy(c => c.Key).Select(c => $"{c.Key} {c.Value}"))} | {r.Wall.TotalSeconds:F1} |");
         }
 
-        if (results.Count == 2 && results[1].Mean > 0)
+        if (results.Count >= 2 && results[1].Mean > 0)
         {
             var goodput = results[1].Goodput(sloMs) > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"×{results[0].Goodput(sloMs) / results[1].Goodput(sloMs):F2}")

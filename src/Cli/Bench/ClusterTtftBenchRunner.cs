@@ -33,14 +33,15 @@ internal static class ClusterTtftBenchRunner
         public double Goodput(double sloMs) => Wall <= TimeSpan.Zero ? 0 : TtftMs.Count(t => t <= sloMs) / Wall.TotalSeconds;
     }
 
-    public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct, string device = "cpu")
+    public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct, string device = "cpu",
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var spec = new ClusterSpec
         {
             ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1, Device = device,
             // Every request goes through the prefill pool (the policy under test): the measured-cost disaggregation
             // policy would let the decode worker prefill prompts itself wherever that looks cheaper.
-            Settings = new Dictionary<string, string>
+            Settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())
             {
                 ["Routing:PrefillPolicy"] = policy, ["Routing:DisaggregationPolicy"] = "threshold", ["Routing:MinDisaggregatedTokens"] = "0",
             },

@@ -6,6 +6,7 @@ public sealed class EngineOptions
     public const string SectionName = "Engine";
     public const int DefaultMaxBatchTokens = 2048;
     public const int DefaultMaxSequences = 256;
+    public const int DefaultAdmissionBypassLimit = 64;
 
     /// <summary><see cref="EngineRoleNames"/>: colocated, prefill or decode.</summary>
     public string Role { get; set; } = EngineRoleNames.Colocated;
@@ -15,6 +16,15 @@ public sealed class EngineOptions
 
     /// <summary>Sequences running at once.</summary>
     public int MaxSequences { get; set; } = DefaultMaxSequences;
+
+    /// <summary>
+    /// How many later arrivals may be admitted ahead of the oldest waiting request while its blocks do not fit (bounded
+    /// head-of-line bypass); 0 admits strictly in arrival order. A prefill worker whose cache is full of prompts whose KV
+    /// pushes are still running otherwise keeps every prefix hit (a few blocks) waiting behind one long new prompt
+    /// (hundreds). The bound keeps that long prompt from starving: once it has been overtaken this many times, nothing
+    /// more is admitted before it.
+    /// </summary>
+    public int AdmissionBypassLimit { get; set; } = DefaultAdmissionBypassLimit;
 
     /// <summary>
     /// Decode-only steps replay CUDA graphs captured per batch-size bucket (on CUDA with the paged decode kernel; other
@@ -33,6 +43,7 @@ public sealed class EngineOptions
         if (EngineRoleNames.TryParse(Role) is null) errors.Add($"Engine:Role '{Role}' is not colocated, prefill or decode");
         if (MaxBatchTokens < 1) errors.Add($"Engine:MaxBatchTokens must be ≥ 1 (got {MaxBatchTokens})");
         if (MaxSequences < 1) errors.Add($"Engine:MaxSequences must be ≥ 1 (got {MaxSequences})");
+        if (AdmissionBypassLimit < 0) errors.Add($"Engine:AdmissionBypassLimit must be ≥ 0 (0 admits strictly in arrival order; got {AdmissionBypassLimit})");
         return errors;
     }
 }

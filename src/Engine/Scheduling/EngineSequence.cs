@@ -44,6 +44,9 @@ internal sealed class EngineSequence(
     /// <summary>Tokens whose KV is in the cache (a prefix of <see cref="Tokens"/>).</summary>
     public int Computed { get; set; }
 
+    /// <summary>Later arrivals admitted ahead of this sequence while its blocks did not fit (bounded by Engine:AdmissionBypassLimit).</summary>
+    public int Bypassed { get; set; }
+
     /// <summary>The sequence holds blocks in the cache manager.</summary>
     public bool HoldsBlocks { get; set; }
 

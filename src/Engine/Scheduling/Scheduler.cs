@@ -6,7 +6,8 @@ namespace Cluster.Engine.Scheduling;
 /// <summary>
 /// Iteration-level continuous batching (Orca) with chunked prefill that piggybacks decodes (Sarathi-Serve): each
 /// step takes every running decode (one token each), then continues running prefills, then admits waiting requests
-/// in arrival order, until the step's token budget is spent. When a sequence's next tokens find no free block, the
+/// in arrival order, until the step's token budget is spent (one whose blocks do not fit may be overtaken by later ones
+/// that do, at most Engine:AdmissionBypassLimit times). When a sequence's next tokens find no free block, the
 /// latest-arrived running sequence not yet in this step is preempted by recompute (its blocks freed, its tokens so
 /// far prefilled again later). Owns sequence order only; the engine runs the chunks. Not thread-safe.
 /// </summary>
@@ -18,6 +19,12 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
     public int WaitingCount => _waiting.Count;
     public int RunningCount => _running.Count;
     public bool HasWork => _waiting.Count > 0 || _running.Count > 0;
+
+    /// <summary>Waiting sequences looked at past ones whose blocks do not fit, per step (bounds the step's lookups).</summary>
+    public const int AdmissionLookahead = 32;
+
+    /// <summary>Sequences admitted ahead of an earlier arrival whose blocks did not fit, so far.</summary>
+    public long BypassedAdmissions { get; private set; }
 
     /// <summary>Preemptions so far.</summary>
     public long Preemptions { get; private set; }
@@ -84,12 +91,37 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             budget -= count;
         }
         // New work only when nothing was preempted: a preempted sequence would take blocks back at once.
-        while (!preempted && budget > 0 && _waiting.Count > 0 && _running.Count < options.MaxSequences)
+        if (!preempted) Admit(batch, ref budget);
+        return batch;
+    }
+
+    // Admits waiting sequences in arrival order while the budget, the batch and the free blocks allow. A sequence whose
+    // blocks do not fit is passed over (at most AdmissionLookahead of them looked at per step) unless it has already been
+    // overtaken Engine:AdmissionBypassLimit times: then nothing behind it is admitted until it is.
+    private void Admit(List<ScheduledChunk> batch, ref int budget)
+    {
+        List<EngineSequence>? passedOver = null;
+        var index = 0;
+        while (budget > 0 && index < _waiting.Count && _running.Count < options.MaxSequences)
         {
-            var sequence = _waiting[0];
+            var sequence = _waiting[index];
+            if (passedOver is not null && passedOver.Exists(p => p.Bypassed >= options.AdmissionBypassLimit)) return;
             var allocation = kv.TryAllocate(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens), sequence.CacheSalt);
-            if (allocation is null) break;
-            _waiting.RemoveAt(0);
+            if (allocation is null)
+            {
+                if (options.AdmissionBypassLimit == 0 || (passedOver?.Count ?? 0) >= AdmissionLookahead) return;
+                (passedOver ??= []).Add(sequence);
+                index++;
+                continue;
+            }
+
+            _waiting.RemoveAt(index);
+            if (passedOver is not null)
+            {
+                foreach (var earlier in passedOver) earlier.Bypassed++;
+                BypassedAdmissions++;
+            }
+
             sequence.HoldsBlocks = true;
             sequence.Computed = allocation.CachedTokens;
             sequence.CachedTokens ??= allocation.CachedTokens;
@@ -100,7 +132,6 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             batch.Add(new ScheduledChunk(sequence, sequence.Computed, count));
             budget -= count;
         }
-        return batch;
     }
 
     // Grows the sequence's blocks to hold `count` more tokens, preempting later arrivals not yet scheduled in this

@@ -10,9 +10,10 @@ namespace Cluster.Engine.Serving;
 /// <param name="QueriedPromptTokens">Tokens looked up in the prefix cache so far (at admission).</param>
 /// <param name="HitPromptTokens">Of those, tokens found cached so far.</param>
 /// <param name="Preemptions">Sequences preempted so far.</param>
+/// <param name="BypassedAdmissions">Sequences admitted ahead of an earlier arrival whose blocks did not fit, so far.</param>
 public readonly record struct EngineGauges(
     int Running, int Waiting, int FreeBlocks, int UsedBlocks, int CachedBlocks, int TotalBlocks,
-    long QueriedPromptTokens, long HitPromptTokens, long Preemptions);
+    long QueriedPromptTokens, long HitPromptTokens, long Preemptions, long BypassedAdmissions = 0);
 
 /// <summary>
 /// One finished step, for metrics: its wall time, the tokens it ran, whether any chunk was a prefill, and whether it was

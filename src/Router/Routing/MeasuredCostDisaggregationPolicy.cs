@@ -5,16 +5,22 @@ using Cluster.Core.Ids;
 namespace Cluster.Router.Routing;
 
 /// <summary>
-/// Disaggregates when pushing the KV to the decode worker D costs less exposed time than D prefilling the prompt itself:
+/// Disaggregates when the request's TTFT change from disaggregating (the exposed push plus P's prefill, less the prefill
+/// D would do itself) is smaller than the stall a local prefill imposes on D's running decodes (D's prefill):
 /// <code>
-/// uncached(D)     = max(1, prompt tokens − leading blocks D holds (prefix index) × block size)
+/// uncached(W)     = max(1, prompt tokens − leading blocks W holds (prefix index) × block size)
 /// transfer(D)     = exposed seconds per pushed token(D) × uncached(D)
-/// local(D)        = uncached(D) / prefill tokens per second of D (D's measured rate; else P's, the prefill worker
-///                   chosen for the request; else Routing:DefaultPrefillTokensPerSecond)
-/// disaggregate   ⇔ transfer(D) &lt; local(D), or D has no measurement yet
+/// prefill(W)      = uncached(W) / prefill tokens per second of W (W's measured rate; else the other worker's; else
+///                   Routing:DefaultPrefillTokensPerSecond)
+/// disaggregate   ⇔ transfer(D) + prefill(P) − prefill(D) &lt; prefill(D), i.e. transfer(D) + prefill(P) &lt; 2 × prefill(D),
+///                  or D has no measurement yet
 /// per token(D)   ← EWMA over D's completed pushes of transfer_exposed_us / 10⁶ / pushed tokens,
 ///                  weight Routing:TransferCostSmoothing on the newest sample
 /// </code>
+/// Where neither worker holds a prefix and both prefill at one rate this is <c>transfer(D) &lt; prefill(D)</c>. Where P
+/// holds a long prefix D lacks, P's prefill is a small suffix, so the request goes to P: staying local would recompute
+/// the prefix on D (a 1,024-token shared prefix with a 21-token suffix went local on a CPU cluster whose pushes cost more
+/// per token than its prefill, and the holder's cache was wasted).
 /// A sample counts only when the prefill worker reported the push (transferred_bytes and transfer_total_us &gt; 0);
 /// its exposed time is capped at the total. Exposed time is the part of the push not hidden under P's compute, so
 /// a layer-pipelined transfer that overlaps the prefill costs (nearly) nothing and stays disaggregated.
@@ -50,9 +56,12 @@ public sealed class MeasuredCostDisaggregationPolicy(double smoothing, double de
             return new(true, "unmeasured");
         }
 
-        var uncached = request.UncachedTokens(overlap.MatchedBlocks(decode.Id));
-        var rate = Measured(decode) ?? Measured(prefill) ?? defaultPrefillTokensPerSecond;
-        if (perToken * uncached < uncached / rate)
+        var uncachedOnDecode = request.UncachedTokens(overlap.MatchedBlocks(decode.Id));
+        var uncachedOnPrefill = request.UncachedTokens(overlap.MatchedBlocks(prefill.Id));
+        var decodeRate = Measured(decode) ?? Measured(prefill) ?? defaultPrefillTokensPerSecond;
+        var prefillRate = Measured(prefill) ?? Measured(decode) ?? defaultPrefillTokensPerSecond;
+        var localPrefill = uncachedOnDecode / decodeRate;
+        if ((perToken * uncachedOnDecode) + (uncachedOnPrefill / prefillRate) < 2 * localPrefill)
         {
             _localInARow[decode.Id] = 0;
             return new(true, "transfer_cheaper");

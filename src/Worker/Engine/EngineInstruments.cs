@@ -19,6 +19,7 @@ internal sealed class EngineInstruments
     public const string PrefixQueries = "cluster.engine.prefix_cache.queries";
     public const string PrefixHits = "cluster.engine.prefix_cache.hits";
     public const string Preemptions = "cluster.engine.preemptions";
+    public const string BypassedAdmissions = "cluster.engine.admission.bypassed";
     public const string StepDuration = "cluster.engine.step.duration";
     public const string StepTokens = "cluster.engine.step.tokens";
     public const string DecodeSteps = "cluster.engine.decode_steps";
@@ -36,6 +37,8 @@ internal sealed class EngineInstruments
         meter.CreateObservableCounter(PrefixQueries, () => new Measurement<long>(inferenceEngine.Gauges.QueriedPromptTokens, role), "{token}", "Tokens looked up in the prefix cache when sequences were admitted");
         meter.CreateObservableCounter(PrefixHits, () => new Measurement<long>(inferenceEngine.Gauges.HitPromptTokens, role), "{token}", "Of those, tokens found in the prefix cache");
         meter.CreateObservableCounter(Preemptions, () => new Measurement<long>(inferenceEngine.Gauges.Preemptions, role), "{preemption}", "Sequences preempted (recomputed later) because blocks ran out");
+        meter.CreateObservableCounter(BypassedAdmissions, () => new Measurement<long>(inferenceEngine.Gauges.BypassedAdmissions, role), "{sequence}",
+            "Sequences admitted ahead of an earlier arrival whose KV blocks did not fit (Engine:AdmissionBypassLimit)");
         meter.CreateObservableGauge(PrefillRate, () => new Measurement<double>(prefillRate.TokensPerSecond, role), "{token}/s", "Prefill tokens per busy second the worker advertises (the router's cost input; 0 = not measured)");
         var profile = inferenceEngine.Profile;
         meter.CreateObservableCounter(DecodeSteps, () => new[]

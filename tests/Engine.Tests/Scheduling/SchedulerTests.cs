@@ -74,6 +74,66 @@ public sealed class SchedulerTests
         Assert.Equal(9, late.Tokens.Count);                      // recomputed later with its output so far
     }
 
+    // One running sequence of 20 tokens (5 of 8 blocks; its next token takes a 6th), then a 16-token head (4 blocks, which
+    // do not fit) and two 3-token prompts (1 block each, with room for their first output token) behind it.
+    private static (KvCacheManager Kv, Scheduler Scheduler, EngineSequence Head, EngineSequence Small1, EngineSequence Small2) FullCacheBehindAHead(int bypassLimit)
+    {
+        var kv = new KvCacheManager(new BlockPool(8), Model, blockSize: 4);
+        var scheduler = new Scheduler(kv, new EngineOptions { MaxBatchTokens = 64, AdmissionBypassLimit = bypassLimit });
+        scheduler.AddWaiting(Sequence(1, 20));
+        Complete(kv, scheduler.Schedule());
+        var head = Sequence(2, 16);
+        var small1 = Sequence(3, 3);
+        var small2 = Sequence(4, 3);
+        scheduler.AddWaiting(head);
+        scheduler.AddWaiting(small1);
+        scheduler.AddWaiting(small2);
+        return (kv, scheduler, head, small1, small2);
+    }
+
+    [Fact]
+    public void Schedule_HeadDoesNotFit_LaterArrivalsThatFitAreAdmittedAheadOfIt()
+    {
+        var (_, scheduler, head, small1, small2) = FullCacheBehindAHead(bypassLimit: 8);
+
+        var step = scheduler.Schedule();
+
+        Assert.Equal([1, 3, 3], step.Select(c => c.Count));     // the running decode, then both small prompts
+        Assert.Equal([small1, small2], step.Skip(1).Select(c => c.Sequence));
+        Assert.False(head.HoldsBlocks);
+        Assert.Equal(2, head.Bypassed);
+        Assert.Equal(2, scheduler.BypassedAdmissions);
+        Assert.Equal(1, scheduler.WaitingCount);
+    }
+
+    [Fact]
+    public void Schedule_BypassLimitZero_AdmitsStrictlyInArrivalOrder()
+    {
+        var (_, scheduler, head, _, _) = FullCacheBehindAHead(bypassLimit: 0);
+
+        var step = scheduler.Schedule();
+
+        Assert.Single(step);                                     // the running decode only: both small prompts wait behind the head
+        Assert.Equal(0, head.Bypassed);
+        Assert.Equal(3, scheduler.WaitingCount);
+    }
+
+    [Fact]
+    public void Schedule_HeadOvertakenUpToTheLimit_ThenNothingMoreIsAdmittedBeforeIt()
+    {
+        var (kv, scheduler, head, small1, small2) = FullCacheBehindAHead(bypassLimit: 1);
+
+        var step = scheduler.Schedule();
+        Assert.Equal([small1], step.Skip(1).Select(c => c.Sequence));   // one overtaking, then the head's turn
+        Assert.Equal(1, head.Bypassed);
+        Complete(kv, step);
+
+        // small2 fits the 1 free block but must wait: the head has been overtaken as often as allowed.
+        var next = scheduler.Schedule();
+        Assert.DoesNotContain(next, c => c.Sequence == small2 || c.Sequence == head);
+        Assert.Equal(2, scheduler.WaitingCount);
+    }
+
     [Fact]
     public void Remove_RunningSequence_FreesItsBlocksAtOnce()
     {

@@ -27,6 +27,28 @@ public sealed class DisaggregationPolicyTests
     }
 
     [Fact]
+    public void MeasuredCost_PrefillWorkerHoldsThePrefix_DisaggregatesDespiteExpensiveTransfer()
+    {
+        var policy = Policy();
+        // 200 µs per pushed token against 50 µs per token locally: without a cache the request stays local (test above).
+        policy.Observe(D1, new TransferSample(PushedTokens: 1000, TransferredBytes: 1 << 20, ExposedMicroseconds: 200_000, TotalMicroseconds: 300_000));
+        var holder = Worker("p1", WorkerRole.Prefill, prefillRate: 20_000);
+        var decode = Decode(prefillRate: 20_000);
+
+        // 1,000 tokens, P holds 62 of 63 blocks: P prefills 8 tokens (0.4 ms), the push of 1,000 costs 200 ms, and D
+        // would prefill 1,000 (50 ms) while stalling its decodes for as long: 200.4 ms > 100 ms, still local.
+        var cachedOnP = new PrefixOverlap(System.Collections.Immutable.ImmutableDictionary<WorkerId, int>.Empty.Add(holder.Id, 62), IndexAvailable: true);
+        Assert.Equal(new DisaggregationDecision(false, "local_cheaper"), policy.Decide(holder, decode, cachedOnP, Prompt));
+
+        // A cheaper push (70 µs per token, 70 ms): 70.4 ms < 100 ms, so the request goes to the holder, where without its
+        // cache (P prefilling all 1,000 tokens, 50 ms) it would stay local (120 ms > 100 ms).
+        var cheaper = Policy();
+        cheaper.Observe(D1, new TransferSample(1000, 1 << 20, 70_000, 300_000));
+        Assert.Equal(new DisaggregationDecision(true, "transfer_cheaper"), cheaper.Decide(holder, decode, cachedOnP, Prompt));
+        Assert.Equal(new DisaggregationDecision(false, "local_cheaper"), cheaper.Decide(holder, decode, PrefixOverlap.None, Prompt));
+    }
+
+    [Fact]
     public void MeasuredCost_StayingLocal_ProbesATransferEveryProbeInterval()
     {
         var policy = Policy();

@@ -12,10 +12,12 @@ public sealed class TinyModel : IDisposable
 {
     private readonly Lazy<LlamaModel> _reference;
 
-    public TinyModel()
+    /// <param name="maxPositions">The context length written to its config; null keeps the preset's (2,048).</param>
+    public TinyModel(int? maxPositions = null)
     {
         Directory = Path.Combine(Path.GetTempPath(), "worker-tests-" + Guid.NewGuid().ToString("N"), "tiny");
-        SyntheticModelWriter.Write(Directory, ModelPresets.Get("tiny"), ScalarType.Float32, seed: 91);
+        var config = ModelPresets.Get("tiny");
+        SyntheticModelWriter.Write(Directory, maxPositions is { } n ? config with { MaxPositionEmbeddings = n } : config, ScalarType.Float32, seed: 91);
         _reference = new Lazy<LlamaModel>(() => LlamaModel.Load(Directory, Device.CPU, ScalarType.Float32));
     }
 
