@@ -9,7 +9,8 @@
 #    disaggregated, SYSTEMS shared prefixes of SYSTEM_TOKENS tokens (together more than one prefill worker's
 #    KvCache:NumBlocks holds, less than the two hold), cache-aware against round-robin prefill routing on fresh clusters,
 #    same arrivals; for each PRESETS model (random weights, bf16). TTFT mean/p50/p99, attainment and goodput at
-#    TTFT <= SLO_MS.
+#    TTFT <= SLO_MS. Then cache-aware once more with Engine:AdmissionBypassLimit=0 (strict arrival-order admission, as
+#    before the bounded bypass), same arrivals: what the bypass is worth.
 # 2. `cluster bench router-decision` (1,000 prompts x 8 workers in the Redis index) with 2 router-tier silos and
 #    without the tier, when redis-server runs here.
 # Results in $OUT: prefix-routing-gpu.log (this output), cluster-ttft-<preset>.md/.json, router-decision.txt.
@@ -21,7 +22,7 @@ out=${OUT:-/tmp/out}; mkdir -p "$out"
 exec > >(tee "$out/prefix-routing-gpu.log") 2>&1
 cluster=${CLUSTER:-dotnet $(pwd)/${DEVICE_DIR:-.device}/app/Cli/cluster.dll}
 device=${DEVICE:-cuda}; dtype=${DTYPE:-bf16}; presets=${PRESETS:-llama-3.1-8b llama-3.2-1b}
-systems=${SYSTEMS:-8}; system_tokens=${SYSTEM_TOKENS:-4096}; requests=${REQUESTS:-160}; slo=${SLO_MS:-250}
+systems=${SYSTEMS:-8}; system_tokens=${SYSTEM_TOKENS:-3072}; requests=${REQUESTS:-160}; slo=${SLO_MS:-250}
 step() { echo "=== $1 ($(date +%T))"; }
 nvidia-smi --query-gpu=name,memory.used,memory.total,driver_version --format=csv,noheader 2>/dev/null || echo 'no nvidia-smi'
 
@@ -37,7 +38,16 @@ for preset in $presets; do
     --system-tokens "$system_tokens" --requests "$requests" --rate "$rate" --max-tokens 16 --prefill-kv-blocks "$blocks" \
     --ttft-slo "$slo" --out "$out/cluster-ttft-$preset" 2>&1 | grep -v 'Auth:ClusterToken is empty' | tail -12
   echo "exit status ${PIPESTATUS[0]}"
+  if [ "${STRICT:-1}" = 1 ]; then
+    step "1b. cluster-ttft $preset, cache-aware with strict arrival-order admission (Engine:AdmissionBypassLimit=0)"
+    timeout "${TTFT_TIMEOUT:-220}" $cluster bench cluster-ttft --model "$model" --device "$device" --system-prompts "$systems" \
+      --system-tokens "$system_tokens" --requests "$requests" --rate "$rate" --max-tokens 16 --prefill-kv-blocks "$blocks" \
+      --ttft-slo "$slo" --policies cache-aware --set Engine:AdmissionBypassLimit=0 --out "$out/cluster-ttft-$preset-strict" 2>&1 \
+      | grep -v 'Auth:ClusterToken is empty' | tail -8
+    echo "exit status ${PIPESTATUS[0]}"
+  fi
 done
+[ "${ROUTER_DECISION:-1}" = 1 ] || { step "done: $(ls "$out" | tr '\n' ' ')"; exit 0; }
 
 step "2. router-decision on this machine ($(nproc) cores)"
 . "$(dirname "$0")/gpu_redis.sh"
