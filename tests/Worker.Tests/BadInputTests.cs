@@ -41,6 +41,14 @@ public sealed class BadInputTests(WorkerPair pair) : IClassFixture<WorkerPair>
     }
 
     [Fact]
+    public Task Prefill_UnknownPriority_InvalidArgument()
+    {
+        var request = new PrefillRequest { RequestId = "p", Model = TinyModel.Id, Priority = (RequestPriority)3 };
+        request.PromptTokenIds.Add([1, 2]);
+        return ExpectAsync(StatusCode.InvalidArgument, "priority = 3 is unknown", () => pair.Prefill.Client.PrefillAsync(request, pair.Prefill.Options()).ResponseAsync);
+    }
+
+    [Fact]
     public Task Prefill_TopKBeyondInt_InvalidArgument()
     {
         var request = new PrefillRequest { RequestId = "k", Sampling = new SamplingParams { TopK = uint.MaxValue } };

@@ -34,6 +34,9 @@ internal sealed class EngineSequence(
     public string CacheSalt { get; } = cacheSalt;
     public GenerationParameters Parameters { get; } = parameters;
     public long Arrival { get; } = arrival;
+
+    /// <summary>Queue and preemption order against other sequences (normal before low, then by arrival).</summary>
+    public EnginePriority Priority { get; init; }
     public int MaxPositions { get; } = maxPositions;
     public RequestHandle Handle { get; } = handle;
     public List<float> LogProbs { get; } = [];

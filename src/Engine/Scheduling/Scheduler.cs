@@ -6,15 +6,19 @@ namespace Cluster.Engine.Scheduling;
 /// <summary>
 /// Iteration-level continuous batching (Orca) with chunked prefill that piggybacks decodes (Sarathi-Serve): each
 /// step takes every running decode (one token each), then continues running prefills, then admits waiting requests
-/// in arrival order, until the step's token budget is spent (one whose blocks do not fit may be overtaken by later ones
-/// that do, at most Engine:AdmissionBypassLimit times). When a sequence's next tokens find no free block, the
-/// latest-arrived running sequence not yet in this step is preempted by recompute (its blocks freed, its tokens so
-/// far prefilled again later). Owns sequence order only; the engine runs the chunks. Not thread-safe.
+/// in rank order, until the step's token budget is spent (one whose blocks do not fit may be overtaken by later ones
+/// that do, at most Engine:AdmissionBypassLimit times). Rank: <see cref="EnginePriority.Normal"/> before
+/// <see cref="EnginePriority.Low"/>, then arrival; running sequences are served normal first too (decodes before
+/// prefills within a priority). When a sequence's next tokens find no free block, the lowest-ranked (lowest priority,
+/// latest arrival) running sequence not yet in this step is preempted by recompute (its blocks freed, its tokens so
+/// far prefilled again later), unless it ranks before the sequence itself, which is then preempted. Low-priority work
+/// is not aged: it waits for as long as normal work keeps the step budget, the batch or the blocks full (it fills idle
+/// capacity). Owns sequence order only; the engine runs the chunks. Not thread-safe.
 /// </summary>
 internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
 {
-    private readonly List<EngineSequence> _waiting = [];   // by arrival
-    private readonly List<EngineSequence> _running = [];   // by arrival
+    private readonly List<EngineSequence> _waiting = [];   // by rank (priority, then arrival)
+    private readonly List<EngineSequence> _running = [];   // by rank
 
     public int WaitingCount => _waiting.Count;
     public int RunningCount => _running.Count;
@@ -29,6 +33,15 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
     /// <summary>Preemptions so far.</summary>
     public long Preemptions { get; private set; }
 
+    /// <summary>Of <see cref="Preemptions"/>, those of <see cref="EnginePriority.Low"/> sequences.</summary>
+    public long LowPriorityPreemptions { get; private set; }
+
+    /// <summary>Running sequences of <see cref="EnginePriority.Low"/> (a count over the batch).</summary>
+    public int LowPriorityRunning => _running.Count(s => s.Priority == EnginePriority.Low);
+
+    /// <summary>Waiting sequences of <see cref="EnginePriority.Low"/> (a count over the queue).</summary>
+    public int LowPriorityWaiting => _waiting.Count(s => s.Priority == EnginePriority.Low);
+
     /// <summary>Tokens admitted sequences found in the prefix cache so far.</summary>
     public long CachedTokens { get; private set; }
 
@@ -36,10 +49,10 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
     public long QueriedTokens { get; private set; }
 
     /// <summary>Queues a request whose tokens must be computed.</summary>
-    public void AddWaiting(EngineSequence sequence) => InsertByArrival(_waiting, sequence);
+    public void AddWaiting(EngineSequence sequence) => InsertByRank(_waiting, sequence);
 
     /// <summary>Adds a sequence that already holds blocks with its KV (imported).</summary>
-    public void AddRunning(EngineSequence sequence) => InsertByArrival(_running, sequence);
+    public void AddRunning(EngineSequence sequence) => InsertByRank(_running, sequence);
 
     /// <summary>Removes the sequence (finished or cancelled); frees its blocks unless <paramref name="keepBlocks"/>.</summary>
     public bool Remove(EngineSequence sequence, bool keepBlocks = false)
@@ -76,7 +89,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         var batch = new List<ScheduledChunk>();
         var scheduled = new HashSet<EngineSequence>();
         var preempted = false;
-        foreach (var sequence in _running.OrderBy(s => s.Remaining > 1 ? 1 : 0).ThenBy(s => s.Arrival).ToList())
+        foreach (var sequence in _running.OrderBy(s => s.Priority).ThenBy(s => s.Remaining > 1 ? 1 : 0).ThenBy(s => s.Arrival).ToList())
         {
             if (budget == 0) break;
             if (!_running.Contains(sequence)) continue;        // preempted for an earlier one in this step
@@ -95,7 +108,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         return batch;
     }
 
-    // Admits waiting sequences in arrival order while the budget, the batch and the free blocks allow. A sequence whose
+    // Admits waiting sequences in rank order (normal first, then arrival) while the budget, the batch and the free blocks allow. A sequence whose
     // blocks do not fit is passed over (at most AdmissionLookahead of them looked at per step) unless it has already been
     // overtaken Engine:AdmissionBypassLimit times: then nothing behind it is admitted until it is.
     private void Admit(List<ScheduledChunk> batch, ref int budget)
@@ -127,22 +140,23 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             sequence.CachedTokens ??= allocation.CachedTokens;
             CachedTokens += allocation.CachedTokens;
             QueriedTokens += sequence.Tokens.Count;
-            InsertByArrival(_running, sequence);
+            InsertByRank(_running, sequence);
             var count = Math.Min(sequence.Remaining, budget);
             batch.Add(new ScheduledChunk(sequence, sequence.Computed, count));
             budget -= count;
         }
     }
 
-    // Grows the sequence's blocks to hold `count` more tokens, preempting later arrivals not yet scheduled in this
-    // step; preempts the sequence itself (false) when nobody else can give way.
+    // Grows the sequence's blocks to hold `count` more tokens, preempting the lowest-ranked sequences (lowest priority,
+    // latest arrival) not yet scheduled in this step; preempts the sequence itself (false) when nobody ranked after it
+    // can give way.
     private bool TryMakeRoom(EngineSequence sequence, int count, HashSet<EngineSequence> scheduled)
     {
         var needed = sequence.Computed + count - kv.Capacity(sequence.Id);
         while (needed > 0 && !kv.TryGrow(sequence.Id, needed))
         {
             var victim = _running.LastOrDefault(s => s != sequence && !scheduled.Contains(s));
-            if (victim is null || victim.Arrival < sequence.Arrival)
+            if (victim is null || RanksBefore(victim, sequence))
             {
                 Preempt(sequence);
                 return false;
@@ -158,13 +172,18 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         kv.Free(sequence.Id);
         sequence.HoldsBlocks = false;
         sequence.Computed = 0;
-        InsertByArrival(_waiting, sequence);
+        InsertByRank(_waiting, sequence);
         Preemptions++;
+        if (sequence.Priority == EnginePriority.Low) LowPriorityPreemptions++;
     }
 
-    private static void InsertByArrival(List<EngineSequence> list, EngineSequence sequence)
+    // Normal before low, then earlier arrival first.
+    private static bool RanksBefore(EngineSequence a, EngineSequence b) =>
+        a.Priority != b.Priority ? a.Priority < b.Priority : a.Arrival < b.Arrival;
+
+    private static void InsertByRank(List<EngineSequence> list, EngineSequence sequence)
     {
-        var i = list.FindLastIndex(s => s.Arrival <= sequence.Arrival);
+        var i = list.FindLastIndex(s => !RanksBefore(sequence, s));
         list.Insert(i + 1, sequence);
     }
 }

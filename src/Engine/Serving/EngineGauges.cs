@@ -13,7 +13,17 @@ namespace Cluster.Engine.Serving;
 /// <param name="BypassedAdmissions">Sequences admitted ahead of an earlier arrival whose blocks did not fit, so far.</param>
 public readonly record struct EngineGauges(
     int Running, int Waiting, int FreeBlocks, int UsedBlocks, int CachedBlocks, int TotalBlocks,
-    long QueriedPromptTokens, long HitPromptTokens, long Preemptions, long BypassedAdmissions = 0);
+    long QueriedPromptTokens, long HitPromptTokens, long Preemptions, long BypassedAdmissions = 0)
+{
+    /// <summary>Of <see cref="Running"/>, sequences of low priority (batch work).</summary>
+    public int LowPriorityRunning { get; init; }
+
+    /// <summary>Of <see cref="Waiting"/>, sequences of low priority.</summary>
+    public int LowPriorityWaiting { get; init; }
+
+    /// <summary>Of <see cref="Preemptions"/>, those of low-priority sequences.</summary>
+    public long LowPriorityPreemptions { get; init; }
+}
 
 /// <summary>
 /// One finished step, for metrics: its wall time, the tokens it ran, whether any chunk was a prefill, and whether it was

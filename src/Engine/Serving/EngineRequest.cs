@@ -1,6 +1,7 @@
 using Cluster.Core.Generation;
 using Cluster.Core.Ids;
 using Cluster.Engine.Sampling;
+using Cluster.Engine.Scheduling;
 
 namespace Cluster.Engine.Serving;
 
@@ -20,6 +21,9 @@ public sealed record EngineRequest(RequestId Id, IReadOnlyList<int> Prompt, Gene
 
     /// <summary>The prefix cache's salt (empty: the model's shared cache).</summary>
     public string CacheSalt { get; init; } = "";
+
+    /// <summary>Queue and preemption order against other requests (<see cref="EnginePriority"/>; default normal).</summary>
+    public EnginePriority Priority { get; init; }
 
     /// <summary>Prompt then generated tokens.</summary>
     internal int[] AllTokens() => [.. Prompt, .. Generated];

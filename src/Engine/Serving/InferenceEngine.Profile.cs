@@ -17,7 +17,12 @@ public sealed partial class InferenceEngine
                 var pool = Kv.Pool;
                 return new EngineGauges(
                     _scheduler.RunningCount, _scheduler.WaitingCount, pool.TotalBlocks - pool.UsedBlocks - pool.EvictableBlocks,
-                    pool.UsedBlocks, pool.EvictableBlocks, pool.TotalBlocks, _scheduler.QueriedTokens, _scheduler.CachedTokens, _scheduler.Preemptions, _scheduler.BypassedAdmissions);
+                    pool.UsedBlocks, pool.EvictableBlocks, pool.TotalBlocks, _scheduler.QueriedTokens, _scheduler.CachedTokens, _scheduler.Preemptions, _scheduler.BypassedAdmissions)
+                {
+                    LowPriorityRunning = _scheduler.LowPriorityRunning,
+                    LowPriorityWaiting = _scheduler.LowPriorityWaiting,
+                    LowPriorityPreemptions = _scheduler.LowPriorityPreemptions,
+                };
             }
         }
     }

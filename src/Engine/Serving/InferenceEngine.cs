@@ -159,7 +159,11 @@ public sealed partial class InferenceEngine : IDisposable
                 nameof(request));
         }
         var handle = new RequestHandle(request.Id);
-        var sequence = new EngineSequence(request.Id, input, request.Prompt.Count, request.CacheSalt, parameters, Interlocked.Increment(ref _arrivals), positions, handle);
+        if (!Enum.IsDefined(request.Priority)) throw new ArgumentException($"Priority {(int)request.Priority} is unknown; use {EnginePriority.Normal} or {EnginePriority.Low}.", nameof(request));
+        var sequence = new EngineSequence(request.Id, input, request.Prompt.Count, request.CacheSalt, parameters, Interlocked.Increment(ref _arrivals), positions, handle)
+        {
+            Priority = request.Priority,
+        };
         handle.Attach(sequence, _sync);
         return sequence;
     }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Cluster.Contracts.V1;
 using Cluster.Router.Api;
 using Cluster.Router.Api.OpenAi;
 using Cluster.Router.Api.Text;
@@ -14,7 +15,9 @@ internal sealed record PreparedBatchRequest(BatchLine Line, string RequestId, Pr
 /// Runs batch lines through exactly the path a non-streamed online request takes (<see cref="OpenAiRequestMapper"/>,
 /// <see cref="RequestPreparer"/>, <see cref="TextGenerator"/>, <see cref="OpenAiResponseBuilder"/>), so a greedy
 /// request's output is the same as when it is sent to <c>/v1/completions</c> or <c>/v1/chat/completions</c>. Batch
-/// requests carry <c>api=batch</c> (metrics, <see cref="OnlineLoad"/>).
+/// requests carry <c>api=batch</c> (metrics, <see cref="OnlineLoad"/>) and <see cref="RequestPriority.Low"/>: every
+/// worker call of theirs (Prefill, Decode, retries, migrations) ranks behind online work in the engines' queues and is
+/// preempted first.
 /// </summary>
 internal sealed class BatchRequestRunner(RequestPreparer preparer, TextGenerator generator, TimeProvider clock)
 {
@@ -43,7 +46,7 @@ internal sealed class BatchRequestRunner(RequestPreparer preparer, TextGenerator
         // with another line's, and a router killed mid-request may still hold the label of its run in the router tier.
         request.RequestId = requestId + "." + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4));
         var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi);
-        prepared = prepared with { Request = prepared.Request with { Api = Api } };
+        prepared = prepared with { Request = prepared.Request with { Api = Api, Priority = RequestPriority.Low } };
         return new PreparedBatchRequest(line, requestId, prepared, shape, chat);
     }
 

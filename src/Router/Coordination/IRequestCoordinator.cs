@@ -35,6 +35,8 @@ public interface IRequestCoordinator
 /// <param name="Api">The client API it came through (<c>grpc</c>, <c>openai</c>; a metric tag), empty when unknown.</param>
 /// <param name="Operation">The GenAI operation (<c>chat</c>, <c>text_completion</c>; tag <c>gen_ai.operation.name</c>).</param>
 /// <param name="Progress">Told each route the coordinator takes (the router tier's request grain); null when nobody listens.</param>
+/// <param name="Priority">The workers' queue and preemption order for every Prefill and Decode of the request, retries and
+/// migrations included (<c>LOW</c> for Batch API work: it fills idle capacity and yields to online requests).</param>
 public sealed record TokenizedRequest(
     RequestId Id,
     ModelId Model,
@@ -46,7 +48,8 @@ public sealed record TokenizedRequest(
     string Label = "",
     string Api = "",
     string Operation = "text_completion",
-    IRequestProgress? Progress = null);
+    IRequestProgress? Progress = null,
+    RequestPriority Priority = RequestPriority.Normal);
 
 /// <summary>What the coordinator streams back.</summary>
 public abstract record CoordinatorEvent

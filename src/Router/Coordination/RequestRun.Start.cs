@@ -187,6 +187,7 @@ internal sealed partial class RequestRun
             Ticket = reservation.Ticket,
             Logprobs = request.Logprobs,
             DecodeCachedTokens = reservation.CachedTokens, // D holds these: the push skips them
+            Priority = request.Priority,
         };
         call.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         call.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));
@@ -244,6 +245,7 @@ internal sealed partial class RequestRun
             Stop = request.Stop,
             Logprobs = request.Logprobs,
             CacheSalt = request.CacheSalt,
+            Priority = request.Priority,
         };
         decode.PromptTokenIds.AddRange(request.PromptTokens.Select(t => (uint)t));
         decode.GeneratedTokenIds.AddRange(_generated.Select(t => (uint)t));

@@ -33,6 +33,7 @@ internal sealed class DecodeHandler(
         }
 
         var sampling = RequestValidation.Sampling(request.Sampling, request.Stop, maxTokens, worker.VocabSize);
+        var priority = RequestValidation.Priority(request.Priority);
         var id = new RequestId(request.RequestId);
         if (maxTokens <= generated.Length)
         {
@@ -42,7 +43,7 @@ internal sealed class DecodeHandler(
             return;
         }
 
-        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt };
+        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt, Priority = priority };
         using var active = requests.TryBegin(id, imported ? 0 : prompt.Length + generated.Length, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var handle = imported ? SubmitImported(engineRequest, request.Ticket, active) : CallFailures.Submit(() => worker.Engine.Submit(engineRequest, active.Token));

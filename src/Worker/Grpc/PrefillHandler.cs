@@ -29,6 +29,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         var prompt = RequestValidation.Tokens(request.PromptTokenIds, "prompt_token_ids", worker.VocabSize, required: true);
         var generated = RequestValidation.Tokens(request.GeneratedTokenIds, "generated_token_ids", worker.VocabSize, required: false);
         var sampling = RequestValidation.Sampling(request.Sampling, null, maxTokens: generated.Length + 1, worker.VocabSize);
+        var priority = RequestValidation.Priority(request.Priority);
         var target = PushTarget(request);
         var blockSize = worker.Engine.Storage.Layout.BlockSize;
         if (request.DecodeCachedTokens % blockSize != 0 || request.DecodeCachedTokens > prompt.Length + generated.Length)
@@ -37,7 +38,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         }
 
         var id = new RequestId(request.RequestId);
-        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt };
+        var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt, Priority = priority };
         var inputTokens = prompt.Length + generated.Length;
         using var active = requests.TryBegin(id, inputTokens, context.CancellationToken)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Google.Protobuf.Collections;
 using Cluster.Contracts;
 using Cluster.Core.Generation;
+using Cluster.Engine.Scheduling;
 using WireSampling = Cluster.Contracts.V1.SamplingParams;
 
 namespace Cluster.Worker.Grpc;
@@ -33,6 +34,14 @@ internal static class RequestValidation
 
         return result;
     }
+
+    /// <summary>The engine priority of a wire <c>priority</c>; a value this worker does not know is INVALID_ARGUMENT naming the field.</summary>
+    public static EnginePriority Priority(Contracts.V1.RequestPriority priority) => priority switch
+    {
+        Contracts.V1.RequestPriority.Normal => EnginePriority.Normal,
+        Contracts.V1.RequestPriority.Low => EnginePriority.Low,
+        _ => throw Invalid($"priority = {(int)priority} is unknown: use REQUEST_PRIORITY_NORMAL (0) or REQUEST_PRIORITY_LOW (1)."),
+    };
 
     /// <summary>
     /// The request's generation parameters for <paramref name="maxTokens"/> output tokens, validated by the one validator

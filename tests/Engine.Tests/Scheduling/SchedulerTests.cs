@@ -11,12 +11,15 @@ public sealed class SchedulerTests
 {
     private static readonly ModelId Model = new("tiny");
 
-    private static EngineSequence Sequence(int arrival, int promptLength, int seed = 0)
+    private static EngineSequence Sequence(int arrival, int promptLength, int seed = 0, EnginePriority priority = EnginePriority.Normal)
     {
         var random = new Random(seed + arrival);
         var id = new RequestId($"s{arrival}");
         int[] prompt = [.. Enumerable.Range(0, promptLength).Select(_ => random.Next(256))];
-        return new EngineSequence(id, prompt, new GenerationParameters { MaxTokens = 100, IgnoreEos = true }, arrival, 4096, new RequestHandle(id));
+        return new EngineSequence(id, prompt, new GenerationParameters { MaxTokens = 100, IgnoreEos = true }, arrival, 4096, new RequestHandle(id))
+        {
+            Priority = priority,
+        };
     }
 
     // What the engine does after a step: the chunk's tokens are computed; a finished prompt gets a sampled token.
@@ -132,6 +135,72 @@ public sealed class SchedulerTests
         var next = scheduler.Schedule();
         Assert.DoesNotContain(next, c => c.Sequence == small2 || c.Sequence == head);
         Assert.Equal(2, scheduler.WaitingCount);
+    }
+
+    [Fact]
+    public void Schedule_OnlineArrivesAfterAWaitingLowPriorityOne_OnlineIsAdmittedFirst()
+    {
+        var kv = new KvCacheManager(new BlockPool(64), Model, blockSize: 4);
+        var scheduler = new Scheduler(kv, new EngineOptions { MaxBatchTokens = 64, MaxSequences = 1 });
+        var batch = Sequence(1, 5, priority: EnginePriority.Low);
+        var online = Sequence(2, 5);
+        scheduler.AddWaiting(batch);
+        scheduler.AddWaiting(online);
+
+        var step = scheduler.Schedule();
+
+        Assert.Equal([online], step.Select(c => c.Sequence));
+        Assert.False(batch.HoldsBlocks);
+        Assert.Equal(0, batch.Bypassed);                          // ranked behind, not overtaken
+        Assert.Equal(0, scheduler.BypassedAdmissions);
+        Complete(kv, step);
+        Assert.True(scheduler.Remove(online));
+        Assert.Equal([batch], scheduler.Schedule().Select(c => c.Sequence));   // idle capacity: the batch request runs
+    }
+
+    [Fact]
+    public void Schedule_NoBlockForAnOnlineDecode_PreemptsTheLowPrioritySequenceThoughItArrivedFirst()
+    {
+        var kv = new KvCacheManager(new BlockPool(4), Model, blockSize: 4);
+        var scheduler = new Scheduler(kv, new EngineOptions { MaxBatchTokens = 64 });
+        var batch = Sequence(1, 8, priority: EnginePriority.Low);   // 2 blocks, full
+        var online = Sequence(2, 8);                                // 2 blocks, full
+        scheduler.AddWaiting(batch);
+        scheduler.AddWaiting(online);
+        Complete(kv, scheduler.Schedule());
+        Assert.Equal(0, kv.Pool.AvailableBlocks);
+
+        var step = scheduler.Schedule();                            // each decode's 9th token needs a 3rd block
+
+        Assert.Same(online, Assert.Single(step).Sequence);
+        Assert.False(batch.HoldsBlocks);
+        Assert.Equal(0, batch.Computed);
+        Assert.Equal(1, scheduler.Preemptions);
+        Assert.Equal(1, scheduler.LowPriorityPreemptions);
+        Assert.Equal(1, scheduler.LowPriorityWaiting);
+        Assert.Equal(0, scheduler.LowPriorityRunning);
+    }
+
+    [Fact]
+    public void Schedule_StrictArrivalOrder_ALowPriorityHeadThatDoesNotFitDoesNotHoldBackLaterOnlineWork()
+    {
+        var kv = new KvCacheManager(new BlockPool(8), Model, blockSize: 4);
+        var scheduler = new Scheduler(kv, new EngineOptions { MaxBatchTokens = 64, AdmissionBypassLimit = 0 });
+        scheduler.AddWaiting(Sequence(1, 20));                     // 5 of 8 blocks
+        Complete(kv, scheduler.Schedule());
+        var batchHead = Sequence(2, 16, priority: EnginePriority.Low);   // 4 blocks: does not fit
+        var batchSmall = Sequence(3, 3, priority: EnginePriority.Low);
+        var online = Sequence(4, 3);
+        scheduler.AddWaiting(batchHead);
+        scheduler.AddWaiting(batchSmall);
+        scheduler.AddWaiting(online);
+
+        var step = scheduler.Schedule();
+
+        // The online prompt ranks ahead of both batch requests; the small batch one still waits behind its head (limit 0).
+        Assert.Equal([online], step.Skip(1).Select(c => c.Sequence));
+        Assert.False(batchSmall.HoldsBlocks);
+        Assert.Equal(0, scheduler.BypassedAdmissions);
     }
 
     [Fact]

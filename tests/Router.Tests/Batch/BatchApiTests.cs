@@ -120,6 +120,7 @@ public sealed class BatchApiTests : IAsyncLifetime
         Assert.Contains("temperature", invalid.GetProperty("error").Str("message"), StringComparison.Ordinal);
         Assert.Equal(2, _router.Coordinator.Requests.Count);
         Assert.All(_router.Coordinator.Requests, r => Assert.Equal("batch", r.Api));
+        Assert.All(_router.Coordinator.Requests, r => Assert.Equal(Cluster.Contracts.V1.RequestPriority.Low, r.Priority));   // yields to online work on the workers
     }
 
     [Fact]
