@@ -16,7 +16,8 @@ namespace Cluster.Router.Tier;
 /// router's prefills in flight there (from <see cref="InFlightTracker"/>) and reads every other router's admitted decodes
 /// and reported prefills into <see cref="TierLoadView"/>. A report lapses after <see cref="ReportTtl"/> (four intervals,
 /// at least 1 s), so a dead router's prefills stop counting within about a second. Also the gauges <c>cluster.router.tier.admitted_requests</c>
-/// and <c>admitted_blocks</c> (tag worker): every router's admitted work on each decode worker, as this router last saw it.
+/// and <c>admitted_blocks</c> (tag worker): every router's admitted work on each worker, as this router last saw it
+/// (prefill-only workers show 0).
 /// </summary>
 public sealed partial class TierLoadRefresher(
     TierLoadView view, WorkerPool pool, GrainDecodeAdmission admission, IGrainFactory grains, RouterIdentity router, IOptions<RouterTierOptions> options,
