@@ -52,6 +52,10 @@ public sealed partial class RequestGrain(ILogger<RequestGrain> logger) : Grain, 
         {
             _live = live with { State = completed ? "finished" : "stopped", TokensDelivered = tokensDelivered };
         }
+        else if (_live is null)
+        {
+            DeactivateOnIdle(); // arrived after the release (the report is not awaited): no activation lingers for it
+        }
 
         return Task.CompletedTask;
     }
