@@ -50,6 +50,22 @@ public sealed class RequestGrainTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Ended_RecordsTheFinalStateAndTokensDelivered_UntilReleased()
+    {
+        var grain = fixture.Cluster.Client.GetGrain<IRequestGrain>($"client-{Guid.NewGuid():N}");
+        Assert.True((await grain.TryClaimAsync(new RequestOwner("router-a", "r1"), Alice, null)).Claimed);
+        await grain.RoutedAsync("r1", "prefill-1", "decode-2", 0);
+        await grain.EndedAsync("other", 99, completed: false); // not the holder: ignored
+        await grain.EndedAsync("r1", 42, completed: true);
+        var ended = await grain.GetAsync();
+        Assert.Equal(("finished", "prefill-1", "decode-2", 42), (ended!.State, ended.PrefillWorker, ended.DecodeWorker, ended.TokensDelivered));
+        Assert.False((await grain.TryClaimAsync(new RequestOwner("router-b", "r2"), Alice, null)).Claimed); // claimed until released
+
+        await grain.ReleaseAsync("r1");
+        Assert.Null(await grain.GetAsync());
+    }
+
+    [Fact]
     public async Task Cancel_ByTheOwnersPrincipal_ReachesTheOwningRoutersCanceller()
     {
         var label = $"client-{Guid.NewGuid():N}";

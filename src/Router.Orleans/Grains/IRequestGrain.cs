@@ -19,6 +19,13 @@ public interface IRequestGrain : IGrainWithStringKey
     Task RoutedAsync(string internalRequestId, string prefillWorker, string decodeWorker, int tokensDelivered);
 
     /// <summary>
+    /// Records the end of the run of <paramref name="internalRequestId"/> (when it holds the id): state <c>finished</c>
+    /// (<paramref name="completed"/>) or <c>stopped</c> (failed, cancelled, abandoned) and the tokens delivered in all.
+    /// The id stays claimed until <see cref="ReleaseAsync"/>, which follows.
+    /// </summary>
+    Task EndedAsync(string internalRequestId, int tokensDelivered, bool completed);
+
+    /// <summary>
     /// Cancels the live request when <paramref name="principal"/> is its owner's principal, through the owning router's
     /// canceller. False for an id that is free, held by another principal, or whose owner no longer runs it: the caller
     /// cannot tell these apart (one client's request is never reachable by another's id).

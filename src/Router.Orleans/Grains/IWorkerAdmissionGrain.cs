@@ -25,6 +25,16 @@ public interface IWorkerAdmissionGrain : IGrainWithStringKey
     /// <summary>What is admitted now (expired leases dropped first).</summary>
     Task<AdmissionDecision> GetLoadAsync();
 
-    /// <summary>The work admitted by every router except <paramref name="routerId"/> (expired leases dropped first).</summary>
+    /// <summary>
+    /// The work of every router except <paramref name="routerId"/>: admitted decodes (expired leases dropped first) and
+    /// reported prefills (lapsed reports dropped).
+    /// </summary>
     Task<WorkerLoadShare> GetOtherRoutersLoadAsync(string routerId);
+
+    /// <summary>
+    /// Records <paramref name="report"/> (the reporting router's prefills in flight on the worker, replacing its previous
+    /// report) and returns every other router's work, as <see cref="GetOtherRoutersLoadAsync"/>: one call per worker and
+    /// refresh interval both shares this router's prefill load and reads the others'.
+    /// </summary>
+    Task<WorkerLoadShare> ExchangeLoadAsync(PrefillLoadReport report);
 }

@@ -46,6 +46,20 @@ public sealed partial class RequestGrain(ILogger<RequestGrain> logger) : Grain, 
         return Task.CompletedTask;
     }
 
+    public Task EndedAsync(string internalRequestId, int tokensDelivered, bool completed)
+    {
+        if (_live is { } live && live.Owner.InternalRequestId == internalRequestId)
+        {
+            _live = live with { State = completed ? "finished" : "stopped", TokensDelivered = tokensDelivered };
+        }
+        else if (_live is null)
+        {
+            DeactivateOnIdle(); // arrived after the release (the report is not awaited): no activation lingers for it
+        }
+
+        return Task.CompletedTask;
+    }
+
     public async Task<bool> CancelAsync(string principal)
     {
         ArgumentNullException.ThrowIfNull(principal);

@@ -5,11 +5,13 @@ namespace Cluster.Router.Orleans.Grains;
 /// start of every call (no timer). The state is soft: when the silo holding the grain dies, the grain reactivates
 /// empty elsewhere and each router's next renewal re-seeds its live admissions (within a third of the lease); until
 /// then it undercounts, and the worker's own Reserve check stays the last guard against overbooking (ARCHITECTURE §6).
+/// It also holds each router's last prefill report (<see cref="ExchangeLoadAsync"/>), which lapses after the report's TTL.
 /// </summary>
 public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmissionGrain
 {
     private readonly Dictionary<string, Admission> _admitted = new(StringComparer.Ordinal);
     private readonly HashSet<string> _renewedRouters = new(StringComparer.Ordinal); // routers whose live set this activation has seen
+    private readonly Dictionary<string, PrefillShare> _prefills = new(StringComparer.Ordinal); // router id → its last report
     private int _blocks;
 
     public Task<AdmissionDecision> TryAdmitAsync(AdmissionRequest admission)
@@ -68,9 +70,27 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
         return Task.FromResult(reseeded);
     }
 
-    public Task<WorkerLoadShare> GetOtherRoutersLoadAsync(string routerId)
+    public Task<WorkerLoadShare> GetOtherRoutersLoadAsync(string routerId) => Task.FromResult(OthersThan(routerId, time.GetUtcNow()));
+
+    public Task<WorkerLoadShare> ExchangeLoadAsync(PrefillLoadReport report)
     {
-        DropExpired(time.GetUtcNow());
+        ArgumentNullException.ThrowIfNull(report);
+        var now = time.GetUtcNow();
+        if (report.Prefills > 0 || report.PrefillTokens > 0)
+        {
+            _prefills[report.RouterId] = new PrefillShare(report.Prefills, report.PrefillTokens, now + report.Ttl);
+        }
+        else
+        {
+            _prefills.Remove(report.RouterId); // nothing in flight: no entry to keep
+        }
+
+        return Task.FromResult(OthersThan(report.RouterId, now));
+    }
+
+    private WorkerLoadShare OthersThan(string routerId, DateTimeOffset now)
+    {
+        DropExpired(now);
         var (requests, blocks) = (0, 0);
         foreach (var admission in _admitted.Values)
         {
@@ -81,7 +101,21 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
             }
         }
 
-        return Task.FromResult(new WorkerLoadShare(requests, blocks));
+        var (prefills, tokens) = (0, 0L);
+        foreach (var (router, share) in _prefills)
+        {
+            if (share.ExpiresAt <= now)
+            {
+                _prefills.Remove(router); // a router that stopped reporting (dead or cut off)
+            }
+            else if (router != routerId)
+            {
+                prefills += share.Prefills;
+                tokens += share.Tokens;
+            }
+        }
+
+        return new WorkerLoadShare(requests, blocks, prefills, tokens);
     }
 
     public Task<AdmissionDecision> GetLoadAsync()
@@ -112,4 +146,6 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
     }
 
     private sealed record Admission(string RouterId, int Blocks, DateTimeOffset ExpiresAt);
+
+    private sealed record PrefillShare(int Prefills, long Tokens, DateTimeOffset ExpiresAt);
 }

@@ -47,6 +47,7 @@ public static class RouterTierHostingExtensions
         if (!string.IsNullOrWhiteSpace(state.RedisConnectionString))
         {
             builder.Services.AddHostedService<MembershipStopBound>(); // a stop with Redis gone ends in seconds, not minutes
+            builder.Services.AddHostedService<MembershipTableRestorer>(); // Redis back empty: the table is re-created with the live silos
         }
 
         builder.UseOrleans(silo =>

@@ -14,6 +14,7 @@ public sealed class RouterTierOptions
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultLoadRefreshInterval = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan DefaultMembershipWriteTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultMembershipCheckInterval = TimeSpan.FromSeconds(2);
 
     /// <summary>False: no silo; the router counts only its own work (the behaviour before issue 14).</summary>
     public bool Enabled { get; set; } = true;
@@ -54,7 +55,14 @@ public sealed class RouterTierOptions
 
     /// <summary>
     /// How often this router re-reads every other router's admitted work per decode worker from the worker grains (in the
-    /// background, one call per decode worker): the policies add it to the load they see, with no grain call per decision.
+    /// background, one call per worker, which also reports this router's prefills in flight there): the policies add it to
+    /// the load they see, with no grain call per decision.
     /// </summary>
     public TimeSpan LoadRefreshInterval { get; set; } = DefaultLoadRefreshInterval;
+
+    /// <summary>
+    /// Redis clustering: how often the router reads the membership table to find it lost (Redis came back empty) and
+    /// re-create it with the silos this one knows alive (<see cref="MembershipTableRestorer"/>); one read per interval.
+    /// </summary>
+    public TimeSpan MembershipCheckInterval { get; set; } = DefaultMembershipCheckInterval;
 }

@@ -40,6 +40,11 @@ public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOpti
             errors.Add($"RouterTier:MembershipWriteTimeout ({options.MembershipWriteTimeout}) must be at least 1 s (a membership write to Redis takes up to its timeout).");
         }
 
+        if (options.MembershipCheckInterval < TimeSpan.FromMilliseconds(100))
+        {
+            errors.Add($"RouterTier:MembershipCheckInterval ({options.MembershipCheckInterval}) must be at least 100 ms (each check reads the membership table from Redis).");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -10,7 +10,10 @@ namespace Cluster.Router.Coordination;
 /// </summary>
 public interface IOtherRoutersLoad
 {
-    /// <summary>Other routers' decodes and reserved KV blocks on <paramref name="worker"/> (<see cref="RouterInFlight.None"/> when unknown).</summary>
+    /// <summary>
+    /// Other routers' prefills in flight (and their uncached tokens), decodes and reserved KV blocks on
+    /// <paramref name="worker"/> (<see cref="RouterInFlight.None"/> when unknown).
+    /// </summary>
     RouterInFlight Get(WorkerId worker);
 }
 

@@ -67,6 +67,7 @@ internal sealed partial class RequestRun(CoordinatorServices services, Tokenized
     /// </summary>
     public void End(bool completed)
     {
+        request.Progress?.Ended(_generated.Count, completed);
         Admitted();
         _current?.Dispose();
         _current = null;

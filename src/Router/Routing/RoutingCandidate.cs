@@ -4,8 +4,8 @@ using Cluster.Core.Ids;
 namespace Cluster.Router.Routing;
 
 /// <summary>
-/// One live worker as the policies see it: its last heartbeat plus the routers' admitted work on it (this router's own
-/// in-flight work, and with the router tier every other router's admitted decodes). The effective figures combine the
+/// One live worker as the policies see it: its last heartbeat plus the routers' work on it (this router's own in-flight
+/// work, and with the router tier every other router's admitted decodes and reported prefills). The effective figures combine the
 /// heartbeat and the routers' sum with <c>max</c> (or <c>min</c> for free blocks): the heartbeat already includes
 /// whatever of that work had arrived when it was sent, so adding them would count it twice; taking the larger reacts to
 /// our own sends at once, to other routers' admissions at the tier view's next refresh (<c>RouterTier:LoadRefreshInterval</c>),
@@ -13,7 +13,8 @@ namespace Cluster.Router.Routing;
 /// </summary>
 /// <param name="Worker">The registry's snapshot of the worker.</param>
 /// <param name="InFlight">This router's work on it.</param>
-/// <param name="OtherRouters">Other routers' admitted decodes and their KV blocks on it (router tier; none without it).</param>
+/// <param name="OtherRouters">Other routers' admitted decodes and their KV blocks, and their prefills in flight and those
+/// prefills' uncached tokens, on it (router tier, at most a refresh or two old; none without it).</param>
 public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFlight, RouterInFlight OtherRouters = default)
 {
     /// <summary>The worker's id.</summary>
@@ -27,12 +28,20 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
 
     /// <summary>
     /// Prompt tokens waiting to be prefilled on the worker: the heartbeat's figure less this router's prefills finished
-    /// since the pool read it, or this router's own in-flight tokens if larger. Without the subtraction a worker that had
+    /// since the pool read it, or the routers' in-flight tokens (this router's own plus, with the tier, the other routers'
+    /// last reports) if larger. <c>max</c>, as for <see cref="Running"/>: the heartbeat already holds whatever of the
+    /// routers' prefills had reached the worker, so a sum would count them twice; the routers' sum is the fresher figure
+    /// between heartbeats (own at once, the others' within a refresh or two). Without the subtraction a worker that had
     /// drained its queue kept its last heartbeat's queue for up to a heartbeat plus a refresh interval (1.5 s by default)
     /// while its peer's in-flight count grew live, so at 32 requests/s the policy sent dozens in a row to one worker, then
-    /// to the other: bursts that piled a whole prefix mix onto one prefill worker's KV cache.
+    /// to the other: bursts that piled a whole prefix mix onto one prefill worker's KV cache. Without the other routers'
+    /// tokens each of three routers saw a third of a burst's queue and all of them chose the same "faster" worker.
     /// </summary>
-    public long QueuedPrefillTokens => Math.Max(Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceSnapshot), InFlight.PrefillTokens);
+    public long QueuedPrefillTokens => Math.Max(
+        Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceSnapshot), InFlight.PrefillTokens + OtherRouters.PrefillTokens);
+
+    /// <summary>Prefill calls in flight on the worker from every router, as far as this router knows (own + other routers' reports).</summary>
+    public int RoutersPrefills => InFlight.Prefills + OtherRouters.Prefills;
 
     /// <summary>Sequences running on the worker.</summary>
     public int Running => Math.Max(Worker.Load.Running, InFlight.Decodes + OtherRouters.Decodes);

@@ -11,7 +11,8 @@ namespace Cluster.Router.Tier;
 /// no call for a local duplicate), then on the label's <see cref="IRequestGrain"/>, which refuses a label live on any
 /// other router: ALREADY_EXISTS / HTTP 409, the first request untouched. The claim records the caller's principal and
 /// this router's <see cref="LocalRequestCanceller"/>, so a cancel naming the label works from any router (for that
-/// principal only). Routes are reported to the grain fire-and-forget. Disposing releases both claims.
+/// principal only). Routes and the end (tokens delivered in all) are reported to the grain fire-and-forget. Disposing
+/// releases both claims.
 /// </summary>
 public sealed partial class GrainRequestLabels(
     LiveRequestLabels local, LocalRequestCanceller canceller, IGrainFactory grains, RouterIdentity router, ILogger<GrainRequestLabels> logger)
@@ -78,7 +79,7 @@ public sealed partial class GrainRequestLabels(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Releasing request label of {RequestId} failed ({Error}); it goes with its silo")]
     private static partial void LogReleaseFailed(ILogger logger, string requestId, string error);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting the route of {RequestId} to its request grain failed ({Error})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting the route or end of {RequestId} to its request grain failed ({Error})")]
     private static partial void LogRoutedFailed(ILogger logger, string requestId, string error);
 
     private sealed class Handle(IDisposable local, IRequestGrain? grain, string internalId, ILogger logger) : ILabelHandle
@@ -90,6 +91,14 @@ public sealed partial class GrainRequestLabels(
             if (grain is not null)
             {
                 _ = ReportAsync(grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered));
+            }
+        }
+
+        public void Ended(int tokensDelivered, bool completed)
+        {
+            if (grain is not null)
+            {
+                _ = ReportAsync(grain.EndedAsync(internalId, tokensDelivered, completed));
             }
         }
 

@@ -7,8 +7,8 @@ using Cluster.Router.Routing;
 namespace Cluster.Router.Tier;
 
 /// <summary>
-/// <see cref="IOtherRoutersLoad"/> of the router tier: the work every other router has admitted per decode worker, as
-/// <see cref="TierLoadRefresher"/> last read it from the worker grains. Reading it costs no grain call, so the policies
+/// <see cref="IOtherRoutersLoad"/> of the router tier: the work every other router has admitted (decodes) or reported
+/// (prefills in flight) per worker, as <see cref="TierLoadRefresher"/> last read it from the worker grains. Reading it costs no grain call, so the policies
 /// see the tier's global load on the decision path for free. A worker with no reading counts nothing from other
 /// routers (the heartbeat still shows their work).
 /// </summary>
@@ -20,7 +20,7 @@ public sealed class TierLoadView : IOtherRoutersLoad
     public IReadOnlyDictionary<WorkerId, WorkerLoadShare> Readings => _others;
 
     public RouterInFlight Get(WorkerId worker) =>
-        _others.TryGetValue(worker, out var share) ? new RouterInFlight(0, 0, share.Requests, share.Blocks) : RouterInFlight.None;
+        _others.TryGetValue(worker, out var share) ? new RouterInFlight(share.Prefills, share.PrefillTokens, share.Requests, share.Blocks) : RouterInFlight.None;
 
     /// <summary>Records a reading of <paramref name="worker"/>'s grain.</summary>
     public void Set(WorkerId worker, WorkerLoadShare share) => _others[worker] = share;

@@ -5,7 +5,7 @@ using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
 
 namespace Cluster.Router.Tests.Coordination;
 
-/// <summary>The coordinator tells <see cref="TokenizedRequest.Progress"/> each route it takes (the router tier's request grain listens).</summary>
+/// <summary>The coordinator tells <see cref="TokenizedRequest.Progress"/> each route it takes and its end (the router tier's request grain listens).</summary>
 public sealed class RequestProgressTests
 {
     [Fact]
@@ -19,6 +19,7 @@ public sealed class RequestProgressTests
         await CollectAsync(harness.Coordinator.RunAsync(Request(promptTokens: 40, maxTokens: 8) with { Progress = progress }));
 
         Assert.Equal([("p1", "d1", 0)], progress.Routes);
+        Assert.Equal([(8, true)], progress.Ends);
     }
 
     [Fact]
@@ -39,12 +40,17 @@ public sealed class RequestProgressTests
         });
 
         Assert.Equal([("", "d1", 0), ("", "d2", 2)], progress.Routes);
+        Assert.Equal([(7, true)], progress.Ends); // the tokens of both decode workers
     }
 
     private sealed class RecordingProgress : IRequestProgress
     {
         public List<(string Prefill, string Decode, int Tokens)> Routes { get; } = [];
 
+        public List<(int Tokens, bool Completed)> Ends { get; } = [];
+
         public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered) => Routes.Add((prefillWorker, decodeWorker, tokensDelivered));
+
+        public void Ended(int tokensDelivered, bool completed) => Ends.Add((tokensDelivered, completed));
     }
 }

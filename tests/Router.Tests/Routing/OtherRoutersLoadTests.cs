@@ -6,8 +6,9 @@ using static Cluster.Router.Tests.Routing.Candidates;
 namespace Cluster.Router.Tests.Routing;
 
 /// <summary>
-/// The router tier's view of other routers' admitted work (<see cref="RoutingCandidate.OtherRouters"/>) joins the load the
-/// decode policies see: a worker another router loaded loses to an idle one before any heartbeat shows it.
+/// The router tier's view of other routers' work (<see cref="RoutingCandidate.OtherRouters"/>) joins the load the
+/// policies see: a worker another router loaded (decodes admitted, prefills in flight) loses to an idle one before any
+/// heartbeat shows it.
 /// </summary>
 public sealed class OtherRoutersLoadTests
 {
@@ -47,5 +48,36 @@ public sealed class OtherRoutersLoadTests
         Assert.Null(choice.Chosen);
         Assert.Contains("headroom", choice.Reason, StringComparison.Ordinal);
         Assert.Equal("free", policy.Select(Of(full, Worker("free", WorkerRole.Decode, maxBatch: 4)), PrefixOverlap.None, Prompt).Chosen!.Id.Value);
+    }
+
+    [Fact]
+    public void Candidate_PrefillTokens_OwnAndOtherRoutersAdd_AndTheHeartbeatStaysTheFloor()
+    {
+        var both = Worker("a", queuedPrefillTokens: 100, inFlight: new RouterInFlight(1, 300, 0, 0), otherRouters: new RouterInFlight(2, 600, 0, 0));
+        Assert.Equal((900, 3), (both.QueuedPrefillTokens, both.RoutersPrefills)); // 300 own + 600 reported by the others
+        var heartbeatAhead = Worker("b", queuedPrefillTokens: 2000, otherRouters: new RouterInFlight(2, 600, 0, 0));
+        Assert.Equal(2000, heartbeatAhead.QueuedPrefillTokens); // the heartbeat already counts them
+    }
+
+    [Theory]
+    [InlineData(RoutingPolicyNames.CacheAware)]
+    [InlineData(RoutingPolicyNames.LeastLoaded)]
+    public void PrefillPolicy_OtherRoutersQueuedOnTheFasterWorker_PicksTheOther(string name)
+    {
+        var policy = RoutingPolicyFactory.CreatePrefill(name, new Random(1));
+        var prompt = new RoutingRequest(PromptTokens: 64, BlockSize: 16);
+        // "fast" measures twice the rate of "slow" and neither heartbeat shows a queue; this router sent nothing, but the
+        // other routers have 2,000 tokens in flight on "fast": 2,064 / 2,000 s > 64 / 1,000 s.
+        var candidates = Of(
+            Worker("fast", prefillRate: 2000, otherRouters: new RouterInFlight(8, 2000, 0, 0)),
+            Worker("slow", prefillRate: 1000));
+        Assert.Equal(new Dictionary<string, int> { ["slow"] = 20 }, Tally(() => policy.Select(candidates, PrefixOverlap.None, prompt), 20));
+
+        // Without the other routers' reports (a router alone, or before the tier's first refresh) "fast" wins.
+        var blind = Of(Worker("fast", prefillRate: 2000), Worker("slow", prefillRate: 1000));
+        if (name == RoutingPolicyNames.CacheAware)
+        {
+            Assert.Equal("fast", policy.Select(blind, PrefixOverlap.None, prompt).Chosen!.Id.Value);
+        }
     }
 }

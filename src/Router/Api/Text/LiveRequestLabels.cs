@@ -101,6 +101,11 @@ public sealed class LiveRequestLabels : IRequestLabels
             }
         }
 
+        public void Ended(int tokensDelivered, bool completed)
+        {
+            // one router alone: nobody else reads a request's lifecycle
+        }
+
         public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered)
         {
         }
