@@ -67,6 +67,11 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KvTransferOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new KvTransferInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<KvReservationTable>()));
+        // CUDA IPC (KvTransfer:CudaIpc): the engine's GPU, the receiver's opened rings, the sender's ring pool.
+        services.AddSingleton<KvTransfer.CudaIpc.IKvIpcDevice>(sp => new TorchKvIpcDevice(sp.GetRequiredService<WorkerEngine>().Engine.Storage.Device));
+        services.AddSingleton(sp => new KvTransfer.CudaIpc.KvIpcReceiver(
+            sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>(), sp.GetRequiredService<IOptions<KvTransferOptions>>().Value.CudaIpc));
+        services.AddSingleton(sp => new KvTransfer.CudaIpc.KvIpcRingPool(sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>()));
         services.AddSingleton<KvTransferGrpcService>();
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
