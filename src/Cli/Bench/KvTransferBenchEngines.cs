@@ -47,6 +47,7 @@ internal static class KvTransferBenchEngines
             Func<string, Task> take = child is not null ? child.TakeAsync : t => { local!.Take(t); return Task.CompletedTask; };
             Func<string, Task<string>> hash = child is not null ? child.HashAsync : t => Task.FromResult(local!.Hash(t));
             using var ipcPool = new KvIpcRingPool(new TorchKvIpcDevice(dev));
+            var fellBack = new HashSet<string>();   // each fallback reason printed once
             using var channel = GrpcChannel.ForAddress(child?.Address ?? local!.Address, new KvTransferOptions().CreatePushChannelOptions());
             var service = new KvTransferService.KvTransferClient(channel);
             var transports = new (string Name, KvPushClient Client)[]
@@ -57,7 +58,7 @@ internal static class KvTransferBenchEngines
                 ("CUDA IPC", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })
                 {
                     CudaIpc = ipcPool,
-                    CudaIpcFallback = reason => Console.WriteLine($"CUDA IPC fallback: {reason} {ipcPool.Device.UnavailableReason}"),
+                    CudaIpcFallback = reason => { if (fellBack.Add(reason)) Console.WriteLine($"CUDA IPC fallback: {reason} {ipcPool.Device.UnavailableReason}"); },
                 }),
             };
             var round = new Round(engine, tokens, llama.Config.VocabSize, chunkBytes, reserve, take);
