@@ -160,7 +160,7 @@ internal static class KvTransferBenchCommand
             k.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 80 * 1024 * 1024);   // chunks up to 64 MiB (--chunk-kib)
         builder.Services.AddSingleton(ipc is null
             ? new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)
             : new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance, new KvTransferInstruments(new BenchMeters()), ipc));
