@@ -73,6 +73,9 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>(), sp.GetRequiredService<IOptions<KvTransferOptions>>().Value.CudaIpc));
         services.AddSingleton(sp => new KvTransfer.CudaIpc.KvIpcRingPool(sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>()));
         services.AddSingleton<KvTransferGrpcService>();
+        // Push frames carry up to KvTransfer:MaxChunkBytes inline (a CUDA IPC or ring fallback too): above the hosts' 4 MiB.
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions<KvTransferGrpcService>>().Configure<IOptions<KvTransferOptions>>((o, t) =>
+            o.MaxReceiveMessageSize = Math.Max(Hosting.ClusterHostExtensions.DefaultMaxMessageSize, t.Value.MaxChunkBytes + (1 << 20)));
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
         services.AddSingleton<DecodeHandler>();

@@ -38,6 +38,20 @@ public sealed class CudaIpcTransportTests
         Assert.Equal(fallback is null ? [] : [$"reason={fallback}"], measured.Tags(KvTransferInstruments.CudaIpcFallbacks, "reason"));
     }
 
+    [Fact]
+    public async Task PushService_ReceiveLimit_FollowsMaxChunkBytesAboveTheHostDefault()
+    {
+        using var model = new TinyModel();
+        await using var large = await WorkerHost.StartAsync(WorkerPair.DecodeRole, model, new SharedClusterState(), null, "--KvTransfer:MaxChunkBytes=8388608");
+        await using var small = await WorkerHost.StartAsync(WorkerPair.PrefillRole, model, new SharedClusterState());
+
+        Assert.Equal(9 << 20, Limit(large));
+        Assert.Equal(Hosting.ClusterHostExtensions.DefaultMaxMessageSize, Limit(small));
+    }
+
+    private static int? Limit(WorkerHost host) =>
+        host.Get<Microsoft.Extensions.Options.IOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions<KvTransfer.Server.KvTransferGrpcService>>>().Value.MaxReceiveMessageSize;
+
     // Measurements of one host's meters (its IMeterFactory is the meters' scope), so parallel tests do not mix in.
     private sealed class HostMeasurements : IDisposable
     {
