@@ -108,6 +108,27 @@ public sealed class CudaIpcPushTests
     }
 
     [Fact]
+    public async Task Push_DeviceCopyFailsMidPush_ResumesInlineFromTheReceiversNextChunk()
+    {
+        using var receiver = new KvIpcReceiver(new FakeIpcDevice(FakeIpcDevice.Gpu()));
+        await using var f = await TransferFixture.StartAsync(ipc: receiver);
+        using var pool = new KvIpcRingPool(new FakeIpcDevice(FakeIpcDevice.Gpu()));
+        var fallbacks = new List<string>();
+        var client = new KvPushClient(f.Client, Small) { CudaIpc = pool, CudaIpcFallback = fallbacks.Add };
+        var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
+
+        // Chunks 0-4 go through the device ring, chunk 5's copy fails: the rest goes inline, resumed where the receiver is.
+        var result = await client.PushAsync(OnDevice(TransferFixture.PushOf(ticket, 40, blocks, kv), failCopy: true, failFrom: 5));
+
+        Assert.True(result.Complete);
+        Assert.Equal(40u, result.CommittedChunks);
+        Assert.Equal(["copy_failed"], fallbacks);
+        Assert.Equal(KvPushClient.TransportGrpc, client.Transport);
+        Assert.Equal(1, receiver.OpenCount);   // the first chunks did go through the device ring
+        Assert.Equal(kv, f.Store.Contents(new RequestId("r")));
+    }
+
+    [Fact]
     public async Task Push_ModeOff_NeverProposesAndReportsNothing()
     {
         using var receiver = new KvIpcReceiver(new FakeIpcDevice(FakeIpcDevice.Gpu()));
@@ -171,14 +192,15 @@ public sealed class CudaIpcPushTests
     private static string SharedMemoryAvailableOr(string expected, string actual) =>
         expected == KvPushClient.TransportSharedMemory && !SharedMemory.SharedMemoryChunkRing.Available ? expected : actual;
 
-    private static KvPushRequest OnDevice(KvPushRequest push, bool failCopy = false) =>
-        push with { DeviceSource = (from, ct) => Devices(push.Source(from, ct), failCopy) };
+    private static KvPushRequest OnDevice(KvPushRequest push, bool failCopy = false, uint failFrom = 0) =>
+        push with { DeviceSource = (from, ct) => Devices(push.Source(from, ct), from, failCopy, failFrom) };
 
-    private static async IAsyncEnumerable<KvChunkData> Devices(IAsyncEnumerable<KvChunkData> chunks, bool failCopy)
+    private static async IAsyncEnumerable<KvChunkData> Devices(IAsyncEnumerable<KvChunkData> chunks, uint from, bool failCopy, uint failFrom)
     {
+        var sequence = from;
         await foreach (var chunk in chunks)
         {
-            yield return chunk with { Data = default, Device = new FakeDeviceBytes(chunk.Data.ToArray(), failCopy) };
+            yield return chunk with { Data = default, Device = new FakeDeviceBytes(chunk.Data.ToArray(), failCopy && sequence++ >= failFrom) };
         }
     }
 }

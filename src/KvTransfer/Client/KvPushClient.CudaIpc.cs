@@ -87,9 +87,20 @@ public sealed partial class KvPushClient
             var sequence = from;
             await foreach (var chunk in request.DeviceSource!(from, cancellationToken).WithCancellation(cancellationToken))
             {
-                var frame = chunk.Device is { } device && device.Length <= ring.SlotBytes
-                    ? await ToDeviceSlotAsync(ring, call, sequence, chunk, device, options.CudaIpcChecksums, cancellationToken)
-                    : ToChunk(sequence, Inline(chunk), ChecksumFault);
+                KvChunk frame;
+                try
+                {
+                    frame = chunk.Device is { } device && device.Length <= ring.SlotBytes
+                        ? await ToDeviceSlotAsync(ring, call, sequence, chunk, device, options.CudaIpcChecksums, cancellationToken)
+                        : ToChunk(sequence, Inline(chunk), ChecksumFault);
+                }
+                catch (CudaIpcCopyException)
+                {
+                    // End the stream cleanly so the receiver has finished with the ticket before the fallback resumes it.
+                    await EndQuietlyAsync(call);
+                    throw;
+                }
+
                 sequence++;
                 await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
             }
@@ -99,6 +110,19 @@ public sealed partial class KvPushClient
         finally
         {
             CudaIpc.Return(ring);
+        }
+    }
+
+    private static async Task EndQuietlyAsync(AsyncClientStreamingCall<KvFrame, PushResult> call)
+    {
+        try
+        {
+            await call.RequestStream.CompleteAsync();
+            await call.ResponseAsync;
+        }
+        catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException)
+        {
+            // The receiver's answer does not matter: the push resumes from its next_sequence.
         }
     }
 
