@@ -18,6 +18,7 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
 {
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
+    private readonly List<SlabBytes> _handedOut = [];   // device chunks given to a push: released on Dispose if never copied
     private TaskCompletionSource _appended = NewSignal();
     private Task _prefill = Task.CompletedTask;
     private bool _disposed;
@@ -97,7 +98,9 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
             var range = entry.Range;
             if (TryTake(entry))
             {
-                yield return new KvChunkData(range, ReadOnlyMemory<byte>.Empty) { Device = new SlabBytes(entry) };
+                var slab = new SlabBytes(entry);
+                lock (_gate) _handedOut.Add(slab);
+                yield return new KvChunkData(range, ReadOnlyMemory<byte>.Empty) { Device = slab };
                 continue;
             }
             await _prefill.WaitAsync(cancellationToken);
@@ -160,15 +163,18 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
     public void Dispose()
     {
         List<Entry> unsent;
+        List<SlabBytes> handedOut;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
             unsent = [.. _entries.Where(e => !e.Copied)];
             foreach (var entry in unsent) entry.Copied = true;
+            handedOut = [.. _handedOut];
         }
         // A copy in progress still holds its slab: the slab goes with the last release.
         foreach (var entry in unsent) entry.Owner.Release();
+        foreach (var slab in handedOut) slab.Abandon();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -211,6 +217,12 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
             {
                 entry.Owner.Release();
             }
+        }
+
+        /// <summary>Gives the slab reference back if the push never copied the chunk (it ended early).</summary>
+        public void Abandon()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) entry.Owner.Release();
         }
 
         private void Once(Action copy)
