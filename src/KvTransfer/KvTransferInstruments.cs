@@ -78,7 +78,7 @@ public sealed class KvTransferInstruments
         StatusCode.InvalidArgument => "layout",
         StatusCode.FailedPrecondition => "lease",
         StatusCode.NotFound => "ticket",
-        StatusCode.Unimplemented => "shared_memory",
+        StatusCode.Unimplemented => "ring_refused",   // a shared-memory or CUDA IPC ring the receiver cannot use
         _ => code.ToString().ToLowerInvariant(),
     }));
 }
