@@ -34,6 +34,26 @@ public interface IKvImportTarget
     /// </summary>
     void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data);
 
+    /// <summary>
+    /// <see cref="Write(RequestId, int, int, int, int, ReadOnlySpan{byte})"/> from bytes [<paramref name="offset"/>,
+    /// +<paramref name="length"/>) of device memory another process shared (CUDA IPC). An engine on that device copies
+    /// device to device; this default reads the bytes to the host first.
+    /// </summary>
+    void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, CudaIpc.IKvIpcRegion source, long offset, int length)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            source.Read(offset, buffer.AsSpan(0, length));
+            Write(request, layerStart, layerCount, blockStart, blockCount, buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Frees the request's reserved blocks (lease expired, cancelled). Idempotent.</summary>
     void Release(RequestId request);
 }

@@ -21,6 +21,7 @@ public sealed class KvTransferInstruments
     public const string FramesRejected = "cluster.kv_transfer.frames.rejected";
     public const string ReservationsActive = "cluster.kv_transfer.reservations.active";
     public const string ReservationsExpired = "cluster.kv_transfer.reservations.expired";
+    public const string CudaIpcFallbacks = "cluster.kv_transfer.cuda_ipc.fallbacks";
 
     private readonly Histogram<double> _duration;
     private readonly Histogram<double> _exposed;
@@ -28,6 +29,7 @@ public sealed class KvTransferInstruments
     private readonly Counter<long> _failures;
     private readonly Counter<long> _resumes;
     private readonly Counter<long> _rejected;
+    private readonly Counter<long> _ipcFallbacks;
 
     public KvTransferInstruments(IMeterFactory meterFactory, KvReservationTable? reservations = null)
     {
@@ -39,6 +41,7 @@ public sealed class KvTransferInstruments
         _failures = meter.CreateCounter<long>(Failures, "{failure}", "Pushes that failed, by reason (the receiver's status code, or the exception); the router then recomputes on decode");
         _resumes = meter.CreateCounter<long>(Resumes, "{resume}", "Broken push streams resumed from the receiver's next sequence (sender)");
         _rejected = meter.CreateCounter<long>(FramesRejected, "{frame}", "Frames the receiver refused, by reason (checksum, layout, lease, ticket, order)");
+        _ipcFallbacks = meter.CreateCounter<long>(CudaIpcFallbacks, "{push}", "Pushes that could have used CUDA IPC but went by another transport, by reason (no_cuda, host_source, other_host, other_device, off, open_failed, copy_failed, ...) (sender)");
         if (reservations is not null)
         {
             meter.CreateObservableCounter(BytesReceived, () => reservations.ReceivedBytes, "By", "KV bytes written into reservations (receiver)");
@@ -65,6 +68,9 @@ public sealed class KvTransferInstruments
 
     public void Resumed() => _resumes.Add(1);
 
+    /// <summary>A push fell back from CUDA IPC for <paramref name="reason"/>.</summary>
+    public void CudaIpcFellBack(string reason) => _ipcFallbacks.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
     /// <summary>The receiver refused a frame with <paramref name="code"/>.</summary>
     public void Rejected(StatusCode code) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", code switch
     {
@@ -72,7 +78,7 @@ public sealed class KvTransferInstruments
         StatusCode.InvalidArgument => "layout",
         StatusCode.FailedPrecondition => "lease",
         StatusCode.NotFound => "ticket",
-        StatusCode.Unimplemented => "shared_memory",
+        StatusCode.Unimplemented => "ring_refused",   // a shared-memory or CUDA IPC ring the receiver cannot use
         _ => code.ToString().ToLowerInvariant(),
     }));
 }

@@ -31,6 +31,28 @@ public sealed class KvTransferOptions
     /// <summary>Bytes of a sender's ring (slots of <see cref="MaxChunkBytes"/>, at least 2).</summary>
     public long SharedMemoryRingBytes { get; set; } = DefaultSharedMemoryRingBytes;
 
+    /// <summary>Default size of a sender's CUDA IPC ring: 64 MiB of device memory per push in flight.</summary>
+    public const long DefaultCudaIpcRingBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Same-device fast path (<c>auto</c> | <c>off</c>): with <c>auto</c> a sender on a GPU proposes a ring in its device
+    /// memory (CUDA IPC) and the receiver copies each chunk device to device; a receiver on another host or device,
+    /// without CUDA or unable to open it refuses, and the push falls back to <see cref="SharedMemory"/> or inline bytes
+    /// (a log line and <c>cluster.kv_transfer.cuda_ipc.fallbacks</c>).
+    /// </summary>
+    public CudaIpc.KvCudaIpcMode CudaIpc { get; set; } = global::Cluster.KvTransfer.CudaIpc.KvCudaIpcMode.Auto;
+
+    /// <summary>Bytes of a sender's CUDA IPC ring (slots of <see cref="MaxChunkBytes"/>, at least 2).</summary>
+    public long CudaIpcRingBytes { get; set; } = DefaultCudaIpcRingBytes;
+
+    /// <summary>CUDA IPC chunks carry the XXH64 of their bytes (both sides read them to the host: a verification mode, slow).</summary>
+    public bool CudaIpcChecksums { get; set; }
+
+    /// <summary>The CUDA IPC ring's slots, or an error naming the option to fix.</summary>
+    public int CudaIpcSlots() => CudaIpcRingBytes >= 2L * MaxChunkBytes && MaxChunkBytes is >= 1 and <= Cluster.KvTransfer.CudaIpc.CudaIpcChunkRing.MaxSlotBytes
+        ? (int)Math.Min(Cluster.KvTransfer.CudaIpc.CudaIpcChunkRing.MaxSlots, CudaIpcRingBytes / MaxChunkBytes)
+        : throw new InvalidOperationException($"KvTransfer:CudaIpcRingBytes ({CudaIpcRingBytes}) must hold at least 2 chunks of KvTransfer:MaxChunkBytes ({MaxChunkBytes}); raise it or set KvTransfer:CudaIpc=off.");
+
     /// <summary>Times a sender re-opens a broken push stream (resuming from the last committed chunk) before giving up.</summary>
     public int MaxResumeAttempts { get; set; } = 3;
 

@@ -104,6 +104,17 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ct_event_record_current(int devType, int devIndex, out IntPtr ev);
     [LibraryImport(Lib)] internal static partial int ct_event_free(IntPtr ev);
 
+    [LibraryImport(Lib)] internal static partial int ct_cuda_device_identity(int device, byte* uuid, out int pciDomain, out int pciBus, out int pciDevice);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_alloc(int device, long bytes, out IntPtr region);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_handle(IntPtr region, byte* handle, int capacity);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_handle_bytes();
+    [LibraryImport(Lib)] internal static partial int ct_ipc_open(int device, byte* handle, int length, long bytes, out IntPtr region);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_free(IntPtr region);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_read(IntPtr region, long offset, byte* destination, long n);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_write(IntPtr region, long offset, byte* source, long n);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_pack(IntPtr region, long offset, IntPtr* sources, int count, IntPtr after, out long bytes);
+    [LibraryImport(Lib)] internal static partial int ct_ipc_scatter(IntPtr region, long offset, IntPtr* destinations, int count, long* rows, long n);
+
     /// <summary>Throws the native layer's last error when <paramref name="status"/> is not 0.</summary>
     internal static void Check(int status)
     {

@@ -67,7 +67,15 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<KvTransferOptions>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new KvTransferInstruments(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), sp.GetRequiredService<KvReservationTable>()));
+        // CUDA IPC (KvTransfer:CudaIpc): the engine's GPU, the receiver's opened rings, the sender's ring pool.
+        services.AddSingleton<KvTransfer.CudaIpc.IKvIpcDevice>(sp => new TorchKvIpcDevice(sp.GetRequiredService<WorkerEngine>().Engine.Storage.Device));
+        services.AddSingleton(sp => new KvTransfer.CudaIpc.KvIpcReceiver(
+            sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>(), sp.GetRequiredService<IOptions<KvTransferOptions>>().Value.CudaIpc));
+        services.AddSingleton(sp => new KvTransfer.CudaIpc.KvIpcRingPool(sp.GetRequiredService<KvTransfer.CudaIpc.IKvIpcDevice>()));
         services.AddSingleton<KvTransferGrpcService>();
+        // Push frames carry up to KvTransfer:MaxChunkBytes inline (a CUDA IPC or ring fallback too): above the hosts' 4 MiB.
+        services.AddOptions<global::Grpc.AspNetCore.Server.GrpcServiceOptions<KvTransferGrpcService>>().Configure<IOptions<KvTransferOptions>>((o, t) =>
+            o.MaxReceiveMessageSize = Math.Max(Hosting.ClusterHostExtensions.DefaultMaxMessageSize, t.Value.MaxChunkBytes + (1 << 20)));
         services.AddSingleton<KvPushChannels>();
         services.AddSingleton<PrefillHandler>();
         services.AddSingleton<DecodeHandler>();

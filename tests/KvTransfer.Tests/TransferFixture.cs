@@ -70,19 +70,20 @@ internal sealed class TransferFixture : IAsyncDisposable
     public static TheoryData<PushPath> Transports => [PushPath.GrpcNetClient];
 
     /// <param name="instruments">Makes the receiver's instruments over the fixture's table (metrics tests); none by default.</param>
+    /// <param name="ipc">The receiver's CUDA IPC side (none by default: announced device rings are refused as "off").</param>
     public static async Task<TransferFixture> StartAsync(int totalBlocks = 1024, PushPath transport = PushPath.GrpcNetClient,
-        Func<KvReservationTable, KvTransferInstruments>? instruments = null)
+        Func<KvReservationTable, KvTransferInstruments>? instruments = null, CudaIpc.KvIpcReceiver? ipc = null)
     {
         var store = new MemoryKvStore(Layout, totalBlocks);
         var time = new ManualTimeProvider();
         var table = new KvReservationTable(store, Options.Create(new KvTransferOptions()), time);
-        var app = await StartServerAsync(table, instruments?.Invoke(table));
+        var app = await StartServerAsync(table, instruments?.Invoke(table), ipc);
         var channel = GrpcChannel.ForAddress(app.Urls.First(), new KvTransferOptions().CreatePushChannelOptions());
         return new TransferFixture(app, store, table, time, channel);
     }
 
     /// <summary>Serves <c>cluster.v1.KvTransfer</c> over <paramref name="table"/> on 127.0.0.1 (h2c, large windows).</summary>
-    public static async Task<WebApplication> StartServerAsync(KvReservationTable table, KvTransferInstruments? instruments = null)
+    public static async Task<WebApplication> StartServerAsync(KvReservationTable table, KvTransferInstruments? instruments = null, CudaIpc.KvIpcReceiver? ipc = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -93,7 +94,9 @@ internal sealed class TransferFixture : IAsyncDisposable
             k.Listen(System.Net.IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton(instruments is null
+        builder.Services.AddSingleton(ipc is not null
+            ? new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance, instruments ?? new KvTransferInstruments(new NoMeters()), ipc)
+            : instruments is null
             ? new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)
             : new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance, instruments));
         var app = builder.Build();
@@ -144,6 +147,16 @@ internal sealed class TransferFixture : IAsyncDisposable
         Channel.Dispose();
         await _app.DisposeAsync();
         Table.Dispose();
+    }
+}
+
+/// <summary>Meters nobody listens to (a service whose instruments a test does not read).</summary>
+internal sealed class NoMeters : System.Diagnostics.Metrics.IMeterFactory
+{
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+    public void Dispose()
+    {
     }
 }
 

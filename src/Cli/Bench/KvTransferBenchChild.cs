@@ -33,6 +33,8 @@ internal sealed class KvTransferBenchChild : IAsyncDisposable
 
     public Task TakeAsync(string ticket) => AskAsync($"take {ticket}", "ok");
 
+    public async Task<string> HashAsync(string ticket) => (await AskAsync($"hash {ticket}", "hash "))["hash ".Length..];
+
     private async Task<string> AskAsync(string line, string expected)
     {
         await _process.StandardInput.WriteLineAsync(line);

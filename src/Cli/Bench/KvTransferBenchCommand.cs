@@ -149,7 +149,7 @@ internal static class KvTransferBenchCommand
         }
     }
 
-    internal static async Task<WebApplication> StartServerAsync(KvReservationTable table)
+    internal static async Task<WebApplication> StartServerAsync(KvReservationTable table, KvTransfer.CudaIpc.KvIpcReceiver? ipc = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -160,8 +160,10 @@ internal static class KvTransferBenchCommand
             k.Limits.Http2.MaxFrameSize = (1 << 20) - 1;
             k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
         });
-        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 8 * 1024 * 1024);
-        builder.Services.AddSingleton(new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance));
+        builder.Services.AddGrpc(o => o.MaxReceiveMessageSize = 80 * 1024 * 1024);   // chunks up to 64 MiB (--chunk-kib)
+        builder.Services.AddSingleton(ipc is null
+            ? new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance)
+            : new KvTransferGrpcService(table, NullLogger<KvTransferGrpcService>.Instance, new KvTransferInstruments(new BenchMeters()), ipc));
         var app = builder.Build();
         app.MapGrpcService<KvTransferGrpcService>();
         await app.StartAsync();
@@ -191,5 +193,15 @@ internal static class KvTransferBenchCommand
         rates.Sort();
         cpu.Sort();
         return new Figure(rates[rates.Count / 2], cpu[cpu.Count / 2]);
+    }
+}
+
+/// <summary>Meters nobody listens to (the bench's receiver counts nothing).</summary>
+internal sealed class BenchMeters : System.Diagnostics.Metrics.IMeterFactory
+{
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+    public void Dispose()
+    {
     }
 }

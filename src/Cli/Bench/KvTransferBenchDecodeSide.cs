@@ -41,7 +41,8 @@ internal sealed class KvTransferBenchDecodeSide : IAsyncDisposable
         var blocks = 4 * ((tokens + 15) / 16);
         var engine = new InferenceEngine(model, new ModelId("bench"), new EngineOptions { Role = EngineRoleNames.Decode }, new KvCacheOptions { NumBlocks = blocks });
         var table = new KvReservationTable(new EngineKvImportTarget(engine.Import), Options.Create(new KvTransferOptions { Lease = TimeSpan.FromMinutes(5) }), TimeProvider.System);
-        var app = await KvTransferBenchCommand.StartServerAsync(table);
+        // CUDA IPC rings are accepted from a sender on the same GPU (refused, and the sender falls back, otherwise).
+        var app = await KvTransferBenchCommand.StartServerAsync(table, new KvTransfer.CudaIpc.KvIpcReceiver(new TorchKvIpcDevice(device)));
         return new KvTransferBenchDecodeSide(model, engine, table, app);
     }
 
@@ -52,6 +53,16 @@ internal sealed class KvTransferBenchDecodeSide : IAsyncDisposable
         if (!result.Succeeded) throw new InvalidOperationException($"Reserve failed: {result.Message}");
         _requests[result.Ticket!] = id;
         return result.Ticket!;
+    }
+
+    /// <summary>XXH64 of every layer of the ticket's reserved blocks as written (hex): equal across transports = bit-identical KV.</summary>
+    public string Hash(string ticket)
+    {
+        var id = _requests[ticket];
+        var layout = _engine.Storage.Layout;
+        var bytes = new byte[layout.RangeBytes(layout.Layers, _table.Find(ticket)!.Blocks)];
+        _engine.Import.Read(id, bytes);
+        return Cluster.Core.Hashing.XxHash64.Hash(bytes).ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Checks that every block arrived, then frees them for the next round.</summary>
@@ -76,7 +87,8 @@ internal sealed class KvTransferBenchDecodeSide : IAsyncDisposable
                 {
                     "reserve" => "ticket " + side.Reserve(int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture)),
                     "take" => Take(side, parts[1]),
-                    _ => $"error unknown command '{line}': use reserve N, take T or quit",
+                    "hash" => "hash " + side.Hash(parts[1]),
+                    _ => $"error unknown command '{line}': use reserve N, hash T, take T or quit",
                 });
             }
             catch (Exception e) when (e is InvalidOperationException or FormatException or IndexOutOfRangeException)

@@ -9,6 +9,7 @@ using Cluster.Engine.Scheduling;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
+using Cluster.KvTransfer.CudaIpc;
 using Cluster.Worker.KvEngine;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -19,7 +20,7 @@ namespace Cluster.Cli.Bench;
 
 /// <summary>
 /// <c>bench kv-transfer --model DIR</c>: a prefill-role engine here, a decode-role engine in a child process (or this
-/// one), on the same device or on <c>--decode-device</c>. Per transport (gRPC inline, shared-memory ring): prefill then push (sequential) vs
+/// one), on the same device or on <c>--decode-device</c>. Per transport (gRPC inline, shared-memory ring, CUDA IPC device ring): prefill then push (sequential) vs
 /// push while prefill computes (layer-by-layer streaming), next to host↔device copies and raw loopback TCP of the same bytes.
 /// </summary>
 internal static class KvTransferBenchEngines
@@ -44,12 +45,21 @@ internal static class KvTransferBenchEngines
             else local = await KvTransferBenchDecodeSide.StartAsync(modelDir, Device.Parse(decodeDevice), ScalarTypeExtensions.Parse(dtype), tokens);
             Func<Task<string>> reserve = child is not null ? () => child.ReserveAsync(tokens) : () => Task.FromResult(local!.Reserve(tokens));
             Func<string, Task> take = child is not null ? child.TakeAsync : t => { local!.Take(t); return Task.CompletedTask; };
+            Func<string, Task<string>> hash = child is not null ? child.HashAsync : t => Task.FromResult(local!.Hash(t));
+            using var ipcPool = new KvIpcRingPool(new TorchKvIpcDevice(dev));
+            var fellBack = new HashSet<string>();   // each fallback reason printed once
             using var channel = GrpcChannel.ForAddress(child?.Address ?? local!.Address, new KvTransferOptions().CreatePushChannelOptions());
             var service = new KvTransferService.KvTransferClient(channel);
             var transports = new (string Name, KvPushClient Client)[]
             {
                 ("gRPC (grpc-dotnet)", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })),
                 ("shared memory", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes, SharedMemory = true })),
+                // Device to device through a ring the decode process opens by CUDA IPC; falls back (and says why) off the GPU.
+                ("CUDA IPC", new KvPushClient(service, new KvTransferOptions { MaxChunkBytes = chunkBytes })
+                {
+                    CudaIpc = ipcPool,
+                    CudaIpcFallback = reason => { if (fellBack.Add(reason)) Console.WriteLine($"CUDA IPC fallback: {reason} {ipcPool.Device.UnavailableReason}"); },
+                }),
             };
             var round = new Round(engine, tokens, llama.Config.VocabSize, chunkBytes, reserve, take);
 
@@ -60,19 +70,26 @@ internal static class KvTransferBenchEngines
             await round.PrefillAsync();                                                           // warm-up
             var prefill = await MedianAsync(repeat, round.PrefillAsync);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"prefill alone: {prefill * 1000:F1} ms"));
-            Console.WriteLine($"{"transport",-16} {"push GB/s",10} {"push ms",8} {"seq ms",8} {"stream ms",10} {"tail ms",8} {"hidden",7}");
+            Console.WriteLine($"{"transport",-16} {"ran as",-14} {"push GB/s",10} {"push ms",8} {"push/pre",9} {"seq ms",8} {"stream ms",10} {"tail ms",8} {"hidden",7} {"tail hid",9}");
+            var hashes = new List<(string Name, string Hash)>();
             foreach (var (name, client) in transports)
             {
                 await round.SequentialAsync(client);                                              // warm-up
                 await round.StreamingAsync(client);
                 var seq = await MedianOfAsync(repeat, () => round.SequentialAsync(client));
                 var str = await MedianOfAsync(repeat, () => round.StreamingAsync(client));
-                // Hidden: the part of the sequential push that streaming removed from prefill + transfer.
+                // Hidden: the part of the sequential push that streaming removed from prefill + transfer; tail hidden: the
+                // part of the push not left after the prefill ended (1 − tail / push).
                 var hidden = (seq.Total - str.Total) / seq.Push;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{name,-16} {bytes / seq.Push / 1e9,10:F2} {seq.Push * 1000,8:F1} {seq.Total * 1000,8:F1} {str.Total * 1000,10:F1} {str.Push * 1000,8:F1} {hidden,7:P0}"));
+                    $"{name,-16} {client.Transport,-14} {bytes / seq.Push / 1e9,10:F2} {seq.Push * 1000,8:F1} {seq.Push / prefill,9:P1} {seq.Total * 1000,8:F1} {str.Total * 1000,10:F1} {str.Push * 1000,8:F1} {hidden,7:P0} {1 - (str.Push / seq.Push),9:P0}"));
+                hashes.Add((name, await round.HashAsync(client, hash)));
             }
-            Console.WriteLine("push: after a finished prefill; seq = prefill + push; stream = push during prefill, start to last chunk; tail = stream's push after prefill ended; hidden = (seq − stream) / push");
+            Console.WriteLine("push: after a finished prefill; push/pre = push ÷ prefill alone (goal ≤ 5 % for CUDA IPC); seq = prefill + push; stream = push during prefill, start to last chunk; tail = stream's push after prefill ended; hidden = (seq − stream) / push; tail hid = 1 − tail / push (goal ≥ 90 %)");
+            foreach (var (name, h) in hashes) Console.WriteLine($"received KV of one fixed prompt, streamed, {name}: xxh64 {h}");
+            Console.WriteLine(hashes.Select(h => h.Hash).Distinct().Count() == 1
+                ? "kv identical across transports: yes (bit-identical KV in the decode engine, so its decode output is the same)"
+                : "kv identical across transports: NO");
         }
         finally
         {
@@ -171,9 +188,24 @@ internal static class KvTransferBenchEngines
             return (total, total - prefilled);
         }
 
-        private (RequestId, int[]) Next()
+        /// <summary>Streams one fixed prompt's KV through <paramref name="client"/>; the receiver's XXH64 of what arrived.</summary>
+        public async Task<string> HashAsync(KvPushClient client, Func<string, Task<string>> hash)
         {
-            var random = new Random(++_seed);
+            var (id, prompt) = Next(seed: 424242);
+            var ticket = await reserve();
+            using var streaming = StreamingPrefill.Start(engine, id, prompt, OneToken, ticket, chunkBytes);
+            var push = client.PushAsync(streaming.Push);
+            await streaming.Handle.Completion;
+            Check(await push);
+            var h = await hash(ticket);
+            await take(ticket);
+            engine.ReleaseKv(id);
+            return h;
+        }
+
+        private (RequestId, int[]) Next(int? seed = null)
+        {
+            var random = new Random(seed ?? ++_seed);
             return (RequestId.New(), [.. Enumerable.Range(0, tokens).Select(_ => random.Next(Math.Min(vocab, 32000)))]);
         }
 

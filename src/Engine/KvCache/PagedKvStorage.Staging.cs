@@ -46,6 +46,45 @@ public sealed partial class PagedKvStorage
         staging.Scatter(Tensors(layerStart, layerCount), Rows(blocks), order);
     }
 
+    /// <summary>
+    /// Writes layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> device to device from
+    /// <paramref name="source"/> at byte <paramref name="offset"/> (another process's memory opened by CUDA IPC, layout of
+    /// README.md); never waits for the compute stream, returns once written.
+    /// </summary>
+    public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, CudaIpcMemory source, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var bytes = Layout.RangeBytes(Math.Max(0, layerCount), blocks.Count);
+        CheckRange(layout, layerStart, layerCount, blocks, bytes);
+        if (source.Device != Device)
+        {
+            throw new ArgumentException($"The CUDA IPC memory is on {source.Device}; this cache is on {Device}.", nameof(source));
+        }
+        if (blocks.Count == 0) return;
+        source.Scatter(offset, Tensors(layerStart, layerCount), Rows(blocks));
+    }
+
+    /// <summary>
+    /// Copies layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> device to device into
+    /// <paramref name="destination"/> from byte <paramref name="offset"/> (a CUDA IPC ring slot; layout of README.md) and
+    /// returns the byte count once the bytes are there (a gather per tensor, then one packing copy).
+    /// </summary>
+    public long Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, CudaIpcMemory destination, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        CheckRange(layout, layerStart, layerCount, blocks, Layout.RangeBytes(Math.Max(0, layerCount), blocks.Count));
+        using var index = torch.tensor(Rows(blocks), Device);
+        var gathered = Tensors(layerStart, layerCount).Select(t => t.index_select(0, index)).ToArray();
+        try
+        {
+            return destination.Pack(offset, gathered);
+        }
+        finally
+        {
+            foreach (var t in gathered) t.Dispose();
+        }
+    }
+
     /// <summary>Copies layers [start, +count) of <paramref name="blocks"/> into <paramref name="destination"/> (layout of README.md).</summary>
     public void Export(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, Span<byte> destination, StreamOrder order = StreamOrder.AfterQueuedWork)
     {

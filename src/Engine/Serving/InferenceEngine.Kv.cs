@@ -50,6 +50,23 @@ public sealed partial class InferenceEngine
         }
     }
 
+    /// <summary>
+    /// <see cref="ExportKv(RequestId, int, int, int, int, Span{byte})"/> device to device into <paramref name="destination"/>
+    /// from byte <paramref name="offset"/> (a CUDA IPC ring slot); returns the byte count.
+    /// </summary>
+    public long ExportKvToDevice(RequestId id, int layerStart, int layerCount, int blockStart, int blockCount, CudaIpcMemory destination, long offset)
+    {
+        var blocks = BeginExport(id, blockStart, blockCount);
+        try
+        {
+            return Storage.Export(Storage.Layout, layerStart, layerCount, blocks, destination, offset);
+        }
+        finally
+        {
+            EndExport(id);
+        }
+    }
+
     // The request's blocks [blockStart, +blockCount), positions in its block table; counts a copy in progress, so that a
     // ReleaseKv meanwhile frees the blocks only once the copy is done.
     private List<KvBlockId> BeginExport(RequestId id, int blockStart, int blockCount)

@@ -55,10 +55,62 @@ public sealed class KvImportPort
     /// </summary>
     public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data)
     {
+        var reservation = EnterWrite(request, blockStart, blockCount);
+        try
+        {
+            _engine.Storage.Import(Layout, layerStart, layerCount, PagedKvStorage.Slice(reservation.Blocks, blockStart, blockCount), data, StreamOrder.Independent);
+        }
+        finally
+        {
+            ExitWrite(request, reservation);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Write(RequestId, int, int, int, int, ReadOnlySpan{byte})"/> device to device from <paramref name="source"/>
+    /// at byte <paramref name="offset"/> (a sender's CUDA IPC ring slot on this GPU).
+    /// </summary>
+    public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, CudaIpcMemory source, long offset)
+    {
+        var reservation = EnterWrite(request, blockStart, blockCount);
+        try
+        {
+            _engine.Storage.Import(Layout, layerStart, layerCount, PagedKvStorage.Slice(reservation.Blocks, blockStart, blockCount), source, offset);
+        }
+        finally
+        {
+            ExitWrite(request, reservation);
+        }
+    }
+
+    /// <summary>Copies every layer of the request's reserved blocks into <paramref name="destination"/> (layout of README.md): what a push wrote (checks, benchmarks).</summary>
+    public void Read(RequestId request, Span<byte> destination)
+    {
         Reservation reservation;
         lock (_gate)
         {
             if (!_reservations.TryGetValue(request, out reservation!))
+            {
+                throw new InvalidOperationException($"Request {request} has no open reservation; it was released, taken for decoding or never made.");
+            }
+            reservation.Writers++;
+        }
+        try
+        {
+            _engine.Storage.Export(Layout, 0, Layout.Layers, reservation.Blocks, destination, StreamOrder.Independent);
+        }
+        finally
+        {
+            ExitWrite(request, reservation);
+        }
+    }
+
+    // Counts a writer into the request's reservation after checking the block range.
+    private Reservation EnterWrite(RequestId request, int blockStart, int blockCount)
+    {
+        lock (_gate)
+        {
+            if (!_reservations.TryGetValue(request, out var reservation))
             {
                 throw new InvalidOperationException($"Request {request} has no open reservation; it was released, taken for decoding or never made.");
             }
@@ -71,21 +123,20 @@ public sealed class KvImportPort
                 throw new ArgumentOutOfRangeException(nameof(blockStart), $"Blocks [0, {reservation.CachedBlocks}) of the reservation came from this worker's prefix cache (shared, read-only); write from block {reservation.CachedBlocks} on.");
             }
             reservation.Writers++;
+            return reservation;
         }
-        try
+    }
+
+    // Ends a write; frees the blocks when the reservation was released meanwhile.
+    private void ExitWrite(RequestId request, Reservation reservation)
+    {
+        bool free;
+        lock (_gate)
         {
-            _engine.Storage.Import(Layout, layerStart, layerCount, PagedKvStorage.Slice(reservation.Blocks, blockStart, blockCount), data, StreamOrder.Independent);
+            reservation.Writers--;
+            free = reservation.Released && reservation.Writers == 0;
         }
-        finally
-        {
-            bool free;
-            lock (_gate)
-            {
-                reservation.Writers--;
-                free = reservation.Released && reservation.Writers == 0;
-            }
-            if (free) Free(request);
-        }
+        if (free) Free(request);
     }
 
     /// <summary>Frees the request's reserved blocks (lease expired, cancelled) once no write is in progress. Idempotent.</summary>

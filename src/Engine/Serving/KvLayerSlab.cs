@@ -67,6 +67,23 @@ public sealed class KvLayerSlab : IDisposable
         return staging.Pack([keys, values], _ready);
     }
 
+    /// <summary>
+    /// Copies blocks [<paramref name="offset"/>, +<paramref name="count"/>) of the slab (K, then V) device to device into
+    /// <paramref name="memory"/> from byte <paramref name="at"/> (a CUDA IPC ring slot; the copy waits for this layer's
+    /// gather only) and returns the byte count once the bytes are there.
+    /// </summary>
+    public int CopyTo(int offset, int count, CudaIpcMemory memory, long at)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        var half = CheckBlocks(offset, count);
+        using var keys = _keys.narrow(0, offset, count);
+        using var values = _values.narrow(0, offset, count);
+        return (int)memory.Pack(at, [keys, values], _ready);
+    }
+
+    /// <summary>Bytes of blocks [<paramref name="offset"/>, +<paramref name="count"/>) of the slab (K and V).</summary>
+    public int Bytes(int offset, int count) => 2 * CheckBlocks(offset, count);
+
     private int CheckBlocks(int offset, int count)
     {
         if (offset < 0 || count < 1 || offset + count > BlockCount)

@@ -24,6 +24,8 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
         {
             SharedMemory = new SharedMemoryRingShape(options.SharedMemoryRingBytes, options.MaxChunkBytes);
         }
+
+        _ipcOptions = options;
     }
 
     /// <summary>Called before each resume of a broken stream (metrics).</summary>
@@ -52,12 +54,23 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
     private async Task<PushResult> PushFromAsync(KvPushRequest request, uint from, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var ipc = ChooseCudaIpc(request);
         var sharedMemory = UsesSharedMemory;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await PushOnceAsync(request, from, sharedMemory, cancellationToken);
+                Transport = ipc ? TransportCudaIpc : sharedMemory ? TransportSharedMemory : TransportGrpc;
+                return ipc ? await PushThroughDeviceAsync(request, from, cancellationToken) : await PushOnceAsync(request, from, sharedMemory, cancellationToken);
+            }
+            catch (Exception e) when (ipc && IpcRefusal(e) is { } reason && !cancellationToken.IsCancellationRequested)
+            {
+                // The receiver cannot use the device ring (other host or device, no CUDA) or a device copy failed: this
+                // and later pushes to this peer go by the next transport; no attempt is used up.
+                ipc = false;
+                FallBack(reason, remember: true);
+                attempt--;
+                from = await NextSequenceAsync(request.Ticket, cancellationToken);
             }
             catch (RpcException e) when (sharedMemory && e.StatusCode == StatusCode.Unimplemented && !cancellationToken.IsCancellationRequested)
             {
@@ -107,6 +120,12 @@ public sealed partial class KvPushClient(Contracts.V1.KvTransfer.KvTransferClien
             await WriteAsync(call, new KvFrame { Chunk = frame }, cancellationToken);
         }
 
+        return await CompleteAsync(call, cancellationToken);
+    }
+
+    // Ends the request stream and returns the receiver's answer (its status when it failed).
+    private static async Task<PushResult> CompleteAsync(AsyncClientStreamingCall<KvFrame, PushResult> call, CancellationToken cancellationToken)
+    {
         try
         {
             await call.RequestStream.CompleteAsync();

@@ -16,4 +16,11 @@ public sealed record KvPushRequest(
     string Model,
     KvCacheLayout Layout,
     int Tokens,
-    Func<uint, CancellationToken, IAsyncEnumerable<KvChunkData>> Source);
+    Func<uint, CancellationToken, IAsyncEnumerable<KvChunkData>> Source)
+{
+    /// <summary>
+    /// The same chunks (same order and numbering) with their bytes left on the device where they are
+    /// (<see cref="KvChunkData.Device"/>), for a push through a CUDA IPC ring; null: the push never proposes one.
+    /// </summary>
+    public Func<uint, CancellationToken, IAsyncEnumerable<KvChunkData>>? DeviceSource { get; init; }
+}

@@ -23,6 +23,10 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
     public KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger, KvTransferInstruments instruments)
         : this(reservations, logger) => _instruments = instruments;
 
+    /// <summary>The service, also accepting pushes through CUDA IPC rings that <paramref name="ipc"/> can open.</summary>
+    public KvTransferGrpcService(KvReservationTable reservations, ILogger<KvTransferGrpcService> logger, KvTransferInstruments instruments, CudaIpc.KvIpcReceiver ipc)
+        : this(reservations, logger, instruments) => _ipc = ipc;
+
     public virtual async Task<PushResult> Push(IAsyncStreamReader<KvFrame> requestStream, ServerCallContext context)
     {
         // The ASP.NET Core request activity already carries the sender's traceparent; without one, read it here.
@@ -56,12 +60,18 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
         var header = requestStream.Current.Header;
         var reservation = BeginPush(header);
         SharedMemoryChunkRing? ring = null;
+        CudaIpc.CudaIpcChunkRing? ipc = null;
         try
         {
             if (header.SharedMemory is { } announced)
             {
                 ring = SharedMemoryChunkRing.TryOpen(announced, out var error)
                     ?? throw Fail(StatusCode.Unimplemented, $"Shared memory is not usable here: {error}; push the chunks inline.");
+            }
+
+            if (header.CudaIpc is { } device)
+            {
+                ipc = OpenIpc(device);
             }
 
             while (await requestStream.MoveNext(cancellation))
@@ -74,7 +84,8 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
 
                 try
                 {
-                    Commit(reservation, frame.Chunk, ring);
+                    if (frame.Chunk.IpcSlot != 0) CommitFromDevice(reservation, frame.Chunk, ipc, header.CudaIpc?.Checksums == true);
+                    else Commit(reservation, frame.Chunk, ring);
                 }
                 finally
                 {
@@ -91,6 +102,7 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
         finally
         {
             ring?.Dispose();
+            if (ipc is not null) _ipc!.Release(ipc);
             lock (reservation.Gate)
             {
                 reservation.Pushing = false;
@@ -185,6 +197,51 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
 
     private void Commit(KvReservation reservation, KvChunk chunk, SharedMemoryChunkRing? ring)
     {
+        var expectedBytes = CheckRanges(reservation, chunk);
+        var data = chunk.ShmSlot == 0 ? chunk.Data.Span : SlotOf(chunk, ring, expectedBytes);
+        if (data.Length != expectedBytes)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: {data.Length} bytes, but {chunk.LayerCount} layers × {chunk.BlockCount} blocks take {expectedBytes}.");
+        }
+
+        if (XxHash64.Hash(data) != chunk.Xxh64)
+        {
+            throw Fail(StatusCode.DataLoss, $"Chunk {chunk.Sequence}: XXH64 checksum mismatch; resend from chunk {chunk.Sequence}.");
+        }
+
+        lock (reservation.Gate)
+        {
+            CheckOpenAndInOrder(reservation, chunk);
+            reservations.Target.Write(reservation.Request, (int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data);
+            RecordLocked(reservation, chunk, data.Length);
+        }
+
+        ring?.MarkConsumed(chunk.Sequence + 1UL);
+    }
+
+    private static void CheckOpenAndInOrder(KvReservation reservation, KvChunk chunk)
+    {
+        if (reservation.State != KvReservationState.Open)
+        {
+            throw Fail(StatusCode.FailedPrecondition, $"KV ticket '{reservation.Ticket}' was {reservation.State} during the push.");
+        }
+
+        if (chunk.Sequence != reservation.NextSequence)
+        {
+            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence} is out of order; expected {reservation.NextSequence}.");
+        }
+    }
+
+    private void RecordLocked(KvReservation reservation, KvChunk chunk, int bytes)
+    {
+        reservation.RecordCommit((int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, bytes);
+        reservations.CountReceived(bytes);
+        reservations.RenewLocked(reservation);
+    }
+
+    // Checks the chunk's layer and block ranges against the reservation; returns the bytes they take.
+    private static long CheckRanges(KvReservation reservation, KvChunk chunk)
+    {
         var layout = reservation.Layout;
         if (chunk.LayerCount == 0 || chunk.LayerStart >= layout.Layers || chunk.LayerCount > layout.Layers - chunk.LayerStart)
         {
@@ -201,37 +258,7 @@ public partial class KvTransferGrpcService(KvReservationTable reservations, ILog
             throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: blocks [0, {reservation.CachedBlocks}) of the reservation are this worker's cached prefix (Reserve's cached_tokens); push from block {reservation.CachedBlocks} on.");
         }
 
-        var expectedBytes = layout.RangeBytes((int)chunk.LayerCount, (int)chunk.BlockCount);
-        var data = chunk.ShmSlot == 0 ? chunk.Data.Span : SlotOf(chunk, ring, expectedBytes);
-        if (data.Length != expectedBytes)
-        {
-            throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence}: {data.Length} bytes, but {chunk.LayerCount} layers × {chunk.BlockCount} blocks take {expectedBytes}.");
-        }
-
-        if (XxHash64.Hash(data) != chunk.Xxh64)
-        {
-            throw Fail(StatusCode.DataLoss, $"Chunk {chunk.Sequence}: XXH64 checksum mismatch; resend from chunk {chunk.Sequence}.");
-        }
-
-        lock (reservation.Gate)
-        {
-            if (reservation.State != KvReservationState.Open)
-            {
-                throw Fail(StatusCode.FailedPrecondition, $"KV ticket '{reservation.Ticket}' was {reservation.State} during the push.");
-            }
-
-            if (chunk.Sequence != reservation.NextSequence)
-            {
-                throw Fail(StatusCode.InvalidArgument, $"Chunk {chunk.Sequence} is out of order; expected {reservation.NextSequence}.");
-            }
-
-            reservations.Target.Write(reservation.Request, (int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data);
-            reservation.RecordCommit((int)chunk.LayerStart, (int)chunk.LayerCount, (int)chunk.BlockStart, (int)chunk.BlockCount, data.Length);
-            reservations.CountReceived(data.Length);
-            reservations.RenewLocked(reservation);
-        }
-
-        ring?.MarkConsumed(chunk.Sequence + 1UL);
+        return layout.RangeBytes((int)chunk.LayerCount, (int)chunk.BlockCount);
     }
 
     // The chunk's bytes in the shared-memory ring the header announced.

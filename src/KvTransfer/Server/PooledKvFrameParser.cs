@@ -62,6 +62,7 @@ internal static class PooledKvFrameParser
                 case (6, 2): chunk.Data = RentCopy(ref reader, chunk); break;
                 case (7, 1): chunk.Xxh64 = ReadFixed64(ref reader); break;
                 case (8, 0): chunk.ShmSlot = (uint)ReadVarint(ref reader); break;
+                case (9, 0): chunk.IpcSlot = (uint)ReadVarint(ref reader); break;
                 default: Skip(ref reader, wire); break;
             }
         }

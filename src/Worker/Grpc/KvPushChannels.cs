@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using Cluster.Hosting.Auth;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
+using Cluster.KvTransfer.CudaIpc;
+using Microsoft.Extensions.Logging;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
@@ -15,15 +17,13 @@ namespace Cluster.Worker.Grpc;
 /// (<c>authorization: Bearer &lt;Auth:ClusterToken&gt;</c>), the router's worker calls' interceptor; per-call
 /// metadata carries only the trace context.
 /// </summary>
-internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments) : IDisposable
+internal sealed partial class KvPushChannels(
+    IOptions<AuthOptions> auth, IOptions<KvTransferOptions> transfer, KvTransferInstruments instruments, KvIpcRingPool ipc, ILogger<KvPushChannels> logger) : IDisposable
 {
+    private readonly ConcurrentDictionary<(string Authority, string Reason), bool> _logged = new();
     private readonly ConcurrentDictionary<string, Lazy<Entry>> _channels = new(StringComparer.OrdinalIgnoreCase);
 
     public int MaxChunkBytes => transfer.Value.MaxChunkBytes;
-
-    /// <summary>The push transport's name (a metric tag): Grpc.Net.Client's client-streaming Push (its control stream
-    /// also carries a same-host shared-memory ring's tickets).</summary>
-    public string Transport => "grpc";
 
     public KvTransferInstruments Instruments => instruments;
 
@@ -33,8 +33,16 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
     /// </summary>
     public KvPushClient For(Uri endpoint, bool corruptChecksums = false)
     {
-        var entry = _channels.GetOrAdd(endpoint.GetLeftPart(UriPartial.Authority), key => new Lazy<Entry>(() => Create(key))).Value;
-        return new KvPushClient(entry.Client, transfer.Value, TraceContextHeaders()) { Resumed = instruments.Resumed, CorruptChecksums = corruptChecksums };
+        var authority = endpoint.GetLeftPart(UriPartial.Authority);
+        var entry = _channels.GetOrAdd(authority, key => new Lazy<Entry>(() => Create(key))).Value;
+        return new KvPushClient(entry.Client, transfer.Value, TraceContextHeaders())
+        {
+            Resumed = instruments.Resumed,
+            CorruptChecksums = corruptChecksums,
+            CudaIpc = ipc,
+            Peer = entry.Peer,
+            CudaIpcFallback = reason => FellBack(authority, reason),
+        };
     }
 
     public void Dispose()
@@ -59,5 +67,21 @@ internal sealed class KvPushChannels(IOptions<AuthOptions> auth, IOptions<KvTran
         return result;
     }
 
-    private sealed record Entry(GrpcChannel Channel, KvTransferService.KvTransferClient Client);
+    // Every fallback counts; each (receiver, reason) is logged once.
+    private void FellBack(string authority, string reason)
+    {
+        instruments.CudaIpcFellBack(reason);
+        if (_logged.TryAdd((authority, reason), true))
+        {
+            LogFallback(logger, authority, reason, reason == "no_cuda" ? ipc.Device.UnavailableReason : "");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "KV push to {Receiver}: CUDA IPC not used ({Reason}) {Detail}; falling back to the shared-memory ring or gRPC bytes (KvTransfer:CudaIpc=off silences this)")]
+    private static partial void LogFallback(ILogger logger, string receiver, string reason, string detail);
+
+    private sealed record Entry(GrpcChannel Channel, KvTransferService.KvTransferClient Client)
+    {
+        public KvIpcPeer Peer { get; } = new();
+    }
 }

@@ -45,6 +45,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         var engine = worker.Engine;
         StreamingPrefill? streaming = null;
         Task<ulong>? push = null;
+        var transport = new PushTransport();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -59,7 +60,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             {
                 streaming = CallFailures.Submit(() => StreamingPrefill.Start(engine, engineRequest, request.Ticket, (int)request.DecodeCachedTokens, channels.MaxChunkBytes, active.Token));
                 handle = streaming.Handle;
-                push = PushAsync(request.Ticket, target, streaming.Push, faults.Value.Corrupts(request.CacheSalt), active, context);
+                push = PushAsync(request.Ticket, target, streaming.Push, faults.Value.Corrupts(request.CacheSalt), active, context, transport);
             }
 
             active.Watch(() => handle.CachedInputTokens);   // the heartbeat's queued tokens leave out a cached prefix
@@ -86,14 +87,14 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
             }
             catch (RpcException e) when (push is not null)
             {
-                channels.Instruments.Pushed(channels.Transport, clock.Elapsed, TimeSpan.Zero, 0, e.StatusCode == StatusCode.Cancelled ? "cancelled" : FailureReason(e));
+                channels.Instruments.Pushed(transport.Name, clock.Elapsed, TimeSpan.Zero, 0, e.StatusCode == StatusCode.Cancelled ? "cancelled" : FailureReason(e));
                 throw;
             }
 
             var pushed = clock.Elapsed;
             if (push is not null)
             {
-                channels.Instruments.Pushed(channels.Transport, pushed, pushed - firstToken, (long)bytes, "");
+                channels.Instruments.Pushed(transport.Name, pushed, pushed - firstToken, (long)bytes, "");
             }
 
             return new PrefillResponse
@@ -141,14 +142,15 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         return target;
     }
 
-    private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, bool corrupt, ActiveRequest active, ServerCallContext context)
+    private async Task<ulong> PushAsync(string ticket, Uri target, KvPushRequest push, bool corrupt, ActiveRequest active, ServerCallContext context, PushTransport transport)
     {
         PushResult result;
         using var span = KvTransferActivity.Source.StartActivity("kv_transfer.push", System.Diagnostics.ActivityKind.Producer)?
-            .SetTag("cluster.kv_transfer.transport", channels.Transport).SetTag("server.address", target.Authority);
+            .SetTag("server.address", target.Authority);
+        var client = channels.For(target, corrupt);
         try
         {
-            result = await channels.For(target, corrupt).PushAsync(push, active.Token).ConfigureAwait(false);
+            result = await client.PushAsync(push, active.Token).ConfigureAwait(false);
         }
         catch (RpcException e) when (!active.Token.IsCancellationRequested)
         {
@@ -165,6 +167,11 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         {
             throw CallFailures.Map(e is RpcException ? new OperationCanceledException(active.Token) : e, active, context);
         }
+        finally
+        {
+            transport.Name = client.Transport;   // cuda_ipc, shared_memory or grpc: the metric tag
+            span?.SetTag("cluster.kv_transfer.transport", client.Transport);
+        }
 
         if (!result.Complete)
         {
@@ -173,4 +180,10 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
 
         return result.CommittedBytes;
     }
+}
+
+/// <summary>The transport a push used (set when it ends), for the metric tag.</summary>
+internal sealed class PushTransport
+{
+    public string Name { get; set; } = KvPushClient.TransportGrpc;
 }

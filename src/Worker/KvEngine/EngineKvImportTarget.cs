@@ -20,5 +20,19 @@ public sealed class EngineKvImportTarget(KvImportPort port) : IKvImportTarget
     public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, ReadOnlySpan<byte> data) =>
         port.Write(request, layerStart, layerCount, blockStart, blockCount, data);
 
+    /// <summary>Device to device when the ring is this engine's kind of device memory; otherwise through the host.</summary>
+    public void Write(RequestId request, int layerStart, int layerCount, int blockStart, int blockCount, KvTransfer.CudaIpc.IKvIpcRegion source, long offset, int length)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source is TorchIpcRegion device)
+        {
+            port.Write(request, layerStart, layerCount, blockStart, blockCount, device.Memory, offset);
+            return;
+        }
+        var buffer = new byte[length];
+        source.Read(offset, buffer);
+        port.Write(request, layerStart, layerCount, blockStart, blockCount, buffer);
+    }
+
     public void Release(RequestId request) => port.Release(request);
 }

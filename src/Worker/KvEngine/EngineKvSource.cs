@@ -24,7 +24,40 @@ public static class EngineKvSource
             ?? throw new InvalidOperationException($"The engine keeps no KV for request {request}; prefill it in the prefill role first.");
         var layout = engine.Storage.Layout;
         var ranges = KvChunkPlanner.ForAllLayers(layout, layout.BlocksFor(tokens), maxChunkBytes, firstBlock).ToArray();
-        return new KvPushRequest(ticket, engine.ModelId.Value, layout, tokens, (from, ct) => Chunks(engine, request, ranges, from, ct));
+        return new KvPushRequest(ticket, engine.ModelId.Value, layout, tokens, (from, ct) => Chunks(engine, request, ranges, from, ct))
+        {
+            DeviceSource = engine.Storage.Device.IsCuda ? (from, ct) => DeviceChunks(engine, request, ranges, from, ct) : null,
+        };
+    }
+
+    // The same chunks left on the device: each is gathered straight into a CUDA IPC ring slot when sent.
+    private static async IAsyncEnumerable<KvChunkData> DeviceChunks(
+        InferenceEngine engine, RequestId request, KvChunkRange[] ranges, uint from,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask;
+        var layout = engine.Storage.Layout;
+        for (var i = (int)from; i < ranges.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var r = ranges[i];
+            yield return new KvChunkData(r, ReadOnlyMemory<byte>.Empty) { Device = new KeptBytes(engine, request, r, (int)layout.RangeBytes(r.LayerCount, r.BlockCount)) };
+        }
+    }
+
+    // A range of the KV the engine keeps for export, copied when the push asks.
+    private sealed class KeptBytes(InferenceEngine engine, RequestId request, KvChunkRange r, int length) : KvTransfer.CudaIpc.IKvDeviceBytes
+    {
+        public int Length => length;
+
+        public void CopyTo(KvTransfer.CudaIpc.IKvIpcRegion region, long offset)
+        {
+            var memory = (region as TorchIpcRegion)?.Memory
+                ?? throw new ArgumentException($"The engine's KV copies only into CUDA IPC memory of its device, not {region?.GetType().Name}.", nameof(region));
+            engine.ExportKvToDevice(request, r.LayerStart, r.LayerCount, r.BlockStart, r.BlockCount, memory, offset);
+        }
+
+        public void CopyTo(Span<byte> destination) => engine.ExportKv(request, r.LayerStart, r.LayerCount, r.BlockStart, r.BlockCount, destination);
     }
 
     private static async IAsyncEnumerable<KvChunkData> Chunks(

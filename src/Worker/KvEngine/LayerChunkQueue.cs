@@ -2,6 +2,7 @@ using Cluster.Core.Ids;
 using Cluster.Engine.Serving;
 using Cluster.KvTransfer;
 using Cluster.KvTransfer.Client;
+using Cluster.KvTransfer.CudaIpc;
 using Cluster.Torch;
 
 namespace Cluster.Worker.KvEngine;
@@ -17,6 +18,7 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
 {
     private readonly Lock _gate = new();
     private readonly List<Entry> _entries = [];
+    private readonly List<SlabBytes> _handedOut = [];   // device chunks given to a push: released on Dispose if never copied
     private TaskCompletionSource _appended = NewSignal();
     private Task _prefill = Task.CompletedTask;
     private bool _disposed;
@@ -81,6 +83,44 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
         }
     }
 
+    /// <summary>
+    /// The chunks from sequence <paramref name="from"/> on with their bytes left in their slab on the device
+    /// (<see cref="KvChunkData.Device"/>: copied device to device into a CUDA IPC ring slot); a chunk whose slab is gone
+    /// (a resend) is exported to the host once the prefill has finished, as in <see cref="Chunks"/>.
+    /// </summary>
+    public async IAsyncEnumerable<KvChunkData> DeviceChunks(uint from, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var layout = engine.Storage.Layout;
+        for (var i = (int)from; ; i++)
+        {
+            var entry = await NextAsync(i, cancellationToken);
+            if (entry is null) yield break;
+            var range = entry.Range;
+            if (TryTake(entry))
+            {
+                var slab = new SlabBytes(entry);
+                lock (_gate) _handedOut.Add(slab);
+                yield return new KvChunkData(range, ReadOnlyMemory<byte>.Empty) { Device = slab };
+                continue;
+            }
+            await _prefill.WaitAsync(cancellationToken);
+            var bytes = new byte[layout.RangeBytes(1, range.BlockCount)];
+            engine.ExportKv(request, range.LayerStart, 1, range.BlockStart, range.BlockCount, bytes);
+            yield return new KvChunkData(range, bytes);
+        }
+    }
+
+    // Marks the entry's slab as taken by one sender (false when it was taken before or the queue is gone).
+    private bool TryTake(Entry entry)
+    {
+        lock (_gate)
+        {
+            if (entry.Copied || _disposed) return false;
+            entry.Copied = true;
+            return true;
+        }
+    }
+
     // The i-th chunk once published; null when the prefill finished and there is none; throws when the prefill failed.
     private async Task<Entry?> NextAsync(int i, CancellationToken cancellationToken)
     {
@@ -123,15 +163,18 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
     public void Dispose()
     {
         List<Entry> unsent;
+        List<SlabBytes> handedOut;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
             unsent = [.. _entries.Where(e => !e.Copied)];
             foreach (var entry in unsent) entry.Copied = true;
+            handedOut = [.. _handedOut];
         }
         // A copy in progress still holds its slab: the slab goes with the last release.
         foreach (var entry in unsent) entry.Owner.Release();
+        foreach (var slab in handedOut) slab.Abandon();
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -146,6 +189,53 @@ internal sealed class LayerChunkQueue(InferenceEngine engine, RequestId request,
         public void Release()
         {
             if (Interlocked.Decrement(ref _pending) == 0) Slab.Dispose();
+        }
+    }
+
+    // A chunk still in its slab: copied once (into a ring slot or to the host), then the slab reference is released.
+    private sealed class SlabBytes(Entry entry) : IKvDeviceBytes
+    {
+        private int _done;
+
+        public int Length => entry.Owner.Slab.Bytes(entry.Offset, entry.Range.BlockCount);
+
+        public void CopyTo(IKvIpcRegion region, long offset)
+        {
+            var memory = (region as TorchIpcRegion)?.Memory
+                ?? throw new ArgumentException($"A slab copies only into CUDA IPC memory of its device, not {region?.GetType().Name}.", nameof(region));
+            Once(() => entry.Owner.Slab.CopyTo(entry.Offset, entry.Range.BlockCount, memory, offset));
+        }
+
+        public void CopyTo(Span<byte> destination)
+        {
+            if (Interlocked.Exchange(ref _done, 1) != 0) throw new InvalidOperationException("The chunk was copied out of its slab already.");
+            try
+            {
+                entry.Owner.Slab.CopyTo(entry.Offset, entry.Range.BlockCount, destination);
+            }
+            finally
+            {
+                entry.Owner.Release();
+            }
+        }
+
+        /// <summary>Gives the slab reference back if the push never copied the chunk (it ended early).</summary>
+        public void Abandon()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0) entry.Owner.Release();
+        }
+
+        private void Once(Action copy)
+        {
+            if (Interlocked.Exchange(ref _done, 1) != 0) throw new InvalidOperationException("The chunk was copied out of its slab already.");
+            try
+            {
+                copy();
+            }
+            finally
+            {
+                entry.Owner.Release();
+            }
         }
     }
 

@@ -86,7 +86,10 @@ public sealed class StreamingPrefill : IDisposable
         {
             var handle = engine.SubmitStreaming(request, wrap(queue), cancellationToken);
             queue.Attach(handle.Completion);
-            var push = new KvPushRequest(ticket, engine.ModelId.Value, engine.Storage.Layout, request.Prompt.Count + request.Generated.Count, queue.Chunks);
+            var push = new KvPushRequest(ticket, engine.ModelId.Value, engine.Storage.Layout, request.Prompt.Count + request.Generated.Count, queue.Chunks)
+            {
+                DeviceSource = engine.Storage.Device.IsCuda ? queue.DeviceChunks : null,   // slabs stay on the GPU for a CUDA IPC ring
+            };
             return new StreamingPrefill(handle, push, queue);
         }
         catch

@@ -47,6 +47,25 @@ public sealed class DisaggregationTests : IClassFixture<TinyModelFixture>
     }
 
     [Fact]
+    public void Read_Reservation_ReturnsWhatWasWrittenForEveryLayer()
+    {
+        using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);
+        using var decode = NewEngine(model, blocks: 32, blockSize: 4, role: EngineRoleNames.Decode);
+        var layout = decode.Storage.Layout;
+        var blocks = decode.Import.TryReserve(Id(0), 10)!.Value;
+        var written = new byte[layout.RangeBytes(layout.Layers, blocks)];
+        new Random(3).NextBytes(written);
+        decode.Import.Write(Id(0), 0, layout.Layers, 0, blocks, written);
+
+        var read = new byte[written.Length];
+        decode.Import.Read(Id(0), read);
+
+        Assert.Equal(written, read);
+        decode.Import.Release(Id(0));
+        Assert.Throws<InvalidOperationException>(() => decode.Import.Read(Id(0), read));
+    }
+
+    [Fact]
     public void Release_OpenReservation_FreesBlocksAndRefusesLateWrites()
     {
         using var model = LlamaModel.Load(_models.LlamaDir, Device.CPU, ScalarType.Float32);

@@ -1,0 +1,79 @@
+using System.Collections.Concurrent;
+using Cluster.KvTransfer.CudaIpc;
+
+namespace Cluster.KvTransfer.Tests;
+
+/// <summary>
+/// A stand-in for a GPU in CPU CI: "device memory" is host arrays registered under a random 16-byte handle, so a
+/// sender and a receiver in one test process share them as two processes share device memory through CUDA IPC.
+/// Counts allocations and opens; can be told to fail copies or opens.
+/// </summary>
+internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailable = "no_cuda: test device") : IKvIpcDevice
+{
+    private static readonly ConcurrentDictionary<string, byte[]> Memory = new();
+
+    public KvDeviceIdentity? Identity => identity;
+
+    public string UnavailableReason => identity is null ? unavailable : "";
+
+    public int Allocations;
+
+    public int Opens;
+
+    public bool FailOpen { get; set; }
+
+    public static KvDeviceIdentity Gpu(string uuid = "GPU-0", string host = "host-a") => new(host, uuid);
+
+    public IKvIpcRegion Allocate(long bytes)
+    {
+        Interlocked.Increment(ref Allocations);
+        var handle = Guid.NewGuid().ToByteArray();
+        var memory = new byte[bytes];
+        Memory[Convert.ToHexString(handle)] = memory;
+        return new Region(handle, memory);
+    }
+
+    public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes)
+    {
+        Interlocked.Increment(ref Opens);
+        if (FailOpen) throw new InvalidOperationException("cudaIpcOpenMemHandle: invalid device context (injected)");
+        return Memory.TryGetValue(Convert.ToHexString(handle), out var memory) && memory.Length == bytes
+            ? new Region(handle.ToArray(), memory)
+            : throw new ArgumentException("no such exported allocation");
+    }
+
+    private sealed class Region(byte[] handle, byte[] memory) : IKvIpcRegion
+    {
+        public ReadOnlyMemory<byte> Handle => handle;
+
+        public long Bytes => memory.Length;
+
+        public void Read(long offset, Span<byte> destination)
+        {
+            lock (memory) memory.AsSpan((int)offset, destination.Length).CopyTo(destination);
+        }
+
+        public void Write(long offset, ReadOnlySpan<byte> source)
+        {
+            lock (memory) source.CopyTo(memory.AsSpan((int)offset));
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
+
+/// <summary>A chunk "on the device" (host bytes behind <see cref="IKvDeviceBytes"/>); optionally failing its device copy.</summary>
+internal sealed class FakeDeviceBytes(byte[] data, bool failCopy = false) : IKvDeviceBytes
+{
+    public int Length => data.Length;
+
+    public void CopyTo(IKvIpcRegion region, long offset)
+    {
+        if (failCopy) throw new InvalidOperationException("cudaMemcpyAsync: an illegal memory access was encountered (injected)");
+        region.Write(offset, data);
+    }
+
+    public void CopyTo(Span<byte> destination) => data.CopyTo(destination);
+}
