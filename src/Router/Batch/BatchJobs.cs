@@ -3,11 +3,14 @@ namespace Cluster.Router.Batch;
 /// <summary>
 /// Job updates of the API (create, cancel) and the executor (status, request counts): each update is the store's
 /// compare-and-set (<see cref="IBatchStore.UpdateBatchAsync"/>), so neither overwrites the other's change, also
-/// across routers sharing one Redis. The clock is the router's <see cref="TimeProvider"/> (created, expiry and
-/// retention times).
+/// across routers sharing one Redis. The clock (created, expiry and retention times, the expiry timer) is the router's
+/// <see cref="TimeProvider"/>, or one registered under the key <see cref="ClockKey"/> (tests move it by hand without
+/// moving the rest of the router's time).
 /// </summary>
 public sealed class BatchJobs(IBatchStore store, TimeProvider clock)
 {
+    public const string ClockKey = "batch";
+
     public IBatchStore Store => store;
 
     public TimeProvider Clock => clock;
