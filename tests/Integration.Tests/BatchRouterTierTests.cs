@@ -27,9 +27,9 @@ public sealed class BatchRouterTierTests(ClusterFixture fixture, ITestOutputHelp
     {
         _ = fixture;
         await using var cluster = await ClusterFixture.StartAsync(ClusterFixture.Spec(prefill: 1, decode: 1, Settings) with { Routers = 2 });
-        const int requests = 20;
+        const int requests = 200; // ~10 a second here: still running when the cancel reaches its router (at its next lease renewal, 2 s)
         using var a = Client(cluster.Routers[0].Http);
-        var id = await CreateAsync(a, Enumerable.Range(0, requests).Select(i => Line($"c{i}", Completion(i + 500, 32))));
+        var id = await CreateAsync(a, Enumerable.Range(0, requests).Select(i => Line($"c{i}", Completion(i + 500, 48))));
         await Deadline.UntilAsync(async () => (await GetAsync(a, id))?.GetProperty("request_counts").GetProperty("completed").GetInt32() >= 1,
             TimeSpan.FromSeconds(60), "1 batch request completed");
         var runner = await RunnerAsync(cluster, id);
