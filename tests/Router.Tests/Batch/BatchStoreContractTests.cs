@@ -70,6 +70,43 @@ public abstract class BatchStoreContractTests : IAsyncLifetime
         Assert.Null(await a.UpdateBatchAsync(BatchIds.NewBatch(), j => j, default));
     }
 
+    /// <summary>
+    /// The race itself, forced: router A has read the job and is computing its count update when router B cancels.
+    /// A's write must not bring back the status it read (a compare-and-set store retries A on the fresh job; a locking
+    /// store makes B wait for A).
+    /// </summary>
+    [Fact]
+    public async Task Update_CancelWrittenWhileAnotherUpdateIsBetweenReadAndWrite_BothKept()
+    {
+        var (a, b) = (Open(), Open());
+        var job = new BatchJob { Id = BatchIds.NewBatch(), Endpoint = "/v1/completions", InputFileId = BatchIds.NewFile(), Status = BatchStatus.InProgress };
+        await a.SaveBatchAsync(job, default);
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var proceed = new ManualResetEventSlim();
+        var calls = 0;
+        var counting = Task.Run(() => a.UpdateBatchAsync(job.Id, j =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                inside.SetResult();
+                proceed.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return j with { RequestCounts = j.RequestCounts with { Completed = j.RequestCounts.Completed + 1 } };
+        }, default));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var cancelling = Task.Run(() => b.UpdateBatchAsync(job.Id, j => j with { Status = BatchStatus.Cancelling }, default));
+        // A store without protection writes B's cancel now (and A's write then undoes it); a locking store makes B
+        // wait for A, so this wait only bounds how long B gets to write before A goes on.
+        await Task.WhenAny(cancelling, Task.Delay(TimeSpan.FromSeconds(1)));
+        proceed.Set();
+        await Task.WhenAll(counting, cancelling).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stored = await Open().GetBatchAsync(job.Id, default);
+        Assert.Equal((BatchStatus.Cancelling, 1), (stored!.Status, stored.RequestCounts.Completed));
+    }
+
     [Fact]
     public async Task DeleteResults_RemovesEveryResultOfTheBatchOnly()
     {
