@@ -53,6 +53,9 @@ public sealed class BatchOptions
     /// <summary>How long a finished batch's output and error files are kept before the executor deletes them (null: kept until <c>DELETE /v1/files/{id}</c>).</summary>
     public TimeSpan? ResultRetention { get; set; }
 
+    /// <summary>The longest completion window (the expiry timer's range).</summary>
+    public static readonly TimeSpan MaxCompletionWindow = TimeSpan.FromDays(30);
+
     /// <summary>The completion window new batches get.</summary>
     public TimeSpan EffectiveCompletionWindow => CompletionWindowOverride ?? TimeSpan.FromHours(24);
 
@@ -94,9 +97,9 @@ public sealed class BatchOptions
             yield return $"Batch:Scheduling '{Scheduling}' is not a mode: use {BatchSchedulingModes.PrefixGrouped} or {BatchSchedulingModes.FileOrder}.";
         }
 
-        if (CompletionWindowOverride is { } window && window < TimeSpan.FromSeconds(1))
+        if (CompletionWindowOverride is { } window && (window < TimeSpan.FromSeconds(1) || window > MaxCompletionWindow))
         {
-            yield return $"Batch:CompletionWindowOverride must be at least 1 second (got {window}); leave it unset for 24 h.";
+            yield return $"Batch:CompletionWindowOverride must be from 1 second to {MaxCompletionWindow.TotalDays:0} days (got {window}); leave it unset for 24 h.";
         }
 
         if (ResultRetention is { } retention && retention < TimeSpan.Zero)
