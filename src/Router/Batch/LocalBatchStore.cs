@@ -8,6 +8,7 @@ namespace Cluster.Router.Batch;
 /// The embedded store: a folder (<c>Batch:StorageDirectory</c>) with <c>files/{id}.json</c> + <c>files/{id}.data</c>,
 /// <c>batches/{id}.json</c> (written to a temporary file, then renamed) and <c>results/{id}.jsonl</c>, one appended,
 /// flushed line per finished request (no fsync: a killed router loses nothing, a power cut may lose the last results, which then run again) (a torn last line after a crash is ignored: that request runs again).
+/// Job updates hold an exclusive lock on <c>batches/.lock</c> (<see cref="UpdateBatchAsync"/>).
 /// </summary>
 public sealed class LocalBatchStore : IBatchStore
 {

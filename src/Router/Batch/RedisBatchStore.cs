@@ -8,7 +8,8 @@ namespace Cluster.Router.Batch;
 /// The store on the cluster's Redis (same connection and key prefix as the prefix index, default <c>cl:</c>):
 /// <c>{p}batch:file:{id}</c> HASH (meta, chunks, data:0…: 1 MiB each), <c>{p}batch:files</c> ZSET of file ids by creation time,
 /// <c>{p}batch:job:{id}</c> the batch JSON, <c>{p}batch:jobs</c> ZSET of batch ids, <c>{p}batch:res:{id}</c> HASH
-/// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. A failed call throws <see cref="BatchStoreException"/>.
+/// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. Job
+/// updates are a compare-and-set on the job JSON (<see cref="UpdateBatchAsync"/>). A failed call throws <see cref="BatchStoreException"/>.
 /// </summary>
 public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 {
