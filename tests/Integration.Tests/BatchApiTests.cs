@@ -83,6 +83,39 @@ public sealed partial class BatchApiTests(ClusterFixture fixture)
     }
 
     /// <summary>
+    /// A completion window of 3 s (<c>Batch:CompletionWindowOverride</c>) over a batch that needs far longer: through the
+    /// npm client the batch ends expired, what was done is in the output file, every other request is a batch_expired
+    /// error line, and the two files together hold every request once.
+    /// </summary>
+    [Fact]
+    public async Task OpenAiNpmClient_WindowPasses_BatchExpired_DoneKept_RestBatchExpired()
+    {
+        const int requests = 300; // about 10 a second here with one at a time: far more than 3 s of work
+        await using var cluster = await ClusterFixture.StartAsync(ClusterFixture.Spec(prefill: 1, decode: 1, new Dictionary<string, string>
+        {
+            ["Batch:MaxConcurrency"] = "1",
+            ["Batch:CompletionWindowOverride"] = "00:00:03",
+        }));
+        var input = Path.Combine(Directory.CreateTempSubdirectory("batch-it-").FullName, "input.jsonl");
+        await File.WriteAllLinesAsync(input, Enumerable.Range(0, requests).Select(i => Line($"x{i}", "/v1/completions", Completion(i + 700, 48))));
+
+        var o = await NodeScript.RunAsync("tests/interop/openai/openai_batch.js", "tests/interop/openai", "openai",
+            new Uri(cluster.RouterHttp, "/v1").ToString(), ClusterFixture.ApiKey, "run", input, "/v1/completions", "60000");
+
+        var batch = o.GetProperty("batch");
+        Assert.Equal("expired", batch.GetProperty("status").GetString());
+        Assert.Equal(batch.GetProperty("created_at").GetInt64() + 3, batch.GetProperty("expires_at").GetInt64());
+        Assert.True(batch.GetProperty("expired_at").GetInt64() >= batch.GetProperty("expires_at").GetInt64(), batch.ToString());
+        var output = o.GetProperty("output").EnumerateArray().Select(l => l.GetProperty("custom_id").GetString()!).ToList();
+        var errors = o.GetProperty("errors").EnumerateArray().ToList();
+        Assert.InRange(output.Count, 0, requests - 1);
+        Assert.Equal(output.Count, batch.GetProperty("request_counts").GetProperty("completed").GetInt32());
+        Assert.All(errors, e => Assert.Equal("batch_expired", e.GetProperty("error").GetProperty("code").GetString()));
+        Assert.Equal(Enumerable.Range(0, requests).Select(i => $"x{i}").Order(),
+            output.Concat(errors.Select(e => e.GetProperty("custom_id").GetString()!)).Order());
+    }
+
+    /// <summary>
     /// The router is killed (as a crash) mid-batch and restarted by its supervisor: the batch resumes from the results
     /// in Redis, every request has exactly one output line, and no request's result was produced twice (the router
     /// logs each saved result; both processes write the same log).

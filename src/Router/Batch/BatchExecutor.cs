@@ -15,7 +15,9 @@ namespace Cluster.Router.Batch;
 /// Runs batches one after the other in the background: validates and tokenizes the input (bad lines become error
 /// lines), skips every request whose result is already stored (a restart resumes), plans the order
 /// (<see cref="BatchScheduler"/>) and dispatches it through <see cref="BatchDispatcher"/> at low priority, saving each
-/// result as it finishes; then writes the output and error files. Cancel stops new work and cancels what runs.
+/// result as it finishes; then writes the output and error files. Cancel stops new work and cancels what runs. A batch
+/// not finished by its <c>expires_at</c> stops the same way and ends <c>expired</c>: the requests not done get
+/// <c>batch_expired</c> error lines. Every rescan also deletes the files of batches ended over <c>Batch:ResultRetention</c> ago.
 /// </summary>
 internal sealed partial class BatchExecutor(
     BatchJobs jobs, BatchRequestRunner runner, BatchDispatcher dispatcher, IOptions<BatchOptions> options,
@@ -92,6 +94,7 @@ internal sealed partial class BatchExecutor(
                 try
                 {
                     await ResumeAsync(stoppingToken);
+                    await SweepAsync(stoppingToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -148,6 +151,16 @@ internal sealed partial class BatchExecutor(
         var lost = false;
         _running[id] = cts;
         var renew = RenewAsync(id, cts, () => lost = true, renewing.Token);
+
+        // The completion window: at expires_at the run stops as for a cancel, and FinalizeAsync ends the batch expired.
+        var expiresIn = job.ExpiresAt is { } at ? DateTimeOffset.FromUnixTimeSeconds(at) - jobs.Clock.GetUtcNow() : Timeout.InfiniteTimeSpan;
+        var overdue = job.ExpiresAt is not null && expiresIn <= TimeSpan.Zero;
+        var timedOut = false;
+        using var expiry = job.ExpiresAt is null || overdue ? null : jobs.Clock.CreateTimer(_ =>
+        {
+            Volatile.Write(ref timedOut, true);
+            Stop(cts);
+        }, null, expiresIn, Timeout.InfiniteTimeSpan);
         if ((await Store.GetBatchAsync(id, stoppingToken))?.Status == BatchStatus.Cancelling)
         {
             // cancelled after this run read the job but before it was registered: the API's Cancel found nothing to stop
@@ -156,7 +169,7 @@ internal sealed partial class BatchExecutor(
 
         try
         {
-            if (job.Status != BatchStatus.Cancelling && job.Status != BatchStatus.Finalizing)
+            if (job.Status != BatchStatus.Cancelling && job.Status != BatchStatus.Finalizing && !overdue)
             {
                 try
                 {
@@ -176,7 +189,7 @@ internal sealed partial class BatchExecutor(
                 return; // the router stops (the batch resumes at its next start), or another router took it over
             }
 
-            await FinalizeAsync(id, stoppingToken);
+            await FinalizeAsync(id, overdue || Volatile.Read(ref timedOut), stoppingToken);
         }
         finally
         {
@@ -190,6 +203,18 @@ internal sealed partial class BatchExecutor(
             }
 
             instruments.Statuses(await Store.ListBatchesAsync(CancellationToken.None));
+        }
+    }
+
+    private static void Stop(CancellationTokenSource run)
+    {
+        try
+        {
+            run.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the run had ended
         }
     }
 
@@ -303,31 +328,117 @@ internal sealed partial class BatchExecutor(
         await counts.AddAsync(result.Ok, cancellationToken);
     }
 
-    /// <summary>Writes the output and error files from the stored results and ends the batch (completed or cancelled).</summary>
-    private async Task FinalizeAsync(string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the output and error files from the stored results and ends the batch: cancelled, expired (past
+    /// <c>expires_at</c> with requests not done: they get <c>batch_expired</c> error lines) or completed. The per-request
+    /// results are deleted once the batch has ended (the files hold them).
+    /// </summary>
+    private async Task FinalizeAsync(string id, bool pastExpiry, CancellationToken cancellationToken)
     {
-        var job = await jobs.UpdateAsync(id, j => j.Status == BatchStatus.InProgress ? j with { Status = BatchStatus.Finalizing, FinalizingAt = jobs.Now } : j,
-            cancellationToken);
+        var job = await jobs.UpdateAsync(id, j => j.Status is BatchStatus.InProgress or BatchStatus.Validating
+            ? j with { Status = BatchStatus.Finalizing, FinalizingAt = jobs.Now }
+            : j, cancellationToken);
         if (job is null || BatchStatus.IsFinal(job.Status))
         {
             return;
         }
 
         var results = await Store.GetResultsAsync(id, cancellationToken);
+        var cancelled = job.Status == BatchStatus.Cancelling;
+        var expired = !cancelled && results.Count < job.RequestCounts.Total && job.ExpiresAt is { } at && (pastExpiry || jobs.Now >= at);
+        if (expired)
+        {
+            results = await ExpireRestAsync(job, results, cancellationToken);
+        }
+
         var outputId = await WriteFileAsync(id, "output", results.Values.Where(r => r.Ok), cancellationToken);
         var errorId = await WriteFileAsync(id, "error", results.Values.Where(r => !r.Ok), cancellationToken);
         var ok = results.Values.Count(r => r.Ok);
-        var cancelled = job.Status == BatchStatus.Cancelling;
+        var status = cancelled ? BatchStatus.Cancelled : expired ? BatchStatus.Expired : BatchStatus.Completed;
+        var now = jobs.Now;
         var final = await jobs.UpdateAsync(id, j => j with
         {
-            Status = cancelled ? BatchStatus.Cancelled : BatchStatus.Completed,
-            CompletedAt = cancelled ? null : jobs.Now,
-            CancelledAt = cancelled ? jobs.Now : null,
+            Status = status,
+            CompletedAt = status == BatchStatus.Completed ? now : null,
+            CancelledAt = status == BatchStatus.Cancelled ? now : null,
+            ExpiredAt = status == BatchStatus.Expired ? now : null,
             OutputFileId = outputId,
             ErrorFileId = errorId,
             RequestCounts = j.RequestCounts with { Completed = ok, Failed = results.Count - ok },
         }, cancellationToken);
+        await Store.DeleteResultsAsync(id, cancellationToken);
         LogFinished(logger, id, final!.Status, ok, results.Count - ok);
+    }
+
+    /// <summary>
+    /// The batch expired: every input line without a result gets its error line, <c>batch_expired</c> for a request
+    /// that was not run (or was running and was stopped), its parse error for a line that is not a request.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<int, BatchResult>> ExpireRestAsync(BatchJob job, IReadOnlyDictionary<int, BatchResult> results,
+        CancellationToken cancellationToken)
+    {
+        var content = await Store.GetFileContentAsync(job.InputFileId, cancellationToken);
+        BatchInput input;
+        try
+        {
+            input = content is null ? new BatchInput(0, [], []) : BatchInputParser.Parse(content, job.Endpoint, options.Value.MaxRequestsPerBatch, long.MaxValue);
+        }
+        catch (BatchInputException)
+        {
+            input = new BatchInput(0, [], []);
+        }
+
+        var expiredAt = DateTimeOffset.FromUnixTimeSeconds(job.ExpiresAt!.Value).ToString("u", System.Globalization.CultureInfo.InvariantCulture);
+        var rest = input.Errors.Where(e => !results.ContainsKey(e.Index))
+            .Select(e => new BatchResult(e.Index, false, BatchLines.Error(BatchIds.Request(job.Id, e.Index), e.CustomId, e.Code, e.Message)))
+            .Concat(input.Lines.Where(l => !results.ContainsKey(l.Index)).Select(l => new BatchResult(l.Index, false,
+                BatchLines.Error(BatchIds.Request(job.Id, l.Index), l.CustomId, ExpiredCode,
+                    $"Line {l.LineNumber}: this request was not run before the batch's completion window ended (expires_at {expiredAt})."))))
+            .ToList();
+        foreach (var result in rest)
+        {
+            await Store.SaveResultAsync(job.Id, result, cancellationToken);
+            instruments.Finished(false);
+        }
+
+        LogExpired(logger, job.Id, rest.Count);
+        return rest.Count == 0 ? results : await Store.GetResultsAsync(job.Id, cancellationToken);
+    }
+
+    /// <summary>The error code of a request not run before its batch expired (OpenAI's).</summary>
+    public const string ExpiredCode = "batch_expired";
+
+    /// <summary>
+    /// <c>Batch:ResultRetention</c>: deletes the output and error files of every batch that ended longer ago (the batch
+    /// itself still answers, naming files that are gone, as OpenAI's do after their files are deleted).
+    /// </summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.ResultRetention is not { } keep)
+        {
+            return;
+        }
+
+        var files = (await Store.ListFilesAsync(cancellationToken)).Where(f => f.Purpose is "batch_output" or "batch_error").Select(f => f.Id).ToHashSet();
+        if (files.Count == 0)
+        {
+            return;
+        }
+
+        var cutoff = jobs.Now - (long)keep.TotalSeconds;
+        foreach (var job in await Store.ListBatchesAsync(cancellationToken))
+        {
+            if (BatchStatus.IsFinal(job.Status) && (job.CompletedAt ?? job.CancelledAt ?? job.ExpiredAt ?? job.FailedAt) is { } ended && ended <= cutoff)
+            {
+                foreach (var file in new[] { job.OutputFileId, job.ErrorFileId })
+                {
+                    if (file is not null && files.Contains(file) && await Store.DeleteFileAsync(file, cancellationToken))
+                    {
+                        LogSwept(logger, job.Id, file);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The file's id is derived from the batch's, so finalizing again after a restart rewrites the same file.</summary>
@@ -345,9 +456,19 @@ internal sealed partial class BatchExecutor(
         return id;
     }
 
-    private Task FailAsync(string id, string code, string message, CancellationToken cancellationToken) =>
-        jobs.UpdateAsync(id, j => j with { Status = BatchStatus.Failed, FailedAt = jobs.Now, Errors = new BatchErrors([new BatchError(code, message)]) },
+    private async Task FailAsync(string id, string code, string message, CancellationToken cancellationToken)
+    {
+        var now = jobs.Now;
+        await jobs.UpdateAsync(id, j => j with { Status = BatchStatus.Failed, FailedAt = now, Errors = new BatchErrors([new BatchError(code, message)]) },
             cancellationToken);
+        await Store.DeleteResultsAsync(id, cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} expired: {NotRun} requests not run get batch_expired error lines")]
+    private static partial void LogExpired(ILogger logger, string batchId, int notRun);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId}: file {FileId} deleted (Batch:ResultRetention)")]
+    private static partial void LogSwept(ILogger logger, string batchId, string fileId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId}: resuming, {Done} of {Total} requests already done")]
     private static partial void LogResuming(ILogger logger, string batchId, int done, int total);

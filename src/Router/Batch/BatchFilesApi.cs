@@ -84,6 +84,13 @@ internal sealed class BatchFilesApi(IBatchStore store, BatchJobs jobs, IOptions<
     public Task DeleteAsync(HttpContext context, string id) => BatchHttp.GuardAsync(context, async () =>
     {
         await FindAsync(id, context.RequestAborted);
+        if ((await store.ListBatchesAsync(context.RequestAborted)).FirstOrDefault(b => b.InputFileId == id && !BatchStatus.IsFinal(b.Status)) is { } running)
+        {
+            throw new BatchApiException(StatusCodes.Status409Conflict, "file_in_use",
+                $"File {id} is the input of batch {running.Id}, which is {running.Status}: cancel the batch (POST /v1/batches/{running.Id}/cancel) or wait until it ends, then delete the file.",
+                "id");
+        }
+
         var deleted = await store.DeleteFileAsync(id, context.RequestAborted);
         await BatchHttp.JsonAsync(context, new BatchFileDeleted(id, deleted), BatchJsonContext.Default.BatchFileDeleted);
     });

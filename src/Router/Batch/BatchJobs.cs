@@ -1,53 +1,28 @@
 namespace Cluster.Router.Batch;
 
 /// <summary>
-/// Read-modify-write of batch jobs under one lock per router, so the API (create, cancel) and the executor (status,
-/// request counts) never overwrite each other's change: a change function sees the latest stored job.
+/// Job updates of the API (create, cancel) and the executor (status, request counts): each update is the store's
+/// compare-and-set (<see cref="IBatchStore.UpdateBatchAsync"/>), so neither overwrites the other's change, also
+/// across routers sharing one Redis. The clock (created, expiry and retention times, the expiry timer) is the router's
+/// <see cref="TimeProvider"/>, or one registered under the key <see cref="ClockKey"/> (tests move it by hand without
+/// moving the rest of the router's time).
 /// </summary>
 public sealed class BatchJobs(IBatchStore store, TimeProvider clock)
 {
-    private readonly SemaphoreSlim _lock = new(1, 1);
+    public const string ClockKey = "batch";
 
     public IBatchStore Store => store;
 
+    public TimeProvider Clock => clock;
+
     public long Now => clock.GetUtcNow().ToUnixTimeSeconds();
 
-    /// <summary>Applies <paramref name="change"/> to the stored job and saves the result; null when there is no such job.</summary>
-    public async Task<BatchJob?> UpdateAsync(string id, Func<BatchJob, BatchJob> change, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            var job = await store.GetBatchAsync(id, cancellationToken);
-            if (job is null)
-            {
-                return null;
-            }
+    /// <summary>
+    /// Applies <paramref name="change"/> to the latest stored job and saves the result; null when there is no such job.
+    /// The change may run more than once (another writer came first): it must depend only on the job it is given.
+    /// </summary>
+    public Task<BatchJob?> UpdateAsync(string id, Func<BatchJob, BatchJob> change, CancellationToken cancellationToken) =>
+        store.UpdateBatchAsync(id, change, cancellationToken);
 
-            var next = change(job);
-            if (!Equals(next, job))
-            {
-                await store.SaveBatchAsync(next, cancellationToken);
-            }
-
-            return next;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    public async Task CreateAsync(BatchJob job, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            await store.SaveBatchAsync(job, cancellationToken);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
+    public Task CreateAsync(BatchJob job, CancellationToken cancellationToken) => store.SaveBatchAsync(job, cancellationToken);
 }

@@ -44,6 +44,21 @@ public sealed class BatchOptions
     /// <summary>Attempts per request on an overload or unavailability answer (429 / 503) before it is an error line.</summary>
     public int MaxAttempts { get; set; } = 5;
 
+    /// <summary>
+    /// The time a batch has to finish instead of the 24 h of <c>completion_window</c> "24h" (null: 24 h). For tests and
+    /// short-lived deployments: a batch not finished by its <c>expires_at</c> ends <c>expired</c>.
+    /// </summary>
+    public TimeSpan? CompletionWindowOverride { get; set; }
+
+    /// <summary>How long a finished batch's output and error files are kept before the executor deletes them (null: kept until <c>DELETE /v1/files/{id}</c>).</summary>
+    public TimeSpan? ResultRetention { get; set; }
+
+    /// <summary>The longest completion window (the expiry timer's range).</summary>
+    public static readonly TimeSpan MaxCompletionWindow = TimeSpan.FromDays(30);
+
+    /// <summary>The completion window new batches get.</summary>
+    public TimeSpan EffectiveCompletionWindow => CompletionWindowOverride ?? TimeSpan.FromHours(24);
+
     /// <summary>Refuses values that cannot work, naming the setting.</summary>
     public IEnumerable<string> Problems()
     {
@@ -80,6 +95,16 @@ public sealed class BatchOptions
         if (!BatchSchedulingModes.IsKnown(Scheduling))
         {
             yield return $"Batch:Scheduling '{Scheduling}' is not a mode: use {BatchSchedulingModes.PrefixGrouped} or {BatchSchedulingModes.FileOrder}.";
+        }
+
+        if (CompletionWindowOverride is { } window && (window < TimeSpan.FromSeconds(1) || window > MaxCompletionWindow))
+        {
+            yield return $"Batch:CompletionWindowOverride must be from 1 second to {MaxCompletionWindow.TotalDays:0} days (got {window}); leave it unset for 24 h.";
+        }
+
+        if (ResultRetention is { } retention && retention < TimeSpan.Zero)
+        {
+            yield return $"Batch:ResultRetention must not be negative (got {retention}); leave it unset to keep results until deleted.";
         }
 
         if (MaxAttempts < 1)

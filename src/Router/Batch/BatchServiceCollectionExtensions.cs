@@ -29,7 +29,8 @@ public static class BatchServiceCollectionExtensions
         services.TryAddSingleton<IBatchStore>(sp => sp.GetRequiredService<IOptions<ClusterStateOptions>>().Value.UsesRedis
             ? new RedisBatchStore(sp.GetRequiredService<RedisConnection>())
             : new LocalBatchStore(sp.GetRequiredService<IOptions<BatchOptions>>().Value.StorageDirectory));
-        services.TryAddSingleton<BatchJobs>();
+        services.TryAddSingleton(sp => new BatchJobs(sp.GetRequiredService<IBatchStore>(),
+            sp.GetKeyedService<TimeProvider>(BatchJobs.ClockKey) ?? sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<BatchInstruments>();
         services.TryAddSingleton<OnlineLoad>();
         services.TryAddSingleton<BatchRequestRunner>();

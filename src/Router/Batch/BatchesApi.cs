@@ -35,6 +35,11 @@ internal sealed class BatchesApi(IBatchStore store, BatchJobs jobs, BatchExecuto
                 $"endpoint '{body.Endpoint}' is not supported: use {string.Join(" or ", BatchInputParser.Endpoints)}.");
         }
 
+        if (string.IsNullOrEmpty(body.CompletionWindow))
+        {
+            throw BatchApiException.Invalid("completion_window", $"completion_window is missing: use '{CompletionWindow}'.");
+        }
+
         if (body.CompletionWindow != CompletionWindow)
         {
             throw BatchApiException.Invalid("completion_window", $"completion_window '{body.CompletionWindow}' is not supported: use '{CompletionWindow}'.");
@@ -68,7 +73,7 @@ internal sealed class BatchesApi(IBatchStore store, BatchJobs jobs, BatchExecuto
             InputFileId = file.Id,
             CompletionWindow = CompletionWindow,
             CreatedAt = now,
-            ExpiresAt = now + (24 * 3600),
+            ExpiresAt = now + (long)Math.Ceiling(options.Value.EffectiveCompletionWindow.TotalSeconds),
             RequestCounts = new BatchRequestCounts(total, 0, 0),
             Metadata = body.Metadata,
         };
@@ -123,6 +128,7 @@ internal sealed class BatchesApi(IBatchStore store, BatchJobs jobs, BatchExecuto
         string? refused = null;
         var job = await jobs.UpdateAsync(id, j =>
         {
+            refused = null; // the update may run again on a job another writer changed meanwhile
             if (BatchStatus.IsFinal(j.Status) || j.Status == BatchStatus.Finalizing)
             {
                 refused = j.Status;

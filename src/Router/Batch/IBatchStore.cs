@@ -22,6 +22,14 @@ public interface IBatchStore
 
     Task<BatchJob?> GetBatchAsync(string id, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Applies <paramref name="change"/> to the stored job and saves the result as one compare-and-set: a job written
+    /// meanwhile by anyone (another router's API, this router's executor) makes it read the job again and apply
+    /// <paramref name="change"/> again, so no update is lost (a request count never overwrites a cancel). The change
+    /// may therefore run more than once and must depend only on the job it is given. Null when there is no such job.
+    /// </summary>
+    Task<BatchJob?> UpdateBatchAsync(string id, Func<BatchJob, BatchJob> change, CancellationToken cancellationToken);
+
     /// <summary>Every batch, newest first.</summary>
     Task<IReadOnlyList<BatchJob>> ListBatchesAsync(CancellationToken cancellationToken);
 
@@ -30,6 +38,9 @@ public interface IBatchStore
 
     /// <summary>Every saved result of the batch, by input line index.</summary>
     Task<IReadOnlyDictionary<int, BatchResult>> GetResultsAsync(string batchId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the batch's per-request results (once its output and error files are written and it has ended).</summary>
+    Task DeleteResultsAsync(string batchId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Takes (or, held by <paramref name="owner"/>, extends) the right to run the batch for <paramref name="ttl"/>, so

@@ -8,6 +8,7 @@ namespace Cluster.Router.Batch;
 /// The embedded store: a folder (<c>Batch:StorageDirectory</c>) with <c>files/{id}.json</c> + <c>files/{id}.data</c>,
 /// <c>batches/{id}.json</c> (written to a temporary file, then renamed) and <c>results/{id}.jsonl</c>, one appended,
 /// flushed line per finished request (no fsync: a killed router loses nothing, a power cut may lose the last results, which then run again) (a torn last line after a crash is ignored: that request runs again).
+/// Job updates hold an exclusive lock on <c>batches/.lock</c> (<see cref="UpdateBatchAsync"/>).
 /// </summary>
 public sealed class LocalBatchStore : IBatchStore
 {
@@ -68,6 +69,54 @@ public sealed class LocalBatchStore : IBatchStore
     public async Task<BatchJob?> GetBatchAsync(string id, CancellationToken cancellationToken) =>
         await ReadAsync(BatchPath(id), b => JsonSerializer.Deserialize(b, BatchJsonContext.Default.BatchJob), cancellationToken);
 
+    /// <summary>
+    /// Under an exclusive lock on <c>batches/.lock</c> (FileShare.None: an advisory flock on Unix, honoured by every
+    /// store on the folder, in this process or another): read, change, write.
+    /// </summary>
+    public async Task<BatchJob?> UpdateBatchAsync(string id, Func<BatchJob, BatchJob> change, CancellationToken cancellationToken)
+    {
+        var path = BatchPath(id);
+        await using var held = await LockAsync(cancellationToken);
+        var job = await ReadAsync(path, b => JsonSerializer.Deserialize(b, BatchJsonContext.Default.BatchJob), cancellationToken);
+        if (job is null)
+        {
+            return null;
+        }
+
+        var next = change(job);
+        if (!Equals(next, job))
+        {
+            await WriteAtomicAsync(path, JsonSerializer.SerializeToUtf8Bytes(next, BatchJsonContext.Default.BatchJob), cancellationToken);
+        }
+
+        return next;
+    }
+
+    /// <summary>Waits for the folder's job lock, at most <see cref="LockWait"/> (then the store is reported as failed).</summary>
+    private async Task<FileStream> LockAsync(CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(_batches, ".lock");
+        var until = Environment.TickCount64 + (long)LockWait.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+            }
+            catch (IOException e) when (e is not FileNotFoundException and not DirectoryNotFoundException)
+            {
+                if (Environment.TickCount64 > until)
+                {
+                    throw new BatchStoreException($"The batch job lock {path} was held by another process for over {LockWait.TotalSeconds} s: is a stuck router using Batch:StorageDirectory?", e);
+                }
+
+                await Task.Delay(2, cancellationToken);
+            }
+        }
+    }
+
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(30);
+
     public async Task<IReadOnlyList<BatchJob>> ListBatchesAsync(CancellationToken cancellationToken)
     {
         var all = new List<BatchJob>();
@@ -124,6 +173,12 @@ public sealed class LocalBatchStore : IBatchStore
         }
 
         return results;
+    }
+
+    public Task DeleteResultsAsync(string batchId, CancellationToken cancellationToken)
+    {
+        File.Delete(ResultsPath(batchId));
+        return Task.CompletedTask;
     }
 
     /// <summary>One router per folder: the lease is always this router's.</summary>

@@ -8,7 +8,8 @@ namespace Cluster.Router.Batch;
 /// The store on the cluster's Redis (same connection and key prefix as the prefix index, default <c>cl:</c>):
 /// <c>{p}batch:file:{id}</c> HASH (meta, chunks, data:0…: 1 MiB each), <c>{p}batch:files</c> ZSET of file ids by creation time,
 /// <c>{p}batch:job:{id}</c> the batch JSON, <c>{p}batch:jobs</c> ZSET of batch ids, <c>{p}batch:res:{id}</c> HASH
-/// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. A failed call throws <see cref="BatchStoreException"/>.
+/// line index → result (HSETNX: the first result of a request wins), <c>{p}batch:lease:{id}</c> the running router. Job
+/// updates are a compare-and-set on the job JSON (<see cref="UpdateBatchAsync"/>). A failed call throws <see cref="BatchStoreException"/>.
 /// </summary>
 public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 {
@@ -101,6 +102,35 @@ public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
         return json.IsNull ? null : JsonSerializer.Deserialize((string)json!, BatchJsonContext.Default.BatchJob);
     }
 
+    /// <summary>Compare-and-set: the new JSON is written only if the key still holds the JSON the change was applied to (a Lua script), else read again.</summary>
+    public async Task<BatchJob?> UpdateBatchAsync(string id, Func<BatchJob, BatchJob> change, CancellationToken cancellationToken)
+    {
+        var key = _p + "job:" + id;
+        while (true)
+        {
+            var json = await CallAsync("batch.job.update", db => db.StringGetAsync(key), cancellationToken);
+            if (json.IsNull || JsonSerializer.Deserialize((string)json!, BatchJsonContext.Default.BatchJob) is not { } job)
+            {
+                return null;
+            }
+
+            var next = change(job);
+            if (Equals(next, job))
+            {
+                return job;
+            }
+
+            var written = await CallAsync("batch.job.update", db => db.ScriptEvaluateAsync(CompareAndSet, [key],
+                [json, JsonSerializer.Serialize(next, BatchJsonContext.Default.BatchJob)]), cancellationToken);
+            if ((int)written == 1)
+            {
+                return next;
+            }
+        }
+    }
+
+    private const string CompareAndSet = "if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]) return 1 end return 0";
+
     public async Task<IReadOnlyList<BatchJob>> ListBatchesAsync(CancellationToken cancellationToken)
     {
         var ids = await CallAsync("batch.job.list", db => db.SortedSetRangeByRankAsync(_p + "jobs", order: Order.Descending), cancellationToken);
@@ -134,6 +164,9 @@ public sealed class RedisBatchStore(RedisConnection connection) : IBatchStore
 
         return results;
     }
+
+    public Task DeleteResultsAsync(string batchId, CancellationToken cancellationToken) =>
+        CallAsync("batch.result.delete", db => db.KeyDeleteAsync(_p + "res:" + batchId), cancellationToken);
 
     /// <summary><c>{p}batch:lease:{id}</c> = owner with a TTL (StackExchange.Redis' lock: SET NX PX, extend and release only by the owner).</summary>
     public Task<bool> TryLeaseAsync(string batchId, string owner, TimeSpan ttl, CancellationToken cancellationToken) =>

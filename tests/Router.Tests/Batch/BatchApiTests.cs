@@ -56,7 +56,7 @@ public sealed class BatchApiTests : IAsyncLifetime
         while (true)
         {
             var (_, batch) = await SendAsync(http, HttpMethod.Get, $"/v1/batches/{id}");
-            if (batch.Str("status") is "completed" or "failed" or "cancelled")
+            if (batch.Str("status") is "completed" or "failed" or "cancelled" or "expired")
             {
                 return batch;
             }

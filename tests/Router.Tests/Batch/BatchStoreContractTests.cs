@@ -36,6 +36,107 @@ public abstract class BatchStoreContractTests : IAsyncLifetime
         Assert.Empty(await Open().GetResultsAsync(BatchIds.NewBatch(), default));
     }
 
+    /// <summary>
+    /// Two routers (two stores on the same data) update one job at once: one counts completed requests, the other
+    /// failed ones and, midway, cancels it. Each update is a compare-and-set: no count is lost and the cancel stays.
+    /// </summary>
+    [Fact]
+    public async Task Update_ConcurrentFromTwoStores_NoUpdateLost_CountsNeverOverwriteACancel()
+    {
+        const int updates = 40;
+        var (a, b) = (Open(), Open());
+        var job = new BatchJob { Id = BatchIds.NewBatch(), Endpoint = "/v1/completions", InputFileId = BatchIds.NewFile(), Status = BatchStatus.InProgress };
+        await a.SaveBatchAsync(job, default);
+        using var start = new SemaphoreSlim(0, 2);
+
+        async Task RunAsync(IBatchStore store, Func<BatchJob, BatchJob> change, Func<BatchJob, BatchJob>? midway)
+        {
+            await start.WaitAsync();
+            for (var i = 0; i < updates; i++)
+            {
+                Assert.NotNull(await store.UpdateBatchAsync(job.Id, i == updates / 2 && midway is not null ? midway : change, default));
+            }
+        }
+
+        var counting = Task.Run(() => RunAsync(a, j => j with { RequestCounts = j.RequestCounts with { Completed = j.RequestCounts.Completed + 1 } }, null));
+        var cancelling = Task.Run(() => RunAsync(b, j => j with { RequestCounts = j.RequestCounts with { Failed = j.RequestCounts.Failed + 1 } },
+            j => j with { Status = BatchStatus.Cancelling, RequestCounts = j.RequestCounts with { Failed = j.RequestCounts.Failed + 1 } }));
+        start.Release(2);
+        await Task.WhenAll(counting, cancelling).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var stored = await Open().GetBatchAsync(job.Id, default);
+        Assert.Equal((updates, updates), (stored!.RequestCounts.Completed, stored.RequestCounts.Failed));
+        Assert.Equal(BatchStatus.Cancelling, stored.Status);
+        Assert.Null(await a.UpdateBatchAsync(BatchIds.NewBatch(), j => j, default));
+    }
+
+    /// <summary>
+    /// The race itself, forced: router A has read the job and is computing its count update when router B cancels.
+    /// A's write must not bring back the status it read (a compare-and-set store retries A on the fresh job; a locking
+    /// store makes B wait for A).
+    /// </summary>
+    [Fact]
+    public async Task Update_CancelWrittenWhileAnotherUpdateIsBetweenReadAndWrite_BothKept()
+    {
+        var (a, b) = (Open(), Open());
+        var job = new BatchJob { Id = BatchIds.NewBatch(), Endpoint = "/v1/completions", InputFileId = BatchIds.NewFile(), Status = BatchStatus.InProgress };
+        await a.SaveBatchAsync(job, default);
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var proceed = new ManualResetEventSlim();
+        var calls = 0;
+        var counting = Task.Run(() => a.UpdateBatchAsync(job.Id, j =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                inside.SetResult();
+                proceed.Wait(TimeSpan.FromSeconds(30));
+            }
+
+            return j with { RequestCounts = j.RequestCounts with { Completed = j.RequestCounts.Completed + 1 } };
+        }, default));
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var cancelling = Task.Run(() => b.UpdateBatchAsync(job.Id, j => j with { Status = BatchStatus.Cancelling }, default));
+        // A store without protection writes B's cancel now (and A's write then undoes it); a locking store makes B
+        // wait for A, so this wait only bounds how long B gets to write before A goes on.
+        await Task.WhenAny(cancelling, Task.Delay(TimeSpan.FromSeconds(1)));
+        proceed.Set();
+        await Task.WhenAll(counting, cancelling).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var stored = await Open().GetBatchAsync(job.Id, default);
+        Assert.Equal((BatchStatus.Cancelling, 1), (stored!.Status, stored.RequestCounts.Completed));
+    }
+
+    [Fact]
+    public async Task DeleteResults_RemovesEveryResultOfTheBatchOnly()
+    {
+        var (id, other) = (BatchIds.NewBatch(), BatchIds.NewBatch());
+        var store = Open();
+        await store.SaveResultAsync(id, new BatchResult(0, true, "{}"), default);
+        await store.SaveResultAsync(other, new BatchResult(0, true, "{}"), default);
+
+        await store.DeleteResultsAsync(id, default);
+
+        Assert.Empty(await Open().GetResultsAsync(id, default));
+        Assert.Single(await Open().GetResultsAsync(other, default));
+        await store.DeleteResultsAsync(id, default); // again: nothing to do
+    }
+
+    /// <summary>How many stored items (folder files, Redis keys) name <paramref name="id"/>: a deleted file leaves none.</summary>
+    protected abstract Task<int> StoredItemsAsync(string id);
+
+    [Fact]
+    public async Task DeleteFile_FreesItsStorage()
+    {
+        var file = new BatchFile(BatchIds.NewFile(), 3, 1, "out.jsonl", "batch_output");
+        await Open().SaveFileAsync(file, "abc"u8.ToArray(), default);
+        Assert.True(await StoredItemsAsync(file.Id) > 0, "the test cannot see the store's storage");
+
+        Assert.True(await Open().DeleteFileAsync(file.Id, default));
+
+        Assert.Equal(0, await StoredItemsAsync(file.Id));
+    }
+
     [Fact]
     public async Task File_OfSeveralMegabytes_ReadBackWhole()
     {
@@ -81,6 +182,9 @@ public sealed class LocalBatchStoreContractTests : BatchStoreContractTests
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("batch-store-test-");
 
     protected override IBatchStore Open() => new LocalBatchStore(_dir.FullName);
+
+    protected override Task<int> StoredItemsAsync(string id) =>
+        Task.FromResult(Directory.EnumerateFiles(_dir.FullName, "*", SearchOption.AllDirectories).Count(f => f.Contains(id, StringComparison.Ordinal)));
 
     public override Task DisposeAsync()
     {
@@ -133,6 +237,21 @@ public sealed class RedisBatchStoreContractTests : BatchStoreContractTests
         Assert.False(await b.TryLeaseAsync(id, "router-b", ttl, default));
         await a.ReleaseLeaseAsync(id, "router-a", default);
         Assert.True(await b.TryLeaseAsync(id, "router-b", ttl, default));
+    }
+
+    protected override async Task<int> StoredItemsAsync(string id)
+    {
+        await using var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var keys = server.KeysAsync(pattern: _prefix + "*");
+        var count = 0;
+        await foreach (var key in keys)
+        {
+            count += ((string)key!).Contains(id, StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        var members = await redis.GetDatabase().SortedSetRangeByRankAsync(_prefix + "batch:files");
+        return count + members.Count(m => m == id);
     }
 
     protected override IBatchStore Open()

@@ -47,7 +47,8 @@ internal sealed class RouterHarness : IAsyncDisposable
 
     public bool RequiresKey { get; }
 
-    public static async Task<RouterHarness> StartAsync(bool requireKey = false, int maxRequestBytes = 0, string? modelDirectory = null, string[]? extraArgs = null)
+    public static async Task<RouterHarness> StartAsync(bool requireKey = false, int maxRequestBytes = 0, string? modelDirectory = null, string[]? extraArgs = null,
+        Action<IServiceCollection>? services = null)
     {
         var args = new List<string>
         {
@@ -67,7 +68,11 @@ internal sealed class RouterHarness : IAsyncDisposable
 
         args.AddRange(extraArgs ?? []);
         var coordinator = new FakeCoordinator();
-        var app = RouterApp.Build([.. args], b => b.Services.AddSingleton<IRequestCoordinator>(coordinator));
+        var app = RouterApp.Build([.. args], b =>
+        {
+            b.Services.AddSingleton<IRequestCoordinator>(coordinator);
+            services?.Invoke(b.Services);
+        });
         await app.StartAsync();
         return new RouterHarness(app, coordinator, requireKey);
     }
