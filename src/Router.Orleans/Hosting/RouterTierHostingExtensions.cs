@@ -21,6 +21,7 @@ public static class RouterTierHostingExtensions
     /// clustering on <c>ClusterState:RedisConnectionString</c> (with <c>ClusterState:RedisPassword</c> and
     /// <c>RedisTls</c>) when set, else localhost clustering (a one-router cluster). Silo and gateway listen on
     /// <c>RouterTier:AdvertisedAddress</c> (loopback unless configured), on free ports unless configured.
+    /// With Redis clustering, <c>RouterTier:KubernetesHosting</c> adds Orleans' Kubernetes hosting (<see cref="KubernetesHosting"/>).
     /// Returns false when the tier is disabled (no silo; the caller keeps the local implementations).
     /// </summary>
     public static bool AddRouterTier(this IHostApplicationBuilder builder)
@@ -28,14 +29,17 @@ public static class RouterTierHostingExtensions
         ArgumentNullException.ThrowIfNull(builder);
         var section = builder.Configuration.GetSection(RouterTierOptions.SectionName);
         builder.Services.AddOptions<RouterTierOptions>().Bind(section).ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RouterTierOptions>, RouterTierOptionsValidator>());
+        var state = builder.Configuration.GetSection(ClusterStateOptions.SectionName).Get<ClusterStateOptions>() ?? new ClusterStateOptions();
+        var redis = !string.IsNullOrWhiteSpace(state.RedisConnectionString);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RouterTierOptions>, RouterTierOptionsValidator>(
+            _ => new RouterTierOptionsValidator(Environment.GetEnvironmentVariable, redis)));
         var tier = section.Get<RouterTierOptions>() ?? new RouterTierOptions();
         if (!tier.Enabled)
         {
             return false;
         }
 
-        var state = builder.Configuration.GetSection(ClusterStateOptions.SectionName).Get<ClusterStateOptions>() ?? new ClusterStateOptions();
+        var kubernetes = KubernetesHosting.IsEnabled(tier.KubernetesHosting, Environment.GetEnvironmentVariable, redis);
         var siloPort = LoopbackPorts.Resolve(tier.SiloPort);
         var gatewayPort = LoopbackPorts.Resolve(tier.GatewayPort);
         var address = IPAddress.TryParse(tier.AdvertisedAddress, out var parsed) ? parsed : IPAddress.Loopback;
@@ -65,6 +69,10 @@ public static class RouterTierHostingExtensions
                 o.ConfigurationOptions = RedisConnection.Configuration(state);
                 o.ConfigurationOptions.AbortOnConnectFail = false; // a Redis restart must not take the silo down
             });
+            if (kubernetes)
+            {
+                silo.UseKubernetesHosting(); // pod name, IP and namespace from POD_*; pod and silo deaths mirrored (RBAC in the chart)
+            }
         });
         return true;
     }

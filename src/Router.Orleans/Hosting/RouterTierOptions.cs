@@ -31,6 +31,13 @@ public sealed class RouterTierOptions
     /// </summary>
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Orleans' Kubernetes hosting next to Redis membership (<see cref="Hosting.KubernetesHosting"/>): Auto (default) turns
+    /// it on when POD_NAME, POD_NAMESPACE and POD_IP are set and Redis clustering is configured; On fails start-up
+    /// without them; Off never.
+    /// </summary>
+    public KubernetesHostingMode KubernetesHosting { get; set; } = KubernetesHostingMode.Auto;
+
     /// <summary>Routers with the same id and Redis form one cluster.</summary>
     public string ClusterId { get; set; } = DefaultClusterId;
 

@@ -4,12 +4,21 @@ using Microsoft.Extensions.Options;
 namespace Cluster.Router.Orleans.Hosting;
 
 /// <summary>Fails start-up on a <c>RouterTier</c> section that cannot work.</summary>
-public sealed class RouterTierOptionsValidator : IValidateOptions<RouterTierOptions>
+/// <param name="environment">Reads an environment variable (default: the process's).</param>
+/// <param name="redisClustering">Whether <c>ClusterState:RedisConnectionString</c> is set.</param>
+public sealed class RouterTierOptionsValidator(Func<string, string?>? environment = null, bool redisClustering = false) : IValidateOptions<RouterTierOptions>
 {
+    private readonly Func<string, string?> _environment = environment ?? Environment.GetEnvironmentVariable;
+
     public ValidateOptionsResult Validate(string? name, RouterTierOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var errors = new List<string>();
+        if (options.Enabled && KubernetesHosting.Problem(options.KubernetesHosting, _environment, redisClustering) is { } kubernetes)
+        {
+            errors.Add(kubernetes);
+        }
+
         if (options.SiloPort is < 0 or > 65535 || options.GatewayPort is < 0 or > 65535)
         {
             errors.Add($"RouterTier:SiloPort ({options.SiloPort}) and RouterTier:GatewayPort ({options.GatewayPort}) must be 0 (free port) or 1-65535.");

@@ -101,6 +101,19 @@ clusters. Disabled: RouterTier__Enabled=false (each router counts only its own w
 {{- default (printf "%s.%s" .Release.Name .Release.Namespace) .Values.router.tier.clusterId -}}
 {{- end -}}
 
+{{/* "true" when the router pods run Orleans' Kubernetes hosting (router.tier.kubernetesHosting), else empty. */}}
+{{- define "cluster.routerKubernetesHosting" -}}
+{{- $t := .Values.router.tier -}}
+{{- $mode := default "auto" $t.kubernetesHosting -}}
+{{- if and $t.enabled (or (eq $mode "on") (and (eq $mode "auto") (gt (int .Values.router.replicas) 1))) -}}
+{{- $id := include "cluster.routerTierClusterId" . -}}
+{{- if gt (len $id) 63 -}}
+{{- fail (printf "router Kubernetes hosting labels the pods orleans/clusterId=%s, longer than 63 characters: set router.tier.clusterId" $id) -}}
+{{- end -}}
+true
+{{- end -}}
+{{- end -}}
+
 {{- define "cluster.routerTierEnv" -}}
 {{- $t := .Values.router.tier -}}
 {{- if $t.enabled -}}
@@ -120,6 +133,22 @@ clusters. Disabled: RouterTier__Enabled=false (each router counts only its own w
   value: {{ int $t.gatewayPort | toString | quote }}
 - name: RouterTier__ClusterId
   value: {{ include "cluster.routerTierClusterId" . | quote }}
+{{- if include "cluster.routerKubernetesHosting" . }}
+- name: RouterTier__KubernetesHosting
+  value: "On"
+- name: POD_NAME
+  valueFrom:
+    fieldRef: {fieldPath: metadata.name}
+- name: POD_NAMESPACE
+  valueFrom:
+    fieldRef: {fieldPath: metadata.namespace}
+- name: POD_IP
+  valueFrom:
+    fieldRef: {fieldPath: status.podIP}
+{{- else }}
+- name: RouterTier__KubernetesHosting
+  value: "Off"
+{{- end }}
 {{- else -}}
 - name: RouterTier__Enabled
   value: "false"
