@@ -15,6 +15,7 @@ public sealed class RouterKubernetesHostingChartTests
     [Theory]
     [InlineData("router: {replicas: 2}\n")]
     [InlineData("router: {replicas: 1, tier: {kubernetesHosting: \"on\"}}\n")]
+    [InlineData("router: {replicas: 1, tier: {kubernetesHosting: true}}\n")]
     public void Enabled_SetsPodEnvironment_Labels_AndNamespacedRbac(string yaml)
     {
         var chart = ChartRenderer.RenderExample("tiny-cpu", yaml);
@@ -54,6 +55,7 @@ public sealed class RouterKubernetesHostingChartTests
     [Theory]
     [InlineData("router: {replicas: 1}\n")]
     [InlineData("router: {replicas: 3, tier: {kubernetesHosting: \"off\"}}\n")]
+    [InlineData("router: {replicas: 3, tier: {kubernetesHosting: false}}\n")]
     [InlineData("router: {replicas: 3, tier: {enabled: false, kubernetesHosting: \"on\"}}\n")]
     public void Disabled_HasNoPodEnvironment_Labels_Token_OrRbac(string yaml)
     {

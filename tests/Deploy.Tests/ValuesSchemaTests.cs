@@ -24,6 +24,8 @@ public sealed class ValuesSchemaTests
     [InlineData("config: {Routing: {PrefillPolicy: round-robin, MaxQueuedRequests: 64}, Logging: {LogLevel: {Default: Warning}}}\n")]
     [InlineData("prefill: {terminationGracePeriodSeconds: 300, pdb: {enabled: true, minAvailable: \"50%\"}}\n")]
     [InlineData("global: {imageRegistry: example}\n")]
+    [InlineData("router: {replicas: 3, tier: {kubernetesHosting: \"on\"}}\n")]
+    [InlineData("router: {tier: {kubernetesHosting: false}}\n")]
     public void Allowed_Values_AreValid(string yaml)
     {
         var outcome = Check(yaml);
@@ -48,6 +50,7 @@ public sealed class ValuesSchemaTests
     [InlineData("redis: {keyPrefix: \"with space\"}\n", "/redis/keyPrefix")]
     [InlineData("router: {tier: {enabled: \"yes\"}}\n", "/router/tier/enabled")]
     [InlineData("router: {tier: {clusterId: \"two words\"}}\n", "/router/tier/clusterId")]
+    [InlineData("router: {tier: {kubernetesHosting: always}}\n", "/router/tier/kubernetesHosting")]
     [InlineData("monitoring: {podMonitor: {enabled: \"yes\"}}\n", "/monitoring/podMonitor/enabled")]
     public void Wrong_Values_AreRejected(string yaml, string where)
     {

@@ -104,8 +104,8 @@ clusters. Disabled: RouterTier__Enabled=false (each router counts only its own w
 {{/* "true" when the router pods run Orleans' Kubernetes hosting (router.tier.kubernetesHosting), else empty. */}}
 {{- define "cluster.routerKubernetesHosting" -}}
 {{- $t := .Values.router.tier -}}
-{{- $mode := default "auto" $t.kubernetesHosting -}}
-{{- if and $t.enabled (or (eq $mode "on") (and (eq $mode "auto") (gt (int .Values.router.replicas) 1))) -}}
+{{- $mode := toString $t.kubernetesHosting -}}
+{{- if and $t.enabled (or (has $mode (list "on" "true")) (and (has $mode (list "auto" "" "<nil>")) (gt (int .Values.router.replicas) 1))) -}}
 {{- $id := include "cluster.routerTierClusterId" . -}}
 {{- if gt (len $id) 63 -}}
 {{- fail (printf "router Kubernetes hosting labels the pods orleans/clusterId=%s, longer than 63 characters: set router.tier.clusterId" $id) -}}
