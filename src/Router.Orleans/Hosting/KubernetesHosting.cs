@@ -14,9 +14,9 @@ public enum KubernetesHostingMode
 }
 
 /// <summary>
-/// Orleans' Kubernetes hosting (Microsoft.Orleans.Hosting.Kubernetes) next to Redis membership: the silo takes its name
-/// and advertised address from the pod, and the silos watch their pods, so a deleted pod's silo is declared dead at once
-/// and a silo declared dead has its pod deleted. Redis stays the membership table.
+/// Orleans' Kubernetes hosting (Microsoft.Orleans.Hosting.Kubernetes) next to Redis membership: the silos watch the
+/// router pods and delete the pods of defunct silos (the package's documentation; never run against an API server here).
+/// Redis stays the membership table.
 /// </summary>
 public static class KubernetesHosting
 {
