@@ -9,10 +9,18 @@ namespace Cluster.Router.Coordination;
 /// between heartbeats. Each Track call returns a lease; disposing it (once) takes the work off and raises
 /// <see cref="Released"/>. Thread-safe.
 /// </summary>
-public sealed class InFlightTracker
+/// <param name="timeProvider">Stamps finished prefills, to be compared with heartbeats' stamps (the worker's clock).</param>
+public sealed class InFlightTracker(TimeProvider timeProvider)
 {
     private readonly ConcurrentDictionary<WorkerId, RouterInFlight> _counts = new();
-    private readonly ConcurrentDictionary<WorkerId, long> _finishedPrefillTokens = new();
+    private readonly ConcurrentDictionary<WorkerId, FinishedPrefills> _finished = new();
+    private readonly TimeProvider _time = timeProvider;
+
+    /// <summary>A tracker on the system clock.</summary>
+    public InFlightTracker()
+        : this(TimeProvider.System)
+    {
+    }
 
     /// <summary>Raised after a lease is released (capacity may have freed up).</summary>
     public event Action? Released;
@@ -24,7 +32,17 @@ public sealed class InFlightTracker
     /// Prompt tokens of this router's prefills on <paramref name="worker"/> that have finished, ever (monotonic): the
     /// <see cref="WorkerPool"/> subtracts those finished since its snapshot from the worker's heartbeat figure.
     /// </summary>
-    public long FinishedPrefillTokens(WorkerId worker) => _finishedPrefillTokens.TryGetValue(worker, out var t) ? t : 0;
+    public long FinishedPrefillTokens(WorkerId worker) => _finished.TryGetValue(worker, out var f) ? f.Total : 0;
+
+    /// <summary>
+    /// Prompt tokens of this router's prefills on <paramref name="worker"/> that finished after <paramref name="since"/>
+    /// (a heartbeat's stamp): the heartbeat still counted them as queued. Finishes are remembered for
+    /// <see cref="FinishedPrefills.Retention"/>; a stamp older than that counts every finish remembered. The heartbeat is
+    /// stamped on the worker's clock: a skew between hosts shifts the boundary by as much (worker ahead: fewer tokens
+    /// subtracted, as before this existed; behind: more, bounded below by this router's own in-flight tokens).
+    /// </summary>
+    public long FinishedPrefillTokensSince(WorkerId worker, DateTimeOffset since) =>
+        _finished.TryGetValue(worker, out var f) ? f.Since(since) : 0;
 
     /// <summary>A prefill of <paramref name="uncachedTokens"/> tokens sent to <paramref name="worker"/>.</summary>
     public IDisposable TrackPrefill(WorkerId worker, long uncachedTokens) =>
@@ -60,10 +78,51 @@ public sealed class InFlightTracker
                 owner.Add(worker, delta, -1);
                 if (delta.PrefillTokens > 0)
                 {
-                    owner._finishedPrefillTokens.AddOrUpdate(worker, delta.PrefillTokens, (_, t) => t + delta.PrefillTokens);
+                    owner._finished.GetOrAdd(worker, _ => new FinishedPrefills()).Add(delta.PrefillTokens, owner._time.GetUtcNow());
                 }
 
                 owner.Released?.Invoke();
+            }
+        }
+    }
+
+    /// <summary>One worker's finished prefill tokens: the running total and, for the last <see cref="Retention"/>, when it grew.</summary>
+    private sealed class FinishedPrefills
+    {
+        /// <summary>How long finishes are remembered (heartbeats are a second apart; a worker silent for longer is gone).</summary>
+        public static readonly TimeSpan Retention = TimeSpan.FromSeconds(30);
+
+        private readonly Queue<(DateTimeOffset At, long Total)> _history = new();
+        private long _total;
+        private long _forgotten;   // the total before the oldest remembered finish
+
+        public long Total => Interlocked.Read(ref _total);
+
+        public void Add(long tokens, DateTimeOffset now)
+        {
+            lock (_history)
+            {
+                _total += tokens;
+                _history.Enqueue((now, _total));
+                while (_history.Count > 1 && now - _history.Peek().At > Retention)
+                {
+                    _forgotten = _history.Dequeue().Total;
+                }
+            }
+        }
+
+        public long Since(DateTimeOffset since)
+        {
+            lock (_history)
+            {
+                var before = _forgotten;
+                foreach (var (at, total) in _history)
+                {
+                    if (at > since) break;
+                    before = total;
+                }
+
+                return _total - before;
             }
         }
     }

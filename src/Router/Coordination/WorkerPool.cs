@@ -42,14 +42,8 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         EnsureSubscribed();
-        var finished = new Dictionary<WorkerId, long>();
         var workers = await registry.ListAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var worker in workers)
-        {
-            finished[worker.Info.Id] = inFlight.FinishedPrefillTokens(worker.Info.Id);
-        }
-
-        _snapshot = new Snapshot(workers, finished);
+        _snapshot = new Snapshot(workers);
         foreach (var (id, suspicion) in _suspects)
         {
             var seen = workers.FirstOrDefault(w => w.Info.Id == id);
@@ -79,7 +73,7 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
             var id = worker.Info.Id;
             var candidate = new RoutingCandidate(worker, inFlight.Get(id), _otherRouters.Get(id))
             {
-                PrefillTokensFinishedSinceSnapshot = inFlight.FinishedPrefillTokens(id) - (_snapshot?.FinishedPrefillTokens.GetValueOrDefault(id) ?? 0),
+                PrefillTokensFinishedSinceHeartbeat = inFlight.FinishedPrefillTokensSince(id, worker.LastHeartbeat),
             };
             if (include(candidate))
             {
@@ -148,6 +142,5 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    // FinishedPrefillTokens: InFlightTracker.FinishedPrefillTokens per worker when the registry was read.
-    private sealed record Snapshot(ImmutableArray<WorkerSnapshot> Workers, IReadOnlyDictionary<WorkerId, long> FinishedPrefillTokens);
+    private sealed record Snapshot(ImmutableArray<WorkerSnapshot> Workers);
 }

@@ -21,14 +21,14 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     public WorkerId Id => Worker.Info.Id;
 
     /// <summary>
-    /// Prompt tokens of this router's prefills on the worker that finished after the pool read its heartbeat (set by the
-    /// pool): they are in the heartbeat's queue but no longer queued.
+    /// Prompt tokens of this router's prefills on the worker that finished after its heartbeat was stamped (set by the
+    /// pool from <see cref="WorkerSnapshot.LastHeartbeat"/>): they are in the heartbeat's queue but no longer queued.
     /// </summary>
-    public long PrefillTokensFinishedSinceSnapshot { get; init; }
+    public long PrefillTokensFinishedSinceHeartbeat { get; init; }
 
     /// <summary>
     /// Prompt tokens waiting to be prefilled on the worker: the heartbeat's figure less this router's prefills finished
-    /// since the pool read it, or the routers' in-flight tokens (this router's own plus, with the tier, the other routers'
+    /// since the heartbeat was stamped, or the routers' in-flight tokens (this router's own plus, with the tier, the other routers'
     /// last reports) if larger. <c>max</c>, as for <see cref="Running"/>: the heartbeat already holds whatever of the
     /// routers' prefills had reached the worker, so a sum would count them twice; the routers' sum is the fresher figure
     /// between heartbeats (own at once, the others' within a refresh or two). Without the subtraction a worker that had
@@ -36,9 +36,13 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// while its peer's in-flight count grew live, so at 32 requests/s the policy sent dozens in a row to one worker, then
     /// to the other: bursts that piled a whole prefix mix onto one prefill worker's KV cache. Without the other routers'
     /// tokens each of three routers saw a third of a burst's queue and all of them chose the same "faster" worker.
+    /// Counting from when the pool read the registry instead of the heartbeat's own stamp missed prefills that finished
+    /// between the two (a heartbeat sent during a prefill, read after it ended): the holder of a prefix kept its
+    /// finished prefill as queue for up to a second and lost the next request sharing the prefix (Integration
+    /// PrefixRoutingTests, CI).
     /// </summary>
     public long QueuedPrefillTokens => Math.Max(
-        Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceSnapshot), InFlight.PrefillTokens + OtherRouters.PrefillTokens);
+        Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceHeartbeat), InFlight.PrefillTokens + OtherRouters.PrefillTokens);
 
     /// <summary>Prefill calls in flight on the worker from every router, as far as this router knows (own + other routers' reports).</summary>
     public int RoutersPrefills => InFlight.Prefills + OtherRouters.Prefills;

@@ -44,6 +44,30 @@ public sealed class WorkerPoolQueueTests
         Assert.Equal(5_000, Queued(pool, b));
     }
 
+    [Fact]
+    public async Task Candidates_PrefillFinishedAfterTheHeartbeatButBeforeTheRegistryWasRead_NoLongerCountsAsQueued()
+    {
+        // The heartbeat is stamped while a's prefill runs, the prefill ends, then the pool reads the registry: the
+        // heartbeat's queue is stale though the read is fresh (CI: the prefix holder lost the next request this way).
+        var clock = new Batch.ManualTimeProvider();
+        await using var harness = Create(configure: s => s.AddSingleton<TimeProvider>(clock));
+        var pool = harness.Services.GetRequiredService<WorkerPool>();
+        var a = new WorkerId("p-a");
+        var lease = pool.InFlight.TrackPrefill(a, 1034);
+        Assert.Equal(RegistryOutcome.Accepted, await harness.Registry.RegisterAsync(Prefill("p-a"), new WorkerLoad(1000, 1, 0, 1034, 2000, 0)));
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        lease.Dispose();
+        clock.Advance(TimeSpan.FromMilliseconds(300));
+        await pool.RefreshAsync();
+
+        Assert.Equal(0, Queued(pool, a));
+
+        // A prefill that ended before the heartbeat was stamped is not subtracted again from a newer heartbeat's queue.
+        Assert.Equal(RegistryOutcome.Accepted, await harness.Registry.HeartbeatAsync(a, new WorkerLoad(1000, 1, 0, 500, 2000, 0)));
+        await pool.RefreshAsync();
+        Assert.Equal(500, Queued(pool, a));
+    }
+
     private static long Queued(WorkerPool pool, WorkerId worker) =>
         pool.Candidates(Model, _ => true, new HashSet<WorkerId>()).Single(c => c.Id == worker).QueuedPrefillTokens;
 }
