@@ -48,12 +48,19 @@ public sealed class WorkerAdmissionReseedTests(GrainClusterFixture fixture)
 
     private static (int, int) Counts(AdmissionDecision load) => (load.Requests, load.Blocks);
 
-    /// <summary>A fresh worker grain whose activation landed on <paramref name="silo"/> (placement is not ours to choose: try keys).</summary>
+    /// <summary>
+    /// A fresh worker grain whose activation landed on <paramref name="silo"/> (placement is not ours to choose: try keys).
+    /// Bounded in time, not in tries: until the silo that places a new activation has the new silo in its membership view,
+    /// no key lands there (200 quick tries once all missed it in CI).
+    /// </summary>
     private async Task<IWorkerAdmissionGrain> ActivatedOnAsync(SiloHandle silo)
     {
         var management = fixture.Cluster.Client.GetGrain<IManagementGrain>(0);
-        for (var i = 0; i < 200; i++)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var tries = 0;
+        while (DateTime.UtcNow < deadline)
         {
+            tries++;
             var grain = fixture.Cluster.Client.GetGrain<IWorkerAdmissionGrain>($"decode-{Guid.NewGuid():N}");
             await grain.GetLoadAsync();
             if (await management.GetActivationAddress(grain) == silo.SiloAddress)
@@ -62,6 +69,6 @@ public sealed class WorkerAdmissionReseedTests(GrainClusterFixture fixture)
             }
         }
 
-        throw new InvalidOperationException($"no worker grain of 200 was placed on silo {silo.SiloAddress}; check the fixture's placement");
+        throw new InvalidOperationException($"no worker grain of {tries} placed in 60 s landed on silo {silo.SiloAddress}; check the fixture's placement");
     }
 }
