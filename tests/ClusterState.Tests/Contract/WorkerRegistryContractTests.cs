@@ -3,6 +3,7 @@ using Cluster.ClusterState.Model;
 using Cluster.ClusterState.Tests.Support;
 using Cluster.Core.Ids;
 using static Cluster.ClusterState.Tests.Support.TestData;
+using Cluster.Tests.Shared;
 
 namespace Cluster.ClusterState.Tests.Contract;
 

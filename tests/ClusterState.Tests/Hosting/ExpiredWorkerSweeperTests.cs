@@ -6,6 +6,7 @@ using Cluster.ClusterState.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static Cluster.ClusterState.Tests.Support.TestData;
+using Cluster.Tests.Shared;
 
 namespace Cluster.ClusterState.Tests.Hosting;
 

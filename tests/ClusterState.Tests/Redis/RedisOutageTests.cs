@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using static Cluster.ClusterState.Tests.Support.TestData;
+using Cluster.Tests.Shared;
 
 namespace Cluster.ClusterState.Tests.Redis;
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cluster.Router.Tests.Api.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Batch.BatchApiTests;
+using Cluster.Tests.Shared;
 
 namespace Cluster.Router.Tests.Batch;
 

@@ -7,6 +7,7 @@ using Cluster.Router.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
+using Cluster.Tests.Shared;
 
 namespace Cluster.Router.Tests.Coordination;
 
@@ -49,7 +50,7 @@ public sealed class WorkerPoolQueueTests
     {
         // The heartbeat is stamped while a's prefill runs, the prefill ends, then the pool reads the registry: the
         // heartbeat's queue is stale though the read is fresh (CI: the prefix holder lost the next request this way).
-        var clock = new Batch.ManualTimeProvider();
+        var clock = new ManualTimeProvider();
         await using var harness = Create(configure: s => s.AddSingleton<TimeProvider>(clock));
         var pool = harness.Services.GetRequiredService<WorkerPool>();
         var a = new WorkerId("p-a");

@@ -1,4 +1,4 @@
-namespace Cluster.ClusterState.Tests.Support;
+namespace Cluster.Tests.Shared;
 
 /// <summary>A clock that moves only when told; timers fire inside <see cref="Advance"/>.</summary>
 internal sealed class ManualTimeProvider : TimeProvider
