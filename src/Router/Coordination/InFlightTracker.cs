@@ -29,12 +29,6 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
     public RouterInFlight Get(WorkerId worker) => _counts.TryGetValue(worker, out var c) ? c : RouterInFlight.None;
 
     /// <summary>
-    /// Prompt tokens of this router's prefills on <paramref name="worker"/> that have finished, ever (monotonic): the
-    /// <see cref="WorkerPool"/> subtracts those finished since its snapshot from the worker's heartbeat figure.
-    /// </summary>
-    public long FinishedPrefillTokens(WorkerId worker) => _finished.TryGetValue(worker, out var f) ? f.Total : 0;
-
-    /// <summary>
     /// Prompt tokens of this router's prefills on <paramref name="worker"/> that finished after <paramref name="since"/>
     /// (a heartbeat's stamp): the heartbeat still counted them as queued. Finishes are remembered for
     /// <see cref="FinishedPrefills.Retention"/>; a stamp older than that counts every finish remembered. The heartbeat is
@@ -95,8 +89,6 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
         private readonly Queue<(DateTimeOffset At, long Total)> _history = new();
         private long _total;
         private long _forgotten;   // the total before the oldest remembered finish
-
-        public long Total => Interlocked.Read(ref _total);
 
         public void Add(long tokens, DateTimeOffset now)
         {
