@@ -8,7 +8,8 @@ namespace Cluster.Worker.Tests;
 /// <summary>Request priority through real gRPC: a low-priority (batch) request waits behind online ones that arrive later.</summary>
 public sealed class PriorityTests : IDisposable
 {
-    private readonly TinyModel _model = new();
+    // A long context so the blocker cannot finish while a loaded machine is slow to queue the other two requests.
+    private readonly TinyModel _model = new(maxPositions: 32_768);
 
     public void Dispose() => _model.Dispose();
 
@@ -16,8 +17,8 @@ public sealed class PriorityTests : IDisposable
     public async Task Decode_OneSlotTakenWithALowPriorityRequestWaiting_ALaterOnlineRequestIsAdmittedFirst()
     {
         // One sequence at a time: the blocker holds the slot while a batch request and then an online one queue.
-        await using var host = await WorkerHost.StartAsync(WorkerPair.DecodeRole, _model, settings: "--Engine:MaxSequences=1");
-        using var blocker = host.Client.Decode(Calls.Decode("blocker", TinyModel.Prompt(6, seed: 1), [], 1500), host.Options());
+        await using var host = await WorkerHost.StartAsync(WorkerPair.DecodeRole, _model, settings: ["--Engine:MaxSequences=1", "--KvCache:NumBlocks=8200"]);
+        using var blocker = host.Client.Decode(Calls.Decode("blocker", TinyModel.Prompt(6, seed: 1), [], 30_000), host.Options());
         Assert.True(await blocker.ResponseStream.MoveNext(CancellationToken.None));
 
         var batchPrompt = TinyModel.Prompt(7, seed: 2);
@@ -39,7 +40,7 @@ public sealed class PriorityTests : IDisposable
         await Eventually.ReturnsAsync(host.StatusAsync, s => s.WaitingRequests == 1, "the batch request to wait");
 
         var onlinePrompt = TinyModel.Prompt(5, seed: 3);
-        using var online = host.Client.Decode(Calls.Decode("online", onlinePrompt, [], 1500), host.Options());
+        using var online = host.Client.Decode(Calls.Decode("online", onlinePrompt, [], 30_000), host.Options());
         await Eventually.ReturnsAsync(host.StatusAsync, s => s.WaitingRequests == 2, "the online request to wait behind the batch one");
 
         blocker.Dispose();                                       // frees the slot
