@@ -36,6 +36,7 @@ public sealed class DashboardTests(ClusterFixture fixture)
     private static readonly string[] UnforcedEvents =
     [
         "cluster_router_admission_rejections_total", "cluster_router_workers_suspected_total", "phase=\"admission_wait\"",
+        "cluster_kv_transfer_cuda_ipc_fallbacks_total", // CPU workers never propose CUDA IPC
     ];
 
     [Fact]
