@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Several GPU scripts in one device call (device time is scarce: one machine start for all), each bounded, after the
-# pack (see run_endpoint_gpu.sh); there:
+# pack (see run_endpoint_gpu.sh) and `bash tests/reference/trim_device_publish.sh` (keeps .device under the carry limit); there:
 #   bash tests/reference/run_sequence_gpu.sh "SECONDS:ENV=... script.sh" ...
 # e.g.  bash tests/reference/run_sequence_gpu.sh "150:PRESETS=llama-3.2-1b ROUTER_DECISION=0 run_prefix_routing_gpu.sh" \
 #         "120:PRESETS=llama-3.2-1b CHUNKS=8192 run_kv_ipc_gpu.sh"
