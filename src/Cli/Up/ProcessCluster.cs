@@ -23,6 +23,7 @@ public sealed class ProcessCluster : IRunningCluster
     private readonly ServiceProvider _state;
     private readonly string? _redisPassword;
     private Action<string> _report = Console.Error.WriteLine;
+    private Func<int, int> _ports = FreePorts.Resolve;
     private int _nextPrefill;
     private int _nextDecode;
 
@@ -47,9 +48,9 @@ public sealed class ProcessCluster : IRunningCluster
         ? $"child processes, Redis at {RedisConnection}, logs in {LogDirectory}"
         : $"child processes, local redis-server at {RedisConnection} (started for this run), logs in {LogDirectory}";
 
-    public Uri RouterGrpc { get; private set; } = null!;
+    public Uri RouterGrpc => _routers[0].Grpc;
 
-    public Uri RouterHttp { get; private set; } = null!;
+    public Uri RouterHttp => _routers[0].Http;
 
     public IReadOnlyList<RoleEndpoint> Workers => _workers;
 
@@ -75,9 +76,11 @@ public sealed class ProcessCluster : IRunningCluster
     /// <summary>
     /// Starts Redis (unless <paramref name="redisConnection"/> is given; <paramref name="redisPassword"/> is then its
     /// password, else one is generated), the router and the workers, and waits until all are healthy and registered.
+    /// <paramref name="ports"/> resolves each role's port (0: pick a free one; default <see cref="FreePorts.Resolve"/>).
     /// </summary>
     public static async Task<ProcessCluster> StartAsync(ClusterSpec spec, string? redisConnection, string logDirectory, TimeSpan readyTimeout,
-        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, string? redisPassword = null, Action<string>? report = null)
+        ExecutableLocator? locator = null, CancellationToken cancellationToken = default, string? redisPassword = null, Action<string>? report = null,
+        Func<int, int>? ports = null)
     {
         spec.Validate();
         locator ??= ExecutableLocator.FromBaseDirectory();
@@ -87,19 +90,14 @@ public sealed class ProcessCluster : IRunningCluster
             : null;
         var cluster = new ProcessCluster(spec, locator, logDirectory, ownRedis?.ConnectionString ?? redisConnection!, ownRedis, ownRedis?.Password ?? redisPassword);
         cluster._report = report ?? cluster._report;
+        cluster._ports = ports ?? FreePorts.Resolve;
         try
         {
             for (var i = 1; i <= spec.Routers; i++)
             {
-                var name = i == 1 ? "router" : $"router-{i}";
-                var grpc = FreePorts.Resolve(i == 1 ? spec.RouterGrpcPort : 0);
-                var http = FreePorts.Resolve(i == 1 ? spec.RouterHttpPort : 0);
-                var child = cluster.Launch(name, ExecutableLocator.RouterHost, ClusterRoleArgs.Router(spec, grpc, http, cluster.RedisConnection));
-                cluster._routers.Add(new RoleEndpoint(name, "router", new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath));
+                cluster._routers.Add(cluster.LaunchRouter(i == 1 ? "router" : $"router-{i}"));
             }
 
-            cluster.RouterGrpc = cluster._routers[0].Grpc;
-            cluster.RouterHttp = cluster._routers[0].Http;
             for (var i = 0; i < spec.PrefillWorkers; i++)
             {
                 cluster.LaunchWorker("prefill");
@@ -124,10 +122,10 @@ public sealed class ProcessCluster : IRunningCluster
     /// <summary>Starts one more worker (<c>prefill</c> or <c>decode</c>) and waits until it is healthy and registered.</summary>
     public async Task<RoleEndpoint> AddWorkerAsync(string role, TimeSpan readyTimeout, CancellationToken cancellationToken = default)
     {
-        var worker = LaunchWorker(role);
+        var name = LaunchWorker(role).Name;
         await WaitReadyAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
-        Process(worker.Name).Supervise(_report);
-        return worker;
+        Process(name).Supervise(_report);
+        return _workers.Single(w => w.Name == name); // its ports, if it had to start again on new ones
     }
 
     /// <summary>The child process named <paramref name="name"/> (e.g. <c>decode-2</c>).</summary>
@@ -167,17 +165,30 @@ public sealed class ProcessCluster : IRunningCluster
         Redis?.StopAsync().GetAwaiter().GetResult();
     }
 
+    private RoleEndpoint LaunchRouter(string name)
+    {
+        var first = name == "router";
+        var grpc = _ports(first ? Spec.RouterGrpcPort : 0);
+        var http = _ports(first ? Spec.RouterHttpPort : 0);
+        var child = Launch(name, ExecutableLocator.RouterHost, ClusterRoleArgs.Router(Spec, grpc, http, RedisConnection));
+        return new RoleEndpoint(name, "router", new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath);
+    }
+
     private RoleEndpoint LaunchWorker(string role)
     {
         var index = role == "prefill" ? ++_nextPrefill : ++_nextDecode;
-        var name = $"{role}-{index}";
-        var grpc = FreePorts.Resolve(0);
-        var http = FreePorts.Resolve(0);
-        var host = role == "prefill" ? ExecutableLocator.PrefillHost : ExecutableLocator.DecodeHost;
-        var child = Launch(name, host, ClusterRoleArgs.Worker(Spec, name, grpc, http, RedisConnection));
-        var worker = new RoleEndpoint(name, role, new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath);
+        var worker = LaunchWorker(role, $"{role}-{index}");
         _workers.Add(worker);
         return worker;
+    }
+
+    private RoleEndpoint LaunchWorker(string role, string name)
+    {
+        var grpc = _ports(0);
+        var http = _ports(0);
+        var host = role == "prefill" ? ExecutableLocator.PrefillHost : ExecutableLocator.DecodeHost;
+        var child = Launch(name, host, ClusterRoleArgs.Worker(Spec, name, grpc, http, RedisConnection));
+        return new RoleEndpoint(name, role, new Uri($"http://127.0.0.1:{grpc}"), new Uri($"http://127.0.0.1:{http}"), child.LogPath);
     }
 
     private ChildProcess Launch(string name, string host, string[] args)
@@ -188,7 +199,70 @@ public sealed class ProcessCluster : IRunningCluster
         return child;
     }
 
+    /// <summary>
+    /// Waits until every role is ready. A role that exited during start-up because a port picked for it was taken in the
+    /// meantime (another process on the machine bound it first: <see cref="FreePorts"/> cannot reserve a port for a
+    /// child) is launched again on new ports, at most <see cref="PortRelaunches"/> times; any other exit fails at once.
+    /// </summary>
     private async Task WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        for (var relaunches = 0; ; relaunches++)
+        {
+            try
+            {
+                await WaitReadyOnceAsync(timeout, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException) when (relaunches < PortRelaunches && !cancellationToken.IsCancellationRequested && PortTakenChildren().Count > 0)
+            {
+                await RelaunchAsync(PortTakenChildren()).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The roles that exited because a port picked for them was taken.</summary>
+    private List<ChildProcess> PortTakenChildren() => _children.Where(c => c.HasExited && StartupPortTaken(c.LogTail())).ToList();
+
+    /// <summary>Launches each of <paramref name="collided"/> again, on new ports, in its place in the start order.</summary>
+    private async Task RelaunchAsync(List<ChildProcess> collided)
+    {
+        foreach (var child in collided)
+        {
+            await child.DisposeAsync().ConfigureAwait(false);
+            File.AppendAllText(child.LogPath, $"{RelaunchMarker} (its port was taken during start-up)\n");
+            _report($"{child.Name}: a port picked for it was taken before it could bind; starting it again on new ports");
+            var at = _children.IndexOf(child);
+            _children.Remove(child);
+            var router = _routers.FindIndex(r => r.Name == child.Name);
+            var worker = _workers.FindIndex(w => w.Name == child.Name);
+            if (router >= 0)
+            {
+                _routers[router] = LaunchRouter(child.Name);
+            }
+            else if (worker >= 0)
+            {
+                _workers[worker] = LaunchWorker(_workers[worker].Role, child.Name);
+            }
+
+            // Keep the start order (children stop in reverse).
+            var relaunched = _children[^1];
+            _children.RemoveAt(_children.Count - 1);
+            _children.Insert(at, relaunched);
+        }
+    }
+
+    private const int PortRelaunches = 3;
+    private const string RelaunchMarker = "--- cluster: starting again on new ports";
+
+    /// <summary>Whether a start-up log (since the last relaunch) ends in a bind failure: Kestrel's or the Orleans silo's "address already in use".</summary>
+    public static bool StartupPortTaken(string logTail)
+    {
+        var since = logTail.LastIndexOf(RelaunchMarker, StringComparison.Ordinal);
+        var tail = since < 0 ? logTail : logTail[since..];
+        return tail.Contains("address already in use", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private async Task WaitReadyOnceAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var roles = _routers.Select(r => (r.Name, r.Http)).ToList();
         roles.AddRange(_workers.Select(w => (w.Name, w.Http)));
