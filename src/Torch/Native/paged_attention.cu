@@ -2,12 +2,15 @@
 // with an online softmax. One thread block per (sequence, KV head, split): its 4 warps walk the split's keys, each warp
 // in groups of L lanes per key (each lane holds 8 of the D dimensions, loaded as one 16-byte vector), so a warp reads
 // 32 / L keys at once; every group keeps its own running max / sum / accumulator for all G query heads sharing the KV
-// head, and the groups are merged at the end (shuffles within a warp, shared memory across warps). With several splits
+// head (with CT_PAGED_KEYS_IN_FLIGHT=2, for D 64 and 128, each group loads two keys before computing either), and the
+// groups are merged at the end (shuffles within a warp, shared memory across warps). With several splits
 // (FlashDecoding) each block writes an unnormalised partial to a float32 workspace and a second kernel merges them.
 #include "paged_attention.h"
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#include <cstdlib>
+#include <cstring>
 
 namespace {
 constexpr int kWarps = 4;
@@ -34,7 +37,7 @@ __device__ __forceinline__ void to_float8(const uint4& raw, float* f, __nv_bfloa
 __device__ __forceinline__ __half from_float(float v, __half) { return __float2half_rn(v); }
 __device__ __forceinline__ __nv_bfloat16 from_float(float v, __nv_bfloat16) { return __float2bfloat16_rn(v); }
 
-template <typename T, int G, int L>
+template <typename T, int G, int L, int U>
 __global__ void __launch_bounds__(kWarps * 32) paged_decode_kernel(
     const T* __restrict__ q, const T* __restrict__ kc, const T* __restrict__ vc, const int* __restrict__ tables,
     const int* __restrict__ lengths, T* __restrict__ out, float* __restrict__ ws, int kv_heads, int block_size,
@@ -62,34 +65,45 @@ __global__ void __launch_bounds__(kWarps * 32) paged_decode_kernel(
     l[g] = 0.0f;
   }
 
-  // Warp-uniform loop (the shuffles need every lane); lanes past the end compute on zeros and do not update.
-  for (int first = begin + warp * kGroups; first < end; first += kStreams) {
-    const int p = first + group;
-    const bool valid = p < end;
-    uint4 kraw = make_uint4(0, 0, 0, 0), vraw = make_uint4(0, 0, 0, 0);
-    if (valid) {
-      const int64_t slot = static_cast<int64_t>(table[p / block_size]) * block_size + p % block_size;
-      const int64_t offset = (slot * kv_heads + h) * D + sub * 8;
-      kraw = *reinterpret_cast<const uint4*>(kc + offset);
-      vraw = *reinterpret_cast<const uint4*>(vc + offset);
+  // Warp-uniform loop (the shuffles need every lane); lanes past the end compute on zeros and do not update. Each
+  // warp takes U · kGroups consecutive keys per step and loads all of them before computing (U keys in flight per
+  // lane group: more memory-level parallelism); the warps' chunks interleave with a stride of kStreams · U.
+  for (int first = begin + warp * kGroups * U; first < end; first += kStreams * U) {
+    uint4 kraw[U], vraw[U];
+    bool valid[U];
+#pragma unroll
+    for (int u = 0; u < U; u++) {
+      const int p = first + u * kGroups + group;
+      valid[u] = p < end;
+      kraw[u] = make_uint4(0, 0, 0, 0);
+      vraw[u] = make_uint4(0, 0, 0, 0);
+      if (valid[u]) {
+        const int64_t slot = static_cast<int64_t>(table[p / block_size]) * block_size + p % block_size;
+        const int64_t offset = (slot * kv_heads + h) * D + sub * 8;
+        kraw[u] = *reinterpret_cast<const uint4*>(kc + offset);
+        vraw[u] = *reinterpret_cast<const uint4*>(vc + offset);
+      }
     }
-    float kf[8], vf[8];
-    to_float8(kraw, kf, T{});
-    to_float8(vraw, vf, T{});
 #pragma unroll
-    for (int g = 0; g < G; g++) {
-      float dot = 0.0f;
+    for (int u = 0; u < U; u++) {
+      float kf[8], vf[8];
+      to_float8(kraw[u], kf, T{});
+      to_float8(vraw[u], vf, T{});
 #pragma unroll
-      for (int i = 0; i < 8; i++) dot = fmaf(qv[g][i], kf[i], dot);
+      for (int g = 0; g < G; g++) {
+        float dot = 0.0f;
 #pragma unroll
-      for (int off = L / 2; off > 0; off /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, off);
-      if (valid) {
-        const float mn = fmaxf(m[g], dot);
-        const float c = exp2f(m[g] - mn), pr = exp2f(dot - mn);
-        l[g] = l[g] * c + pr;
+        for (int i = 0; i < 8; i++) dot = fmaf(qv[g][i], kf[i], dot);
 #pragma unroll
-        for (int i = 0; i < 8; i++) acc[g][i] = fmaf(pr, vf[i], acc[g][i] * c);
-        m[g] = mn;
+        for (int off = L / 2; off > 0; off /= 2) dot += __shfl_xor_sync(0xffffffffu, dot, off);
+        if (valid[u]) {
+          const float mn = fmaxf(m[g], dot);
+          const float c = exp2f(m[g] - mn), pr = exp2f(dot - mn);
+          l[g] = l[g] * c + pr;
+#pragma unroll
+          for (int i = 0; i < 8; i++) acc[g][i] = fmaf(pr, vf[i], acc[g][i] * c);
+          m[g] = mn;
+        }
       }
     }
   }
@@ -171,14 +185,14 @@ __global__ void paged_decode_merge_kernel(const float* __restrict__ ws, T* __res
   out[row * D + d] = from_float(sum > 0.0f ? a / sum : 0.0f, T{});
 }
 
-template <typename T, int G, int L>
+template <typename T, int G, int L, int U>
 void launch(const void* q, const void* k, const void* v, const int* tables, const int* lengths, void* out, float* ws,
             int64_t seqs, int64_t q_heads, int64_t kv_heads, int64_t block_size, int64_t max_blocks, int splits, float scale,
             cudaStream_t stream) {
   const int64_t max_keys = max_blocks * block_size;
   const int split_len = static_cast<int>((max_keys + splits - 1) / splits);
   dim3 grid(static_cast<unsigned>(seqs), static_cast<unsigned>(kv_heads), static_cast<unsigned>(splits));
-  paged_decode_kernel<T, G, L><<<grid, kWarps * 32, 0, stream>>>(
+  paged_decode_kernel<T, G, L, U><<<grid, kWarps * 32, 0, stream>>>(
       static_cast<const T*>(q), static_cast<const T*>(k), static_cast<const T*>(v), tables, lengths, static_cast<T*>(out), ws,
       static_cast<int>(kv_heads), static_cast<int>(block_size), static_cast<int>(max_blocks), splits, split_len,
       scale * 1.4426950408889634f);
@@ -187,14 +201,31 @@ void launch(const void* q, const void* k, const void* v, const int* tables, cons
   }
 }
 
+// Keys in flight per lane group (CT_PAGED_KEYS_IN_FLIGHT = 1 or 2; read once; default 1). 2 is built for D 64 and 128
+// only (the Llama 1B and 8B shapes) and is an experiment until measured: run_paged_kernel_gpu.sh times both in one run.
+int keys_in_flight() {
+  static const int value = [] {
+    const char* text = std::getenv("CT_PAGED_KEYS_IN_FLIGHT");
+    return text != nullptr && std::strcmp(text, "2") == 0 ? 2 : 1;
+  }();
+  return value;
+}
+
 template <typename T, int G>
 bool by_dim(int64_t d, const void* q, const void* k, const void* v, const int* tables, const int* lengths, void* out, float* ws,
             int64_t seqs, int64_t q_heads, int64_t kv_heads, int64_t block_size, int64_t max_blocks, int splits, float scale, cudaStream_t st) {
+  const bool two = keys_in_flight() == 2;
   switch (d) {
-    case 32: launch<T, G, 4>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
-    case 64: launch<T, G, 8>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
-    case 128: launch<T, G, 16>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
-    case 256: launch<T, G, 32>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
+    case 32: launch<T, G, 4, 1>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
+    case 64:
+      if (two) launch<T, G, 8, 2>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st);
+      else launch<T, G, 8, 1>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st);
+      return true;
+    case 128:
+      if (two) launch<T, G, 16, 2>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st);
+      else launch<T, G, 16, 1>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st);
+      return true;
+    case 256: launch<T, G, 32, 1>(q, k, v, tables, lengths, out, ws, seqs, q_heads, kv_heads, block_size, max_blocks, splits, scale, st); return true;
     default: return false;
   }
 }
