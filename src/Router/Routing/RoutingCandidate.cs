@@ -1,5 +1,5 @@
 using Cluster.ClusterState.Model;
-using Cluster.Contracts.V1;
+using RequestPriority = Cluster.Contracts.V1.RequestPriority;
 using Cluster.Core.Ids;
 
 namespace Cluster.Router.Routing;
