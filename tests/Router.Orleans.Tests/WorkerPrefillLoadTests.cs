@@ -28,6 +28,18 @@ public sealed class WorkerPrefillLoadTests(GrainClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Exchange_LowPriorityPartOfEachReport_AddsUpApartForTheOtherRouters()
+    {
+        var grain = fixture.Cluster.Client.GetGrain<IWorkerAdmissionGrain>($"prefill-{Guid.NewGuid():N}");
+        await grain.ExchangeLoadAsync(new PrefillLoadReport("router-a", 3, 3000, Ttl, LowPriorityPrefillTokens: 2500));
+        await grain.ExchangeLoadAsync(new PrefillLoadReport("router-b", 1, 400, Ttl)); // no low part: all normal
+
+        Assert.Equal(new WorkerLoadShare(0, 0, 4, 3400, LowPriorityPrefillTokens: 2500), await grain.GetOtherRoutersLoadAsync("router-c"));
+        Assert.Equal(new WorkerLoadShare(0, 0, 1, 400), await grain.ExchangeLoadAsync(new PrefillLoadReport("router-a", 3, 3000, Ttl, LowPriorityPrefillTokens: 2500)));
+        Assert.Equal(new WorkerLoadShare(0, 0, 3, 3000, LowPriorityPrefillTokens: 2500), await grain.GetOtherRoutersLoadAsync("router-b"));
+    }
+
+    [Fact]
     public async Task Exchange_RouterStopsReporting_ItsPrefillsLapseAfterTheTtl()
     {
         var grain = fixture.Cluster.Client.GetGrain<IWorkerAdmissionGrain>($"prefill-{Guid.NewGuid():N}");

@@ -1,7 +1,10 @@
 using Cluster.Contracts.V1;
 using System.Diagnostics.Metrics;
 using Grpc.Core;
+using Cluster.Worker.State;
 using Cluster.Worker.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Cluster.Worker.Tests;
 
@@ -42,6 +45,11 @@ public sealed class PriorityTests : IDisposable
         var onlinePrompt = TinyModel.Prompt(5, seed: 3);
         using var online = host.Client.Decode(Calls.Decode("online", onlinePrompt, [], 30_000), host.Options());
         await Eventually.ReturnsAsync(host.StatusAsync, s => s.WaitingRequests == 2, "the online request to wait behind the batch one");
+
+        // The heartbeat's queue: both prompts (7 + 5 tokens), of which the batch request's 7 are low priority (the router
+        // leaves them out of an online request's wait).
+        var load = host.App.Services.GetServices<IHostedService>().OfType<WorkerRegistration>().Single().Load();
+        Assert.Equal((12L, 7L, 5L), (load.QueuedPrefillTokens, load.QueuedLowPriorityPrefillTokens, load.QueuedNormalPriorityPrefillTokens));
 
         blocker.Dispose();                                       // frees the slot
 

@@ -8,11 +8,14 @@ namespace Cluster.Router.Orleans.Grains;
 /// </summary>
 /// <param name="RouterId">The reporting router (<see cref="Hosting.RouterIdentity"/>).</param>
 /// <param name="Prefills">Its prefill calls in flight on the worker.</param>
-/// <param name="PrefillTokens">Their prompt tokens still to be computed (uncached part).</param>
+/// <param name="PrefillTokens">Their prompt tokens still to be computed (uncached part), of every priority.</param>
 /// <param name="Ttl">How long the report counts without the next one.</param>
+/// <param name="LowPriorityPrefillTokens">Of <paramref name="PrefillTokens"/>, those of low-priority (batch) prefills
+/// (0 from a router that predates the field: all counted as normal).</param>
 [GenerateSerializer, Immutable, Alias("cluster.PrefillLoadReport")]
 public sealed record PrefillLoadReport(
     [property: Id(0)] string RouterId,
     [property: Id(1)] int Prefills,
     [property: Id(2)] long PrefillTokens,
-    [property: Id(3)] TimeSpan Ttl);
+    [property: Id(3)] TimeSpan Ttl,
+    [property: Id(4)] long LowPriorityPrefillTokens = 0);

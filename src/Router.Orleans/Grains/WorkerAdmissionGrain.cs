@@ -78,7 +78,7 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
         var now = time.GetUtcNow();
         if (report.Prefills > 0 || report.PrefillTokens > 0)
         {
-            _prefills[report.RouterId] = new PrefillShare(report.Prefills, report.PrefillTokens, now + report.Ttl);
+            _prefills[report.RouterId] = new PrefillShare(report.Prefills, report.PrefillTokens, report.LowPriorityPrefillTokens, now + report.Ttl);
         }
         else
         {
@@ -101,7 +101,7 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
             }
         }
 
-        var (prefills, tokens) = (0, 0L);
+        var (prefills, tokens, lowTokens) = (0, 0L, 0L);
         foreach (var (router, share) in _prefills)
         {
             if (share.ExpiresAt <= now)
@@ -112,10 +112,11 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
             {
                 prefills += share.Prefills;
                 tokens += share.Tokens;
+                lowTokens += share.LowTokens;
             }
         }
 
-        return new WorkerLoadShare(requests, blocks, prefills, tokens);
+        return new WorkerLoadShare(requests, blocks, prefills, tokens, lowTokens);
     }
 
     public Task<AdmissionDecision> GetLoadAsync()
@@ -147,5 +148,5 @@ public sealed class WorkerAdmissionGrain(TimeProvider time) : Grain, IWorkerAdmi
 
     private sealed record Admission(string RouterId, int Blocks, DateTimeOffset ExpiresAt);
 
-    private sealed record PrefillShare(int Prefills, long Tokens, DateTimeOffset ExpiresAt);
+    private sealed record PrefillShare(int Prefills, long Tokens, long LowTokens, DateTimeOffset ExpiresAt);
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Router.Routing;
 
@@ -30,17 +31,20 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
 
     /// <summary>
     /// Prompt tokens of this router's prefills on <paramref name="worker"/> that finished after <paramref name="since"/>
-    /// (a heartbeat's stamp): the heartbeat still counted them as queued. Finishes are remembered for
+    /// (a heartbeat's stamp), all of them and those of low priority: the heartbeat still counted them as queued. Finishes are remembered for
     /// <see cref="FinishedPrefills.Retention"/>; a stamp older than that counts every finish remembered. The heartbeat is
     /// stamped on the worker's clock: a skew between hosts shifts the boundary by as much (worker ahead: fewer tokens
     /// subtracted, as before this existed; behind: more, bounded below by this router's own in-flight tokens).
     /// </summary>
-    public long FinishedPrefillTokensSince(WorkerId worker, DateTimeOffset since) =>
-        _finished.TryGetValue(worker, out var f) ? f.Since(since) : 0;
+    public (long Total, long LowPriority) FinishedPrefillTokensSince(WorkerId worker, DateTimeOffset since) =>
+        _finished.TryGetValue(worker, out var f) ? f.Since(since) : (0, 0);
 
-    /// <summary>A prefill of <paramref name="uncachedTokens"/> tokens sent to <paramref name="worker"/>.</summary>
-    public IDisposable TrackPrefill(WorkerId worker, long uncachedTokens) =>
-        Track(worker, new RouterInFlight(1, uncachedTokens, 0, 0));
+    /// <summary>
+    /// A prefill of <paramref name="uncachedTokens"/> tokens sent to <paramref name="worker"/> at
+    /// <paramref name="priority"/> (a low-priority one counts in <see cref="RouterInFlight.LowPriorityPrefillTokens"/> too).
+    /// </summary>
+    public IDisposable TrackPrefill(WorkerId worker, long uncachedTokens, RequestPriority priority = RequestPriority.Normal) =>
+        Track(worker, new RouterInFlight(1, uncachedTokens, 0, 0, priority == RequestPriority.Low ? uncachedTokens : 0));
 
     /// <summary>A request reserved on or decoding on <paramref name="worker"/>, holding <paramref name="blocks"/> KV blocks.</summary>
     public IDisposable TrackDecode(WorkerId worker, int blocks) =>
@@ -56,10 +60,12 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
         _counts.AddOrUpdate(
             worker,
             _ => Scale(d, sign),
-            (_, c) => new RouterInFlight(c.Prefills + (sign * d.Prefills), c.PrefillTokens + (sign * d.PrefillTokens), c.Decodes + (sign * d.Decodes), c.ReservedBlocks + (sign * d.ReservedBlocks)));
+            (_, c) => new RouterInFlight(
+                c.Prefills + (sign * d.Prefills), c.PrefillTokens + (sign * d.PrefillTokens), c.Decodes + (sign * d.Decodes),
+                c.ReservedBlocks + (sign * d.ReservedBlocks), c.LowPriorityPrefillTokens + (sign * d.LowPriorityPrefillTokens)));
 
     private static RouterInFlight Scale(RouterInFlight d, int sign) =>
-        new(sign * d.Prefills, sign * d.PrefillTokens, sign * d.Decodes, sign * d.ReservedBlocks);
+        new(sign * d.Prefills, sign * d.PrefillTokens, sign * d.Decodes, sign * d.ReservedBlocks, sign * d.LowPriorityPrefillTokens);
 
     private sealed class Lease(InFlightTracker owner, WorkerId worker, RouterInFlight delta) : IDisposable
     {
@@ -72,7 +78,7 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
                 owner.Add(worker, delta, -1);
                 if (delta.PrefillTokens > 0)
                 {
-                    owner._finished.GetOrAdd(worker, _ => new FinishedPrefills()).Add(delta.PrefillTokens, owner._time.GetUtcNow());
+                    owner._finished.GetOrAdd(worker, _ => new FinishedPrefills()).Add(delta.PrefillTokens, delta.LowPriorityPrefillTokens, owner._time.GetUtcNow());
                 }
 
                 owner.Released?.Invoke();
@@ -80,41 +86,45 @@ public sealed class InFlightTracker(TimeProvider timeProvider)
         }
     }
 
-    /// <summary>One worker's finished prefill tokens: the running total and, for the last <see cref="Retention"/>, when it grew.</summary>
+    /// <summary>
+    /// One worker's finished prefill tokens: the running totals (all, and low priority) and, for the last
+    /// <see cref="Retention"/>, when they grew.
+    /// </summary>
     private sealed class FinishedPrefills
     {
         /// <summary>How long finishes are remembered (heartbeats are a second apart; a worker silent for longer is gone).</summary>
         public static readonly TimeSpan Retention = TimeSpan.FromSeconds(30);
 
-        private readonly Queue<(DateTimeOffset At, long Total)> _history = new();
-        private long _total;
-        private long _forgotten;   // the total before the oldest remembered finish
+        private readonly Queue<(DateTimeOffset At, long Total, long Low)> _history = new();
+        private (long Total, long Low) _sum;
+        private (long Total, long Low) _forgotten;   // the totals before the oldest remembered finish
 
-        public void Add(long tokens, DateTimeOffset now)
+        public void Add(long tokens, long lowTokens, DateTimeOffset now)
         {
             lock (_history)
             {
-                _total += tokens;
-                _history.Enqueue((now, _total));
+                _sum = (_sum.Total + tokens, _sum.Low + lowTokens);
+                _history.Enqueue((now, _sum.Total, _sum.Low));
                 while (_history.Count > 1 && now - _history.Peek().At > Retention)
                 {
-                    _forgotten = _history.Dequeue().Total;
+                    var (_, total, low) = _history.Dequeue();
+                    _forgotten = (total, low);
                 }
             }
         }
 
-        public long Since(DateTimeOffset since)
+        public (long Total, long Low) Since(DateTimeOffset since)
         {
             lock (_history)
             {
                 var before = _forgotten;
-                foreach (var (at, total) in _history)
+                foreach (var (at, total, low) in _history)
                 {
                     if (at > since) break;
-                    before = total;
+                    before = (total, low);
                 }
 
-                return _total - before;
+                return (_sum.Total - before.Total, _sum.Low - before.Low);
             }
         }
     }

@@ -20,10 +20,10 @@ internal sealed partial class RequestRun
             var deciding = services.Time.GetTimestamp();
             var (prefill, reason) = ChoosePrefill(promptLength);
             var decisionTime = services.Time.GetElapsedTime(deciding);
-            var routing = new RoutingRequest(promptLength, Options.BlockSize, LocalPrefill: prefill is null);
+            var routing = new RoutingRequest(promptLength, Options.BlockSize, LocalPrefill: prefill is null, request.Priority);
             // Counted from the choice, not from the Prefill call: requests choosing while this one reserves on D must
             // see its tokens queued on P, or a burst all lands on the worker holding their common prefix.
-            using var prefillLease = prefill is null ? null : services.Pool.InFlight.TrackPrefill(prefill.Id, routing.UncachedTokens(_overlap.MatchedBlocks(prefill.Id)));
+            using var prefillLease = prefill is null ? null : services.Pool.InFlight.TrackPrefill(prefill.Id, routing.UncachedTokens(_overlap.MatchedBlocks(prefill.Id)), request.Priority);
             var decode = await ChooseDecodeAsync(routing, cancellationToken).ConfigureAwait(false);
             if (prefill is { } chosenPrefill)
             {
@@ -146,7 +146,7 @@ internal sealed partial class RequestRun
                 : throw CoordinatorErrors.Unavailable($"Prefill failed on every prefill worker of '{request.Model}' ({_failedPrefill.Count} tried); last: {_lastError}.");
         }
 
-        var selection = services.PrefillPolicy.Select(candidates, _overlap, new RoutingRequest(promptLength, Options.BlockSize));
+        var selection = services.PrefillPolicy.Select(candidates, _overlap, new RoutingRequest(promptLength, Options.BlockSize, Priority: request.Priority));
         if (selection.Chosen is not { } chosen)
         {
             return (null, "no_prefill_worker");

@@ -71,9 +71,11 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
             }
 
             var id = worker.Info.Id;
+            var finished = inFlight.FinishedPrefillTokensSince(id, worker.LastHeartbeat);
             var candidate = new RoutingCandidate(worker, inFlight.Get(id), _otherRouters.Get(id))
             {
-                PrefillTokensFinishedSinceHeartbeat = inFlight.FinishedPrefillTokensSince(id, worker.LastHeartbeat),
+                PrefillTokensFinishedSinceHeartbeat = finished.Total,
+                LowPriorityPrefillTokensFinishedSinceHeartbeat = finished.LowPriority,
             };
             if (include(candidate))
             {

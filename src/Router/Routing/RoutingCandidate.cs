@@ -1,4 +1,5 @@
 using Cluster.ClusterState.Model;
+using RequestPriority = Cluster.Contracts.V1.RequestPriority;
 using Cluster.Core.Ids;
 
 namespace Cluster.Router.Routing;
@@ -26,6 +27,9 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// </summary>
     public long PrefillTokensFinishedSinceHeartbeat { get; init; }
 
+    /// <summary>Of <see cref="PrefillTokensFinishedSinceHeartbeat"/>, those of low-priority (batch) prefills.</summary>
+    public long LowPriorityPrefillTokensFinishedSinceHeartbeat { get; init; }
+
     /// <summary>
     /// Prompt tokens waiting to be prefilled on the worker: the heartbeat's figure less this router's prefills finished
     /// since the heartbeat was stamped, or the routers' in-flight tokens (this router's own plus, with the tier, the other routers'
@@ -43,6 +47,26 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// </summary>
     public long QueuedPrefillTokens => Math.Max(
         Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceHeartbeat), InFlight.PrefillTokens + OtherRouters.PrefillTokens);
+
+    /// <summary>
+    /// Of the work in <see cref="QueuedPrefillTokens"/>, the normal-priority (online) part, estimated the same way from the
+    /// normal-priority figures: the heartbeat's normal queue (its total less its low part; all of it from a worker that
+    /// reports no low part) less this router's normal prefills finished since, or the routers' normal in-flight tokens if
+    /// larger. The worker's engine admits and schedules normal requests before low ones and preempts low ones first, so
+    /// this is the queue an online request waits behind: a worker busy with an offline batch is not avoided by online
+    /// traffic (it would only run the batch more slowly), and a batch request still sees the whole queue.
+    /// </summary>
+    public long QueuedNormalPriorityPrefillTokens => Math.Max(
+        Math.Max(0, Worker.Load.QueuedNormalPriorityPrefillTokens - (PrefillTokensFinishedSinceHeartbeat - LowPriorityPrefillTokensFinishedSinceHeartbeat)),
+        InFlight.NormalPriorityPrefillTokens + OtherRouters.NormalPriorityPrefillTokens);
+
+    /// <summary>
+    /// Prompt tokens queued on the worker ahead of a request of <paramref name="priority"/>: only the normal-priority
+    /// queue for a normal request (<see cref="QueuedNormalPriorityPrefillTokens"/>), everything for a low-priority one
+    /// (<see cref="QueuedPrefillTokens"/>: it waits behind every request, its peers in arrival order).
+    /// </summary>
+    public long QueuedPrefillTokensAhead(RequestPriority priority) =>
+        priority == RequestPriority.Low ? QueuedPrefillTokens : QueuedNormalPriorityPrefillTokens;
 
     /// <summary>Prefill calls in flight on the worker from every router, as far as this router knows (own + other routers' reports).</summary>
     public int RoutersPrefills => InFlight.Prefills + OtherRouters.Prefills;

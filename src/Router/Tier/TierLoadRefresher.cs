@@ -39,7 +39,7 @@ public sealed partial class TierLoadRefresher(
             try
             {
                 var own = pool.InFlight.Get(worker);
-                var report = new PrefillLoadReport(router.Id, own.Prefills, own.PrefillTokens, ttl);
+                var report = new PrefillLoadReport(router.Id, own.Prefills, own.PrefillTokens, ttl, own.LowPriorityPrefillTokens);
                 view.Set(worker, await grains.GetGrain<IWorkerAdmissionGrain>(worker.Value).ExchangeLoadAsync(report)
                     .WaitAsync(cancellationToken).ConfigureAwait(false));
             }

@@ -20,7 +20,7 @@ public sealed class TierLoadView : IOtherRoutersLoad
     public IReadOnlyDictionary<WorkerId, WorkerLoadShare> Readings => _others;
 
     public RouterInFlight Get(WorkerId worker) =>
-        _others.TryGetValue(worker, out var share) ? new RouterInFlight(share.Prefills, share.PrefillTokens, share.Requests, share.Blocks) : RouterInFlight.None;
+        _others.TryGetValue(worker, out var share) ? new RouterInFlight(share.Prefills, share.PrefillTokens, share.Requests, share.Blocks, share.LowPriorityPrefillTokens) : RouterInFlight.None;
 
     /// <summary>Records a reading of <paramref name="worker"/>'s grain.</summary>
     public void Set(WorkerId worker, WorkerLoadShare share) => _others[worker] = share;

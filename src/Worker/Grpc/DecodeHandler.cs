@@ -44,7 +44,7 @@ internal sealed class DecodeHandler(
         }
 
         var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt, Priority = priority };
-        using var active = requests.TryBegin(id, imported ? 0 : prompt.Length + generated.Length, context.CancellationToken)
+        using var active = requests.TryBegin(id, imported ? 0 : prompt.Length + generated.Length, context.CancellationToken, priority)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var handle = imported ? SubmitImported(engineRequest, request.Ticket, active) : CallFailures.Submit(() => worker.Engine.Submit(engineRequest, active.Token));
         active.Watch(() => handle.CachedInputTokens);

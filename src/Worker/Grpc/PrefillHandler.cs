@@ -40,7 +40,7 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         var id = new RequestId(request.RequestId);
         var engineRequest = new EngineRequest(id, prompt, sampling) { Generated = generated, CacheSalt = request.CacheSalt, Priority = priority };
         var inputTokens = prompt.Length + generated.Length;
-        using var active = requests.TryBegin(id, inputTokens, context.CancellationToken)
+        using var active = requests.TryBegin(id, inputTokens, context.CancellationToken, priority)
             ?? throw CallFailures.Status(StatusCode.AlreadyExists, $"Request {id} is already in flight on this worker.");
         var engine = worker.Engine;
         StreamingPrefill? streaming = null;

@@ -1,4 +1,5 @@
 using Cluster.Core.Ids;
+using Cluster.Engine.Scheduling;
 
 namespace Cluster.Worker.Requests;
 
@@ -12,11 +13,12 @@ internal sealed class ActiveRequest : IDisposable
     private readonly CancellationTokenSource _cancellation;
     private int _started;
 
-    internal ActiveRequest(WorkerRequests owner, RequestId id, int promptTokens, CancellationToken callToken, CancellationToken drainExpired)
+    internal ActiveRequest(WorkerRequests owner, RequestId id, int promptTokens, EnginePriority priority, CancellationToken callToken, CancellationToken drainExpired)
     {
         _owner = owner;
         Id = id;
         PromptTokens = promptTokens;
+        Priority = priority;
         _cancellation = CancellationTokenSource.CreateLinkedTokenSource(callToken, drainExpired);
         DrainExpired = drainExpired;
     }
@@ -25,6 +27,9 @@ internal sealed class ActiveRequest : IDisposable
 
     /// <summary>Prompt tokens (+ generated before) given to the engine: computed or found in its prefix cache.</summary>
     public int PromptTokens { get; }
+
+    /// <summary>The request's priority (its queued tokens count as normal or low in the heartbeat).</summary>
+    public EnginePriority Priority { get; }
 
     /// <summary>
     /// Tokens of <see cref="PromptTokens"/> the engine found in its prefix cache once it admitted the request (0 before

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cluster.Core.Ids;
+using Cluster.Engine.Scheduling;
 
 namespace Cluster.Worker.Requests;
 
@@ -29,14 +30,33 @@ internal sealed class WorkerRequests(WorkerDrain drain)
     /// </summary>
     public long QueuedPrefillTokens => _active.Values.Where(r => !r.Started).Sum(r => (long)r.UncachedTokens);
 
+    /// <summary>
+    /// The heartbeat's queue: <see cref="QueuedPrefillTokens"/> (every priority) and its part of
+    /// <see cref="EnginePriority.Low"/> requests (offline batches; the engine admits normal requests first, so the router
+    /// leaves these out of an online request's wait), from one pass so the low part never exceeds the total.
+    /// </summary>
+    public (long Total, long Low) QueuedPrefill()
+    {
+        var (total, low) = (0L, 0L);
+        foreach (var request in _active.Values)
+        {
+            if (request.Started) continue;
+            var tokens = (long)request.UncachedTokens;
+            total += tokens;
+            if (request.Priority == EnginePriority.Low) low += tokens;
+        }
+
+        return (total, low);
+    }
+
     public long ComputedPromptTokens => Interlocked.Read(ref _computedPromptTokens);
 
     public long CachedPromptTokens => Interlocked.Read(ref _cachedPromptTokens);
 
     /// <summary>Tracks a new request; null when a request with this id is already in flight here.</summary>
-    public ActiveRequest? TryBegin(RequestId id, int promptTokens, CancellationToken callToken)
+    public ActiveRequest? TryBegin(RequestId id, int promptTokens, CancellationToken callToken, EnginePriority priority = EnginePriority.Normal)
     {
-        var request = new ActiveRequest(this, id, promptTokens, callToken, drain.Expired);
+        var request = new ActiveRequest(this, id, promptTokens, priority, callToken, drain.Expired);
         if (_active.TryAdd(id, request)) return request;
         request.Dispose();
         return null;

@@ -34,9 +34,10 @@ internal sealed partial class WorkerRegistration(
     public WorkerLoad Load()
     {
         var stats = engine.Engine.Stats;
+        var (queued, queuedLow) = requests.QueuedPrefill();
         return new WorkerLoad(
-            stats.TotalBlocks - stats.UsedBlocks, requests.Running, requests.Waiting, requests.QueuedPrefillTokens,
-            prefillRate.TokensPerSecond, resync.LastPublished);
+            stats.TotalBlocks - stats.UsedBlocks, requests.Running, requests.Waiting, queued,
+            prefillRate.TokensPerSecond, resync.LastPublished, queuedLow);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

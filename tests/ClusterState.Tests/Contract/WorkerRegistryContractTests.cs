@@ -74,6 +74,19 @@ public abstract class WorkerRegistryContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Heartbeat_QueuedPrefillTokensByPriority_RoundTrip()
+    {
+        await Registry.RegisterAsync(Info(1), Load(900));
+        var load = new WorkerLoad(800, 2, 5, QueuedPrefillTokens: 7000, 12_345.5, 3, QueuedLowPriorityPrefillTokens: 6000);
+
+        Assert.Equal(RegistryOutcome.Accepted, await Registry.HeartbeatAsync(W(1), load));
+
+        var listed = Assert.Single(await Registry.ListAsync()).Load;
+        Assert.Equal(load, listed);
+        Assert.Equal((7000, 6000, 1000), (listed.QueuedPrefillTokens, listed.QueuedLowPriorityPrefillTokens, listed.QueuedNormalPriorityPrefillTokens));
+    }
+
+    [Fact]
     public async Task Heartbeat_NeverRegistered_ReturnsNotRegistered()
     {
         Assert.Equal(RegistryOutcome.NotRegistered, await Registry.HeartbeatAsync(W(9), Load(1)));

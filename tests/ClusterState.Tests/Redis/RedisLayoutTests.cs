@@ -57,6 +57,32 @@ public sealed class RedisLayoutTests(RedisServerFixture redis) : IClassFixture<R
     }
 
     [Fact]
+    public async Task WorkerLoad_QueuedByPriority_TotalKeepsItsMeaning_AndARecordWithoutTheLowPartReadsAsAllNormal()
+    {
+        var registry = new RedisWorkerRegistry(_connection, TimeProvider.System, Options.Create(new ClusterStateOptions()), Instruments(), NullLogger<RedisWorkerRegistry>.Instance);
+        var keys = _connection.Keys;
+        await registry.RegisterAsync(Info(1), new WorkerLoad(5, 1, 3, 7000, 100, 0, QueuedLowPriorityPrefillTokens: 6000), TimeSpan.FromSeconds(30));
+
+        // Old readers read queuedPrefillTokens: still the whole queue. The low part is its own field; the normal part is derived, not stored.
+        var stored = (string)(await redis.Admin.HashGetAsync(keys.Workers, "worker-1"))!;
+        using (var json = JsonDocument.Parse(stored))
+        {
+            var load = json.RootElement.GetProperty("load");
+            Assert.Equal(7000, load.GetProperty("queuedPrefillTokens").GetInt64());
+            Assert.Equal(6000, load.GetProperty("queuedLowPriorityPrefillTokens").GetInt64());
+            Assert.False(load.TryGetProperty("queuedNormalPriorityPrefillTokens", out _));
+        }
+
+        // A heartbeat from a worker that predates the field: no low part, so the whole queue counts as normal.
+        var old = stored.Replace(",\"queuedLowPriorityPrefillTokens\":6000", "", StringComparison.Ordinal);
+        Assert.DoesNotContain("queuedLowPriorityPrefillTokens", old, StringComparison.Ordinal);
+        await redis.Admin.HashSetAsync(keys.Workers, "worker-1", old);
+        var read = Assert.Single(await registry.ListAsync()).Load;
+        Assert.Equal((7000, 0, 7000), (read.QueuedPrefillTokens, read.QueuedLowPriorityPrefillTokens, read.QueuedNormalPriorityPrefillTokens));
+        await registry.DeregisterAsync(W(1));
+    }
+
+    [Fact]
     public async Task ScriptCacheFlushed_ScriptsReloadTransparently()
     {
         var index = new RedisPrefixIndex(_connection, Instruments(), NullLogger<RedisPrefixIndex>.Instance);

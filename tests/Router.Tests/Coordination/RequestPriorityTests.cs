@@ -1,7 +1,10 @@
 using Cluster.ClusterState.Model;
 using Cluster.Contracts.V1;
+using System.Collections.Concurrent;
 using Cluster.Router.Coordination;
+using Cluster.Router.Routing;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using static Cluster.Router.Tests.Coordination.CoordinatorHarness;
 using WorkerRole = Cluster.ClusterState.Model.WorkerRole;
 
@@ -63,5 +66,35 @@ public sealed class RequestPriorityTests
 
         Assert.Equal(RequestPriority.Normal, Assert.Single(prefill.Prefills).Priority);
         Assert.Equal(RequestPriority.Normal, Assert.Single(decode.Decodes).Priority);
+    }
+
+    [Fact]
+    public async Task RunAsync_PrefillWorkerBusyWithABatch_OnlineRequestIsNotTurnedAway_BatchRequestIs_AndItsPrefillIsTrackedAsLow()
+    {
+        await using var harness = Create();
+        // p1's heartbeat: 5,000 queued tokens, all of batch requests; p2's: 1,000 of online ones. No prefix anywhere.
+        var batchBusy = await harness.AddWorkerAsync("p1", WorkerRole.Prefill, new WorkerLoad(1000, 0, 5, 5000, 0, 0, QueuedLowPriorityPrefillTokens: 5000));
+        var onlineBusy = await harness.AddWorkerAsync("p2", WorkerRole.Prefill, new WorkerLoad(1000, 0, 1, 1000, 0, 0));
+        var decode = await harness.AddWorkerAsync("d1", WorkerRole.Decode);
+        var pool = harness.Services.GetRequiredService<WorkerPool>();
+        var inFlightAtReserve = new ConcurrentQueue<(RouterInFlight P1, RouterInFlight P2)>();
+        decode.ReserveFailure = _ =>
+        {
+            inFlightAtReserve.Enqueue((pool.InFlight.Get(batchBusy.Id), pool.InFlight.Get(onlineBusy.Id)));
+            return null;
+        };
+
+        await CollectAsync(harness.Coordinator.RunAsync(Request(promptTokens: 40, maxTokens: 2)));
+        Assert.Single(batchBusy.Prefills);   // nothing online is queued there: 40 tokens ahead of none, not of 5,000
+        Assert.Empty(onlineBusy.Prefills);
+
+        await CollectAsync(harness.Coordinator.RunAsync(Request(promptTokens: 40, maxTokens: 2) with { Priority = RequestPriority.Low }));
+        Assert.Single(onlineBusy.Prefills);  // a batch request waits behind everything: 1,000 < 5,000
+        Assert.Equal(RequestPriority.Low, onlineBusy.Prefills.Single().Priority);
+
+        // While each decided, this router's own prefill was counted on its worker with its priority.
+        Assert.Equal(
+            [(new RouterInFlight(1, 40, 0, 0), RouterInFlight.None), (RouterInFlight.None, new RouterInFlight(1, 40, 0, 0, LowPriorityPrefillTokens: 40))],
+            inFlightAtReserve.ToArray());
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Cluster.ClusterState;
 using Cluster.ClusterState.Model;
+using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Router.Coordination;
 using Cluster.Router.Routing;
@@ -68,6 +69,35 @@ public sealed class WorkerPoolQueueTests
         await pool.RefreshAsync();
         Assert.Equal(500, Queued(pool, a));
     }
+
+    [Fact]
+    public async Task Candidates_OwnPrefillsByPriority_OnlineQueueLeavesOutBatchWork_AndFinishesCountByPriority()
+    {
+        await using var harness = Create();
+        var pool = harness.Services.GetRequiredService<WorkerPool>();
+        var a = new WorkerId("p-a");
+        var batch = Enumerable.Range(0, 3).Select(_ => pool.InFlight.TrackPrefill(a, 1000, RequestPriority.Low)).ToList();
+        var online = pool.InFlight.TrackPrefill(a, 1000);
+        Assert.Equal(new RouterInFlight(4, 4000, 0, 0, LowPriorityPrefillTokens: 3000), pool.InFlight.Get(a));
+
+        // The heartbeat shows them all queued, 3,000 of them low.
+        Assert.Equal(RegistryOutcome.Accepted, await harness.Registry.RegisterAsync(Prefill("p-a"), new WorkerLoad(1000, 0, 4, 4000, 100_000, 0, 3000)));
+        await pool.RefreshAsync();
+        Assert.Equal((4000, 1000), QueuedByPriority(pool, a));
+
+        batch[0].Dispose();   // a batch prefill finished: the online queue is unchanged
+        Assert.Equal((3000, 1000), QueuedByPriority(pool, a));
+        online.Dispose();     // the online one finished: nothing online is ahead any more
+        Assert.Equal((2000, 0), QueuedByPriority(pool, a));
+        foreach (var lease in batch) lease.Dispose();
+        Assert.Equal((0, 0), QueuedByPriority(pool, a));
+        Assert.Equal(RouterInFlight.None, pool.InFlight.Get(a));
+    }
+
+    private static (long Total, long Normal) QueuedByPriority(WorkerPool pool, WorkerId worker) =>
+        pool.Candidates(Model, _ => true, new HashSet<WorkerId>()).Single(c => c.Id == worker) is var c
+            ? (c.QueuedPrefillTokens, c.QueuedNormalPriorityPrefillTokens)
+            : default;
 
     private static long Queued(WorkerPool pool, WorkerId worker) =>
         pool.Candidates(Model, _ => true, new HashSet<WorkerId>()).Single(c => c.Id == worker).QueuedPrefillTokens;

@@ -21,10 +21,11 @@ internal static class Candidates
         int totalBlocks = 1000,
         int maxBatch = 16,
         RouterInFlight inFlight = default,
-        RouterInFlight otherRouters = default) =>
+        RouterInFlight otherRouters = default,
+        long queuedLowPriorityPrefillTokens = 0) =>
         new(new WorkerSnapshot(
                 new WorkerInfo(new WorkerId(id), role, Model, $"http://{id}:1", $"http://{id}:2", totalBlocks, maxBatch),
-                new WorkerLoad(freeBlocks, running, 0, queuedPrefillTokens, prefillRate, 0),
+                new WorkerLoad(freeBlocks, running, 0, queuedPrefillTokens, prefillRate, 0, queuedLowPriorityPrefillTokens),
                 DateTimeOffset.UnixEpoch),
             inFlight,
             otherRouters);
