@@ -101,7 +101,8 @@ public sealed class DevicePlacementTests
     [InlineData(2, 2, "cuda:0,cuda:1,cuda:2", null, "--prefill-devices lists 3 devices for 2 worker(s) (--prefill 2)")]
     [InlineData(1, 3, null, "cuda:0,cuda:1", "--decode-devices lists 2 devices for 3 worker(s) (--decode 3)")]
     [InlineData(1, 1, "cpu", "cuda:1", "put every worker on the CPU or every worker on a GPU")]
-    [InlineData(1, 1, null, "cuda:1", "workers prefill-1 are on cpu and decode-1 on cuda:1")]
+    [InlineData(1, 2, "cuda:0", "cpu", "decode-1, decode-2 are on cpu and prefill-1 on cuda:0")]
+    [InlineData(1, 1, null, "cuda:1", "prefill-1 is on cpu and decode-1 on cuda:1")]
     public void Validate_WrongCountOrMixedCpuAndGpu_SaysWhatToFix(int prefill, int decode, string? prefillDevices, string? decodeDevices, string message)
     {
         var spec = Spec(prefill, decode, prefillDevices, decodeDevices);

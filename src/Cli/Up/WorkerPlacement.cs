@@ -99,7 +99,7 @@ public static class DevicePlacement
         if (cpu.Length > 0 && cpu.Length < plan.Count)
         {
             throw new ArgumentException(
-                $"workers {string.Join(", ", cpu)} are on cpu and {string.Join(", ", plan.Where(p => p.Device != "cpu").Select(p => $"{p.Worker} on {p.Device}"))}: " +
+                $"{string.Join(", ", cpu)} {(cpu.Length == 1 ? "is" : "are")} on cpu and {string.Join(", ", plan.Where(p => p.Device != "cpu").Select(p => $"{p.Worker} on {p.Device}"))}: " +
                 $"put every worker on the CPU or every worker on a GPU (--device, {PrefillOption}, {DecodeOption}).");
         }
     }
