@@ -135,7 +135,7 @@ public sealed class DevicePlacementTests
 
         Assert.Equal(3, lines.Length);
         Assert.Equal("  device cuda:0  prefill-1 (alone on it)", lines[0]);
-        Assert.StartsWith("  device cuda:1  decode-1, decode-2: each may use 50 % of its memory (KvCache:DeviceShare", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("  device cuda:1  decode-1, decode-2 share it: each may use 50 % of its memory (KvCache:DeviceShare", lines[1], StringComparison.Ordinal);
         Assert.Equal("  device cuda:2  decode-3 (alone on it)", lines[2]);
         Assert.Equal("  device cpu     prefill-1, decode-1", UpBanner.Placement(Spec(1, 1)).TrimEnd());
     }

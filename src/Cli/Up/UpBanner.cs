@@ -59,7 +59,7 @@ public static class UpBanner
 
     /// <summary>
     /// Where the workers run, one line per device: e.g. <c>cuda:0  prefill-1 (alone on it)</c> and
-    /// <c>cuda:1  decode-1, decode-2: each may use 50 % of its memory (KvCache:DeviceShare)</c>.
+    /// <c>cuda:1  decode-1, decode-2 share it: each may use 50 % of its memory (KvCache:DeviceShare)</c>.
     /// </summary>
     public static string Placement(ClusterSpec spec)
     {
@@ -69,7 +69,7 @@ public static class UpBanner
         {
             var workers = string.Join(", ", device.Select(p => p.Worker));
             var note = device.First().Share is { } share
-                ? $": each may use {(share * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} % of its memory (KvCache:DeviceShare; --set KvCache:DeviceShare=… or KvCache:NumBlocks=… to change)"
+                ? $" share it: each may use {(share * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} % of its memory (KvCache:DeviceShare; --set KvCache:DeviceShare=… or KvCache:NumBlocks=… to change)"
                 : device.Key == "cpu" ? "" : device.Count() == 1 ? " (alone on it)" : " (cache sized by --set)";
             b.AppendLine($"  device {device.Key,-7} {workers}{note}");
         }
