@@ -23,7 +23,7 @@
 # router's routing decisions by reason and each worker's KV transfers by transport and CUDA IPC fallbacks by reason
 # (from /metrics). Then a summary: each system's best goodput and its ratio to the colocated baseline per SLO (goal on
 # 2 GPUs: 1P1D >= 1.5x colocated at the tight SLO).
-# KV=1 (default; not with DEVICE=cpu) then runs `cluster bench kv-transfer --model` for KV_PRESETS (default
+# KV=1 (default; with DEVICE=cpu only when given: a dry run on cpu/cpu) then runs `cluster bench kv-transfer --model` for KV_PRESETS (default
 # llama-3.1-8b; random weights) with KV_TOKENS-token prompts (default 2,048) and KV_CHUNK_KIB (default 8192): prefill
 # engine on cuda:0, decode engine in a second process on cuda:1 (GPU to GPU; CUDA IPC against gRPC inline and the
 # shared-memory ring, same run), and on cuda:0 too (the same-GPU reference). GPUS=1 runs the same-GPU row only.
@@ -35,6 +35,7 @@
 # A CPU dry run of the cluster parts, from a built checkout (Debug build of src/Cli: the hosts are found in src/*/bin):
 #   CLUSTER="dotnet src/Cli/bin/Debug/net10.0/cluster.dll" DEVICE=cpu GPUS=2 PRESET=tiny DTYPE=fp32 REQUESTS=6 RATES=2 \
 #     TOKEN_IDS=3:250 KV=0 OUT=/tmp/out bash tests/reference/run_multi_gpu.sh
+# and of the KV part alone: ... DEVICE=cpu SYSTEMS=none KV=1 KV_PRESETS=tiny DTYPE=fp32 KV_TOKENS=64 KV_REPEAT=1 KV_CHUNK_KIB=1024
 set -uo pipefail
 export PYTHONUNBUFFERED=1
 out=${OUT:-/tmp/out}; mkdir -p "$out"
@@ -106,11 +107,11 @@ except Exception as e: print(f"# /metrics of {sys.argv[1]} unreadable: {e}")
 PY
 }
 
-last_report=${INCLUDE:-}
+last_report=${INCLUDE:-}; status=0
 serve() { # system name
   local label=$1 opts
   mapfile -t opts < <(placement "$label") || true
-  [ ${#opts[@]} -gt 0 ] || { echo "unknown system '$label' (colocatedN, XpYd, XpYd-cond)"; return; }
+  [ ${#opts[@]} -gt 0 ] || { echo "unknown system '$label' (colocatedN, XpYd, XpYd-cond)"; status=2; return; }
   step "cluster: $label: ${opts[*]}"
   local log=/tmp/up-multi-$label.log
   $cluster up --model "$model" --device "$device" --http-port "$port" --grpc-port 0 "${up_mode[@]}" --log-dir "/tmp/multi-gpu-logs/$label" "${opts[@]}" > "$log" 2>&1 &
@@ -126,7 +127,7 @@ while time.time() < deadline:
 sys.exit(1)
 PY
   then
-    echo "$label: not ready after ${READY_S:-240} s; its log:"; tail -30 "$log"; kill -TERM $pid; wait $pid; return
+    echo "$label: not ready after ${READY_S:-240} s; its log:"; tail -30 "$log"; kill -TERM $pid; wait $pid; status=1; return
   fi
   for _ in $(seq 120); do grep -q '^Cluster up' "$log" && break; sleep 0.5; done   # /readyz can answer before the banner is out
   grep -E '^Cluster up|^  (prefill|decode)-[0-9]+ |^  device ' "$log"
@@ -135,7 +136,7 @@ PY
   timeout "${BENCH_TIMEOUT:-300}" $cluster bench serve --endpoint "$label=http://127.0.0.1:$port" "${trace_args[@]}" --requests "$requests" --rates "$rates" \
     --prompt-format tokens --token-ids "$token_ids" --slo "$tight" --slo "$loose" --warmup 4 --timeout 60 "${include[@]}" \
     --json-out "$out/endpoint-$label.json" --markdown-out "$out/multi-gpu.md" --plot-out "$out/multi-gpu.svg"
-  echo "exit status $?"
+  local rc=$?; echo "exit status $rc"; [ $rc -eq 0 ] || status=$rc
   [ -f "$out/endpoint-$label.json" ] && last_report=$out/endpoint-$label.json
   metrics "http://127.0.0.1:$port" | grep -E '^cluster_router_routing_decisions' | sed "s/^/$label router: /"
   # Each worker's KV pushes by transport (sender) and CUDA IPC fallbacks by reason, from the banner's HTTP addresses.
@@ -146,7 +147,7 @@ PY
   grep -ihE 'CUDA IPC|error|exception' "$log" /tmp/multi-gpu-logs/"$label"/*.log 2>/dev/null | grep -v 'Auth:ClusterToken is empty' | sort | uniq -c | sort -rn | head -8
 }
 
-for system in $systems; do serve "$system"; done
+for system in $systems; do [ "$system" = none ] || serve "$system"; done
 [ -n "$last_report" ] && cp "$last_report" "$out/multi-gpu.json"
 
 step "summary: best goodput per system and its ratio to the colocated baseline"
@@ -181,10 +182,12 @@ else
   echo "no report: no system finished its sweep"
 fi
 
-if [ "${KV:-1}" = 1 ] && [ "$device" != cpu ]; then
+kv_default=1; [ "$device" = cpu ] && kv_default=0
+if [ "${KV:-$kv_default}" = 1 ]; then
   summary="$out/kv-gpu-to-gpu.md"
   echo "# KV push GPU to GPU: CUDA IPC against gRPC inline and the shared-memory ring ($(date -u +%F))" > "$summary"
   pairs="cuda:0/cuda:0"; [ "$gpus" -ge 2 ] && pairs="cuda:0/cuda:1 cuda:0/cuda:0"
+  [ "$device" = cpu ] && pairs="cpu/cpu"   # a CPU dry run: CUDA IPC falls back (no_cuda)
   for kv_preset in ${KV_PRESETS:-llama-3.1-8b}; do
     kv_model=/tmp/kv-ipc-model-$kv_preset-$dtype
     [ -f "$kv_model/config.json" ] || $cluster make-model --preset "$kv_preset" --out "$kv_model" --dtype "$dtype" --seed 1 | tail -1
@@ -197,9 +200,14 @@ if [ "${KV:-1}" = 1 ] && [ "$device" != cpu ]; then
       { echo; echo "## $kv_preset, prefill ${pair%/*}, decode ${pair#*/} (exit $rc)"; echo '```';
         grep -E "^kv-transfer engine bench|^prefill alone|^transport |^gRPC|^shared memory|^CUDA IPC|^push:|^received KV|^kv identical|fallback" "$log";
         echo '```'; } >> "$summary"
-      grep -qE "^CUDA IPC +cuda_ipc " "$log" || echo "CUDA IPC did not run for $kv_preset ${pair} (see the fallback line)"
+      [ $rc -eq 0 ] || status=$rc
+      grep -q "kv identical across transports: yes" "$log" || { echo "KV differs between transports (or the check did not run) for $kv_preset $pair"; status=1; }
+      if ! grep -qE "^CUDA IPC +cuda_ipc " "$log"; then
+        echo "CUDA IPC did not run for $kv_preset $pair (see the fallback line)"; [ "$device" = cpu ] || status=1
+      fi
     done
   done
   cat "$summary"
 fi
-step "done: $(ls "$out" | tr '\n' ' ')"
+step "done (status $status): $(ls "$out" | tr '\n' ' ')"
+exit $status
