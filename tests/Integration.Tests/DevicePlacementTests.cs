@@ -129,6 +129,17 @@ public sealed class DevicePlacementTests
     }
 
     [Fact]
+    public void ParseChecked_BenchmarksRefuseBeforeStarting_AndReturnTheLists()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DevicePlacement.ParseChecked("cuda:0,cuda:1,cuda:2", null, "cuda", prefillWorkers: 2, decodeWorkers: 1));
+        Assert.StartsWith("--prefill-devices lists 3 devices for 2 worker(s)", e.Message, StringComparison.Ordinal);
+
+        var (prefill, decode) = DevicePlacement.ParseChecked("cuda:0", "cuda:1", "cpu", prefillWorkers: 1, decodeWorkers: 1);
+        Assert.Equal(["cuda:0"], prefill);
+        Assert.Equal(["cuda:1"], decode);
+    }
+
+    [Fact]
     public void Banner_ShowsOneLinePerDevice()
     {
         var lines = UpBanner.Placement(Spec(1, 3, "cuda:0", "cuda:1,cuda:1,cuda:2")).Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);

@@ -33,14 +33,27 @@ internal static class BatchBenchCommand
         {
             model, requests, systems, systemTokens, maxTokens, concurrency, probes, prefill, decode, blocks, device, prefillDevices, decodeDevices, output,
         };
-        command.SetAction((p, ct) => RunAsync(
-            new BatchBenchRunner.Settings(p.GetValue(model) ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _), p.GetValue(device)!,
-                p.GetValue(prefill), p.GetValue(decode), p.GetValue(blocks), p.GetValue(maxTokens), p.GetValue(concurrency))
+        command.SetAction((p, ct) =>
+        {
+            (IReadOnlyList<string> Prefill, IReadOnlyList<string> Decode) placement;
+            try
             {
-                PrefillDevices = DevicePlacement.ParseList(p.GetValue(prefillDevices), DevicePlacement.PrefillOption),
-                DecodeDevices = DevicePlacement.ParseList(p.GetValue(decodeDevices), DevicePlacement.DecodeOption),
-            },
-            p.GetValue(requests), p.GetValue(systems), p.GetValue(systemTokens), p.GetValue(probes), p.GetValue(output), ct));
+                placement = DevicePlacement.ParseChecked(p.GetValue(prefillDevices), p.GetValue(decodeDevices), p.GetValue(device)!, p.GetValue(prefill), p.GetValue(decode));
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"bench batch: {e.Message}");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(
+                new BatchBenchRunner.Settings(p.GetValue(model) ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _), p.GetValue(device)!,
+                    p.GetValue(prefill), p.GetValue(decode), p.GetValue(blocks), p.GetValue(maxTokens), p.GetValue(concurrency))
+                {
+                    PrefillDevices = placement.Prefill, DecodeDevices = placement.Decode,
+                },
+                p.GetValue(requests), p.GetValue(systems), p.GetValue(systemTokens), p.GetValue(probes), p.GetValue(output), ct);
+        });
         return command;
     }
 

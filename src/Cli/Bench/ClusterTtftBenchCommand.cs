@@ -51,12 +51,11 @@ internal static class ClusterTtftBenchCommand
             try
             {
                 settings = DisaggBenchCommand.ParseSet(parse.GetValue(set) ?? []);
-                placement = (DevicePlacement.ParseList(parse.GetValue(prefillDevices), DevicePlacement.PrefillOption),
-                    DevicePlacement.ParseList(parse.GetValue(decodeDevices), DevicePlacement.DecodeOption));
+                placement = DevicePlacement.ParseChecked(parse.GetValue(prefillDevices), parse.GetValue(decodeDevices), parse.GetValue(device)!, 2, 1);   // 2 prefill + 1 decode
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine($"bench cluster-ttft: {e.Message}");
                 return Task.FromResult(2);
             }
 

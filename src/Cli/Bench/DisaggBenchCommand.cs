@@ -57,6 +57,7 @@ internal static class DisaggBenchCommand
                     PrefillDevices = DevicePlacement.ParseList(parse.GetValue(prefillDevices), DevicePlacement.PrefillOption),
                     DecodeDevices = DevicePlacement.ParseList(parse.GetValue(decodeDevices), DevicePlacement.DecodeOption),
                 };
+                DevicePlacement.ParseChecked(parse.GetValue(prefillDevices), parse.GetValue(decodeDevices), settings.Device, 1, 1);   // 1 prefill + 1 decode
                 var options = new DisaggBench.Options(settings, List(parse.GetValue(modes)!), List(parse.GetValue(configs)!),
                     List(parse.GetValue(rates)!).Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
                     List(parse.GetValue(requests)!).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(promptTokens), parse.GetValue(workload)!,

@@ -56,6 +56,20 @@ public static class DevicePlacement
         return result;
     }
 
+    /// <summary>
+    /// Both lists parsed and checked against the worker counts before anything starts (the benchmarks that build a
+    /// <see cref="ClusterSpec"/>); throws naming the option to fix.
+    /// </summary>
+    public static (IReadOnlyList<string> Prefill, IReadOnlyList<string> Decode) ParseChecked(string? prefill, string? decode, string device, int prefillWorkers, int decodeWorkers)
+    {
+        var lists = (ParseList(prefill, PrefillOption), ParseList(decode, DecodeOption));
+        Validate(new ClusterSpec
+        {
+            ModelPath = "", Device = device, PrefillWorkers = prefillWorkers, DecodeWorkers = decodeWorkers, PrefillDevices = lists.Item1, DecodeDevices = lists.Item2,
+        });
+        return lists;
+    }
+
     /// <summary>Every planned worker of <paramref name="spec"/>, prefill first, with its device and share.</summary>
     public static IReadOnlyList<WorkerPlacement> Plan(ClusterSpec spec)
     {
