@@ -143,6 +143,9 @@ PY
   grep -oE '^  (prefill|decode)-[0-9]+ +gRPC [^ ]+ +HTTP [^ ]+' "$log" | awk '{ print $1, $5 }' | while read -r name http; do
     metrics "$http" | grep -E '^cluster_kv_transfer_(duration_seconds_count|cuda_ipc_fallbacks_total|failures_total)' | sed "s/^/$label $name: /"
   done
+  # Which process holds memory on which GPU (placement check; a decode process that opened a peer's ring by CUDA IPC
+  # also holds a context on the prefill worker's GPU).
+  nvidia-smi --query-compute-apps=pid,gpu_bus_id,used_memory --format=csv,noheader 2>/dev/null | sed "s/^/$label gpu apps: /"
   kill -TERM $pid; wait $pid
   grep -ihE 'CUDA IPC|error|exception' "$log" /tmp/multi-gpu-logs/"$label"/*.log 2>/dev/null | grep -v 'Auth:ClusterToken is empty' | sort | uniq -c | sort -rn | head -8
 }
