@@ -41,7 +41,7 @@ public sealed class KvTransferInstruments
         _failures = meter.CreateCounter<long>(Failures, "{failure}", "Pushes that failed, by reason (the receiver's status code, or the exception); the router then recomputes on decode");
         _resumes = meter.CreateCounter<long>(Resumes, "{resume}", "Broken push streams resumed from the receiver's next sequence (sender)");
         _rejected = meter.CreateCounter<long>(FramesRejected, "{frame}", "Frames the receiver refused, by reason (checksum, layout, lease, ticket, order)");
-        _ipcFallbacks = meter.CreateCounter<long>(CudaIpcFallbacks, "{push}", "Pushes that could have used CUDA IPC but went by another transport, by reason (no_cuda, host_source, other_host, other_device, off, open_failed, copy_failed, ...) (sender)");
+        _ipcFallbacks = meter.CreateCounter<long>(CudaIpcFallbacks, "{push}", "Pushes that could have used CUDA IPC but went by another transport, by reason (no_cuda, host_source, other_host, device_not_visible, no_peer_access, off, open_failed, copy_failed, ...) (sender)");
         if (reservations is not null)
         {
             meter.CreateObservableCounter(BytesReceived, () => reservations.ReceivedBytes, "By", "KV bytes written into reservations (receiver)");

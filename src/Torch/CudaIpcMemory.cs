@@ -3,9 +3,9 @@ using static Cluster.Torch.NativeMethods;
 namespace Cluster.Torch;
 
 /// <summary>
-/// Device memory shared between processes on one GPU by CUDA IPC (Native/cuda_ipc.cpp): allocated here and exported
-/// (<see cref="Allocate"/>, <see cref="Handle"/>), or another process's export opened here (<see cref="Open"/>). Every
-/// copy returns once done. Only a CUDA build of the native layer has it; elsewhere each call throws naming that.
+/// Device memory shared between processes on one host by CUDA IPC (Native/cuda_ipc.cpp): allocated here and exported
+/// (<see cref="Allocate"/>, <see cref="Handle"/>), or another process's export opened here (<see cref="Open"/>, on the
+/// exporter's GPU, which may be a peer of the GPU the copies go to: <see cref="Scatter"/>). Every copy returns once done. Only a CUDA build of the native layer has it; elsewhere each call throws naming that.
 /// </summary>
 public sealed unsafe class CudaIpcMemory : IDisposable
 {
@@ -34,6 +34,16 @@ public sealed unsafe class CudaIpcMemory : IDisposable
         return (new string((sbyte*)uuid), $"{domain:x4}:{bus:x2}:{device:x2}");
     }
 
+    /// <summary>
+    /// Whether CUDA devices <paramref name="device"/> and <paramref name="peer"/> can read each other's memory
+    /// (cudaDeviceCanAccessPeer both ways; true for a device and itself).
+    /// </summary>
+    public static bool CanAccessPeer(int device, int peer)
+    {
+        Check(ct_cuda_can_access_peer(device, peer, out var can));
+        return can != 0;
+    }
+
     /// <summary>Allocates <paramref name="bytes"/> (zeroed) on CUDA device <paramref name="device"/> and exports it.</summary>
     public static CudaIpcMemory Allocate(Device device, long bytes)
     {
@@ -52,7 +62,10 @@ public sealed unsafe class CudaIpcMemory : IDisposable
         }
     }
 
-    /// <summary>Opens another process's export <paramref name="exportHandle"/> of <paramref name="bytes"/> on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Opens another process's export <paramref name="exportHandle"/> of <paramref name="bytes"/> on <paramref name="device"/>:
+    /// the GPU the memory is on (the exporter's, at the index this process sees it), which may differ from this process's own.
+    /// </summary>
     public static CudaIpcMemory Open(Device device, ReadOnlySpan<byte> exportHandle, long bytes)
     {
         RequireCuda(device);
@@ -86,7 +99,8 @@ public sealed unsafe class CudaIpcMemory : IDisposable
 
     /// <summary>
     /// Writes rows <paramref name="rows"/> of each of <paramref name="destinations"/> from the memory at <paramref name="offset"/>
-    /// (one tensor after another), without waiting for the compute stream; returns once written.
+    /// (one tensor after another), without waiting for the compute stream; returns once written. The destinations are on
+    /// one GPU: this memory's, or a peer GPU of the same host (each slice is then copied across first).
     /// </summary>
     public void Scatter(long offset, IReadOnlyList<Tensor> destinations, ReadOnlySpan<long> rows)
     {

@@ -105,6 +105,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)] internal static partial int ct_event_free(IntPtr ev);
 
     [LibraryImport(Lib)] internal static partial int ct_cuda_device_identity(int device, byte* uuid, out int pciDomain, out int pciBus, out int pciDevice);
+    [LibraryImport(Lib)] internal static partial int ct_cuda_can_access_peer(int device, int peer, out int canAccess);
     [LibraryImport(Lib)] internal static partial int ct_ipc_alloc(int device, long bytes, out IntPtr region);
     [LibraryImport(Lib)] internal static partial int ct_ipc_handle(IntPtr region, byte* handle, int capacity);
     [LibraryImport(Lib)] internal static partial int ct_ipc_handle_bytes();

@@ -32,7 +32,7 @@ public sealed class ClusterRoleArgsTests
     public void Worker_CacheSizedBySet_LeftAsGiven(string key)
     {
         var spec = Spec("cuda", 1, 1, new Dictionary<string, string> { [key] = "3" });
-        Assert.Null(spec.WorkerDeviceShare);
+        Assert.All(spec.Placement, p => Assert.Null(p.Share));
         Assert.Contains($"--{key}=3", ClusterRoleArgs.Worker(spec, "decode-1", 1, 2, ""));
     }
 

@@ -41,7 +41,7 @@ public sealed class CudaIpcPushTests
     }
 
     [Theory]
-    [InlineData("GPU-1", "host-a", "other_device", true, KvPushClient.TransportSharedMemory)]
+    [InlineData("GPU-1", "host-a", "device_not_visible", true, KvPushClient.TransportSharedMemory)]
     [InlineData("GPU-0", "host-b", "other_host", false, KvPushClient.TransportGrpc)]
     public async Task Push_ReceiverOnAnotherDeviceOrHost_FallsBackWithTheReason_AndStopsProposing(
         string receiverUuid, string receiverHost, string reason, bool sharedMemory, string transport)
@@ -66,6 +66,47 @@ public sealed class CudaIpcPushTests
         Assert.Equal([reason, reason], fallbacks);   // refused once; the second push does not propose it again
         Assert.Equal(reason, client.Peer.RefusedReason);
         Assert.Equal(0, receiver.OpenCount);
+    }
+
+    [Fact]
+    public async Task Push_ReceiverOnAPeerGpu_GoesThroughTheRingOpenedOnTheSendersGpu()
+    {
+        // The receiver runs on GPU-1 (its cuda:1) and sees the sender's GPU-0 as its cuda:0, with peer access.
+        var receiverGpu = new FakeIpcDevice(FakeIpcDevice.Gpu("GPU-1"), visible: [new(0, "GPU-0", PeerAccess: true), new(1, "GPU-1", PeerAccess: true)]);
+        using var receiver = new KvIpcReceiver(receiverGpu);
+        await using var f = await TransferFixture.StartAsync(ipc: receiver);
+        using var pool = new KvIpcRingPool(new FakeIpcDevice(FakeIpcDevice.Gpu("GPU-0")));
+        var fallbacks = new List<string>();
+        var client = new KvPushClient(f.Client, Small) { CudaIpc = pool, CudaIpcFallback = fallbacks.Add };
+        var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
+
+        var result = await client.PushAsync(OnDevice(TransferFixture.PushOf(ticket, 40, blocks, kv)));
+
+        Assert.True(result.Complete);
+        Assert.Equal(KvPushClient.TransportCudaIpc, client.Transport);
+        Assert.Empty(fallbacks);
+        Assert.Equal([new KvVisibleGpu(0, "GPU-0", true)], receiverGpu.OpenedOn);
+        Assert.Equal(kv, f.Store.Contents(new RequestId("r")));
+    }
+
+    [Fact]
+    public async Task Push_ReceiverOnAGpuWithoutPeerAccess_FallsBackWithNoPeerAccess()
+    {
+        var receiverGpu = new FakeIpcDevice(FakeIpcDevice.Gpu("GPU-1"), visible: [new(0, "GPU-0", PeerAccess: false), new(1, "GPU-1", PeerAccess: true)]);
+        using var receiver = new KvIpcReceiver(receiverGpu);
+        await using var f = await TransferFixture.StartAsync(ipc: receiver);
+        using var pool = new KvIpcRingPool(new FakeIpcDevice(FakeIpcDevice.Gpu("GPU-0")));
+        var fallbacks = new List<string>();
+        var client = new KvPushClient(f.Client, Small) { CudaIpc = pool, CudaIpcFallback = fallbacks.Add };
+        var (ticket, blocks, kv) = f.Reserve(new RequestId("r"), tokens: 40);
+
+        var result = await client.PushAsync(OnDevice(TransferFixture.PushOf(ticket, 40, blocks, kv)));
+
+        Assert.True(result.Complete);
+        Assert.NotEqual(KvPushClient.TransportCudaIpc, client.Transport);
+        Assert.Equal([KvIpcPeerDecision.NoPeerAccess], fallbacks);
+        Assert.Empty(receiverGpu.OpenedOn);
+        Assert.Equal(kv, f.Store.Contents(new RequestId("r")));
     }
 
     [Fact]

@@ -8,13 +8,19 @@ namespace Cluster.KvTransfer.Tests;
 /// sender and a receiver in one test process share them as two processes share device memory through CUDA IPC.
 /// Counts allocations and opens; can be told to fail copies or opens.
 /// </summary>
-internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailable = "no_cuda: test device") : IKvIpcDevice
+/// <remarks><paramref name="visible"/>: the GPUs this "process" sees (default: its own, as index 0).</remarks>
+internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailable = "no_cuda: test device", IReadOnlyList<KvVisibleGpu>? visible = null) : IKvIpcDevice
 {
     private static readonly ConcurrentDictionary<string, byte[]> Memory = new();
 
     public KvDeviceIdentity? Identity => identity;
 
     public string UnavailableReason => identity is null ? unavailable : "";
+
+    public IReadOnlyList<KvVisibleGpu> VisibleGpus => identity is null ? [] : visible ?? [new KvVisibleGpu(0, identity.DeviceUuid, PeerAccess: true)];
+
+    /// <summary>The GPUs rings were opened on, in order.</summary>
+    public List<KvVisibleGpu> OpenedOn { get; } = [];
 
     public int Allocations;
 
@@ -33,9 +39,10 @@ internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailab
         return new Region(handle, memory);
     }
 
-    public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes)
+    public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes, KvVisibleGpu gpu)
     {
         Interlocked.Increment(ref Opens);
+        lock (OpenedOn) OpenedOn.Add(gpu);
         if (FailOpen) throw new InvalidOperationException("cudaIpcOpenMemHandle: invalid device context (injected)");
         return Memory.TryGetValue(Convert.ToHexString(handle), out var memory) && memory.Length == bytes
             ? new Region(handle.ToArray(), memory)

@@ -27,23 +27,44 @@ internal static class BatchBenchCommand
         var decode = new Option<int>("--decode") { Description = "Decode workers", DefaultValueFactory = _ => 2 };
         var blocks = new Option<int>("--prefill-kv-blocks") { Description = "KvCache:NumBlocks of each prefill worker (0 = engine default)", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var (prefillDevices, decodeDevices) = Commands.UpCommand.DevicePlacementOptions();
         var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
         var command = new Command("batch", "Batch API: prefix-grouped batch vs file order (batch and online API), throughput and prefix-hit rate; online p99 TTFT with and without a batch.")
         {
-            model, requests, systems, systemTokens, maxTokens, concurrency, probes, prefill, decode, blocks, device, output,
+            model, requests, systems, systemTokens, maxTokens, concurrency, probes, prefill, decode, blocks, device, prefillDevices, decodeDevices, output,
         };
-        command.SetAction((p, ct) => RunAsync(
-            new BatchBenchRunner.Settings(p.GetValue(model) ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _), p.GetValue(device)!,
-                p.GetValue(prefill), p.GetValue(decode), p.GetValue(blocks), p.GetValue(maxTokens), p.GetValue(concurrency)),
-            p.GetValue(requests), p.GetValue(systems), p.GetValue(systemTokens), p.GetValue(probes), p.GetValue(output), ct));
+        command.SetAction((p, ct) =>
+        {
+            (IReadOnlyList<string> Prefill, IReadOnlyList<string> Decode) placement;
+            try
+            {
+                placement = DevicePlacement.ParseChecked(p.GetValue(prefillDevices), p.GetValue(decodeDevices), p.GetValue(device)!, p.GetValue(prefill), p.GetValue(decode));
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"bench batch: {e.Message}");
+                return Task.FromResult(2);
+            }
+
+            return RunAsync(
+                new BatchBenchRunner.Settings(p.GetValue(model) ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _), p.GetValue(device)!,
+                    p.GetValue(prefill), p.GetValue(decode), p.GetValue(blocks), p.GetValue(maxTokens), p.GetValue(concurrency))
+                {
+                    PrefillDevices = placement.Prefill, DecodeDevices = placement.Decode,
+                },
+                p.GetValue(requests), p.GetValue(systems), p.GetValue(systemTokens), p.GetValue(probes), p.GetValue(output), ct);
+        });
         return command;
     }
+
+    private static string Placement(BatchBenchRunner.Settings s) => s.PrefillDevices.Count + s.DecodeDevices.Count == 0 ? s.Device
+        : $"prefill on {(s.PrefillDevices.Count > 0 ? string.Join(",", s.PrefillDevices) : s.Device)}, decode on {(s.DecodeDevices.Count > 0 ? string.Join(",", s.DecodeDevices) : s.Device)}";
 
     private static async Task<int> RunAsync(BatchBenchRunner.Settings s, int requests, int systems, int systemTokens, int probes, string? output, CancellationToken ct)
     {
         var workload = BatchBenchWorkload.Build(requests, systems, systemTokens, probes, seed: 11);
         var second = BatchBenchWorkload.Build(requests, systems, systemTokens, 0, seed: 12);
-        var setup = $"model {s.ModelPath} ({s.Device}); {s.Prefill} prefill + {s.Decode} decode workers in one process, each arm on a fresh cluster; " +
+        var setup = $"model {s.ModelPath} ({Placement(s)}); {s.Prefill} prefill + {s.Decode} decode workers in one process, each arm on a fresh cluster; " +
                     $"{requests} requests over {systems} system prompts × {systemTokens} tokens + 16–47-token suffixes in random order, {s.MaxTokens} output tokens, " +
                     $"{s.Concurrency} in flight; prefill KvCache:NumBlocks {(s.PrefillBlocks > 0 ? s.PrefillBlocks.ToString(CultureInfo.InvariantCulture) : "default")}";
         Console.WriteLine(setup);

@@ -22,7 +22,14 @@ internal static class BatchBenchRunner
         public double PrefixHitRate => PromptTokens == 0 ? 0 : (double)CachedTokens / PromptTokens;
     }
 
-    public sealed record Settings(string ModelPath, string Device, int Prefill, int Decode, int PrefillBlocks, int MaxTokens, int Concurrency);
+    public sealed record Settings(string ModelPath, string Device, int Prefill, int Decode, int PrefillBlocks, int MaxTokens, int Concurrency)
+    {
+        /// <summary><c>--prefill-devices</c> (empty: <see cref="Device"/>).</summary>
+        public IReadOnlyList<string> PrefillDevices { get; init; } = [];
+
+        /// <summary><c>--decode-devices</c> (empty: <see cref="Device"/>).</summary>
+        public IReadOnlyList<string> DecodeDevices { get; init; } = [];
+    }
 
     /// <summary>Starts a cluster whose batch store is a fresh folder; the caller disposes it.</summary>
     public static Task<InProcessCluster> StartAsync(Settings s, CancellationToken ct)
@@ -35,7 +42,7 @@ internal static class BatchBenchRunner
         var spec = new ClusterSpec
         {
             ModelPath = s.ModelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = s.Prefill, DecodeWorkers = s.Decode, Device = s.Device,
-            Settings = settings,
+            PrefillDevices = s.PrefillDevices, DecodeDevices = s.DecodeDevices, Settings = settings,
             PrefillSettings = s.PrefillBlocks > 0
                 ? new Dictionary<string, string> { ["KvCache:NumBlocks"] = s.PrefillBlocks.ToString(CultureInfo.InvariantCulture) }
                 : new Dictionary<string, string>(),

@@ -24,7 +24,8 @@ internal static class ClusterTtftBenchCommand
         var maxTokens = new Option<int>("--max-tokens") { Description = "Tokens generated per request", DefaultValueFactory = _ => 4 };
         var blocks = new Option<int>("--prefill-kv-blocks") { Description = "KvCache:NumBlocks of each prefill worker (0 = engine default)", DefaultValueFactory = _ => 320 };
         var output = new Option<string?>("--out") { Description = "Also write the results (markdown + JSON) to this file stem" };
-        var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (one device shared by the three workers)", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (shared by the three workers unless placed below)", DefaultValueFactory = _ => "cpu" };
+        var (prefillDevices, decodeDevices) = Commands.UpCommand.DevicePlacementOptions();
         var slo = new Option<double>("--ttft-slo") { Description = "TTFT SLO in ms for attainment and goodput (requests/s within it)", DefaultValueFactory = _ => 250 };
         var policies = new Option<string>("--policies")
         {
@@ -33,7 +34,7 @@ internal static class ClusterTtftBenchCommand
         var set = new Option<string[]>("--set") { Description = "Section:Key=value for every worker and the router (repeatable), e.g. Engine:AdmissionBypassLimit=0", AllowMultipleArgumentsPerToken = false };
         var command = new Command("cluster-ttft", "TTFT through the cluster on a shared-prefix workload: cache-aware vs round-robin prefill routing, same run.")
         {
-            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device, slo, policies, set,
+            model, systems, systemTokens, requests, rate, maxTokens, blocks, output, device, prefillDevices, decodeDevices, slo, policies, set,
         };
         command.SetAction((parse, ct) =>
         {
@@ -46,23 +47,26 @@ internal static class ClusterTtftBenchCommand
             }
 
             Dictionary<string, string> settings;
+            (IReadOnlyList<string> Prefill, IReadOnlyList<string> Decode) placement;
             try
             {
                 settings = DisaggBenchCommand.ParseSet(parse.GetValue(set) ?? []);
+                placement = DevicePlacement.ParseChecked(parse.GetValue(prefillDevices), parse.GetValue(decodeDevices), parse.GetValue(device)!, 2, 1);   // 2 prefill + 1 decode
             }
             catch (ArgumentException e)
             {
-                Console.Error.WriteLine(e.Message);
+                Console.Error.WriteLine($"bench cluster-ttft: {e.Message}");
                 return Task.FromResult(2);
             }
 
             return RunAsync(parse.GetValue(model), parse.GetValue(systems), parse.GetValue(systemTokens), parse.GetValue(requests),
-                parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, parse.GetValue(slo), names, settings, ct);
+                parse.GetValue(rate), parse.GetValue(maxTokens), parse.GetValue(blocks), parse.GetValue(output), parse.GetValue(device)!, parse.GetValue(slo), names, settings, ct, placement);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, double sloMs, string[] policies, IReadOnlyDictionary<string, string> settings, CancellationToken ct)
+    private static async Task<int> RunAsync(string? model, int systems, int systemTokens, int requests, double rate, int maxTokens, int blocks, string? output, string device, double sloMs, string[] policies, IReadOnlyDictionary<string, string> settings, CancellationToken ct,
+        (IReadOnlyList<string> Prefill, IReadOnlyList<string> Decode) placement)
     {
         if (sloMs <= 0)
         {
@@ -83,7 +87,7 @@ internal static class ClusterTtftBenchCommand
         foreach (var policy in policies)
         {
             Console.WriteLine($"running Routing:PrefillPolicy={policy} on a fresh cluster...");
-            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device, settings));
+            results.Add(await ClusterTtftBenchRunner.RunAsync(modelPath, policy, blocks, maxTokens, workload, ct, device, settings, placement.Prefill, placement.Decode));
         }
 
         var table = Table(results, sloMs);

@@ -34,11 +34,12 @@ internal static class ClusterTtftBenchRunner
     }
 
     public static async Task<Result> RunAsync(string modelPath, string policy, int prefillBlocks, int maxTokens, ClusterTtftBenchWorkload workload, CancellationToken ct, string device = "cpu",
-        IReadOnlyDictionary<string, string>? settings = null)
+        IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? prefillDevices = null, IReadOnlyList<string>? decodeDevices = null)
     {
         var spec = new ClusterSpec
         {
             ModelPath = modelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 2, DecodeWorkers = 1, Device = device,
+            PrefillDevices = prefillDevices ?? [], DecodeDevices = decodeDevices ?? [],
             // Every request goes through the prefill pool (the policy under test): the measured-cost disaggregation
             // policy would let the decode worker prefill prompts itself wherever that looks cheaper.
             Settings = new Dictionary<string, string>(settings ?? new Dictionary<string, string>())

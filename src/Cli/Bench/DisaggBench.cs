@@ -30,7 +30,7 @@ public static class DisaggBench
         var prefix = o.Workload == DisaggBenchWorkload.SharedPrefix ? I($" ({o.Groups} groups × {o.PrefixTokens}-token prefix, interleaved)") : "";
         var sets = o.Settings.Set.Count == 0 ? "none" : string.Join(", ", o.Settings.Set.Select(kv => $"{kv.Key}={kv.Value}"));
         var setup = I($"model {o.Settings.ModelPath} ({shape.Layers} layers, {shape.KvHeads} kv heads × {shape.HeadDim}, vocab {shape.VocabSize}; KV {bytesPerToken:N0} B/token at {elementSize} B/value); ")
-            + I($"device {o.Settings.Device}; 1 prefill + 1 decode worker; workload {o.Workload}{prefix}; {o.PromptTokens}-token prompts, {o.Settings.MaxTokens} output tokens (ignore_eos), ")
+            + I($"device {o.Settings.Device}{Placed(o.Settings)}; 1 prefill + 1 decode worker; workload {o.Workload}{prefix}; {o.PromptTokens}-token prompts, {o.Settings.MaxTokens} output tokens (ignore_eos), ")
             + I($"Poisson arrivals (seed {o.Seed}); {o.Warmup} warm-up requests per cluster; SLO TTFT <= {o.TtftSloMs} ms, TPOT <= {o.TpotSloMs} ms; settings: {sets}");
         await log.WriteLineAsync(setup);
         var rows = new List<DisaggBenchRow>();
@@ -101,4 +101,7 @@ public static class DisaggBench
     }
 
     private static string I(FormattableString s) => FormattableString.Invariant(s);
+
+    private static string Placed(DisaggBenchRunner.Settings s) => s.PrefillDevices.Count + s.DecodeDevices.Count == 0 ? ""
+        : $" (prefill on {(s.PrefillDevices.Count > 0 ? string.Join(",", s.PrefillDevices) : s.Device)}, decode on {(s.DecodeDevices.Count > 0 ? string.Join(",", s.DecodeDevices) : s.Device)})";
 }

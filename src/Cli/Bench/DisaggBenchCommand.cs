@@ -15,6 +15,7 @@ internal static class DisaggBenchCommand
     {
         var model = new Option<string?>("--model") { Description = "Model directory (default: the generated tiny model, fp32 CPU)" };
         var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var (prefillDevices, decodeDevices) = Commands.UpCommand.DevicePlacementOptions();
         var modes = new Option<string>("--modes") { Description = "one-process, processes (comma-separated)", DefaultValueFactory = _ => "one-process,processes" };
         var configs = new Option<string>("--configs") { Description = "colocated, disaggregated (always), auto (the router's measured-cost decision) (comma-separated)", DefaultValueFactory = _ => "colocated,disaggregated" };
         var rates = new Option<string>("--rates") { Description = "Poisson arrival rates, requests/s (comma-separated)", DefaultValueFactory = _ => "4,16" };
@@ -36,7 +37,7 @@ internal static class DisaggBenchCommand
         var output = new Option<string?>("--out") { Description = "Also write STEM.md and STEM.json" };
         var command = new Command("disagg", "Colocated vs disaggregated serving through the cluster (HTTP, streamed), one process and child processes, several rates.")
         {
-            model, device, modes, configs, rates, requests, promptTokens, maxTokens, workload, groups, prefixTokens, warmup, ttftSlo, tpotSlo, set, redis, redisServer,
+            model, device, prefillDevices, decodeDevices, modes, configs, rates, requests, promptTokens, maxTokens, workload, groups, prefixTokens, warmup, ttftSlo, tpotSlo, set, redis, redisServer,
             logDir, timeout, seed, output,
         };
         command.SetAction(async (parse, ct) =>
@@ -51,7 +52,12 @@ internal static class DisaggBenchCommand
                 var modelPath = parse.GetValue(model) ?? ModelCache.EnsureTinyModel(ModelCache.DefaultDirectory, out _);
                 var settings = new DisaggBenchRunner.Settings(modelPath, parse.GetValue(device)!, ParseSet(parse.GetValue(set) ?? []), parse.GetValue(maxTokens),
                     TimeSpan.FromSeconds(parse.GetValue(timeout)), parse.GetValue(redis),
-                    parse.GetValue(logDir) ?? Directory.CreateTempSubdirectory("cluster-bench-disagg-").FullName, TimeSpan.FromMinutes(5));
+                    parse.GetValue(logDir) ?? Directory.CreateTempSubdirectory("cluster-bench-disagg-").FullName, TimeSpan.FromMinutes(5))
+                {
+                    PrefillDevices = DevicePlacement.ParseList(parse.GetValue(prefillDevices), DevicePlacement.PrefillOption),
+                    DecodeDevices = DevicePlacement.ParseList(parse.GetValue(decodeDevices), DevicePlacement.DecodeOption),
+                };
+                DevicePlacement.ParseChecked(parse.GetValue(prefillDevices), parse.GetValue(decodeDevices), settings.Device, 1, 1);   // 1 prefill + 1 decode
                 var options = new DisaggBench.Options(settings, List(parse.GetValue(modes)!), List(parse.GetValue(configs)!),
                     List(parse.GetValue(rates)!).Select(r => double.Parse(r, CultureInfo.InvariantCulture)).ToArray(),
                     List(parse.GetValue(requests)!).Select(r => int.Parse(r, CultureInfo.InvariantCulture)).ToArray(), parse.GetValue(promptTokens), parse.GetValue(workload)!,

@@ -23,7 +23,14 @@ public static class DisaggBenchRunner
 
     /// <summary>Settings of a whole run (every phase).</summary>
     public sealed record Settings(string ModelPath, string Device, IReadOnlyDictionary<string, string> Set, int MaxTokens, TimeSpan Timeout,
-        string? Redis, string LogDirectory, TimeSpan ReadyTimeout);
+        string? Redis, string LogDirectory, TimeSpan ReadyTimeout)
+    {
+        /// <summary><c>--prefill-devices</c> (empty: <see cref="Device"/>).</summary>
+        public IReadOnlyList<string> PrefillDevices { get; init; } = [];
+
+        /// <summary><c>--decode-devices</c> (empty: <see cref="Device"/>).</summary>
+        public IReadOnlyList<string> DecodeDevices { get; init; } = [];
+    }
 
     /// <summary>Status counters summed over the workers of one role, measured phase only.</summary>
     public sealed record Counters(ulong KvReceivedBytes, ulong KvReceivedRequests, ulong KvReusedTokens, ulong ComputedPromptTokens, ulong CachedPromptTokens)
@@ -59,6 +66,7 @@ public static class DisaggBenchRunner
         var spec = new ClusterSpec
         {
             ModelPath = settings.ModelPath, RouterGrpcPort = 0, RouterHttpPort = 0, PrefillWorkers = 1, DecodeWorkers = 1, Device = settings.Device, Settings = set,
+            PrefillDevices = settings.PrefillDevices, DecodeDevices = settings.DecodeDevices,
         };
         await using IRunningCluster cluster = mode switch
         {

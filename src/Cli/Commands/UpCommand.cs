@@ -27,7 +27,8 @@ internal static class UpCommand
         var prefill = new Option<int>("--prefill") { Description = "Prefill workers", DefaultValueFactory = _ => 1 };
         var routers = new Option<int>("--routers") { Description = "Router processes forming one Orleans router tier (needs --redis when more than 1)", DefaultValueFactory = _ => 1 };
         var decode = new Option<int>("--decode") { Description = "Decode workers", DefaultValueFactory = _ => 1 };
-        var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device") { Description = "Workers' device: cpu, cuda or cuda:N (workers on one GPU share its memory: 1/n each)", DefaultValueFactory = _ => "cpu" };
+        var (prefillDevices, decodeDevices) = DevicePlacementOptions();
         var apiKey = new Option<string>("--api-key") { Description = "Require this client API key (Authorization: Bearer KEY); better: environment variable Auth__ApiKeys__0", DefaultValueFactory = _ => "" };
         var clusterToken = new Option<string>("--cluster-token") { Description = "Token on internal APIs (router → workers, prefill → decode); better: environment variable Auth__ClusterToken", DefaultValueFactory = _ => "" };
         var settings = new Option<string[]>("--set") { Description = "More configuration for every role, KEY=VALUE (e.g. Routing:PrefillPolicy=round-robin)", AllowMultipleArgumentsPerToken = false };
@@ -37,7 +38,7 @@ internal static class UpCommand
         var verbose = new Option<bool>("--verbose") { Description = "In-process mode: show the hosts' Information logs" };
         var command = new Command("up", "Start a local cluster: router + prefill + decode workers (one process by default; --redis: processes + Redis).")
         {
-            model, modelId, cacheDir, redis, grpcPort, httpPort, routers, prefill, decode, device, apiKey, clusterToken, settings, logDir, smoke, demo, verbose,
+            model, modelId, cacheDir, redis, grpcPort, httpPort, routers, prefill, decode, device, prefillDevices, decodeDevices, apiKey, clusterToken, settings, logDir, smoke, demo, verbose,
         };
         command.SetAction((parse, ct) =>
         {
@@ -49,11 +50,31 @@ internal static class UpCommand
                 ParseSettings(parse.GetValue(settings) ?? []), parse.GetValue(logDir), parse.GetValue(smoke), parse.GetValue(demo), parse.GetValue(verbose))
             {
                 Routers = parse.GetValue(routers),
+                PrefillDevices = parse.GetValue(prefillDevices),
+                DecodeDevices = parse.GetValue(decodeDevices),
             };
             return UpRunner.RunAsync(options, ReadyTimeout, ct);
         });
         return command;
     }
+
+    /// <summary>
+    /// <c>--prefill-devices</c> and <c>--decode-devices</c> (also on the benchmarks that start a cluster): per-worker
+    /// placement, parsed by <see cref="DevicePlacement.ParseList"/>.
+    /// </summary>
+    public static (Option<string?> Prefill, Option<string?> Decode) DevicePlacementOptions() =>
+    (
+        new Option<string?>(DevicePlacement.PrefillOption)
+        {
+            Description = "Prefill workers' devices, comma list: one per worker or one for all, e.g. cuda:0 or cuda:0,cuda:1 (default: --device); " +
+                "CPU and GPU workers are not mixed",
+        },
+        new Option<string?>(DevicePlacement.DecodeOption)
+        {
+            Description = "Decode workers' devices, comma list: one per worker or one for all, e.g. cuda:1 or cuda:0,cuda:1 (default: --device); " +
+                "2 colocated replicas on 2 GPUs: --prefill 0 --decode 2 --decode-devices cuda:0,cuda:1",
+        }
+    );
 
     /// <summary>A secret from its option, else from the environment (which, unlike this process's command line, other users cannot read).</summary>
     private static string OrEnvironment(string? value, string variable) =>

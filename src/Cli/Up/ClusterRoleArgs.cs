@@ -25,15 +25,19 @@ public static class ClusterRoleArgs
         return [.. args];
     }
 
-    /// <summary>Worker arguments (<paramref name="id"/> e.g. <c>prefill-1</c>).</summary>
+    /// <summary>
+    /// Worker arguments (<paramref name="id"/> e.g. <c>prefill-1</c>): its device from the spec's placement and, when it
+    /// shares a GPU with other workers of the cluster, its share of that GPU's memory.
+    /// </summary>
     public static string[] Worker(ClusterSpec spec, string id, int grpcPort, int httpPort, string redis)
     {
         var args = Common(spec, grpcPort, httpPort, redis);
         args.Add($"--Worker:Id={id}");
         args.Add($"--Worker:ModelPath={Path.GetFullPath(spec.ModelPath)}");
         args.Add($"--Worker:ModelId={spec.EffectiveModelId}");
-        args.Add($"--Worker:Device={spec.Device}");
-        if (spec.WorkerDeviceShare is { } share)
+        var placement = DevicePlacement.For(spec, id);
+        args.Add($"--Worker:Device={placement.Device}");
+        if (placement.Share is { } share)
         {
             args.Add($"--KvCache:DeviceShare={share.ToString(CultureInfo.InvariantCulture)}");
         }

@@ -31,19 +31,20 @@ public sealed record ClusterSpec
 
     public int DecodeWorkers { get; init; } = 1;
 
-    /// <summary>
-    /// On a GPU, the share of the device's memory each worker takes (<c>KvCache:DeviceShare</c>): every worker of the
-    /// cluster runs on the one <see cref="Device"/>, so N workers get 1/N each, instead of the first taking 90 % of the free
-    /// memory and a later one running out. Null on the CPU, for a lone worker, or when --set already sizes the cache.
-    /// </summary>
-    public double? WorkerDeviceShare =>
-        Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase) && PrefillWorkers + DecodeWorkers > 1 &&
-        !Settings.Keys.Any(k => k.Equals("KvCache:DeviceShare", StringComparison.OrdinalIgnoreCase) || k.Equals("KvCache:NumBlocks", StringComparison.OrdinalIgnoreCase))
-            ? Math.Round(1.0 / (PrefillWorkers + DecodeWorkers), 4)
-            : null;
-
-    /// <summary>Workers' device: cpu, cuda or cuda:N.</summary>
+    /// <summary>Workers' device: cpu, cuda or cuda:N (every worker's unless <see cref="PrefillDevices"/> or <see cref="DecodeDevices"/> place it).</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>
+    /// Devices of the prefill workers (<c>--prefill-devices</c>): one per worker, or one for all of them; empty: <see cref="Device"/>.
+    /// Workers placed on one GPU share its memory (<see cref="DevicePlacement"/>: <c>KvCache:DeviceShare</c> = 1/n).
+    /// </summary>
+    public IReadOnlyList<string> PrefillDevices { get; init; } = [];
+
+    /// <summary>Devices of the decode workers (<c>--decode-devices</c>), as <see cref="PrefillDevices"/>.</summary>
+    public IReadOnlyList<string> DecodeDevices { get; init; } = [];
+
+    /// <summary>Every planned worker with its device and share of that device's memory (<see cref="DevicePlacement.Plan"/>).</summary>
+    public IReadOnlyList<WorkerPlacement> Placement => DevicePlacement.Plan(this);
 
     /// <summary>Client API key the router requires (empty: none).</summary>
     public string ApiKey { get; init; } = "";
@@ -63,13 +64,15 @@ public sealed record ClusterSpec
     /// <summary>The model id clients use.</summary>
     public string EffectiveModelId => ModelId.Length > 0 ? ModelId : new DirectoryInfo(ModelPath).Name;
 
-    /// <summary>Checks counts and ports; the message says what to fix.</summary>
+    /// <summary>Checks counts, devices and ports; the message says what to fix.</summary>
     public void Validate()
     {
         if (PrefillWorkers < 0 || DecodeWorkers < 1)
         {
             throw new ArgumentException($"--prefill must be >= 0 and --decode >= 1 (got {PrefillWorkers} and {DecodeWorkers}).");
         }
+
+        DevicePlacement.Validate(this);
 
         if (Routers < 1)
         {

@@ -29,11 +29,7 @@ public static class UpBanner
             b.AppendLine($"  {w.Name,-9} gRPC {w.Grpc.ToString().TrimEnd('/')}   HTTP {w.Http.ToString().TrimEnd('/')}{(w.LogPath is null ? "" : $"   log {w.LogPath}")}");
         }
 
-        if (spec.WorkerDeviceShare is { } share)
-        {
-            b.AppendLine($"  {spec.PrefillWorkers + spec.DecodeWorkers} workers share {spec.Device}: each may use {share:P0} of its memory (KvCache:DeviceShare; --set KvCache:DeviceShare=… or KvCache:NumBlocks=… to change)");
-        }
-
+        b.Append(Placement(spec));
         b.AppendLine();
         if (keyed)
         {
@@ -58,6 +54,26 @@ public static class UpBanner
         b.AppendLine(".NET SDK (src/Client, package Cluster.Client):");
         b.AppendLine($"  using var client = new ClusterClient(new Uri(\"{grpc}\"));");
         b.AppendLine("  await foreach (var chunk in client.GenerateAsync(\"Hello\")) Console.Write(chunk.Text);");
+        return b.ToString();
+    }
+
+    /// <summary>
+    /// Where the workers run, one line per device: e.g. <c>cuda:0  prefill-1 (alone on it)</c> and
+    /// <c>cuda:1  decode-1, decode-2 share it: each may use 50 % of its memory (KvCache:DeviceShare)</c>.
+    /// </summary>
+    public static string Placement(ClusterSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var b = new StringBuilder();
+        foreach (var device in spec.Placement.GroupBy(p => p.Device))
+        {
+            var workers = string.Join(", ", device.Select(p => p.Worker));
+            var note = device.First().Share is { } share
+                ? $" share it: each may use {(share * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} % of its memory (KvCache:DeviceShare; --set KvCache:DeviceShare=… or KvCache:NumBlocks=… to change)"
+                : device.Key == "cpu" ? "" : device.Count() == 1 ? " (alone on it)" : " (cache sized by --set)";
+            b.AppendLine($"  device {device.Key,-7} {workers}{note}");
+        }
+
         return b.ToString();
     }
 }

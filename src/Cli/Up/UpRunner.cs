@@ -13,6 +13,12 @@ internal static class UpRunner
     {
         /// <summary>Router processes (<c>--routers</c>); more than one needs <c>--redis</c>.</summary>
         public int Routers { get; init; } = 1;
+
+        /// <summary><c>--prefill-devices</c>: comma list, one device per prefill worker or one for all (null: <c>--device</c>).</summary>
+        public string? PrefillDevices { get; init; }
+
+        /// <summary><c>--decode-devices</c>: comma list, one device per decode worker or one for all (null: <c>--device</c>).</summary>
+        public string? DecodeDevices { get; init; }
     }
 
     public static async Task<int> RunAsync(Options o, TimeSpan readyTimeout, CancellationToken cancellationToken)
@@ -26,14 +32,17 @@ internal static class UpRunner
                 : $"using the generated tiny model in {modelPath}");
         }
 
-        var spec = new ClusterSpec
-        {
-            ModelPath = modelPath, ModelId = o.ModelId, RouterGrpcPort = o.GrpcPort, RouterHttpPort = o.HttpPort,
-            PrefillWorkers = o.Prefill, DecodeWorkers = o.Decode, Device = o.Device, ApiKey = o.ApiKey, ClusterToken = o.ClusterToken,
-            Settings = o.Settings, Routers = o.Routers,
-        };
+        ClusterSpec spec;
         try
         {
+            spec = new ClusterSpec
+            {
+                ModelPath = modelPath, ModelId = o.ModelId, RouterGrpcPort = o.GrpcPort, RouterHttpPort = o.HttpPort,
+                PrefillWorkers = o.Prefill, DecodeWorkers = o.Decode, Device = o.Device, ApiKey = o.ApiKey, ClusterToken = o.ClusterToken,
+                Settings = o.Settings, Routers = o.Routers,
+                PrefillDevices = DevicePlacement.ParseList(o.PrefillDevices, DevicePlacement.PrefillOption),
+                DecodeDevices = DevicePlacement.ParseList(o.DecodeDevices, DevicePlacement.DecodeOption),
+            };
             if (o.Routers > 1 && !o.UseRedis)
             {
                 throw new ArgumentException($"--routers {o.Routers} needs --redis: the routers form one cluster on Redis (the in-process mode runs one router).");

@@ -49,16 +49,17 @@ public sealed partial class PagedKvStorage
     /// <summary>
     /// Writes layers [<paramref name="layerStart"/>, +count) of <paramref name="blocks"/> device to device from
     /// <paramref name="source"/> at byte <paramref name="offset"/> (another process's memory opened by CUDA IPC, layout of
-    /// README.md); never waits for the compute stream, returns once written.
+    /// README.md; on this cache's GPU or on a peer GPU of the same host); never waits for the compute stream, returns once written.
     /// </summary>
     public void Import(KvCacheLayout layout, int layerStart, int layerCount, IReadOnlyList<KvBlockId> blocks, CudaIpcMemory source, long offset)
     {
         ArgumentNullException.ThrowIfNull(source);
         var bytes = Layout.RangeBytes(Math.Max(0, layerCount), blocks.Count);
         CheckRange(layout, layerStart, layerCount, blocks, bytes);
-        if (source.Device != Device)
+        if (!Device.IsCuda || !source.Device.IsCuda)
         {
-            throw new ArgumentException($"The CUDA IPC memory is on {source.Device}; this cache is on {Device}.", nameof(source));
+            // Another GPU of this host is fine (a peer: the scatter copies across); the CPU is not.
+            throw new ArgumentException($"The CUDA IPC memory is on {source.Device}; this cache is on {Device}: both must be CUDA devices.", nameof(source));
         }
         if (blocks.Count == 0) return;
         source.Scatter(offset, Tensors(layerStart, layerCount), Rows(blocks));

@@ -12,14 +12,32 @@ public interface IKvIpcDevice
     /// <summary>Why <see cref="Identity"/> is null (e.g. "no_cuda: the engine runs on cpu"); empty when available.</summary>
     string UnavailableReason { get; }
 
+    /// <summary>
+    /// The GPUs of this host that this process sees, its own included (<see cref="KvVisibleGpu.PeerAccess"/> true for it);
+    /// empty without an <see cref="Identity"/>.
+    /// </summary>
+    IReadOnlyList<KvVisibleGpu> VisibleGpus { get; }
+
     /// <summary>Allocates <paramref name="bytes"/> of device memory that other processes can open (zeroed).</summary>
     IKvIpcRegion Allocate(long bytes);
 
-    /// <summary>Opens another process's exported allocation of <paramref name="bytes"/>; throws when it cannot.</summary>
-    IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes);
+    /// <summary>
+    /// Opens another process's exported allocation of <paramref name="bytes"/>, made on <paramref name="gpu"/> (this
+    /// process's own GPU or a peer of it); throws when it cannot.
+    /// </summary>
+    IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes, KvVisibleGpu gpu);
 }
 
-/// <summary>A host and GPU: two processes may share device memory only when both are equal.</summary>
+/// <summary>A GPU one process sees.</summary>
+/// <param name="Index">The CUDA device index this process knows it by (CUDA_VISIBLE_DEVICES renumbers them).</param>
+/// <param name="Uuid">Its UUID ("GPU-…"), the same in every process of the host.</param>
+/// <param name="PeerAccess">Whether it and this process's own GPU can read each other's memory (cudaDeviceCanAccessPeer both ways); true for the own GPU.</param>
+public sealed record KvVisibleGpu(int Index, string Uuid, bool PeerAccess);
+
+/// <summary>
+/// A host and GPU: two processes may share device memory only on one host, on one GPU or on two GPUs with peer access
+/// (<see cref="KvIpcPeerDecision"/>).
+/// </summary>
 /// <param name="HostId">The machine (Linux boot id), so two containers' equal GPU ids are not mistaken for one.</param>
 /// <param name="DeviceUuid">The GPU's UUID (cudaDeviceProp.uuid).</param>
 public sealed record KvDeviceIdentity(string HostId, string DeviceUuid)

@@ -3,8 +3,8 @@ using Cluster.Contracts.V1;
 namespace Cluster.KvTransfer.CudaIpc;
 
 /// <summary>
-/// The decode side of CUDA IPC: decides whether an announced ring can be used here (mode on, a GPU here, the same host
-/// and device) and opens it, keeping each opened ring for later pushes (a sender reuses its rings; opening costs
+/// The decode side of CUDA IPC: decides whether an announced ring can be used here (mode on, a GPU here, the same host,
+/// the same GPU or a peer GPU: <see cref="KvIpcPeerDecision"/>) and opens it on the sender's GPU, keeping each opened ring for later pushes (a sender reuses its rings; opening costs
 /// milliseconds). At most <see cref="MaxOpen"/> stay open; the least recently used idle one is closed beyond that.
 /// </summary>
 public sealed class KvIpcReceiver(IKvIpcDevice? device, KvCudaIpcMode mode = KvCudaIpcMode.Auto) : IDisposable
@@ -29,13 +29,14 @@ public sealed class KvIpcReceiver(IKvIpcDevice? device, KvCudaIpcMode mode = KvC
 
     /// <summary>
     /// The announced ring, opened (release it with <see cref="Release"/>), or null with a reason (a short tag for
-    /// metrics: off, no_cuda, other_host, other_device, bad_shape, open_failed, nonce) and a message naming what differs.
+    /// metrics: off, no_cuda, other_host, device_not_visible, no_peer_access, bad_shape, open_failed, nonce) and a message
+    /// naming what differs.
     /// </summary>
     public CudaIpcChunkRing? TryOpen(CudaIpcRing announced, out string reason, out string message)
     {
         ArgumentNullException.ThrowIfNull(announced);
-        (reason, message) = Check(announced);
-        if (reason.Length > 0) return null;
+        var gpu = Check(announced, out reason, out message);
+        if (gpu is null) return null;
         var key = Convert.ToHexString(announced.Handle.Span) + ":" + announced.Bytes;
         Entry? entry;
         lock (_gate)
@@ -47,7 +48,7 @@ public sealed class KvIpcReceiver(IKvIpcDevice? device, KvCudaIpcMode mode = KvC
             IKvIpcRegion region;
             try
             {
-                region = device!.Open(announced.Handle.Span, (long)announced.Bytes);
+                region = device!.Open(announced.Handle.Span, (long)announced.Bytes, gpu);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -105,19 +106,32 @@ public sealed class KvIpcReceiver(IKvIpcDevice? device, KvCudaIpcMode mode = KvC
         close?.Dispose();
     }
 
-    private (string Reason, string Message) Check(CudaIpcRing announced)
+    // The GPU to open the ring on (the receiver's own or a peer), or null with the reason.
+    private KvVisibleGpu? Check(CudaIpcRing announced, out string reason, out string message)
     {
-        if (mode == KvCudaIpcMode.Off) return ("off", "KvTransfer:CudaIpc is off on the receiver");
+        (reason, message) = ("", "");
+        if (mode == KvCudaIpcMode.Off)
+        {
+            (reason, message) = ("off", "KvTransfer:CudaIpc is off on the receiver");
+            return null;
+        }
+
         var here = device?.Identity;
-        if (here is null) return ("no_cuda", device?.UnavailableReason is { Length: > 0 } why ? why : "the receiver has no CUDA device");
-        if (announced.HostId != here.HostId) return ("other_host", $"the sender is on host {announced.HostId}, the receiver on {here.HostId}");
-        if (announced.DeviceUuid != here.DeviceUuid) return ("other_device", $"the sender's GPU is {announced.DeviceUuid}, the receiver's {here.DeviceUuid}");
+        if (here is null)
+        {
+            (reason, message) = ("no_cuda", device?.UnavailableReason is { Length: > 0 } why ? why : "the receiver has no CUDA device");
+            return null;
+        }
+
+        var gpu = KvIpcPeerDecision.Decide(here, device!.VisibleGpus, announced.HostId, announced.DeviceUuid, out reason, out message);
+        if (gpu is null) return null;
         if (announced.Slots < 2 || announced.Slots > CudaIpcChunkRing.MaxSlots || announced.SlotBytes < 1 || announced.SlotBytes > CudaIpcChunkRing.MaxSlotBytes
             || announced.Bytes < (ulong)CudaIpcChunkRing.BytesFor((int)announced.Slots, (int)announced.SlotBytes) || announced.Handle.IsEmpty)
         {
-            return ("bad_shape", $"{announced.Slots} slots of {announced.SlotBytes} bytes in {announced.Bytes} bytes with a {announced.Handle.Length}-byte handle is not a valid ring");
+            (reason, message) = ("bad_shape", $"{announced.Slots} slots of {announced.SlotBytes} bytes in {announced.Bytes} bytes with a {announced.Handle.Length}-byte handle is not a valid ring");
+            return null;
         }
-        return ("", "");
+        return gpu;
     }
 
     // Closes the least recently used idle rings beyond MaxOpen.

@@ -27,6 +27,9 @@ static int kernel_dtype(const at::Tensor& t) {
     default: return -1;
   }
 }
+// The fused kernels launch on the current device: each launch site holds a CUDAGuard of its tensor's device first (a
+// worker on cuda:N, N > 0, runs in a process whose threads' current device is 0, and CUDA refuses a launch into a
+// stream of another device than the current one).
 static void* stream_of(const at::Tensor& t) { return c10::cuda::getCurrentCUDAStream(t.device().index()).stream(); }
 static void check_launch(int status, const char* what) {
   if (status != 0) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(static_cast<cudaError_t>(status)));
@@ -48,6 +51,7 @@ static std::pair<at::Tensor, at::Tensor> add_rms_norm(const at::Tensor& x, const
 #ifdef CLUSTER_TORCH_KERNELS
   if (fusable(x, w) && (!delta || fusable(*delta, x))) {
     auto xc = x.contiguous();
+    c10::cuda::CUDAGuard device_guard(xc.device());
     auto wc = w.contiguous();
     auto dc = delta ? delta->contiguous() : at::Tensor();
     auto cols = xc.size(-1);
@@ -79,6 +83,7 @@ static at::Tensor rope(const at::Tensor& in, const at::Tensor& cos, const at::Te
   // x [B, T, N, D] with B and T collapsible, cos/sin holding [B·T, D] contiguously: one kernel.
   if (in.dim() == 4 && fusable(in, cos) && fusable(in, sin) && in.stride(3) == 1 && in.stride(0) == in.size(1) * in.stride(1) &&
       cos.is_contiguous() && sin.is_contiguous() && cos.numel() == in.size(0) * in.size(1) * in.size(3) && sin.numel() == cos.numel()) {
+    c10::cuda::CUDAGuard device_guard(in.device());
     auto out = at::empty(in.sizes(), in.options());
     check_launch(ct_kernels::rope(kernel_dtype(in), in.data_ptr(), in.stride(1), in.stride(2), cos.data_ptr(), sin.data_ptr(),
                                   out.data_ptr(), in.size(0) * in.size(1), in.size(2), in.size(3), stream_of(in)), "rope kernel");
@@ -97,6 +102,7 @@ static at::Tensor swiglu(const at::Tensor& in) {
 #ifdef CLUSTER_TORCH_KERNELS
   if (fusable(in, in)) {
     auto xc = in.contiguous();
+    c10::cuda::CUDAGuard device_guard(xc.device());
     auto sizes = xc.sizes().vec();
     sizes.back() = n;
     auto out = at::empty(sizes, xc.options());
@@ -234,6 +240,7 @@ CT_EXPORT int ct_cuda_device_count() {
 struct Graph {
   at::cuda::CUDAGraph graph;
   std::optional<c10::cuda::CUDAStream> previous;
+  c10::DeviceIndex device = 0;   // capture_begin and capture_end read the current device: both run under its guard
 };
 #define CT_CUDA_ONLY(...) CT_STATUS(__VA_ARGS__)
 #else
@@ -262,6 +269,8 @@ CT_EXPORT int ct_graph_capture_begin(void* g, int device, void* share_pool_with)
   CT_CUDA_ONLY(
     auto* graph = static_cast<Graph*>(g);
     auto dev = static_cast<c10::DeviceIndex>(device);
+    c10::cuda::CUDAGuard device_guard(dev);
+    graph->device = dev;
     c10::cuda::device_synchronize();
     graph->previous = c10::cuda::getCurrentCUDAStream(dev);
     c10::cuda::setCurrentCUDAStream(c10::cuda::getStreamFromPool(false, dev));
@@ -272,6 +281,7 @@ CT_EXPORT int ct_graph_capture_begin(void* g, int device, void* share_pool_with)
 CT_EXPORT int ct_graph_capture_end(void* g) {
   CT_CUDA_ONLY(
     auto* graph = static_cast<Graph*>(g);
+    c10::cuda::CUDAGuard device_guard(graph->device);
     try { graph->graph.capture_end(); } catch (...) { c10::cuda::setCurrentCUDAStream(*graph->previous); throw; }
     c10::cuda::setCurrentCUDAStream(*graph->previous))
 }

@@ -5,6 +5,10 @@
 // side stream from libtorch's pool and are synchronised before returning (the other process reads the bytes once it
 // hears of them over gRPC). The region is a raw cudaMalloc allocation, not the caching allocator's, so its handle
 // covers exactly it. Without CUDA every function fails with a message naming the build.
+// Two GPUs of one host (issue 19): the receiver opens a region another process exported from a GPU other than its own
+// under a guard of that GPU (the index at which the receiver sees it, found by UUID; as PyTorch's own CUDA IPC does,
+// with cudaIpcMemLazyEnablePeerAccess), so the region's device is the exporter's; the scatter then copies each slice
+// to the destinations' GPU before index_copy_ (ct_cuda_can_access_peer is checked first, on the C# side).
 #include "common.h"
 #ifdef CLUSTER_TORCH_CUDA
 #include <cuda_runtime_api.h>
@@ -65,6 +69,17 @@ CT_EXPORT int ct_cuda_device_identity(int device, char* uuid, int* pci_domain, i
     std::snprintf(uuid, 64, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                   u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
     *pci_domain = p.pciDomainID; *pci_bus = p.pciBusID; *pci_device = p.pciDeviceID)
+}
+
+// Whether `device` and `peer` can read each other's memory (cudaDeviceCanAccessPeer both ways; a device itself: 1).
+CT_EXPORT int ct_cuda_can_access_peer(int device, int peer, int* out) {
+  CT_STATUS(
+    int forward = 1, backward = 1;
+    if (device != peer) {
+      cuda_check(cudaDeviceCanAccessPeer(&forward, device, peer), "cudaDeviceCanAccessPeer");
+      cuda_check(cudaDeviceCanAccessPeer(&backward, peer, device), "cudaDeviceCanAccessPeer");
+    }
+    *out = (forward != 0 && backward != 0) ? 1 : 0)
 }
 
 CT_EXPORT int ct_ipc_alloc(int device, int64_t bytes, void** out) {
@@ -164,32 +179,45 @@ CT_EXPORT int ct_ipc_pack(void* region, int64_t offset, void** sources, int coun
 
 // Receiver: the region from `offset` holds rows for rows[0..n) of each destination, one tensor after another;
 // writes them (index_copy_) on the side stream without waiting for the compute stream (the rows belong to a KV
-// reservation nobody computes with) and returns once written.
+// reservation nobody computes with) and returns once written. The destinations are all on one GPU: the region's, or
+// a peer GPU of this host (the region is then another GPU's memory, opened on that GPU): each slice is first copied
+// to the destinations' GPU (ATen's cross-device copy runs on the source GPU's current stream, the region's side
+// stream, with a barrier both ways with the destination GPU's current stream, here a side stream of that GPU).
 CT_EXPORT int ct_ipc_scatter(void* region, int64_t offset, void** destinations, int count, const int64_t* rows, int64_t n) {
   CT_STATUS(
     auto& r = R(region);
     TORCH_CHECK(count >= 1 && n >= 1, "CUDA IPC scatter: give at least one tensor and one row");
+    const at::Device dst = T(destinations[0]).device();
+    TORCH_CHECK(dst.is_cuda(), "CUDA IPC scatter: tensor 0 is on ", dst, "; the destinations must be CUDA tensors");
+    const bool peer = dst.index() != r.device;
+    std::optional<c10::cuda::CUDAStream> dst_side;
+    if (peer) dst_side = c10::cuda::getStreamFromPool(false, dst.index());
     c10::cuda::CUDAGuard g(static_cast<c10::DeviceIndex>(r.device));
     {
       c10::cuda::CUDAStreamGuard on_side(*r.side);
+      std::optional<c10::cuda::CUDAStreamGuard> on_dst_side;   // the destination GPU's current stream, on a peer
+      if (peer) on_dst_side.emplace(*dst_side);
       auto index = at::empty({n}, at::TensorOptions().dtype(at::kLong).pinned_memory(true));
       std::memcpy(index.data_ptr<int64_t>(), rows, static_cast<size_t>(n) * sizeof(int64_t));
-      auto device_index = index.to(at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(r.device)), /*non_blocking=*/true);
+      auto device_index = index.to(dst, /*non_blocking=*/true);
       int64_t pos = offset;
       for (int i = 0; i < count; i++) {
         auto& t = T(destinations[i]);
-        TORCH_CHECK(t.is_cuda() && t.device().index() == r.device, "CUDA IPC scatter: tensor ", i, " is on ", t.device(), ", the region on cuda:", r.device);
+        TORCH_CHECK(t.is_cuda() && t.device() == dst, "CUDA IPC scatter: tensor ", i, " is on ", t.device(), ", tensor 0 on ", dst, " (region on cuda:", r.device, ")");
         for (int64_t k = 0; k < n; k++) TORCH_CHECK(rows[k] >= 0 && rows[k] < t.size(0), "CUDA IPC scatter: row ", rows[k], " is outside tensor ", i);
         auto in = view_like(r, pos, t, n);
-        t.index_copy_(0, device_index, in);
+        if (peer) t.index_copy_(0, device_index, in.to(dst, /*non_blocking=*/true));
+        else t.index_copy_(0, device_index, in);
         pos += in.numel() * in.element_size();
       }
     }
-    r.side->synchronize())
+    r.side->synchronize();
+    if (peer) dst_side->synchronize())
 }
 #else
 #define CT_NO_CUDA CT_STATUS(throw std::runtime_error("this build of cluster_torch has no CUDA support (libtorch was CPU-only): CUDA IPC is unavailable"))
 CT_EXPORT int ct_cuda_device_identity(int, char*, int*, int*, int*) { CT_NO_CUDA }
+CT_EXPORT int ct_cuda_can_access_peer(int, int, int*) { CT_NO_CUDA }
 CT_EXPORT int ct_ipc_alloc(int, int64_t, void**) { CT_NO_CUDA }
 CT_EXPORT int ct_ipc_handle(void*, uint8_t*, int) { CT_NO_CUDA }
 CT_EXPORT int ct_ipc_handle_bytes() { return 0; }

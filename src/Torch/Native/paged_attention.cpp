@@ -4,6 +4,7 @@
 #include "common.h"
 #ifdef CLUSTER_TORCH_KERNELS
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #include <cuda_runtime.h>
 #include "paged_attention.h"
@@ -75,6 +76,7 @@ int auto_splits(int64_t seqs, int64_t kv_heads, int64_t max_keys, int device) {
 at::Tensor run_kernel(const at::Tensor& q_in, const at::Tensor& k, const at::Tensor& v, const at::Tensor& tables_in, const at::Tensor& lengths_in,
                       int64_t block_size, double scale, int splits) {
   TORCH_CHECK(k.is_contiguous() && v.is_contiguous(), "paged decode attention: the caches must be contiguous");
+  c10::cuda::CUDAGuard device_guard(q_in.device());   // the launch goes to the current device (a worker on cuda:N, N > 0)
   auto q = q_in.contiguous();
   auto tables = tables_in.contiguous();
   auto lengths = lengths_in.contiguous();

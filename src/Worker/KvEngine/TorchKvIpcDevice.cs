@@ -6,14 +6,18 @@ namespace Cluster.Worker.KvEngine;
 /// <summary>
 /// The engine's GPU for the KV transfer's CUDA IPC path (<see cref="CudaIpcMemory"/>): its identity is this host's boot
 /// id and the device's UUID; on the CPU, or when the native layer was built without CUDA, it has none and says why.
+/// The other GPUs this process sees (by UUID, with peer access to the engine's) are listed on first use, so a ring
+/// exported from another GPU of the host is opened on that GPU and copied across (issue 19).
 /// </summary>
 public sealed class TorchKvIpcDevice : IKvIpcDevice
 {
     private readonly Device _device;
+    private readonly Lazy<IReadOnlyList<KvVisibleGpu>> _visible;
 
     public TorchKvIpcDevice(Device device)
     {
         _device = device;
+        _visible = new Lazy<IReadOnlyList<KvVisibleGpu>>(ListVisible);
         if (!device.IsCuda)
         {
             UnavailableReason = $"no_cuda: the engine runs on {device}";
@@ -40,7 +44,39 @@ public sealed class TorchKvIpcDevice : IKvIpcDevice
 
     public IKvIpcRegion Allocate(long bytes) => new TorchIpcRegion(CudaIpcMemory.Allocate(_device, bytes));
 
-    public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes) => new TorchIpcRegion(CudaIpcMemory.Open(_device, handle, bytes));
+    public IReadOnlyList<KvVisibleGpu> VisibleGpus => Identity is null ? [] : _visible.Value;
+
+    /// <summary>Opens the ring on the GPU it was exported from: the engine's own, or a peer (then the import copies across).</summary>
+    public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes, KvVisibleGpu gpu)
+    {
+        ArgumentNullException.ThrowIfNull(gpu);
+        var on = gpu.Uuid == Identity?.DeviceUuid ? _device : Device.CUDA(gpu.Index);
+        return new TorchIpcRegion(CudaIpcMemory.Open(on, handle, bytes));
+    }
+
+    // Every CUDA device of this process, with its UUID and peer access to the engine's device. A device whose UUID or
+    // peer access cannot be read is left out (a ring from it is refused as device_not_visible).
+    private IReadOnlyList<KvVisibleGpu> ListVisible()
+    {
+        var gpus = new List<KvVisibleGpu>();
+        for (var i = 0; i < torch.cuda.device_count(); i++)
+        {
+            if (i == _device.Index)
+            {
+                gpus.Add(new KvVisibleGpu(i, Identity!.DeviceUuid, PeerAccess: true));
+                continue;
+            }
+            try
+            {
+                gpus.Add(new KvVisibleGpu(i, CudaIpcMemory.Identity(i).Uuid, CudaIpcMemory.CanAccessPeer(_device.Index, i)));
+            }
+            catch (TorchException)
+            {
+                // unreadable: not a candidate for a peer open
+            }
+        }
+        return gpus;
+    }
 }
 
 /// <summary><see cref="CudaIpcMemory"/> as the transfer's <see cref="IKvIpcRegion"/>.</summary>
