@@ -88,7 +88,8 @@ internal static class RouterDecisionBenchCommand
         var policies = new double[decisions];
         var path = tier is null ? null : new RouterDecisionBenchCriticalPath(tier, decisions);
         var unavailable = 0;
-        var redisBefore = await RouterDecisionBenchRedisTime.ReadAsync(connection, ct);
+        using var admin = await RouterDecisionBenchRedisTime.ConnectAsync(address);
+        var redisBefore = await RouterDecisionBenchRedisTime.ReadAsync(admin);
         for (var i = 0; i < decisions; i++)
         {
             var prompt = workload.QueryTokens[i % workload.QueryTokens.Length];
@@ -124,7 +125,7 @@ internal static class RouterDecisionBenchCommand
             unavailable += overlap.IndexAvailable ? 0 : 1;
         }
 
-        var redisScript = (await RouterDecisionBenchRedisTime.ReadAsync(connection, ct)).PerCallSince(redisBefore);
+        var redisScript = (await RouterDecisionBenchRedisTime.ReadAsync(admin)).PerCallSince(redisBefore);
         Console.WriteLine(Invariant($"{decisions} decisions one at a time after 1,000 unmeasured, PING interleaved; {unavailable} lookups answered unavailable; prefill choices (warm-up included): {decider.Summary}"));
         if (path is not null)
         {

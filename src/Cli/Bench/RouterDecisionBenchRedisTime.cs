@@ -1,5 +1,5 @@
 using System.Globalization;
-using Cluster.ClusterState.Redis;
+using StackExchange.Redis;
 
 namespace Cluster.Cli.Bench;
 
@@ -10,11 +10,20 @@ namespace Cluster.Cli.Bench;
 /// </summary>
 internal readonly record struct RouterDecisionBenchRedisTime(long Calls, long Micros)
 {
-    public static async Task<RouterDecisionBenchRedisTime> ReadAsync(RedisConnection connection, CancellationToken ct)
+    /// <summary>An admin connection (INFO is one) to <paramref name="address"/>, apart from the measured one.</summary>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string address)
     {
-        var (ok, info) = await connection.TryAsync("info", db => db.ExecuteAsync("INFO", "commandstats"), ct).ConfigureAwait(false);
+        var options = ConfigurationOptions.Parse(address);
+        options.AllowAdmin = true;
+        return await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
+    }
+
+    public static async Task<RouterDecisionBenchRedisTime> ReadAsync(ConnectionMultiplexer admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        var info = await admin.GetServers()[0].InfoRawAsync("commandstats").ConfigureAwait(false);
         long calls = 0, micros = 0;
-        foreach (var line in ok ? (info.ToString() ?? "").Split('\n') : [])
+        foreach (var line in (info ?? "").Split('\n'))
         {
             if (!line.StartsWith("cmdstat_eval:", StringComparison.Ordinal) && !line.StartsWith("cmdstat_evalsha:", StringComparison.Ordinal))
             {
