@@ -26,6 +26,7 @@ namespace Cluster.Router.Tests.Api.Labels;
 public sealed class TierClaimOverlapTests : IAsyncLifetime
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    private readonly ClaimCallHook _hook = new();
     private IHost _silo = null!;
     private IGrainFactory _grains = null!;
     private GrainRequestLabels _labels = null!;
@@ -36,6 +37,7 @@ public sealed class TierClaimOverlapTests : IAsyncLifetime
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["RouterTier:ClusterId"] = $"claim-overlap-{Guid.NewGuid():N}" });
         Assert.True(builder.AddRouterTier(), "the router tier did not start a silo");
+        builder.Services.AddSingleton<IOutgoingGrainCallFilter>(_hook);
         _silo = builder.Build();
         await _silo.StartAsync().WaitAsync(Bound);
         _grains = _silo.Services.GetRequiredService<IGrainFactory>();
@@ -75,20 +77,46 @@ public sealed class TierClaimOverlapTests : IAsyncLifetime
     [Fact]
     public async Task CallerCancelledWhileTheClaimIsInFlight_TheIdIsFreeOnTheGrainAfterwards()
     {
-        using var cancelled = new CancellationTokenSource();
-        await cancelled.CancelAsync(); // before the grain can answer: the claim is in flight when the request ends
+        using var caller = new CancellationTokenSource();
+        _hook.OnClaim = caller.Cancel; // the caller goes away as the claim leaves for the grain: it lands after the cancel
         var generator = new TextGenerator(new CancelledCoordinator(), _labels);
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generator.CompleteAsync(Prepared("job-gone"), cancelled.Token).WaitAsync(Bound));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => generator.CompleteAsync(Prepared("job-gone"), caller.Token).WaitAsync(Bound));
 
-        var next = await _grains.GetGrain<IRequestGrain>("job-gone").TryClaimAsync(new RequestOwner("router-other", "internal-next"), ClientPrincipals.Anonymous, null);
-        Assert.True(next.Claimed, $"the cancelled request's claim was left on the grain: {next.Holder}");
+        await _hook.Answered.Task.WaitAsync(Bound); // the claim reached the grain (after the cancel) and was answered
+        Assert.Null(await _grains.GetGrain<IRequestGrain>("job-gone").GetAsync()); // and what it claimed was released
     }
 
     private static PreparedRequest Prepared(string label)
     {
         var model = new ServedModel(CoordinatorHarness.Model, TinyModel.Tokenizer, null, TinyModel.ContextLength, [257], "test", 0);
         return new PreparedRequest(model, CoordinatorHarness.Request(promptTokens: 30, maxTokens: 3) with { Label = label }, []);
+    }
+
+    /// <summary>Runs <see cref="OnClaim"/> once, as the next claim call leaves this silo (before it is sent); <see cref="Answered"/> once it is answered.</summary>
+    private sealed class ClaimCallHook : IOutgoingGrainCallFilter
+    {
+        private Action? _onClaim;
+
+        public Action? OnClaim { get => Volatile.Read(ref _onClaim); set => Volatile.Write(ref _onClaim, value); }
+
+        public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task Invoke(IOutgoingGrainCallContext context)
+        {
+            var hooked = context.MethodName == nameof(IRequestGrain.TryClaimAsync) && Interlocked.Exchange(ref _onClaim, null) is { } onClaim && Run(onClaim);
+            await context.Invoke();
+            if (hooked)
+            {
+                Answered.TrySetResult();
+            }
+        }
+
+        private static bool Run(Action action)
+        {
+            action();
+            return true;
+        }
     }
 
     /// <summary>Ends as a coordinator does for a caller that is gone.</summary>
