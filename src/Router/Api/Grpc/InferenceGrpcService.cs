@@ -29,12 +29,11 @@ public class InferenceGrpcService(
     {
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
+        var prepared = Prepare(request, context);
+        var id = prepared.Label;
         try
         {
-            await using var claimed = await ClaimAsync(request, context);
-            var prepared = Prepare(request, context, claimed.Identity);
-            var id = prepared.Label;
-            await foreach (var chunk in generator.GenerateAsync(prepared, claimed, context.CancellationToken))
+            await foreach (var chunk in generator.GenerateAsync(prepared, context.CancellationToken))
             {
                 var response = new GenerateResponse { RequestId = id, Text = chunk.Text, FinishReason = chunk.FinishReason };
                 response.TokenIds.AddRange(chunk.TokenIds.Select(t => (uint)t));
@@ -56,11 +55,10 @@ public class InferenceGrpcService(
     public virtual async Task<CompleteResponse> Complete(GenerateRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        var prepared = Prepare(request, context);
         try
         {
-            await using var claimed = await ClaimAsync(request, context);
-            var prepared = Prepare(request, context, claimed.Identity);
-            var done = await generator.CompleteAsync(prepared, claimed, context.CancellationToken);
+            var done = await generator.CompleteAsync(prepared, context.CancellationToken);
             var response = new CompleteResponse
             {
                 RequestId = prepared.Label,
@@ -105,15 +103,11 @@ public class InferenceGrpcService(
         }
     }
 
-    // Claimed before the prompt is tokenized: the router tier's claim overlaps the tokenization and the routing decision.
-    private ValueTask<ClaimedLabel> ClaimAsync(GenerateRequest request, ServerCallContext context) =>
-        generator.ClaimAsync(RequestPreparer.Identify(request, RequestFieldNames.Grpc), principals.Of(context.GetHttpContext()), context.CancellationToken);
-
-    private PreparedRequest Prepare(GenerateRequest request, ServerCallContext context, RequestIdentity identity)
+    private PreparedRequest Prepare(GenerateRequest request, ServerCallContext context)
     {
         try
         {
-            return preparer.Prepare(request, RequestFieldNames.Grpc, identity) with { Principal = principals.Of(context.GetHttpContext()) };
+            return preparer.Prepare(request, RequestFieldNames.Grpc) with { Principal = principals.Of(context.GetHttpContext()) };
         }
         catch (ApiException e)
         {

@@ -34,20 +34,16 @@ public sealed partial class OpenAiHandler(
             var body = await OpenAiBodyReader.ReadAsync(context, options.Value.MaxRequestBytes);
             var headerId = context.Request.Headers[RequestIdHeader].ToString();
             var (request, shape) = OpenAiRequestMapper.Map(body, chat, headerId.Length > 0 ? headerId : null);
-            var identity = RequestPreparer.Identify(request, RequestFieldNames.OpenAi);
-            context.Response.Headers[RequestIdHeader] = identity.Label;
-            var principal = principals.Of(context);
-            // Claimed before the prompt is tokenized: the router tier's claim overlaps the tokenization and the routing decision.
-            await using var claimed = await generator.ClaimAsync(identity, principal, aborted);
-            var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi, identity) with { Principal = principal };
+            var prepared = preparer.Prepare(request, RequestFieldNames.OpenAi) with { Principal = principals.Of(context) };
+            context.Response.Headers[RequestIdHeader] = prepared.Label;
             var builder = new OpenAiResponseBuilder(prepared, clock.GetUtcNow().ToUnixTimeSeconds(), chat);
             if (shape.Stream)
             {
-                await OpenAiSseWriter.StreamAsync(context, generator.GenerateAsync(prepared, claimed, aborted), builder, shape, chat);
+                await OpenAiSseWriter.StreamAsync(context, generator.GenerateAsync(prepared, aborted), builder, shape, chat);
                 return;
             }
 
-            var done = await generator.CompleteAsync(prepared, claimed, aborted);
+            var done = await generator.CompleteAsync(prepared, aborted);
             context.Response.ContentType = "application/json";
             if (chat)
             {

@@ -19,25 +19,10 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
     /// <summary>Longest client-chosen request id (a label: see <see cref="TokenizedRequest.Label"/>).</summary>
     public const int MaxRequestIdLength = 256;
 
-    /// <summary>
-    /// The request's client label (its request id, checked; else one made up) and a fresh internal id: what a front end
-    /// claims (<see cref="TextGenerator.ClaimAsync"/>) before <see cref="Prepare"/> tokenizes, so that the router tier's
-    /// claim overlaps the tokenization.
-    /// </summary>
-    /// <exception cref="ApiException">Kind <see cref="ApiErrorKind.InvalidArgument"/>: the request id is malformed.</exception>
-    public static RequestIdentity Identify(GenerateRequest request, RequestFieldNames names)
+    public PreparedRequest Prepare(GenerateRequest request, RequestFieldNames names)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(names);
-        return new RequestIdentity(LabelFor(request.RequestId, names), RequestId.New());
-    }
-
-    /// <summary>Validates and tokenizes <paramref name="request"/>; with <paramref name="identity"/> (from <see cref="Identify"/>) it keeps that label and internal id.</summary>
-    public PreparedRequest Prepare(GenerateRequest request, RequestFieldNames names, RequestIdentity? identity = null)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(names);
-        var (label, id) = identity ?? Identify(request, names);
         var model = catalog.Find(request.Model, out var error)
             ?? throw new ApiException(string.IsNullOrEmpty(request.Model) && catalog.Models.Count > 1 ? ApiErrorKind.InvalidArgument : ApiErrorKind.NotFound,
                 error, names.Model);
@@ -55,7 +40,8 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         var sampling = SamplingValidator.Validate(request.Sampling, stop, (int)stop.MaxTokens, model.Tokenizer.VocabularySize, names);
         var stopStrings = stop.Stop.ToArray();
         stop.Stop.Clear();
-        var tokenized = new TokenizedRequest(id, model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label,
+        var label = LabelFor(request.RequestId, names);
+        var tokenized = new TokenizedRequest(RequestId.New(), model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label,
             Api: ReferenceEquals(names, RequestFieldNames.Grpc) ? "grpc" : "openai",
             Operation: request.PromptCase == GenerateRequest.PromptOneofCase.Chat ? "chat" : "text_completion");
         return new PreparedRequest(model, tokenized, stopStrings);
@@ -120,6 +106,3 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         }
     }
 }
-
-/// <summary>A request's client label and the router's internal id for it (<see cref="RequestPreparer.Identify"/>).</summary>
-public sealed record RequestIdentity(string Label, RequestId Id);

@@ -20,50 +20,13 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
 {
     private readonly IRequestLabels _labels = labels ?? new LiveRequestLabels();
 
-    /// <summary>
-    /// Claims the label of a request not yet prepared (<see cref="RequestPreparer.Identify"/>), so that the router tier's
-    /// claim overlaps the tokenization as well as the routing decision; pass the result to <see cref="GenerateAsync(PreparedRequest, ClaimedLabel, CancellationToken)"/>
-    /// and dispose it once the response is done. A duplicate on this router throws <see cref="ApiErrorKind.Conflict"/> at once.
-    /// </summary>
-    public async ValueTask<ClaimedLabel> ClaimAsync(RequestIdentity identity, string principal, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(identity);
-        // Cancelled by the caller's token, or by a cancel naming the request id (IRequestLabels.CancelAsync, any router).
-        var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            return new ClaimedLabel(identity, await _labels.ClaimAsync(new LabelClaim(identity.Label, identity.Id.Value, principal, cancel), cancellationToken), cancel);
-        }
-        catch
-        {
-            cancel.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Claims the request's label, then runs it (<see cref="GenerateAsync(PreparedRequest, ClaimedLabel, CancellationToken)"/>).</summary>
     public async IAsyncEnumerable<TextChunk> GenerateAsync(PreparedRequest prepared, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prepared);
-        await using var claimed = await ClaimAsync(new RequestIdentity(prepared.Label, prepared.Request.Id), prepared.Principal, cancellationToken);
-        await foreach (var chunk in GenerateAsync(prepared, claimed, cancellationToken))
-        {
-            yield return chunk;
-        }
-    }
-
-    /// <summary>Runs a prepared request whose label <paramref name="claimed"/> holds (<see cref="ClaimAsync"/>, the same identity).</summary>
-    public async IAsyncEnumerable<TextChunk> GenerateAsync(PreparedRequest prepared, ClaimedLabel claimed, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(prepared);
-        ArgumentNullException.ThrowIfNull(claimed);
-        if (claimed.Identity.Label != prepared.Label || claimed.Identity.Id != prepared.Request.Id)
-        {
-            throw new InvalidOperationException($"The claimed label '{claimed.Identity.Label}' ({claimed.Identity.Id}) is not the prepared request's '{prepared.Label}' ({prepared.Request.Id}): prepare it with the identity that was claimed.");
-        }
-
-        var label = claimed.Handle;
-        var run = new GenerationRun(prepared.Request with { Progress = label, Precondition = label.Confirmed }, cancellationToken, claimed.Token);
+        // Cancelled by the caller's token, or by a cancel naming the request id (IRequestLabels.CancelAsync, any router).
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var label = await _labels.ClaimAsync(new LabelClaim(prepared.Label, prepared.Request.Id.Value, prepared.Principal, cancel), cancellationToken);
+        var run = new GenerationRun(prepared.Request with { Progress = label, Precondition = label.Confirmed }, cancellationToken, cancel.Token);
         var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var matcher = new StopStringMatcher(prepared.StopStrings);
         var promptTokens = prepared.Request.PromptTokens.Count;
@@ -120,19 +83,12 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
     }
 
     /// <summary>The whole generation at once (non-streaming APIs).</summary>
-    public Task<CompletedText> CompleteAsync(PreparedRequest prepared, CancellationToken cancellationToken = default) =>
-        CollectAsync(GenerateAsync(prepared, cancellationToken));
-
-    /// <summary>The whole generation at once, its label claimed beforehand (<see cref="ClaimAsync"/>).</summary>
-    public Task<CompletedText> CompleteAsync(PreparedRequest prepared, ClaimedLabel claimed, CancellationToken cancellationToken = default) =>
-        CollectAsync(GenerateAsync(prepared, claimed, cancellationToken));
-
-    private static async Task<CompletedText> CollectAsync(IAsyncEnumerable<TextChunk> chunks)
+    public async Task<CompletedText> CompleteAsync(PreparedRequest prepared, CancellationToken cancellationToken = default)
     {
         var text = new StringBuilder();
         var ids = new List<int>();
         var logprobs = new List<float>();
-        await foreach (var chunk in chunks)
+        await foreach (var chunk in GenerateAsync(prepared, cancellationToken))
         {
             text.Append(chunk.Text);
             ids.AddRange(chunk.TokenIds);
@@ -215,28 +171,6 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
 
     private static IReadOnlyList<T> Take<T>(IReadOnlyList<T> items, int count) =>
         count == items.Count ? items : items.Take(count).ToArray();
-}
-
-/// <summary>A request's label held for it (<see cref="TextGenerator.ClaimAsync"/>) and its cancellation; disposing frees both.</summary>
-public sealed class ClaimedLabel : IAsyncDisposable
-{
-    private readonly CancellationTokenSource _cancel;
-
-    internal ClaimedLabel(RequestIdentity identity, ILabelHandle handle, CancellationTokenSource cancel) =>
-        (Identity, Handle, _cancel) = (identity, handle, cancel);
-
-    public RequestIdentity Identity { get; }
-
-    internal ILabelHandle Handle { get; }
-
-    /// <summary>Cancelled by the caller's token or by a cancel naming the label.</summary>
-    internal CancellationToken Token => _cancel.Token;
-
-    public async ValueTask DisposeAsync()
-    {
-        await Handle.DisposeAsync().ConfigureAwait(false);
-        _cancel.Dispose();
-    }
 }
 
 /// <summary>One run's request (with its progress sink) and tokens: the caller's, and the one a cancel by id also cancels.</summary>
