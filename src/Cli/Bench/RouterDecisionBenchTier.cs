@@ -46,23 +46,42 @@ internal sealed class RouterDecisionBenchTier : IAsyncDisposable
         return new RouterDecisionBenchTier(hosts);
     }
 
-    /// <summary>The claim and the admission of request <paramref name="n"/> on <paramref name="decode"/>; throws when either refuses (the bench never fills a worker).</summary>
+    /// <summary>The claim and the admission of request <paramref name="n"/> on <paramref name="decode"/>, in sequence.</summary>
     public async Task ClaimAndAdmitAsync(int n, WorkerId decode)
     {
-        var id = $"bench-{n}";
+        await ClaimAsync(n).ConfigureAwait(false);
+        await AdmitAsync(n, decode).ConfigureAwait(false);
+    }
+
+    /// <summary>Claims request <paramref name="n"/>'s id on its request grain (a new activation, placed on this silo); throws when refused (the bench never reuses an id).</summary>
+    public async Task ClaimAsync(int n)
+    {
+        var id = Id(n);
         var claim = await _grains.GetGrain<IRequestGrain>(id).TryClaimAsync(new RequestOwner("bench-router", id), "bench", canceller: null).ConfigureAwait(false);
-        var admission = await _grains.GetGrain<IWorkerAdmissionGrain>(decode.Value)
-            .TryAdmitAsync(new AdmissionRequest(id, "bench-router", 2, 8192, 0, TimeSpan.FromMinutes(1))).ConfigureAwait(false);
-        if (!claim.Claimed || !admission.Admitted)
+        if (!claim.Claimed)
         {
-            throw new InvalidOperationException($"bench request {id}: claimed {claim.Claimed}, admitted {admission.Admitted} ({admission.Reason})");
+            throw new InvalidOperationException($"bench request {id}: the id was refused ({claim.Holder})");
         }
     }
+
+    /// <summary>Admits request <paramref name="n"/> on <paramref name="decode"/>'s worker grain (on any silo); throws when refused (the bench never fills a worker).</summary>
+    public async Task AdmitAsync(int n, WorkerId decode)
+    {
+        var id = Id(n);
+        var admission = await _grains.GetGrain<IWorkerAdmissionGrain>(decode.Value)
+            .TryAdmitAsync(new AdmissionRequest(id, "bench-router", 2, 8192, 0, TimeSpan.FromMinutes(1))).ConfigureAwait(false);
+        if (!admission.Admitted)
+        {
+            throw new InvalidOperationException($"bench request {id}: not admitted on {decode} ({admission.Reason})");
+        }
+    }
+
+    private static string Id(int n) => $"bench-{n}";
 
     /// <summary>What a request's end does: free its id and its place.</summary>
     public Task ReleaseAsync(int n, WorkerId decode)
     {
-        var id = $"bench-{n}";
+        var id = Id(n);
         return Task.WhenAll(_grains.GetGrain<IRequestGrain>(id).ReleaseAsync(id), _grains.GetGrain<IWorkerAdmissionGrain>(decode.Value).ReleaseAsync(id));
     }
 

@@ -37,6 +37,10 @@ public interface IRequestCoordinator
 /// <param name="Progress">Told each route the coordinator takes (the router tier's request grain); null when nobody listens.</param>
 /// <param name="Priority">The workers' queue and preemption order for every Prefill and Decode of the request, retries and
 /// migrations included (<c>LOW</c> for Batch API work: it fills idle capacity and yields to online requests).</param>
+/// <param name="Precondition">Awaited before the run's first side effect (a decode admission, any worker call), after the
+/// prefix lookup and the policies: a fault ends the run with that exception and nothing sent to a worker. The front end
+/// passes its cluster-wide claim of <see cref="Label"/> (the router tier's request grain), so that round trip overlaps
+/// the decision instead of preceding it. Null: nothing to wait for.</param>
 public sealed record TokenizedRequest(
     RequestId Id,
     ModelId Model,
@@ -49,7 +53,8 @@ public sealed record TokenizedRequest(
     string Api = "",
     string Operation = "text_completion",
     IRequestProgress? Progress = null,
-    RequestPriority Priority = RequestPriority.Normal);
+    RequestPriority Priority = RequestPriority.Normal,
+    Task? Precondition = null);
 
 /// <summary>What the coordinator streams back.</summary>
 public abstract record CoordinatorEvent

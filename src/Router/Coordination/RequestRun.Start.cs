@@ -35,16 +35,21 @@ internal sealed partial class RequestRun
             services.RequestInstruments.Decision((decisionTime + _decodeDecisionTime).TotalSeconds);
             _decodeDecisionTime = TimeSpan.Zero;
 
-            var admission = await services.DecodeAdmission.TryAdmitAsync(request.Id, decode, routing.BlocksNeeded, cancellationToken).ConfigureAwait(false);
-            if (admission.Lease is not { } lease)
-            {
-                NoRoomNow(decode, admission.Reason, admission.Pushback); // the router tier: every router's admissions fill D
-                continue;
-            }
-
-            _current = new ActiveDecode(decode, lease);
+            // Nothing reaches a worker (nor a decode admission) before the request may run: its id claimed cluster-wide.
+            await AwaitPreconditionAsync(cancellationToken).ConfigureAwait(false);
             if (prefill is null)
             {
+                // Local: admitted first, then the Decode stream. Not overlapped: opening Decode makes D queue and
+                // prefill the request at once, with no refusal to undo it, so an admission answered after it could
+                // no longer keep routers from overbooking D (ARCHITECTURE §6, hot path).
+                var admission = await services.DecodeAdmission.TryAdmitAsync(request.Id, decode, routing.BlocksNeeded, cancellationToken).ConfigureAwait(false);
+                if (admission.Lease is not { } lease)
+                {
+                    NoRoomNow(decode, admission.Reason, admission.Pushback); // the router tier: every router's admissions fill D
+                    continue;
+                }
+
+                _current = new ActiveDecode(decode, lease);
                 Admitted();
                 LogRouted(services.Logger, request.Id.Value, request.Label, "local", decode.Id.Value, decode.Id.Value, promptLength);
                 request.Progress?.Routed("", decode.Id.Value, _generated.Count);
@@ -54,18 +59,20 @@ internal sealed partial class RequestRun
             }
 
             var reserving = services.Time.GetTimestamp();
+            IDisposable? admitted;
             ReserveResponse? reservation;
             using (RouterActivity.Source.StartActivity("reserve", System.Diagnostics.ActivityKind.Client)?.SetTag("cluster.worker", decode.Id.Value))
             {
-                reservation = await ReserveAsync(decode, promptLength, cancellationToken).ConfigureAwait(false);
+                (admitted, reservation) = await AdmitAndReserveAsync(decode, routing.BlocksNeeded, promptLength, cancellationToken).ConfigureAwait(false);
             }
 
             services.RequestInstruments.Phase("reserve", services.Time.GetElapsedTime(reserving).TotalSeconds);
-            if (reservation is null)
+            if (admitted is null || reservation is null)
             {
                 continue;
             }
 
+            _current = new ActiveDecode(decode, admitted);
             Admitted();
             LogRouted(services.Logger, request.Id.Value, request.Label, "disaggregated", prefill.Id.Value, decode.Id.Value, promptLength);
             request.Progress?.Routed(prefill.Id.Value, decode.Id.Value, _generated.Count);

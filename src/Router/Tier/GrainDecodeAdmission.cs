@@ -38,6 +38,8 @@ public sealed partial class GrainDecodeAdmission(
         var o = options.Value;
         var grain = grains.GetGrain<IWorkerAdmissionGrain>(decode.Id.Value);
         var info = decode.Worker.Info;
+        // Counted in this router's in-flight work from the call on (requests choosing meanwhile see it), given back on a refusal.
+        var local = inFlight.TrackDecode(decode.Id, blocks);
         AdmissionDecision decision;
         try
         {
@@ -48,22 +50,24 @@ public sealed partial class GrainDecodeAdmission(
         {
             // The tier cannot answer (a silo leaving, a call timeout): the worker's own Reserve still guards its capacity.
             LogTierUnavailable(logger, request.Value, decode.Id.Value, e.Message);
-            return DecodeAdmissionResult.Admitted(inFlight.TrackDecode(decode.Id, blocks));
+            return DecodeAdmissionResult.Admitted(local);
         }
         catch
         {
+            local.Dispose();
             _ = ReleaseQuietlyAsync(grain, request.Value); // the admission may have happened before the cancel
             throw;
         }
 
         if (!decision.Admitted)
         {
+            local.Dispose();
             return DecodeAdmissionResult.NoRoomNow($"router tier: {decision.Reason}", o.AdmissionPushback);
         }
 
         // Recorded after the grain admitted it: the admission has a full lease, the next renewal (a third of it) carries it.
         _live.GetOrAdd(decode.Id, _ => new ConcurrentDictionary<string, int>(StringComparer.Ordinal))[request.Value] = blocks;
-        return DecodeAdmissionResult.Admitted(new Lease(this, grain, decode.Id, request.Value, inFlight.TrackDecode(decode.Id, blocks)));
+        return DecodeAdmissionResult.Admitted(new Lease(this, grain, decode.Id, request.Value, local));
     }
 
     private void Ended(WorkerId worker, string request)

@@ -11,8 +11,10 @@ namespace Cluster.Router.Tier;
 /// no call for a local duplicate), then on the label's <see cref="IRequestGrain"/>, which refuses a label live on any
 /// other router: ALREADY_EXISTS / HTTP 409, the first request untouched. The claim records the caller's principal and
 /// this router's <see cref="LocalRequestCanceller"/>, so a cancel naming the label works from any router (for that
-/// principal only). Routes and the end (tokens delivered in all) are reported to the grain fire-and-forget. Disposing
-/// releases both claims.
+/// principal only). The grain's answer is not awaited by the claim: it is the handle's <see cref="ILabelHandle.Confirmed"/>,
+/// which the coordinator awaits before its first worker call, so that the round trip overlaps the routing decision.
+/// Routes and the end (tokens delivered in all) are reported to the grain fire-and-forget. Disposing releases both
+/// claims, after the grain's answer when it is still in flight (a request cancelled meanwhile leaves nothing claimed).
 /// </summary>
 public sealed partial class GrainRequestLabels(
     LiveRequestLabels local, LocalRequestCanceller canceller, IGrainFactory grains, RouterIdentity router, ILogger<GrainRequestLabels> logger)
@@ -20,36 +22,35 @@ public sealed partial class GrainRequestLabels(
 {
     private readonly Lazy<IRequestCanceller> _cancellerReference = new(() => grains.CreateObjectReference<IRequestCanceller>(canceller));
 
-    public async ValueTask<ILabelHandle> ClaimAsync(LabelClaim claim, CancellationToken cancellationToken)
+    public ValueTask<ILabelHandle> ClaimAsync(LabelClaim claim, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(claim);
-        var localClaim = local.Claim(claim);
+        var localClaim = local.Claim(claim); // a duplicate on this router: Conflict at once, no grain call
         var grain = grains.GetGrain<IRequestGrain>(claim.Label);
+        // Not awaited here: the grain's answer (Handle.Confirmed) overlaps the routing decision. Not cancellable either:
+        // a claim made after its caller left must still be seen, so that the handle's disposal releases it.
+        var answer = ClaimOnGrainAsync(grain, claim);
+        return ValueTask.FromResult<ILabelHandle>(new Handle(localClaim, grain, answer, claim.InternalId, logger));
+    }
+
+    /// <summary>True: the grain holds the label for this request. False: the tier did not answer (this router's claim stands). Conflict: another router's.</summary>
+    private async Task<bool> ClaimOnGrainAsync(IRequestGrain grain, LabelClaim claim)
+    {
         RequestClaim answer;
         try
         {
-            answer = await grain.TryClaimAsync(new RequestOwner(router.Id, claim.InternalId), claim.Principal, _cancellerReference.Value)
-                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            answer = await grain.TryClaimAsync(new RequestOwner(router.Id, claim.InternalId), claim.Principal, _cancellerReference.Value).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
             LogTierUnavailable(logger, claim.Label, e.Message); // uniqueness and cancel by id fall back to this router's labels
-            return new Handle(localClaim, null, claim.InternalId, logger);
-        }
-        catch
-        {
-            localClaim.Dispose();
-            throw;
+            return false;
         }
 
-        if (!answer.Claimed)
-        {
-            localClaim.Dispose();
-            throw new ApiException(ApiErrorKind.Conflict,
+        return answer.Claimed
+            ? true
+            : throw new ApiException(ApiErrorKind.Conflict,
                 $"A request with request id '{claim.Label}' is still running on another router of this cluster; wait for it to end or choose another id.", "request_id");
-        }
-
-        return new Handle(localClaim, grain, claim.InternalId, logger);
     }
 
     public async ValueTask<bool> CancelAsync(string label, string principal, CancellationToken cancellationToken)
@@ -82,25 +83,23 @@ public sealed partial class GrainRequestLabels(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting the route or end of {RequestId} to its request grain failed ({Error})")]
     private static partial void LogRoutedFailed(ILogger logger, string requestId, string error);
 
-    private sealed class Handle(IDisposable local, IRequestGrain? grain, string internalId, ILogger logger) : ILabelHandle
+    private sealed class Handle(IDisposable local, IRequestGrain grain, Task<bool> claimed, string internalId, ILogger logger) : ILabelHandle
     {
         private int _disposed;
 
+        public Task Confirmed => claimed;
+
         public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered)
         {
-            if (grain is not null)
+            // After Confirmed (the coordinator routes only then): the grain holds the label, or the tier did not answer.
+            if (claimed.IsCompletedSuccessfully && claimed.Result)
             {
                 _ = ReportAsync(grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered));
             }
         }
 
-        public void Ended(int tokensDelivered, bool completed)
-        {
-            if (grain is not null)
-            {
-                _ = ReportAsync(grain.EndedAsync(internalId, tokensDelivered, completed));
-            }
-        }
+        public void Ended(int tokensDelivered, bool completed) =>
+            _ = ReportAsync(EndedAsync(tokensDelivered, completed)); // the claim may still be in flight (the run failed early)
 
         public async ValueTask DisposeAsync()
         {
@@ -111,7 +110,8 @@ public sealed partial class GrainRequestLabels(
 
             try
             {
-                if (grain is not null)
+                // Also when the request was cancelled with its claim in flight: whatever the grain claimed is released.
+                if (await HeldAsync().ConfigureAwait(false))
                 {
                     await grain.ReleaseAsync(internalId).ConfigureAwait(false);
                 }
@@ -123,6 +123,26 @@ public sealed partial class GrainRequestLabels(
             finally
             {
                 local.Dispose();
+            }
+        }
+
+        private async Task<bool> HeldAsync()
+        {
+            try
+            {
+                return await claimed.ConfigureAwait(false);
+            }
+            catch (ApiException)
+            {
+                return false; // refused: another router's
+            }
+        }
+
+        private async Task EndedAsync(int tokensDelivered, bool completed)
+        {
+            if (await HeldAsync().ConfigureAwait(false))
+            {
+                await grain.EndedAsync(internalId, tokensDelivered, completed).ConfigureAwait(false);
             }
         }
 

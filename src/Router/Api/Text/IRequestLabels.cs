@@ -9,8 +9,12 @@ namespace Cluster.Router.Api.Text;
 /// </summary>
 public interface IRequestLabels
 {
-    /// <summary>Claims <see cref="LabelClaim.Label"/> for its request until the handle is disposed.</summary>
-    /// <exception cref="ApiException">Kind <see cref="ApiErrorKind.Conflict"/>: a live request already uses the label.</exception>
+    /// <summary>
+    /// Claims <see cref="LabelClaim.Label"/> for its request until the handle is disposed. Returns once it is claimed on
+    /// this router; a claim that also asks other routers (the tier) goes on in the background, its answer is
+    /// <see cref="ILabelHandle.Confirmed"/>, so that the round trip overlaps the routing decision.
+    /// </summary>
+    /// <exception cref="ApiException">Kind <see cref="ApiErrorKind.Conflict"/>: a live request on this router already uses the label.</exception>
     ValueTask<ILabelHandle> ClaimAsync(LabelClaim claim, CancellationToken cancellationToken);
 
     /// <summary>
@@ -27,5 +31,16 @@ public interface IRequestLabels
 /// <param name="Cancel">Cancelled by a cancel naming the label: the request then ends as when its client went away.</param>
 public sealed record LabelClaim(string Label, string InternalId, string Principal, CancellationTokenSource Cancel);
 
-/// <summary>A held label: disposing frees it; the coordinator reports the request's route through it.</summary>
-public interface ILabelHandle : IAsyncDisposable, IRequestProgress;
+/// <summary>
+/// A held label: disposing frees it (after the cluster-wide answer, when one is still in flight, so that nothing it
+/// claimed stays claimed); the coordinator reports the request's route through it.
+/// </summary>
+public interface ILabelHandle : IAsyncDisposable, IRequestProgress
+{
+    /// <summary>
+    /// Completes when the label is the request's cluster-wide (at once for one router alone); faults with an
+    /// <see cref="ApiException"/> of kind <see cref="ApiErrorKind.Conflict"/> when a live request on another router
+    /// holds it. Nothing may reach a worker before it completes.
+    /// </summary>
+    Task Confirmed { get; }
+}

@@ -84,6 +84,8 @@ public sealed class LiveRequestLabels : IRequestLabels
     {
         private int _done;
 
+        public Task Confirmed => Task.CompletedTask;
+
         public ValueTask DisposeAsync()
         {
             Dispose();

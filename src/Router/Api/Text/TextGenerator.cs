@@ -12,7 +12,9 @@ namespace Cluster.Router.Api.Text;
 /// disposed, which ends the request on the workers), the finish reason and usage on the last chunk. Coordinator
 /// failures surface as <see cref="ApiException"/>s. While a request runs it holds its client label
 /// (<see cref="IRequestLabels"/>: this router, or every router of the tier): a second live request with the same label fails with
-/// <see cref="ApiErrorKind.Conflict"/> before reaching the coordinator, leaving the first untouched.
+/// <see cref="ApiErrorKind.Conflict"/>, leaving the first untouched: on this router before reaching the coordinator; on
+/// another router of the tier when the claim's answer comes, which the coordinator awaits before its first worker call
+/// (<see cref="TokenizedRequest.Precondition"/>: the round trip overlaps the prefix lookup and the policies).
 /// </summary>
 public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabels? labels = null)
 {
@@ -24,15 +26,22 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
         // Cancelled by the caller's token, or by a cancel naming the request id (IRequestLabels.CancelAsync, any router).
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using var label = await _labels.ClaimAsync(new LabelClaim(prepared.Label, prepared.Request.Id.Value, prepared.Principal, cancel), cancellationToken);
-        var run = new GenerationRun(prepared.Request with { Progress = label }, cancellationToken, cancel.Token);
+        var run = new GenerationRun(prepared.Request with { Progress = label, Precondition = label.Confirmed }, cancellationToken, cancel.Token);
         var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var matcher = new StopStringMatcher(prepared.StopStrings);
         var promptTokens = prepared.Request.PromptTokens.Count;
         var completionTokens = 0;
         var cachedPromptTokens = 0;
         await using var events = Start(run);
+        var confirmed = false;
         while (await NextAsync(events, run))
         {
+            if (!confirmed)
+            {
+                await label.Confirmed; // the coordinator awaited it before any worker call: nothing reaches the client before it either
+                confirmed = true;
+            }
+
             switch (events.Current)
             {
                 case CoordinatorEvent.Tokens tokens:
@@ -112,9 +121,37 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
         {
             return await events.MoveNextAsync();
         }
-        catch (Exception e) when (Failure(e, run) is { } failure)
+        catch (Exception e)
         {
-            throw failure;
+            // A run that failed (e.g. no worker) while its id's claim was in flight: a refused claim is the answer (409).
+            if (!run.Caller.IsCancellationRequested && await RefusedClaimAsync(run.Request.Precondition) is { } refused)
+            {
+                throw refused;
+            }
+
+            if (Failure(e, run) is { } failure)
+            {
+                throw failure;
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<ApiException?> RefusedClaimAsync(Task? claim)
+    {
+        try
+        {
+            if (claim is not null)
+            {
+                await claim;
+            }
+
+            return null;
+        }
+        catch (ApiException e)
+        {
+            return e;
         }
     }
 
