@@ -63,6 +63,7 @@ internal sealed partial class RequestMeasurement
         var (outcome, errorType) = _finished is not null ? (RequestSummary.Ok, "")
             : clientGone || _error is OperationCanceledException ? (RequestSummary.Cancelled, "")
             : _error is RpcException rpc ? (RequestSummary.Error, rpc.StatusCode.ToString())
+            : _error is Api.ApiException api ? (RequestSummary.Error, api.Kind.ToString()) // e.g. Conflict: the id is another router's request
             : _error is not null ? (RequestSummary.Error, _error.GetType().FullName ?? "exception")
             : (RequestSummary.Ok, ""); // the front end ended it early (a stop string matched)
         var finishReason = _finished?.Reason switch

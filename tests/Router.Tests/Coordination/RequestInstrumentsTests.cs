@@ -86,6 +86,19 @@ public sealed class RequestInstrumentsTests
     }
 
     [Fact]
+    public async Task RunAsync_IdClaimRefused_ErrorTypeIsTheApiErrorKind()
+    {
+        await using var harness = Create();
+        await harness.AddWorkerAsync("c1", WorkerRole.Colocated);
+        using var measured = new RouterMeasurements(harness);
+        var refused = Task.FromException(new Cluster.Router.Api.ApiException(Cluster.Router.Api.ApiErrorKind.Conflict, "request id in use", "request_id"));
+
+        await Assert.ThrowsAsync<Cluster.Router.Api.ApiException>(() => CollectAsync(harness.Coordinator.RunAsync(Request() with { Precondition = refused })));
+
+        Assert.Single(measured.Tags(RequestInstruments.RequestDuration), t => t.EndsWith("error.type=Conflict", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Workers_Gauge_CountsByRoleAndState()
     {
         await using var harness = Create();
