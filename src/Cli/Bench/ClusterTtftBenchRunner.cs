@@ -17,12 +17,7 @@ internal static class ClusterTtftBenchRunner
         /// <summary>Mean TTFT; NaN when no request succeeded (the table then shows NaN next to the failed count).</summary>
         public double Mean => TtftMs.Length == 0 ? double.NaN : TtftMs.Average();
 
-        public double Percentile(double p)
-        {
-            if (TtftMs.Length == 0) return double.NaN;
-            var sorted = TtftMs.Order().ToArray();
-            return sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
-        }
+        public double Percentile(double percent) => BenchPercentiles.NearestRank(TtftMs, percent);
 
         public double CacheHitFraction => PromptTokens == 0 ? 0 : (double)CachedPromptTokens / PromptTokens;
 

@@ -30,19 +30,13 @@ public sealed record DisaggBenchRow(string Mode, string Config, double Rate, str
         DisaggBenchRunner.Counters Role(string role) => p.ByRole.TryGetValue(role, out var c) ? c : none;
         var all = p.ByRole.Values.Aggregate(none, (sum, c) => sum + c);
         return new DisaggBenchRow(p.Mode, p.Config, p.Rate, workload, p.Outcomes.Count, ok.Length, http5xx, http429, p.Outcomes.Count - ok.Length - http5xx - http429,
-            Percentile(ok.Select(o => o.TtftMs), 50), Percentile(ok.Select(o => o.TtftMs), 99), Percentile(ok.Select(o => o.TpotMs), 50), Percentile(ok.Select(o => o.TpotMs), 99),
+            BenchPercentiles.NearestRank(ok.Select(o => o.TtftMs), 50), BenchPercentiles.NearestRank(ok.Select(o => o.TtftMs), 99), BenchPercentiles.NearestRank(ok.Select(o => o.TpotMs), 50), BenchPercentiles.NearestRank(ok.Select(o => o.TpotMs), 99),
             p.Outcomes.Sum(o => o.Tokens) / p.Wall.TotalSeconds, 100.0 * within / p.Outcomes.Count, p.Wall.TotalSeconds,
             (double)all.KvReceivedBytes / p.Outcomes.Count, all.KvReceivedRequests, all.KvReusedTokens,
             Role("prefill").ComputedPromptTokens, Role("decode").ComputedPromptTokens, all.CachedPromptTokens, uncachedBytesPerRequest)
         {
             Outputs = [.. p.Outcomes.Select(o => o.Ok ? o.Text : null)],
         };
-    }
-
-    public static double Percentile(IEnumerable<double> values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Length) - 1, 0, sorted.Length - 1)];
     }
 
     public static string Table(IReadOnlyList<DisaggBenchRow> rows)

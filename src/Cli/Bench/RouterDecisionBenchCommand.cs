@@ -1,3 +1,4 @@
+using static Cluster.Cli.Bench.BenchPercentiles;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
@@ -146,8 +147,8 @@ internal static class RouterDecisionBenchCommand
             ReportTier(path, silos);
         }
 
-        var p99 = Percentile(total, 0.99);
-        Console.WriteLine(Invariant($"decision p99 {p99:F1} us vs goal 1000 us: {(p99 <= 1000 ? "met" : "NOT met")}; decision p50 minus PING p50: {Percentile(total, 0.5) - Percentile(ping, 0.5):F1} us"));
+        var p99 = NearestRank(total, 99);
+        Console.WriteLine(Invariant($"decision p99 {p99:F1} us vs goal 1000 us: {(p99 <= 1000 ? "met" : "NOT met")}; decision p50 minus PING p50: {NearestRank(total, 50) - NearestRank(ping, 50):F1} us"));
         return 0;
     }
 
@@ -161,22 +162,17 @@ internal static class RouterDecisionBenchCommand
         Print("  admit on D (runs alongside the Reserve on D)", path.OverlapAdmit);
         Print("OVERLAPPED critical path, admission hidden by Reserve", path.OverlappedHidden);
         Print("OVERLAPPED critical path, admission in full (no Reserve)", path.OverlappedFull);
-        var (seq, hidden, full) = (Percentile(path.Sequential, 0.99), Percentile(path.OverlappedHidden, 0.99), Percentile(path.OverlappedFull, 0.99));
+        var (seq, hidden, full) = (NearestRank(path.Sequential, 99), NearestRank(path.OverlappedHidden, 99), NearestRank(path.OverlappedFull, 99));
         Console.WriteLine(Invariant($"critical path p99: sequential {seq:F1} us; overlapped {hidden:F1} us when a Reserve of at least the admission's time hides it ({hidden / seq:P0} of sequential), {full:F1} us with the admission in full ({full / seq:P0})"));
-        Console.WriteLine(Invariant($"p50: sequential {Percentile(path.Sequential, 0.5):F1} us; overlapped {Percentile(path.OverlappedHidden, 0.5):F1} / {Percentile(path.OverlappedFull, 0.5):F1} us; the admission alone p50 {Percentile(path.OverlapAdmit, 0.5):F1} us, p99 {Percentile(path.OverlapAdmit, 0.99):F1} us: hidden only behind a Reserve that takes at least as long (not measured here: no worker)"));
+        Console.WriteLine(Invariant($"p50: sequential {NearestRank(path.Sequential, 50):F1} us; overlapped {NearestRank(path.OverlappedHidden, 50):F1} / {NearestRank(path.OverlappedFull, 50):F1} us; the admission alone p50 {NearestRank(path.OverlapAdmit, 50):F1} us, p99 {NearestRank(path.OverlapAdmit, 99):F1} us: hidden only behind a Reserve that takes at least as long (not measured here: no worker)"));
         Console.WriteLine(Invariant($"overlapped critical path p99 vs goal 1000 us: {(hidden <= 1000 ? "met" : "NOT met")} with the admission hidden, {(full <= 1000 ? "met" : "NOT met")} with it in full; sequential: {(seq <= 1000 ? "met" : "NOT met")}"));
     }
 
     private static double Micros(long start) => Stopwatch.GetElapsedTime(start).TotalMicroseconds;
 
     private static void Print(string label, double[] values) =>
-        Console.WriteLine(Invariant($"{label,-58} {Percentile(values, 0.50),8:F1} {Percentile(values, 0.90),8:F1} {Percentile(values, 0.99),8:F1} {values.Max(),8:F1} {values.Average(),8:F1}"));
+        Console.WriteLine(Invariant($"{label,-58} {NearestRank(values, 50),8:F1} {NearestRank(values, 90),8:F1} {NearestRank(values, 99),8:F1} {values.Max(),8:F1} {values.Average(),8:F1}"));
 
-    private static double Percentile(double[] values, double p)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
-    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
