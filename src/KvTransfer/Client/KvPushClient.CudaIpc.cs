@@ -140,20 +140,7 @@ public sealed partial class KvPushClient
         CudaIpcChunkRing ring, AsyncClientStreamingCall<KvFrame, PushResult> call, uint sequence, KvChunkData chunk, IKvDeviceBytes device, bool checksums,
         CancellationToken cancellationToken)
     {
-        var needed = (ulong)sequence + 1 > (ulong)ring.Slots ? (ulong)sequence + 1 - (ulong)ring.Slots : 0;
-        for (var polls = 0; needed > 0 && ring.Consumed < needed; polls++)
-        {
-            if (call.ResponseAsync.IsCompleted)
-            {
-                await call.ResponseAsync;
-                throw new RpcException(new Status(StatusCode.Internal, "The receiver ended the push before consuming the CUDA IPC ring."));
-            }
-
-            if (polls < 64) await Task.Yield();
-            else await Task.Delay(1, cancellationToken);
-        }
-
-        var slot = (int)(sequence % (uint)ring.Slots);
+        var slot = await FreeSlotAsync(() => ring.Consumed, ring.Slots, call, sequence, "CUDA IPC", cancellationToken);
         var offset = ring.SlotOffset(slot);
         try
         {
@@ -164,16 +151,10 @@ public sealed partial class KvPushClient
             throw new CudaIpcCopyException($"The device copy of chunk {sequence} into the CUDA IPC ring failed: {e.Message}", e);
         }
 
-        return new KvChunk
-        {
-            Sequence = sequence,
-            LayerStart = (uint)chunk.Range.LayerStart,
-            LayerCount = (uint)chunk.Range.LayerCount,
-            BlockStart = (uint)chunk.Range.BlockStart,
-            BlockCount = (uint)chunk.Range.BlockCount,
-            IpcSlot = (uint)slot + 1,
-            Xxh64 = checksums ? Server.KvTransferGrpcService.Checksum(ring, offset, device.Length) ^ ChecksumFault : 0,
-        };
+        var frame = RingChunk(sequence, chunk);
+        frame.IpcSlot = (uint)slot + 1;
+        frame.Xxh64 = checksums ? Server.KvTransferGrpcService.Checksum(ring, offset, device.Length) ^ ChecksumFault : 0;
+        return frame;
     }
 }
 

@@ -20,32 +20,12 @@ public sealed partial class KvPushClient
     private static async Task<KvChunk> ToSlotAsync(
         SharedMemoryChunkRing ring, AsyncClientStreamingCall<KvFrame, PushResult> call, uint sequence, KvChunkData chunk, ulong checksumFault, CancellationToken cancellationToken)
     {
-        var needed = (ulong)sequence + 1 > (ulong)ring.Slots ? (ulong)sequence + 1 - (ulong)ring.Slots : 0;
-        for (var polls = 0; ring.Consumed < needed; polls++)
-        {
-            if (call.ResponseAsync.IsCompleted)
-            {
-                await call.ResponseAsync;
-                throw new RpcException(new Status(StatusCode.Internal, "The receiver ended the push before consuming the shared-memory ring."));
-            }
-
-            // The receiver writes the consumed count into the ring; it drains a full ring within milliseconds.
-            if (polls < 64) await Task.Yield();
-            else await Task.Delay(1, cancellationToken);
-        }
-
-        var slot = (int)(sequence % (uint)ring.Slots);
+        var slot = await FreeSlotAsync(() => ring.Consumed, ring.Slots, call, sequence, "shared-memory", cancellationToken);
         var bytes = ring.Slot(slot, chunk.Data.Length);
         chunk.Data.Span.CopyTo(bytes);
-        return new KvChunk
-        {
-            Sequence = sequence,
-            LayerStart = (uint)chunk.Range.LayerStart,
-            LayerCount = (uint)chunk.Range.LayerCount,
-            BlockStart = (uint)chunk.Range.BlockStart,
-            BlockCount = (uint)chunk.Range.BlockCount,
-            ShmSlot = (uint)slot + 1,
-            Xxh64 = XxHash64.Hash(bytes) ^ checksumFault,
-        };
+        var frame = RingChunk(sequence, chunk);
+        frame.ShmSlot = (uint)slot + 1;
+        frame.Xxh64 = XxHash64.Hash(bytes) ^ checksumFault;
+        return frame;
     }
 }
