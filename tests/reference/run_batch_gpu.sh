@@ -31,4 +31,11 @@ timeout "${BATCH_TIMEOUT:-400}" $cluster bench batch --model "$model" --device "
   --system-tokens "$system_tokens" --max-tokens 16 --concurrency "${CONCURRENCY:-32}" --probes "${PROBES:-40}" --prefill 2 --decode 2 \
   --prefill-kv-blocks "$blocks" --out "$out/batch-$preset" 2>&1 | grep -v 'Auth:ClusterToken is empty' | tail -16
 echo "exit status ${PIPESTATUS[0]}"
+if [ -n "${LOW_CAP:-512}" ] && [ "${LOW_CAP:-512}" != 0 ]; then  # the same, batch prefill limited per step (Engine:LowPriorityPrefillTokens)
+  step "bench batch again with Engine:LowPriorityPrefillTokens=${LOW_CAP:-512}"
+  Engine__LowPriorityPrefillTokens=${LOW_CAP:-512} timeout "${BATCH_TIMEOUT:-400}" $cluster bench batch --model "$model" --device "$device" --requests "$requests" \
+    --system-prompts "$systems" --system-tokens "$system_tokens" --max-tokens 16 --concurrency "${CONCURRENCY:-32}" --probes "${PROBES:-40}" \
+    --prefill 2 --decode 2 --prefill-kv-blocks "$blocks" --out "$out/batch-$preset-lowcap" 2>&1 | grep -v 'Auth:ClusterToken is empty' | tail -16
+  echo "exit status ${PIPESTATUS[0]}"
+fi
 step "done: $(ls "$out" | tr '\n' ' ')"

@@ -7,6 +7,7 @@ public sealed class EngineOptions
     public const int DefaultMaxBatchTokens = 2048;
     public const int DefaultMaxSequences = 256;
     public const int DefaultAdmissionBypassLimit = 64;
+    public const int DefaultLowPriorityPrefillTokens = 0;
 
     /// <summary><see cref="EngineRoleNames"/>: colocated, prefill or decode.</summary>
     public string Role { get; set; } = EngineRoleNames.Colocated;
@@ -27,6 +28,15 @@ public sealed class EngineOptions
     public int AdmissionBypassLimit { get; set; } = DefaultAdmissionBypassLimit;
 
     /// <summary>
+    /// Prefill tokens of <see cref="EnginePriority.Low"/> sequences (batch work) one step may compute, across all of them.
+    /// A step cannot be interrupted, so an online request arriving during a step of batch prefill waits for it: this bounds
+    /// that wait to about one step of this many tokens, at some cost to batch throughput on devices that want longer
+    /// chunks. Decodes of low sequences are not limited. 0 (the default until the GPU benchmark decides): no limit beyond
+    /// Engine:MaxBatchTokens (tests/reference/results/batch/README.md has the CPU runs, which did not settle it).
+    /// </summary>
+    public int LowPriorityPrefillTokens { get; set; } = DefaultLowPriorityPrefillTokens;
+
+    /// <summary>
     /// Decode-only steps replay CUDA graphs captured per batch-size bucket (on CUDA with the paged decode kernel; other
     /// devices and steps run eagerly). False: every step eagerly.
     /// </summary>
@@ -43,6 +53,7 @@ public sealed class EngineOptions
         if (EngineRoleNames.TryParse(Role) is null) errors.Add($"Engine:Role '{Role}' is not colocated, prefill or decode");
         if (MaxBatchTokens < 1) errors.Add($"Engine:MaxBatchTokens must be ≥ 1 (got {MaxBatchTokens})");
         if (MaxSequences < 1) errors.Add($"Engine:MaxSequences must be ≥ 1 (got {MaxSequences})");
+        if (LowPriorityPrefillTokens < 0) errors.Add($"Engine:LowPriorityPrefillTokens must be ≥ 0 (0 = no limit; got {LowPriorityPrefillTokens})");
         if (AdmissionBypassLimit < 0) errors.Add($"Engine:AdmissionBypassLimit must be ≥ 0 (0 admits strictly in arrival order; got {AdmissionBypassLimit})");
         return errors;
     }

@@ -13,7 +13,8 @@ namespace Cluster.Engine.Scheduling;
 /// latest arrival) running sequence not yet in this step is preempted by recompute (its blocks freed, its tokens so
 /// far prefilled again later), unless it ranks before the sequence itself, which is then preempted. Low-priority work
 /// is not aged: it waits for as long as normal work keeps the step budget, the batch or the blocks full (it fills idle
-/// capacity). Owns sequence order only; the engine runs the chunks. Not thread-safe.
+/// capacity); its prefill chunks can be limited to Engine:LowPriorityPrefillTokens per step, so a normal request
+/// arriving during a step waits for a short one. Owns sequence order only; the engine runs the chunks. Not thread-safe.
 /// </summary>
 internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
 {
@@ -86,6 +87,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
     private List<ScheduledChunk> ScheduleStep()
     {
         var budget = options.MaxBatchTokens;
+        var lowPrefill = options.LowPriorityPrefillTokens > 0 ? options.LowPriorityPrefillTokens : int.MaxValue;
         var batch = new List<ScheduledChunk>();
         var scheduled = new HashSet<EngineSequence>();
         var preempted = false;
@@ -93,7 +95,8 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         {
             if (budget == 0) break;
             if (!_running.Contains(sequence)) continue;        // preempted for an earlier one in this step
-            var count = Math.Min(sequence.Remaining, budget);
+            var count = ChunkTokens(sequence, budget, ref lowPrefill);
+            if (count == 0) continue;                          // a low prefill, the step's low-priority share spent
             if (!TryMakeRoom(sequence, count, scheduled))
             {
                 preempted = true;
@@ -104,14 +107,25 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             budget -= count;
         }
         // New work only when nothing was preempted: a preempted sequence would take blocks back at once.
-        if (!preempted) Admit(batch, ref budget);
+        if (!preempted) Admit(batch, ref budget, ref lowPrefill);
         return batch;
+    }
+
+    // Tokens of the sequence's next chunk: what is left of it, within the step's budget and, for a low-priority prefill,
+    // within what is left of the step's low-priority prefill tokens (taken from `lowPrefill`).
+    private static int ChunkTokens(EngineSequence sequence, int budget, ref int lowPrefill)
+    {
+        var count = Math.Min(sequence.Remaining, budget);
+        if (sequence.Priority != EnginePriority.Low || sequence.Remaining <= 1) return count;
+        count = Math.Min(count, lowPrefill);
+        lowPrefill -= count;
+        return count;
     }
 
     // Admits waiting sequences in rank order (normal first, then arrival) while the budget, the batch and the free blocks allow. A sequence whose
     // blocks do not fit is passed over (at most AdmissionLookahead of them looked at per step) unless it has already been
     // overtaken Engine:AdmissionBypassLimit times: then nothing behind it is admitted until it is.
-    private void Admit(List<ScheduledChunk> batch, ref int budget)
+    private void Admit(List<ScheduledChunk> batch, ref int budget, ref int lowPrefill)
     {
         List<EngineSequence>? passedOver = null;
         var index = 0;
@@ -119,6 +133,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
         {
             var sequence = _waiting[index];
             if (passedOver is not null && passedOver.Exists(p => p.Bypassed >= options.AdmissionBypassLimit)) return;
+            if (sequence.Priority == EnginePriority.Low && lowPrefill == 0) return;   // the queue is by rank: only low ones follow
             var allocation = kv.TryAllocate(sequence.Id, CollectionsMarshal.AsSpan(sequence.Tokens), sequence.CacheSalt);
             if (allocation is null)
             {
@@ -141,7 +156,7 @@ internal sealed class Scheduler(KvCacheManager kv, EngineOptions options)
             CachedTokens += allocation.CachedTokens;
             QueriedTokens += sequence.Tokens.Count;
             InsertByRank(_running, sequence);
-            var count = Math.Min(sequence.Remaining, budget);
+            var count = ChunkTokens(sequence, budget, ref lowPrefill);
             batch.Add(new ScheduledChunk(sequence, sequence.Computed, count));
             budget -= count;
         }

@@ -159,6 +159,33 @@ public sealed class SchedulerTests
     }
 
     [Fact]
+    public void Schedule_LowPriorityPrefills_ShareTheStepsLowPriorityTokens_OnlinePromptsDoNot()
+    {
+        var kv = new KvCacheManager(new BlockPool(256), Model, blockSize: 4);
+        var scheduler = new Scheduler(kv, new EngineOptions { MaxBatchTokens = 256, LowPriorityPrefillTokens = 24 });
+        var batchA = Sequence(1, 40, priority: EnginePriority.Low);
+        var batchB = Sequence(2, 40, priority: EnginePriority.Low);
+        scheduler.AddWaiting(batchA);
+        scheduler.AddWaiting(batchB);
+
+        var first = scheduler.Schedule();
+        Assert.Equal([batchA], first.Select(c => c.Sequence));   // 24 of A's 40: the share is spent, B waits unadmitted
+        Assert.Equal([24], first.Select(c => c.Count));
+        Assert.False(batchB.HoldsBlocks);
+        Complete(kv, first);
+
+        var online = Sequence(3, 100);
+        scheduler.AddWaiting(online);
+        var second = scheduler.Schedule();
+
+        // The online prompt is not limited (all 100 tokens); A's last 16 and then 8 of B's fill the low-priority share.
+        Assert.Equal([(batchA, 16), (online, 100), (batchB, 8)], second.Select(c => (c.Sequence, c.Count)));
+        Complete(kv, second);
+        var third = scheduler.Schedule();                       // decodes of A and the online one are not limited
+        Assert.Equal([(online, 1), (batchA, 1), (batchB, 24)], third.Select(c => (c.Sequence, c.Count)));
+    }
+
+    [Fact]
     public void Schedule_NoBlockForAnOnlineDecode_PreemptsTheLowPrioritySequenceThoughItArrivedFirst()
     {
         var kv = new KvCacheManager(new BlockPool(4), Model, blockSize: 4);
