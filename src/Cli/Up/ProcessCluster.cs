@@ -231,23 +231,20 @@ public sealed class ProcessCluster : IRunningCluster
             await child.DisposeAsync().ConfigureAwait(false);
             File.AppendAllText(child.LogPath, $"{RelaunchMarker} (its port was taken during start-up)\n");
             _report($"{child.Name}: a port picked for it was taken before it could bind; starting it again on new ports");
-            var at = _children.IndexOf(child);
-            _children.Remove(child);
             var router = _routers.FindIndex(r => r.Name == child.Name);
-            var worker = _workers.FindIndex(w => w.Name == child.Name);
             if (router >= 0)
             {
                 _routers[router] = LaunchRouter(child.Name);
             }
-            else if (worker >= 0)
+            else
             {
+                var worker = _workers.FindIndex(w => w.Name == child.Name); // every child is a router or a worker
                 _workers[worker] = LaunchWorker(_workers[worker].Role, child.Name);
             }
 
-            // Keep the start order (children stop in reverse).
-            var relaunched = _children[^1];
+            // The launch appended the new process: it takes the old one's place in the start order (children stop in reverse).
+            _children[_children.IndexOf(child)] = _children[^1];
             _children.RemoveAt(_children.Count - 1);
-            _children.Insert(at, relaunched);
         }
     }
 

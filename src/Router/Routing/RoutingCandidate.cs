@@ -45,8 +45,8 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// finished prefill as queue for up to a second and lost the next request sharing the prefix (Integration
     /// PrefixRoutingTests, CI).
     /// </summary>
-    public long QueuedPrefillTokens => Math.Max(
-        Math.Max(0, Worker.Load.QueuedPrefillTokens - PrefillTokensFinishedSinceHeartbeat), InFlight.PrefillTokens + OtherRouters.PrefillTokens);
+    public long QueuedPrefillTokens =>
+        Queued(Worker.Load.QueuedPrefillTokens, PrefillTokensFinishedSinceHeartbeat, InFlight.PrefillTokens + OtherRouters.PrefillTokens);
 
     /// <summary>
     /// Of the work in <see cref="QueuedPrefillTokens"/>, the normal-priority (online) part, estimated the same way from the
@@ -56,8 +56,8 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// this is the queue an online request waits behind: a worker busy with an offline batch is not avoided by online
     /// traffic (it would only run the batch more slowly), and a batch request still sees the whole queue.
     /// </summary>
-    public long QueuedNormalPriorityPrefillTokens => Math.Max(
-        Math.Max(0, Worker.Load.QueuedNormalPriorityPrefillTokens - (PrefillTokensFinishedSinceHeartbeat - LowPriorityPrefillTokensFinishedSinceHeartbeat)),
+    public long QueuedNormalPriorityPrefillTokens => Queued(
+        Worker.Load.QueuedNormalPriorityPrefillTokens, PrefillTokensFinishedSinceHeartbeat - LowPriorityPrefillTokensFinishedSinceHeartbeat,
         InFlight.NormalPriorityPrefillTokens + OtherRouters.NormalPriorityPrefillTokens);
 
     /// <summary>
@@ -67,6 +67,10 @@ public sealed record RoutingCandidate(WorkerSnapshot Worker, RouterInFlight InFl
     /// </summary>
     public long QueuedPrefillTokensAhead(RequestPriority priority) =>
         priority == RequestPriority.Low ? QueuedPrefillTokens : QueuedNormalPriorityPrefillTokens;
+
+    // The heartbeat's queue less what finished since it was stamped, or the routers' in-flight tokens if larger.
+    private static long Queued(long heartbeat, long finishedSinceHeartbeat, long routersInFlight) =>
+        Math.Max(Math.Max(0, heartbeat - finishedSinceHeartbeat), routersInFlight);
 
     /// <summary>Prefill calls in flight on the worker from every router, as far as this router knows (own + other routers' reports).</summary>
     public int RoutersPrefills => InFlight.Prefills + OtherRouters.Prefills;

@@ -28,7 +28,7 @@ internal sealed class WorkerRequests(WorkerDrain drain)
     /// a cache hit's whole prompt made the worker holding a prefix look many times more loaded than it was, so routing
     /// herded its requests onto the other worker, which had to recompute the prefix).
     /// </summary>
-    public long QueuedPrefillTokens => _active.Values.Where(r => !r.Started).Sum(r => (long)r.UncachedTokens);
+    public long QueuedPrefillTokens => QueuedPrefill().Total;
 
     /// <summary>
     /// The heartbeat's queue: <see cref="QueuedPrefillTokens"/> (every priority) and its part of
