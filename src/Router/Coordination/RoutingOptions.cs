@@ -13,6 +13,7 @@ public sealed class RoutingOptions
     public const int DefaultMaxMigrations = 3;
     public static readonly TimeSpan DefaultQueueTimeout = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan DefaultWorkerChannelGrace = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan DefaultNoWorkerWait = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultControlCallTimeout = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan DefaultPrefillTimeout = TimeSpan.FromMinutes(2);
@@ -60,6 +61,15 @@ public sealed class RoutingOptions
 
     /// <summary>How often the live-worker snapshot is re-read from the registry.</summary>
     public TimeSpan RefreshInterval { get; set; } = DefaultRefreshInterval;
+
+    /// <summary>
+    /// How long the channel of a worker endpoint that left the live list stays open before it is disposed (which cancels
+    /// its in-flight calls): a worker back in the list within it keeps its channel and its streams. Longer than
+    /// <c>ClusterState:HeartbeatTtl</c> (10 s), so a registry blip (Redis restarted empty, a missed heartbeat, a partial
+    /// list) never cuts a healthy worker's streams; a worker that really died fails its calls by itself. 0 = dispose at the
+    /// first refresh that misses it.
+    /// </summary>
+    public TimeSpan WorkerChannelGrace { get; set; } = DefaultWorkerChannelGrace;
 
     /// <summary>
     /// How long a request waits for a decode worker of its model to (re)appear in the registry before failing: covers

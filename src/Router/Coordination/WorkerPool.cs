@@ -38,7 +38,10 @@ public sealed class WorkerPool(IWorkerRegistry registry, WorkerClients clients, 
     /// <summary>True once a list has been read.</summary>
     public bool HasSnapshot => _snapshot is not null;
 
-    /// <summary>Re-reads the live workers, drops the channels of workers that left, and signals a change.</summary>
+    /// <summary>
+    /// Re-reads the live workers, tells <see cref="WorkerClients.Retain"/> which endpoints are live (the channel of a worker
+    /// absent for <c>Routing:WorkerChannelGrace</c> is disposed), and signals a change.
+    /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken = default)
     {
         EnsureSubscribed();

@@ -23,10 +23,11 @@ public sealed class RoutingOptionsValidatorTests
             QueueTimeout = TimeSpan.Zero,
             DisaggregationPolicy = "always",
             TransferCostSmoothing = 0,
+            WorkerChannelGrace = TimeSpan.FromSeconds(-1),
         });
 
         Assert.True(result.Failed);
-        foreach (var setting in new[] { "Routing:PrefillPolicy 'fastest'", "Routing:DecodePolicy 'random'", "Routing:BlockSize", "Routing:MaxQueuedRequests", "Routing:MaxPrefillAttempts", "Routing:QueueTimeout", "Routing:DisaggregationPolicy 'always'", "Routing:TransferCostSmoothing" })
+        foreach (var setting in new[] { "Routing:PrefillPolicy 'fastest'", "Routing:DecodePolicy 'random'", "Routing:BlockSize", "Routing:MaxQueuedRequests", "Routing:MaxPrefillAttempts", "Routing:QueueTimeout", "Routing:DisaggregationPolicy 'always'", "Routing:TransferCostSmoothing", "Routing:WorkerChannelGrace" })
         {
             Assert.Contains(result.Failures!, f => f.StartsWith(setting, StringComparison.Ordinal));
         }
