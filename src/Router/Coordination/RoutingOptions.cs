@@ -66,8 +66,9 @@ public sealed class RoutingOptions
     /// How long the channel of a worker endpoint that left the live list stays open before it is disposed (which cancels
     /// its in-flight calls): a worker back in the list within it keeps its channel and its streams. Longer than
     /// <c>ClusterState:HeartbeatTtl</c> (10 s), so a registry blip (Redis restarted empty, a missed heartbeat, a partial
-    /// list) never cuts a healthy worker's streams; a worker that really died fails its calls by itself. 0 = dispose at the
-    /// first refresh that misses it.
+    /// list) never cuts a healthy worker's streams, and than <c>Worker:DrainTimeout</c> (30 s), so a worker that deregistered
+    /// to drain finishes its streams; a worker that really died fails its calls by itself. 0 = dispose at the first refresh
+    /// that misses it.
     /// </summary>
     public TimeSpan WorkerChannelGrace { get; set; } = DefaultWorkerChannelGrace;
 

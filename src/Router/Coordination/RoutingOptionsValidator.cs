@@ -36,7 +36,7 @@ public sealed class RoutingOptionsValidator : IValidateOptions<RoutingOptions>
         Check(failures, options.MaxMigrations >= 0, $"{Section}:MaxMigrations {options.MaxMigrations} must be ≥ 0 (0 = fail the request when its decode worker dies).");
         Check(failures, options.DefaultPrefillTokensPerSecond > 0 && double.IsFinite(options.DefaultPrefillTokensPerSecond), $"{Section}:DefaultPrefillTokensPerSecond must be a positive number of tokens per second.");
         Check(failures, options.NoWorkerWait >= TimeSpan.Zero && options.NoWorkerWait <= TimeSpan.FromMinutes(10), $"{Section}:NoWorkerWait {options.NoWorkerWait} must be between 0 and 00:10:00.");
-        Check(failures, options.WorkerChannelGrace >= TimeSpan.Zero && options.WorkerChannelGrace <= TimeSpan.FromHours(1), $"{Section}:WorkerChannelGrace {options.WorkerChannelGrace} must be between 0 and 01:00:00 (default {RoutingOptions.DefaultWorkerChannelGrace}; keep it above ClusterState:HeartbeatTtl).");
+        Check(failures, options.WorkerChannelGrace >= TimeSpan.Zero && options.WorkerChannelGrace <= TimeSpan.FromHours(1), $"{Section}:WorkerChannelGrace {options.WorkerChannelGrace} must be between 0 and 01:00:00 (default {RoutingOptions.DefaultWorkerChannelGrace}; keep it above ClusterState:HeartbeatTtl and Worker:DrainTimeout).");
         Positive(failures, nameof(options.QueueTimeout), options.QueueTimeout);
         Positive(failures, nameof(options.RefreshInterval), options.RefreshInterval);
         Positive(failures, nameof(options.ControlCallTimeout), options.ControlCallTimeout);
