@@ -53,7 +53,7 @@ step "2. router-decision on this machine ($(nproc) cores)"
 . "$(dirname "$0")/gpu_redis.sh"
 if gpu_redis "${REDIS_DEBS:-.device-redis}"; then
   for silos in 2 0; do
-    timeout 150 $cluster bench router-decision --silos "$silos" --decisions "${DECISIONS:-10000}" 2>&1 | tail -26 | tee -a "$out/router-decision.txt"
+    timeout 150 $cluster bench router-decision --silos "$silos" --decisions "${DECISIONS:-10000}" 2>&1 | tail -27 | tee -a "$out/router-decision.txt"
   done
 else
   echo "REDIS: NOT AVAILABLE: router-decision skipped"

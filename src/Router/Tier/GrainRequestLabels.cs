@@ -12,8 +12,10 @@ namespace Cluster.Router.Tier;
 /// other router: ALREADY_EXISTS / HTTP 409, the first request untouched. The claim records the caller's principal and
 /// this router's <see cref="LocalRequestCanceller"/>, so a cancel naming the label works from any router (for that
 /// principal only). The grain's answer is not awaited by the claim: it is the handle's <see cref="ILabelHandle.Confirmed"/>,
-/// which the coordinator awaits before its first worker call, so that the round trip overlaps the routing decision.
-/// Routes and the end (tokens delivered in all) are reported to the grain fire-and-forget. Disposing releases both
+/// which the coordinator awaits before its first worker call, so that the round trip overlaps the routing decision. A
+/// label this router made up (<see cref="LabelClaim.ChosenByRouter"/>: 128 random bits) is confirmed at once: the grain
+/// claim still goes out, for cancels from other routers, but nothing waits for it (a refusal, which only a client that
+/// copied a live made-up id could cause, is logged and leaves this request running). Routes and the end (tokens delivered in all) are reported to the grain fire-and-forget. Disposing releases both
 /// claims, after the grain's answer when it is still in flight (a request cancelled meanwhile leaves nothing claimed).
 /// </summary>
 public sealed partial class GrainRequestLabels(
@@ -30,7 +32,15 @@ public sealed partial class GrainRequestLabels(
         // Not awaited here: the grain's answer (Handle.Confirmed) overlaps the routing decision. Not cancellable either:
         // a claim made after its caller left must still be seen, so that the handle's disposal releases it.
         var answer = ClaimOnGrainAsync(grain, claim);
-        return ValueTask.FromResult<ILabelHandle>(new Handle(localClaim, grain, answer, claim.InternalId, logger));
+        if (claim.ChosenByRouter)
+        {
+            _ = LogIfRefusedAsync(answer, claim.InternalId);
+        }
+
+        return ValueTask.FromResult<ILabelHandle>(new Handle(localClaim, grain, answer, claim.InternalId, logger)
+        {
+            Confirmed = claim.ChosenByRouter ? Task.CompletedTask : answer,
+        });
     }
 
     /// <summary>True: the grain holds the label for this request. False: the tier did not answer (this router's claim stands). Conflict: another router's.</summary>
@@ -51,6 +61,20 @@ public sealed partial class GrainRequestLabels(
             ? true
             : throw new ApiException(ApiErrorKind.Conflict,
                 $"A request with request id '{claim.Label}' is still running on another router of this cluster; wait for it to end or choose another id.", "request_id");
+    }
+
+    // A made-up label runs whatever the grain answers: a refusal (only a client that copied a live made-up id can cause
+    // one) is logged, and this request stays cancellable by id on this router only.
+    private async Task LogIfRefusedAsync(Task<bool> answer, string internalId)
+    {
+        try
+        {
+            await answer.ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            LogMadeUpLabelRefused(logger, internalId, e.Message);
+        }
     }
 
     public async ValueTask<bool> CancelAsync(string label, string principal, CancellationToken cancellationToken)
@@ -80,6 +104,9 @@ public sealed partial class GrainRequestLabels(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Releasing request label of {RequestId} failed ({Error}); it goes with its silo")]
     private static partial void LogReleaseFailed(ILogger logger, string requestId, string error);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the router tier refused the request id this router made up for it ({Error}); it runs on, cancellable by id on this router only")]
+    private static partial void LogMadeUpLabelRefused(ILogger logger, string requestId, string error);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Reporting the route or end of {RequestId} to its request grain failed ({Error})")]
     private static partial void LogRoutedFailed(ILogger logger, string requestId, string error);
 
@@ -87,14 +114,19 @@ public sealed partial class GrainRequestLabels(
     {
         private int _disposed;
 
-        public Task Confirmed => claimed;
+        public required Task Confirmed { get; init; }
 
         public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered)
         {
-            // After Confirmed (the coordinator routes only then): the grain holds the label, or the tier did not answer.
+            // After Confirmed: the grain holds the label, or the tier did not answer; for a made-up label the claim may
+            // still be in flight, and the route is reported once it is held.
             if (claimed.IsCompletedSuccessfully && claimed.Result)
             {
                 _ = ReportAsync(grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered));
+            }
+            else if (!claimed.IsCompleted)
+            {
+                _ = ReportAsync(RoutedAsync(prefillWorker, decodeWorker, tokensDelivered));
             }
         }
 
@@ -135,6 +167,14 @@ public sealed partial class GrainRequestLabels(
             catch (ApiException)
             {
                 return false; // refused: another router's
+            }
+        }
+
+        private async Task RoutedAsync(string prefillWorker, string decodeWorker, int tokensDelivered)
+        {
+            if (await HeldAsync().ConfigureAwait(false))
+            {
+                await grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered).ConfigureAwait(false);
             }
         }
 

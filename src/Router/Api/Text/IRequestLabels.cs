@@ -29,7 +29,9 @@ public interface IRequestLabels
 /// <param name="InternalId">The router's own id of the request.</param>
 /// <param name="Principal">Who runs it (<see cref="ClientPrincipals"/>): only the same principal may cancel it by id.</param>
 /// <param name="Cancel">Cancelled by a cancel naming the label: the request then ends as when its client went away.</param>
-public sealed record LabelClaim(string Label, string InternalId, string Principal, CancellationTokenSource Cancel);
+/// <param name="ChosenByRouter">The label is a fresh random id this router made up (the client sent none): unique by
+/// construction, so <see cref="ILabelHandle.Confirmed"/> need not wait for other routers.</param>
+public sealed record LabelClaim(string Label, string InternalId, string Principal, CancellationTokenSource Cancel, bool ChosenByRouter = false);
 
 /// <summary>
 /// A held label: disposing frees it (after the cluster-wide answer, when one is still in flight, so that nothing it
@@ -40,7 +42,8 @@ public interface ILabelHandle : IAsyncDisposable, IRequestProgress
     /// <summary>
     /// Completes when the label is the request's cluster-wide (at once for one router alone); faults with an
     /// <see cref="ApiException"/> of kind <see cref="ApiErrorKind.Conflict"/> when a live request on another router
-    /// holds it. Nothing may reach a worker before it completes.
+    /// holds it. Nothing may reach a worker before it completes. Complete at once for a label
+    /// <see cref="LabelClaim.ChosenByRouter"/> (the tier's claim, for cancels from other routers, goes on behind it).
     /// </summary>
     Task Confirmed { get; }
 }

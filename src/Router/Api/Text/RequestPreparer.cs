@@ -44,7 +44,7 @@ public sealed class RequestPreparer(ModelCatalog catalog, IOptions<RouterModelsO
         var tokenized = new TokenizedRequest(RequestId.New(), model.Id, prompt, sampling, stop, request.Logprobs, request.CacheSalt, label,
             Api: ReferenceEquals(names, RequestFieldNames.Grpc) ? "grpc" : "openai",
             Operation: request.PromptCase == GenerateRequest.PromptOneofCase.Chat ? "chat" : "text_completion");
-        return new PreparedRequest(model, tokenized, stopStrings);
+        return new PreparedRequest(model, tokenized, stopStrings) { LabelChosenByRouter = string.IsNullOrEmpty(request.RequestId) };
     }
 
     private int ResolveMaxTokens(uint requested, int promptLength, bool chat, ServedModel model, RequestFieldNames names)

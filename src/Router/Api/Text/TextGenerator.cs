@@ -14,7 +14,8 @@ namespace Cluster.Router.Api.Text;
 /// (<see cref="IRequestLabels"/>: this router, or every router of the tier): a second live request with the same label fails with
 /// <see cref="ApiErrorKind.Conflict"/>, leaving the first untouched: on this router before reaching the coordinator; on
 /// another router of the tier when the claim's answer comes, which the coordinator awaits before its first worker call
-/// (<see cref="TokenizedRequest.Precondition"/>: the round trip overlaps the prefix lookup and the policies).
+/// (<see cref="TokenizedRequest.Precondition"/>: the round trip overlaps the prefix lookup and the policies). A label the
+/// router made up (no client id) cannot collide: its claim is not awaited at all (<see cref="LabelClaim.ChosenByRouter"/>).
 /// </summary>
 public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabels? labels = null)
 {
@@ -25,7 +26,7 @@ public sealed class TextGenerator(IRequestCoordinator coordinator, IRequestLabel
         ArgumentNullException.ThrowIfNull(prepared);
         // Cancelled by the caller's token, or by a cancel naming the request id (IRequestLabels.CancelAsync, any router).
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await using var label = await _labels.ClaimAsync(new LabelClaim(prepared.Label, prepared.Request.Id.Value, prepared.Principal, cancel), cancellationToken);
+        await using var label = await _labels.ClaimAsync(new LabelClaim(prepared.Label, prepared.Request.Id.Value, prepared.Principal, cancel, prepared.LabelChosenByRouter), cancellationToken);
         var run = new GenerationRun(prepared.Request with { Progress = label, Precondition = label.Confirmed }, cancellationToken, cancel.Token);
         var decoder = prepared.Model.Tokenizer.CreateStreamingDecoder(skipSpecialTokens: true);
         var matcher = new StopStringMatcher(prepared.StopStrings);

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using Cluster.Contracts.V1;
+using Cluster.Router.Api.Text;
 using Cluster.Router.Tests.Api.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Grpc.Core;
 
 namespace Cluster.Router.Tests.Api.Labels;
@@ -89,6 +91,25 @@ public sealed class RequestLabelTests
     }
 
     [Fact]
+    public async Task Http_WithoutAClientId_TheClaimedLabelIsMarkedMadeUpByTheRouter_AndAClientsIdIsNot()
+    {
+        var labels = new RecordingLabels();
+        await using var router = await RouterHarness.StartAsync(services: s => s.AddSingleton<IRequestLabels>(labels));
+
+        var (unnamed, _, response) = await PostAsync(router, """{"prompt":"x","max_tokens":5}""", null);
+        var (named, _, _) = await PostAsync(router, """{"prompt":"x","max_tokens":5}""", "job-4");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (unnamed, named));
+        var claims = labels.Claims.ToArray();
+        Assert.Equal(2, claims.Length);
+        Assert.True(claims[0].ChosenByRouter, "the router's own label was not marked: the tier would wait for its claim");
+        Assert.Equal(response.Headers.GetValues("x-request-id").Single(), claims[0].Label);
+        Assert.Matches("^[0-9a-f]{32}$", claims[0].Label);
+        Assert.False(claims[1].ChosenByRouter, "a client's id was marked made up: the tier would not check it is unique");
+        Assert.Equal("job-4", claims[1].Label);
+    }
+
+    [Fact]
     public async Task Grpc_SameLabelWhileTheFirstStreams_AlreadyExistsAndTheFirstCompletes()
     {
         await using var router = await RouterHarness.StartAsync();
@@ -141,6 +162,22 @@ public sealed class RequestLabelTests
     private static GenerateRequest Generate(string label) =>
         new() { Model = TinyModel.Id, Text = "x", RequestId = label, Stop = new StopConditions { MaxTokens = 40 } };
 
+    /// <summary>This router's labels, recording each claim.</summary>
+    private sealed class RecordingLabels : IRequestLabels
+    {
+        private readonly LiveRequestLabels _inner = new();
+
+        public System.Collections.Concurrent.ConcurrentQueue<LabelClaim> Claims { get; } = new();
+
+        public ValueTask<ILabelHandle> ClaimAsync(LabelClaim claim, CancellationToken cancellationToken)
+        {
+            Claims.Enqueue(claim);
+            return _inner.ClaimAsync(claim, cancellationToken);
+        }
+
+        public ValueTask<bool> CancelAsync(string label, string principal, CancellationToken cancellationToken) => _inner.CancelAsync(label, principal, cancellationToken);
+    }
+
     private static HttpRequestMessage Post(string json, string? label)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
@@ -152,7 +189,7 @@ public sealed class RequestLabelTests
         return request;
     }
 
-    private static async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> PostAsync(RouterHarness router, string json, string label)
+    private static async Task<(HttpStatusCode Status, System.Text.Json.JsonElement Body, HttpResponseMessage Response)> PostAsync(RouterHarness router, string json, string? label)
     {
         using var request = Post(json, label);
         var response = await router.Http.SendAsync(request);

@@ -2,6 +2,7 @@ using Cluster.Contracts.V1;
 using Cluster.Core.Ids;
 using Cluster.Router.Api;
 using Cluster.Router.Api.Text;
+using Cluster.Router.Coordination;
 using Cluster.Router.Models;
 using Cluster.Router.Orleans.Grains;
 using Cluster.Router.Orleans.Hosting;
@@ -87,28 +88,107 @@ public sealed class TierClaimOverlapTests : IAsyncLifetime
         Assert.Null(await _grains.GetGrain<IRequestGrain>("job-gone").GetAsync()); // and what it claimed was released
     }
 
+    [Fact]
+    public async Task IdMadeUpByTheRouter_RunsToTheEndWhileItsClaimIsHeld_ThenTheClaimLandsAndIsReleased()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hook.Gate = gate.Task; // the claim waits here, before it leaves for the grain
+        await using var harness = CoordinatorHarness.Create();
+        await harness.AddWorkerAsync("c1", WorkerRole.Colocated);
+        using var cancel = new CancellationTokenSource();
+        var request = CoordinatorHarness.Request(promptTokens: 30, maxTokens: 3);
+        var label = await _labels.ClaimAsync(new LabelClaim(RequestId.New().Value, request.Id.Value, ClientPrincipals.Anonymous, cancel, ChosenByRouter: true), default);
+
+        // Finishes with the grain's answer still held back: nothing waited for it (with a client's id, the run waits).
+        var events = await RunAsync(harness, request with { Progress = label, Precondition = label.Confirmed });
+        Assert.Single(events.OfType<CoordinatorEvent.Finished>());
+        Assert.False(_hook.Answered.Task.IsCompleted, "the claim was answered before the request ran: the test did not hold it");
+
+        var disposed = label.DisposeAsync().AsTask(); // waits for the claim's answer, then releases what it claimed
+        gate.SetResult();
+        await _hook.Answered.Task.WaitAsync(Bound);
+        await disposed.WaitAsync(Bound);
+        await _hook.Released.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task ClientChosenId_WaitsForItsClaim_BeforeAnyWorkerCall()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _hook.Gate = gate.Task;
+        await using var harness = CoordinatorHarness.Create();
+        var worker = await harness.AddWorkerAsync("c1", WorkerRole.Colocated);
+        using var cancel = new CancellationTokenSource();
+        var request = CoordinatorHarness.Request(promptTokens: 30, maxTokens: 3);
+        await using var label = await _labels.ClaimAsync(new LabelClaim("job-client", request.Id.Value, ClientPrincipals.Anonymous, cancel), default);
+
+        var run = RunAsync(harness, request with { Progress = label, Precondition = label.Confirmed });
+        await _hook.Held.Task.WaitAsync(Bound);
+        Assert.False(run.IsCompleted);
+        Assert.True(worker.Reserves.IsEmpty && worker.Prefills.IsEmpty && worker.Decodes.IsEmpty, "a worker was called before the id's claim was answered");
+
+        gate.SetResult();
+        Assert.Single((await run.WaitAsync(Bound)).OfType<CoordinatorEvent.Finished>());
+    }
+
+    private static async Task<List<CoordinatorEvent>> RunAsync(CoordinatorHarness harness, TokenizedRequest request)
+    {
+        using var timeout = new CancellationTokenSource(Bound);
+        var all = new List<CoordinatorEvent>();
+        await foreach (var e in harness.Coordinator.RunAsync(request, timeout.Token))
+        {
+            all.Add(e);
+        }
+
+        return all;
+    }
+
     private static PreparedRequest Prepared(string label)
     {
         var model = new ServedModel(CoordinatorHarness.Model, TinyModel.Tokenizer, null, TinyModel.ContextLength, [257], "test", 0);
         return new PreparedRequest(model, CoordinatorHarness.Request(promptTokens: 30, maxTokens: 3) with { Label = label }, []);
     }
 
-    /// <summary>Runs <see cref="OnClaim"/> once, as the next claim call leaves this silo (before it is sent); <see cref="Answered"/> once it is answered.</summary>
+    /// <summary>
+    /// Runs <see cref="OnClaim"/> once, as the next claim call leaves this silo (before it is sent), or holds the next
+    /// claim call until <see cref="Gate"/> completes (<see cref="Held"/> once it waits); <see cref="Answered"/> once that
+    /// claim is answered, <see cref="Released"/> once a release is.
+    /// </summary>
     private sealed class ClaimCallHook : IOutgoingGrainCallFilter
     {
         private Action? _onClaim;
+        private Task? _gate;
 
         public Action? OnClaim { get => Volatile.Read(ref _onClaim); set => Volatile.Write(ref _onClaim, value); }
 
+        public Task? Gate { get => Volatile.Read(ref _gate); set => Volatile.Write(ref _gate, value); }
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         public TaskCompletionSource Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public async Task Invoke(IOutgoingGrainCallContext context)
         {
-            var hooked = context.MethodName == nameof(IRequestGrain.TryClaimAsync) && Interlocked.Exchange(ref _onClaim, null) is { } onClaim && Run(onClaim);
+            var claim = context.MethodName == nameof(IRequestGrain.TryClaimAsync);
+            var hooked = claim && Interlocked.Exchange(ref _onClaim, null) is { } onClaim && Run(onClaim);
+            if (claim && Interlocked.Exchange(ref _gate, null) is { } gate)
+            {
+                hooked = true;
+                Held.TrySetResult();
+                await gate;
+            }
+
             await context.Invoke();
             if (hooked)
             {
                 Answered.TrySetResult();
+            }
+
+            if (context.MethodName == nameof(IRequestGrain.ReleaseAsync) && context.InterfaceMethod?.DeclaringType == typeof(IRequestGrain))
+            {
+                Released.TrySetResult();
             }
         }
 
