@@ -6,8 +6,9 @@
 #         "120:PRESETS=llama-3.2-1b CHUNKS=8192 run_kv_ipc_gpu.sh"
 # Bootstraps once. If the native layer fails to build (a new CUDA source never compiled against real CUDA), the
 # compiler's errors go to $OUT/native-build-error.txt and it is rebuilt with cuda_ipc.cpp's CPU stubs (CUDA IPC then
-# falls back, reason no_cuda), so the other scripts still run; if that fails too, without the fused kernels. Each script writes into $OUT; JSON files and cluster-ttft
-# tables (also in the logs) are packed into $OUT/json.tgz at the end (the device tool returns 8 files).
+# falls back, reason no_cuda), so the other scripts still run; if that fails too, without the fused kernels. Each script writes into
+# $OUT/<n>-<script>/ (with its stdout in sequence-stdout.log, whose tail is printed); everything is packed into
+# $OUT/sequence-results.tgz at the end (the device tool returns 8 files).
 set -uo pipefail
 out=${OUT:-/tmp/out}; mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,13 +30,24 @@ if ! bash .device/bootstrap.sh true > /tmp/bootstrap.log 2>&1; then
     echo "native build failed twice; rebuilt with CUDA IPC stubs and WITHOUT the fused kernels (errors in native-build-error*.txt)"
   fi
 fi
+# The device call's own limit (600 s) kills everything, the packing below included: each script gets at most what is
+# left of SEQUENCE_SECONDS (default 575, counted from this script's start) less 15 s, and is skipped under 30 s.
+budget=${SEQUENCE_SECONDS:-575}
+n=0
 for item in "$@"; do
+  n=$((n + 1))
   seconds=${item%%:*}; rest=${item#*:}
+  script=${rest##* }; dir="$out/$n-${script%.sh}"; mkdir -p "$dir"
+  left=$(( budget - SECONDS - 15 ))
+  if [ "$left" -lt 30 ]; then echo "=== $rest: skipped, ${left}s left of the sequence's ${budget}s"; continue; fi
+  [ "$seconds" -le "$left" ] || seconds=$left
   echo "=== $rest (at most ${seconds}s, $(date +%T))"
   # shellcheck disable=SC2086
   vars=; [ "${rest% *}" = "$rest" ] || vars=${rest% *}
-  timeout "$seconds" env OUT="$out" $vars bash .device/bootstrap.sh bash "$here/${rest##* }" > "/tmp/seq-$(date +%s).log" 2>&1
-  echo "exit status $?"
+  timeout "$seconds" env OUT="$dir" $vars bash .device/bootstrap.sh bash "$here/$script" > "$dir/sequence-stdout.log" 2>&1
+  echo "exit status $? ($(date +%T))"
+  tail -n "${SEQUENCE_TAIL:-12}" "$dir/sequence-stdout.log"
 done
-(cd "$out" && ls *.json cluster-ttft-*.md >/dev/null 2>&1 && tar czf json.tgz *.json cluster-ttft-*.md 2>/dev/null; rm -f *.json cluster-ttft-*.md)
-ls "$out"
+# The device returns at most 8 files: everything goes back in one archive (one folder per script, in order).
+(cd "$out" && tar czf ../sequence-results.tgz . && rm -rf ./* && mv ../sequence-results.tgz .)
+ls -l "$out"
