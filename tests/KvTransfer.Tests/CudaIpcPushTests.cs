@@ -41,6 +41,57 @@ public sealed class CudaIpcPushTests
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Push_SenderAndReceiverWorkersOfOneProcess_UseTheRingInPlace_WhereCudaCannotOpenItsOwnExport(bool recorded)
+    {
+        // One process (cluster up without --redis, the benches): CUDA refuses to open an IPC handle exported by the same
+        // process, so the receiver must find the ring among this process's exports instead of opening it.
+        var process = new KvIpcLocalExports<byte[]>();
+        var receiverGpu = new FakeIpcDevice(FakeIpcDevice.Gpu(), sameProcess: process, recordExports: recorded);
+        using var receiver = new KvIpcReceiver(receiverGpu);
+        await using var f = await TransferFixture.StartAsync(ipc: receiver);
+        using var pool = new KvIpcRingPool(new FakeIpcDevice(FakeIpcDevice.Gpu(), sameProcess: process, recordExports: recorded));
+        var fallbacks = new List<string>();
+        var client = new KvPushClient(f.Client, new KvTransferOptions { MaxChunkBytes = 256, CudaIpcRingBytes = 512, SharedMemoryRingBytes = 512, SharedMemory = false }) { CudaIpc = pool, CudaIpcFallback = fallbacks.Add };
+        var (ticket, blocks, kv) = f.Reserve(new RequestId("one-process"), tokens: 40, seed: 7);
+
+        var result = await client.PushAsync(OnDevice(TransferFixture.PushOf(ticket, 40, blocks, kv)));
+
+        Assert.True(result.Complete);
+        Assert.Equal(kv, f.Store.Contents(new RequestId("one-process")));
+        if (recorded)
+        {
+            Assert.Equal(KvPushClient.TransportCudaIpc, client.Transport);
+            Assert.Empty(fallbacks);
+            Assert.Equal(1, receiverGpu.InPlace);
+        }
+        else
+        {
+            // What the one-process cluster did on the H100 before: every push refused, then inline over gRPC.
+            Assert.Equal(["open_failed"], fallbacks);
+            Assert.Equal(KvPushClient.TransportGrpc, client.Transport);
+        }
+    }
+
+    [Fact]
+    public void LocalExports_FindOnlyWhatWasAddedWithItsSize_UntilRemoved()
+    {
+        var exports = new KvIpcLocalExports<byte[]>();
+        var memory = new byte[8];
+        byte[] handle = [1, 2, 3];
+        exports.Add(handle, 8, memory);
+
+        Assert.Same(memory, exports.Find(handle, 8));
+        Assert.Null(exports.Find(handle, 16));            // another size: not this allocation
+        Assert.Null(exports.Find([1, 2, 4], 8));          // another process's handle
+        exports.Remove(handle, 8);
+        Assert.Null(exports.Find(handle, 8));
+        Assert.Equal(0, exports.Count);
+        Assert.Throws<ArgumentException>(() => exports.Find([], 8));
+    }
+
+    [Theory]
     [InlineData("GPU-1", "host-a", "device_not_visible", true, KvPushClient.TransportSharedMemory)]
     [InlineData("GPU-0", "host-b", "other_host", false, KvPushClient.TransportGrpc)]
     public async Task Push_ReceiverOnAnotherDeviceOrHost_FallsBackWithTheReason_AndStopsProposing(

@@ -8,8 +8,13 @@ namespace Cluster.KvTransfer.Tests;
 /// sender and a receiver in one test process share them as two processes share device memory through CUDA IPC.
 /// Counts allocations and opens; can be told to fail copies or opens.
 /// </summary>
-/// <remarks><paramref name="visible"/>: the GPUs this "process" sees (default: its own, as index 0).</remarks>
-internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailable = "no_cuda: test device", IReadOnlyList<KvVisibleGpu>? visible = null) : IKvIpcDevice
+/// <remarks><paramref name="visible"/>: the GPUs this "process" sees (default: its own, as index 0).
+/// <paramref name="sameProcess"/>: this device and the others given the same table stand for workers of ONE process, and
+/// Open behaves as CUDA does there: an export of this process is refused ("invalid device context") unless the table
+/// holds it, as <c>TorchKvIpcDevice</c> records its allocations in <see cref="KvIpcLocalExports{TMemory}.Process"/>.
+/// <paramref name="recordExports"/> false leaves the table empty (a device that does not record them).</remarks>
+internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailable = "no_cuda: test device", IReadOnlyList<KvVisibleGpu>? visible = null,
+    KvIpcLocalExports<byte[]>? sameProcess = null, bool recordExports = true) : IKvIpcDevice
 {
     private static readonly ConcurrentDictionary<string, byte[]> Memory = new();
 
@@ -36,14 +41,29 @@ internal sealed class FakeIpcDevice(KvDeviceIdentity? identity, string unavailab
         var handle = Guid.NewGuid().ToByteArray();
         var memory = new byte[bytes];
         Memory[Convert.ToHexString(handle)] = memory;
+        if (recordExports) sameProcess?.Add(handle, bytes, memory);
         return new Region(handle, memory);
     }
+
+    /// <summary>Opens that found the memory in the same-process table (used in place).</summary>
+    public int InPlace;
 
     public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes, KvVisibleGpu gpu)
     {
         Interlocked.Increment(ref Opens);
         lock (OpenedOn) OpenedOn.Add(gpu);
         if (FailOpen) throw new InvalidOperationException("cudaIpcOpenMemHandle: invalid device context (injected)");
+        if (sameProcess is not null)
+        {
+            if (sameProcess.Find(handle, bytes) is { } own)
+            {
+                Interlocked.Increment(ref InPlace);
+                return new Region(handle.ToArray(), own);
+            }
+
+            throw new InvalidOperationException("cudaIpcOpenMemHandle: invalid device context (an export of this same process)");
+        }
+
         return Memory.TryGetValue(Convert.ToHexString(handle), out var memory) && memory.Length == bytes
             ? new Region(handle.ToArray(), memory)
             : throw new ArgumentException("no such exported allocation");

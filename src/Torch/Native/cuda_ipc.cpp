@@ -22,8 +22,13 @@
 using ct::T;
 
 namespace {
+// A failed call also leaves its error as the thread's last error, which libtorch's next launch check on this thread
+// would report as its own (a failed cudaIpcOpenMemHandle surfaced as a KV copy's "invalid device context"): clear it.
 void cuda_check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e));
+  }
 }
 
 struct Region {

@@ -42,14 +42,29 @@ public sealed class TorchKvIpcDevice : IKvIpcDevice
     /// <summary>The device's PCI address (logs), when it has an identity.</summary>
     public string PciBusId { get; } = "";
 
-    public IKvIpcRegion Allocate(long bytes) => new TorchIpcRegion(CudaIpcMemory.Allocate(_device, bytes));
+    /// <summary>Allocates and exports device memory, recorded in <see cref="KvIpcLocalExports{TMemory}.Process"/> until it is freed.</summary>
+    public IKvIpcRegion Allocate(long bytes)
+    {
+        var memory = CudaIpcMemory.Allocate(_device, bytes);
+        KvIpcLocalExports<CudaIpcMemory>.Process.Add(memory.Handle, memory.Bytes, memory);
+        return new TorchIpcRegion(memory, owner: true);
+    }
 
     public IReadOnlyList<KvVisibleGpu> VisibleGpus => Identity is null ? [] : _visible.Value;
 
-    /// <summary>Opens the ring on the GPU it was exported from: the engine's own, or a peer (then the import copies across).</summary>
+    /// <summary>
+    /// Opens the ring on the GPU it was exported from: the engine's own, or a peer (then the import copies across). A ring
+    /// this process exported (a sender worker in this process) is used in place, not opened: CUDA cannot open its own
+    /// process's handle.
+    /// </summary>
     public IKvIpcRegion Open(ReadOnlySpan<byte> handle, long bytes, KvVisibleGpu gpu)
     {
         ArgumentNullException.ThrowIfNull(gpu);
+        if (KvIpcLocalExports<CudaIpcMemory>.Process.Find(handle, bytes) is { } own)
+        {
+            return new TorchIpcRegion(own, owner: false);
+        }
+
         var on = gpu.Uuid == Identity?.DeviceUuid ? _device : Device.CUDA(gpu.Index);
         return new TorchIpcRegion(CudaIpcMemory.Open(on, handle, bytes));
     }
@@ -79,8 +94,11 @@ public sealed class TorchKvIpcDevice : IKvIpcDevice
     }
 }
 
-/// <summary><see cref="CudaIpcMemory"/> as the transfer's <see cref="IKvIpcRegion"/>.</summary>
-public sealed class TorchIpcRegion(CudaIpcMemory memory) : IKvIpcRegion
+/// <summary>
+/// <see cref="CudaIpcMemory"/> as the transfer's <see cref="IKvIpcRegion"/>: the <paramref name="owner"/> frees it (and
+/// takes it out of <see cref="KvIpcLocalExports{TMemory}.Process"/>); a receiver in the exporting process borrows it and frees nothing.
+/// </summary>
+public sealed class TorchIpcRegion(CudaIpcMemory memory, bool owner = true) : IKvIpcRegion
 {
     public CudaIpcMemory Memory => memory;
 
@@ -92,5 +110,10 @@ public sealed class TorchIpcRegion(CudaIpcMemory memory) : IKvIpcRegion
 
     public void Write(long offset, ReadOnlySpan<byte> source) => memory.Write(offset, source);
 
-    public void Dispose() => memory.Dispose();
+    public void Dispose()
+    {
+        if (!owner) return;
+        if (memory.Handle.Length > 0) KvIpcLocalExports<CudaIpcMemory>.Process.Remove(memory.Handle, memory.Bytes);
+        memory.Dispose();
+    }
 }
