@@ -116,6 +116,22 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         }
     }
 
+    /// <summary>
+    /// The status a failed push answers Prefill with. The decode side unreachable or broken (UNAVAILABLE, DEADLINE_EXCEEDED,
+    /// INTERNAL, UNKNOWN from it) → UNAVAILABLE: the router counts it against this worker and tries another. Anything else
+    /// → ABORTED, a transfer failure: the prompt was computed here but its KV did not arrive, and the router has the
+    /// decode worker recompute it. That includes the receiver refusing the stream and a failure on this side of the push
+    /// that is not a gRPC status (a device copy: on an H100 a CUDA error in the push once failed every prefill worker
+    /// of a request in turn, when recomputing on the decode worker would have served it).
+    /// </summary>
+    internal static (StatusCode Code, string Cause) PushFailure(Exception e) => e switch
+    {
+        RpcException { StatusCode: StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown } r =>
+            (StatusCode.Unavailable, $"{r.StatusCode}: {r.Status.Detail}"),
+        RpcException r => (StatusCode.Aborted, $"{r.StatusCode}: {r.Status.Detail}"),
+        _ => (StatusCode.Aborted, $"{e.GetType().Name}: {e.Message}"),
+    };
+
     // "aborted: DATA_LOSS" style reasons, from the message PushAsync wrote ("... failed (DataLoss: ...").
     private static string FailureReason(RpcException e)
     {
@@ -152,16 +168,10 @@ internal sealed class PrefillHandler(WorkerEngine worker, WorkerRequests request
         {
             result = await client.PushAsync(push, active.Token).ConfigureAwait(false);
         }
-        catch (RpcException e) when (!active.Token.IsCancellationRequested)
+        catch (Exception e) when (!active.Token.IsCancellationRequested)
         {
-            var code = e.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal or StatusCode.Unknown
-                ? StatusCode.Unavailable
-                : StatusCode.Aborted;
-            throw CallFailures.Status(code, $"KV transfer to {target} failed ({e.StatusCode}: {e.Status.Detail}); recompute the prompt on the decode worker.");
-        }
-        catch (Exception e) when (e is not RpcException && !active.Token.IsCancellationRequested)
-        {
-            throw CallFailures.Status(StatusCode.Unavailable, $"KV transfer to {target} failed ({e.GetType().Name}: {e.Message}); recompute the prompt on the decode worker.");
+            var (code, cause) = PushFailure(e);
+            throw CallFailures.Status(code, $"KV transfer to {target} failed ({cause}); recompute the prompt on the decode worker.");
         }
         catch (Exception e) when (active.Token.IsCancellationRequested)
         {
