@@ -47,7 +47,8 @@ public sealed class MembershipTableRestoreTests : IAsyncLifetime
         {
             await redis.GetServer(_redis.ConnectionString).FlushAllDatabasesAsync();
             var key = $"{_clusterId}/members/{_clusterId}";
-            Assert.False(await redis.GetDatabase().KeyExistsAsync(key));
+            // Not asserted absent here: a restorer checking every 250 ms may already have re-created it (CI saw that race);
+            // that the table was lost and restored is what "a restorer reported its restoration" below shows.
 
             // Both routers re-insert themselves (and each other) and raise the version past their views.
             await UntilAsync(async () => await redis.GetDatabase().HashLengthAsync(key) == 3, $"{key} holds Version and both rows again", cts.Token);
