@@ -116,19 +116,9 @@ public sealed partial class GrainRequestLabels(
 
         public required Task Confirmed { get; init; }
 
-        public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered)
-        {
-            // After Confirmed: the grain holds the label, or the tier did not answer; for a made-up label the claim may
-            // still be in flight, and the route is reported once it is held.
-            if (claimed.IsCompletedSuccessfully && claimed.Result)
-            {
-                _ = ReportAsync(grain.RoutedAsync(internalId, prefillWorker, decodeWorker, tokensDelivered));
-            }
-            else if (!claimed.IsCompleted)
-            {
-                _ = ReportAsync(RoutedAsync(prefillWorker, decodeWorker, tokensDelivered));
-            }
-        }
+        // After Confirmed; for a made-up label the claim may still be in flight: the route is reported once it is held.
+        public void Routed(string prefillWorker, string decodeWorker, int tokensDelivered) =>
+            _ = ReportAsync(RoutedAsync(prefillWorker, decodeWorker, tokensDelivered));
 
         public void Ended(int tokensDelivered, bool completed) =>
             _ = ReportAsync(EndedAsync(tokensDelivered, completed)); // the claim may still be in flight (the run failed early)
